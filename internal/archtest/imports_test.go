@@ -1,0 +1,173 @@
+package archtest
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Standard   bool
+}
+
+// kinds names each package's layer. Keep it in step with ARCHITECTURE.md.
+var kinds = map[string]string{
+	"scrdesk":                    "main",
+	"scrdesk/app":                "app",
+	"scrdesk/screens":            "screen",
+	"scrdesk/screens/patient":    "screen",
+	"scrdesk/assets":             "leaf",
+	"scrdesk/internal/nhsnumber": "leaf",
+	"scrdesk/internal/staff":     "leaf",
+	"scrdesk/internal/fhir":      "leaf",
+	"scrdesk/internal/session":   "leaf",
+	"scrdesk/internal/audit":     "leaf",
+	"scrdesk/internal/settings":  "leaf",
+	"scrdesk/internal/paths":     "leaf",
+	"scrdesk/internal/cli":       "leaf",
+	"scrdesk/internal/present":   "leaf",
+	"scrdesk/internal/archtest":  "leaf",
+	"scrdesk/internal/e2e":       "leaf",
+	"scrdesk/cardreader":         "adapter",
+	"scrdesk/sync":               "adapter",
+	"scrdesk/internal/store":     "adapter",
+	"scrdesk/internal/secrets":   "adapter",
+	"scrdesk/internal/sandbox":   "adapter",
+	"scrdesk/internal/logging":   "adapter",
+	"scrdesk/internal/instance":  "adapter",
+	"scrdesk/internal/auditcli":  "adapter",
+}
+
+// allowedExternal lists the non-standard modules each layer may use.
+var allowedExternal = map[string][]string{
+	"leaf":    {"golang.org/x/net/html"},
+	"adapter": {"github.com/ebfe/scard", "modernc.org/sqlite", "github.com/zalando/go-keyring", "github.com/google/uuid", "gopkg.in/natefinch/lumberjack.v2", "golang.org/x/net/html", "golang.org/x/term"},
+	"screen":  {"fyne.io/fyne/v2"},
+	"app":     {"fyne.io/fyne/v2", "github.com/google/uuid"},
+	"main":    {},
+}
+
+// adapterImports are the written exceptions to "adapters never import each other"; each is
+// explained in the importing package's doc comment and in ARCHITECTURE.md.
+var adapterImports = map[string][]string{
+	"scrdesk/internal/store":    {"scrdesk/internal/secrets"}, // the HMAC key and checkpoints live in the keyring
+	"scrdesk/internal/auditcli": {"scrdesk/internal/store"},   // the audit subcommands read the store
+	"scrdesk/internal/sandbox":  {"scrdesk/cardreader"},       // verifies card signatures with the same certificate checks
+	"scrdesk/cardreader":        {},
+}
+
+func kindOf(path string) string {
+	k, _ := layer(path)
+	return k
+}
+
+// layer returns the kind of path and the table entry (package tree) it belongs to.
+func layer(path string) (kind, tree string) {
+	for p := path; ; {
+		if k, ok := kinds[p]; ok {
+			return k, p
+		}
+		i := strings.LastIndex(p, "/")
+		if i < 0 {
+			return "", ""
+		}
+		p = p[:i]
+	}
+}
+
+func TestImportRules(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	cmd := exec.Command("go", "list", "-tags", "pcsc keyring gui", "-json=ImportPath,Imports,Standard", "./...")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	var pkgs []pkg
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) < 10 {
+		t.Fatalf("go list found only %d packages", len(pkgs))
+	}
+	for _, p := range pkgs {
+		kind := kindOf(p.ImportPath)
+		if kind == "" {
+			t.Errorf("%s: not in the layer table: add it to ARCHITECTURE.md and this test", p.ImportPath)
+			continue
+		}
+		for _, imp := range p.Imports {
+			if !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") && !strings.HasPrefix(imp, "scrdesk") {
+				continue // standard library
+			}
+			if err := check(p.ImportPath, kind, imp); err != "" {
+				t.Errorf("%s (%s) imports %s: %s", p.ImportPath, kind, imp, err)
+			}
+		}
+	}
+}
+
+func check(from, kind, imp string) string {
+	if imp == "fyne.io/fyne/v2/app" && kind != "main" && kind != "app" {
+		return "only main and app may import fyne.io/fyne/v2/app"
+	}
+	if imp == "scrdesk/app" && kind != "main" {
+		return "nothing imports app but main"
+	}
+	if strings.HasPrefix(imp, "scrdesk") {
+		to := kindOf(imp)
+		switch kind {
+		case "leaf":
+			if to != "leaf" {
+				return "a leaf imports only leaves"
+			}
+		case "adapter":
+			if to == "adapter" && !within(imp, adapterImports[from]) && !sameTree(from, imp) {
+				return "adapters never import each other without a written reason"
+			}
+			if to == "screen" || to == "app" {
+				return "adapters never import screens or app"
+			}
+		case "screen":
+			if to != "leaf" && to != "screen" {
+				return "screens import Fyne, their own view structs and leaves, never an adapter"
+			}
+		}
+		return ""
+	}
+	if !within(imp, allowedExternal[kind]) && kind != "main" {
+		return "not an allowed outside module for this layer"
+	}
+	if kind == "main" && strings.HasPrefix(imp, "fyne.io/") {
+		return ""
+	}
+	return ""
+}
+
+func within(imp string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if imp == p || strings.HasPrefix(imp, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// sameTree: packages of one tree may import each other (cardreader/virtualcard ->
+// cardreader/internal/bertlv).
+func sameTree(a, b string) bool {
+	_, ta := layer(a)
+	_, tb := layer(b)
+	return ta == tb
+}

@@ -1,0 +1,154 @@
+// Package cli parses SCR Desk's command line: the global flags that every subcommand accepts,
+// and which subcommand to run. It runs nothing: main dispatches on the result.
+//
+// Global flags may stand anywhere on the line (before or after the subcommand), so that
+// `scrdesk --data-dir D audit verify` and `scrdesk audit verify --data-dir D` mean the same.
+// Everything else is left, in order, for the subcommand's own flag set.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Global holds the flags every subcommand accepts.
+type Global struct {
+	Config   string // --config FILE: a settings file (JSON) applied over the stored settings
+	DataDir  string // --data-dir DIR
+	LogLevel string // --log-level LEVEL
+	Demo     bool   // --demo
+	Help     bool   // --help, -h
+}
+
+// Invocation is a parsed command line.
+type Invocation struct {
+	Global  Global
+	Command string   // "" (the GUI), "version", "card check", "audit verify", ...
+	Args    []string // the subcommand's own arguments
+}
+
+// ErrUsage is wrapped by every parse error.
+var ErrUsage = errors.New("usage")
+
+// Commands lists the subcommands and their one-line help, in help order.
+var Commands = []struct{ Name, Help string }{
+	{"", "start the SCR Desk window (the default)"},
+	{"version", "print the version and exit"},
+	{"card check", "check a smartcard and reader: identity, certificate, passcode, signature (IT support)"},
+	{"audit verify", "check the audit log's chain; exit 1 with the first bad row"},
+	{"audit export", "export audit rows (--from --to --nhs-number --user --format csv|jsonl)"},
+	{"audit stats", "print counts from the audit log"},
+	{"sandbox", "run the built-in sandbox Spine on --listen ADDR (for training and tests)"},
+	{"check-access", "sign in with the card in the reader and open a test patient's record (IT support)"},
+}
+
+// Parse reads args (without the program name).
+func Parse(args []string) (Invocation, error) {
+	var inv Invocation
+	var words, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		isFlag := strings.HasPrefix(a, "-") && a != "-"
+		if !isFlag {
+			if len(rest) == 0 && len(words) < 2 && isCommandWord(words, a) {
+				words = append(words, a)
+				continue
+			}
+			rest = append(rest, a)
+			continue
+		}
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		take := func() (string, error) {
+			if hasVal {
+				return val, nil
+			}
+			if i+1 >= len(args) {
+				return "", fmt.Errorf("%w: %s needs a value", ErrUsage, a)
+			}
+			i++
+			return args[i], nil
+		}
+		var err error
+		switch name {
+		case "config":
+			inv.Global.Config, err = take()
+		case "data-dir":
+			inv.Global.DataDir, err = take()
+		case "log-level":
+			inv.Global.LogLevel, err = take()
+		case "demo":
+			inv.Global.Demo = !hasVal || val == "true"
+		case "help", "h":
+			inv.Global.Help = true
+		default:
+			rest = append(rest, a)
+		}
+		if err != nil {
+			return inv, err
+		}
+	}
+	inv.Command = strings.Join(words, " ")
+	inv.Args = rest
+	if inv.Command == "" && len(rest) > 0 {
+		if strings.HasPrefix(rest[0], "-") {
+			return inv, fmt.Errorf("%w: unknown flag %s", ErrUsage, rest[0])
+		}
+		return inv, fmt.Errorf("%w: unknown command %q", ErrUsage, rest[0])
+	}
+	if inv.Command != "" && !known(inv.Command) {
+		return inv, fmt.Errorf("%w: unknown command %q", ErrUsage, inv.Command)
+	}
+	return inv, nil
+}
+
+func isCommandWord(prev []string, w string) bool {
+	cand := strings.Join(append(append([]string{}, prev...), w), " ")
+	for _, c := range Commands {
+		if c.Name == cand || strings.HasPrefix(c.Name, cand+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+func known(cmd string) bool {
+	for _, c := range Commands {
+		if c.Name == cmd {
+			return true
+		}
+	}
+	return false
+}
+
+// Usage is the text of `scrdesk --help`.
+func Usage() string {
+	var b strings.Builder
+	b.WriteString(`SCR Desk: view NHS Summary Care Records at the pharmacy counter, with a staff smartcard.
+
+Usage:
+  scrdesk [global flags] [command] [command flags]
+
+Commands:
+`)
+	for _, c := range Commands {
+		name := c.Name
+		if name == "" {
+			name = "(none)"
+		}
+		fmt.Fprintf(&b, "  %-14s %s\n", name, c.Help)
+	}
+	b.WriteString(`
+Global flags (every command accepts them):
+  --demo             demo mode: the built-in sandbox Spine and demo smartcards, nothing real
+  --config FILE      apply the settings in FILE (JSON) over the stored settings for this run
+  --data-dir DIR     keep the audit log, settings and logs in DIR instead of the user's folders
+  --log-level LEVEL  debug, info (default), warn or error
+  --help, -h         show this help (after a command: that command's help)
+`)
+	return b.String()
+}

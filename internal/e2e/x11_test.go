@@ -1,0 +1,192 @@
+//go:build gui
+
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// requireDisplay skips (or, with SCRDESK_REQUIRE_GUI=1, fails) when there is no X server,
+// xdotool or import.
+func requireDisplay(t testing.TB) {
+	t.Helper()
+	missing := ""
+	if os.Getenv("DISPLAY") == "" {
+		missing = "no DISPLAY (run under scripts/with-xvfb.sh)"
+	}
+	for _, tool := range []string{"xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil && missing == "" {
+			missing = tool + " is not installed"
+		}
+	}
+	if missing == "" {
+		return
+	}
+	if os.Getenv("SCRDESK_REQUIRE_GUI") == "1" {
+		t.Fatal(missing)
+	}
+	t.Skip(missing)
+}
+
+// repoRoot is the repository's top folder (this package is internal/e2e).
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// binary returns the SCR Desk binary to test: SCRDESK_BINARY, or build/scrdesk, which it
+// builds when missing.
+func binary(t testing.TB) string {
+	t.Helper()
+	if b := os.Getenv("SCRDESK_BINARY"); b != "" {
+		return b
+	}
+	b := filepath.Join(repoRoot(), "build", "scrdesk")
+	if _, err := os.Stat(b); err != nil {
+		cmd := exec.Command("go", "build", "-o", b, ".")
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build: %v\n%s", err, out)
+		}
+	}
+	return b
+}
+
+// proc is a started GUI process.
+type proc struct {
+	cmd    *exec.Cmd
+	out    *bytes.Buffer
+	exited chan error
+}
+
+func start(t testing.TB, bin string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, out: &out, exited: make(chan error, 1)}
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(func() { p.stop() })
+	return p
+}
+
+func (p *proc) stop() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.exited:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// windows lists the visible windows whose name matches name exactly.
+func windows(name string) []string {
+	out, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+name+"$").Output()
+	if err != nil {
+		return nil
+	}
+	return strings.Fields(string(out))
+}
+
+// waitWindow waits for a visible window named name and returns its id.
+func waitWindow(t testing.TB, p *proc, name string, timeout time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if ids := windows(name); len(ids) > 0 {
+			return ids[0]
+		}
+		select {
+		case err := <-p.exited:
+			t.Fatalf("process exited before its window was shown: %v\n%s", err, p.out)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no visible window %q after %v\n%s", name, timeout, p.out)
+	return ""
+}
+
+// screenshot saves the whole screen as build/screenshots/NAME.png and returns the image.
+func screenshot(t testing.TB, name string) image.Image {
+	t.Helper()
+	dir := filepath.Join(repoRoot(), "build", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if out, err := exec.Command("import", "-window", "root", path).CombinedOutput(); err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+	return img
+}
+
+// distinctColours counts the distinct colours in img, up to limit.
+func distinctColours(img image.Image, limit int) int {
+	seen := map[[3]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			seen[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+			if len(seen) >= limit {
+				return len(seen)
+			}
+		}
+	}
+	return len(seen)
+}
+
+// xdo runs xdotool with args.
+func xdo(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("xdotool", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("xdotool %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// rssKB reads a process's resident memory in KiB from /proc.
+func rssKB(pid int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				return strconv.Atoi(f[1])
+			}
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for %d", pid)
+}

@@ -92,7 +92,7 @@ func runGUI(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.
 	} else {
 		defer primary.Close()
 	}
-	opts := app.Options{Version: version, Demo: inv.Global.Demo, Dirs: dirs, Log: log, Raise: raise}
+	opts := app.Options{Version: version, Demo: inv.Global.Demo, Dirs: dirs, Log: log, Raise: raise, ConfigFile: inv.Global.Config}
 	if err := app.Run(ctx, opts); err != nil {
 		log.Error("app stopped", "err", err)
 		fmt.Fprintf(stderr, "SCR Desk stopped: %v\n", err)

@@ -33,9 +33,9 @@ func (r Role) Can(activities []string) bool {
 }
 
 // DefaultSCRActivities are the activity codes that settings start from for "may open a Summary
-// Care Record": View Patient Medication, Perform Pharmacy Activities and Manage Pharmacy
-// Activities, as carried by the pharmacy roles in NHS England's published identity example.
-var DefaultSCRActivities = []string{"B0401", "B0570", "B0572"}
+// Care Record": B0370 and B0360 (the SCR viewing activities) and B0401 (View Patient
+// Medication, carried by the pharmacy role in NHS England's published identity example).
+var DefaultSCRActivities = []string{"B0370", "B0360", "B0401"}
 
 // DefaultSGPActivities are the SCR Governance Person's activity codes (DOMAIN.md): receive
 // emergency view alerts and receive self-claimed legitimate relationship alerts.

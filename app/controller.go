@@ -1,0 +1,340 @@
+package app
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"log/slog"
+	gosync "sync"
+	"time"
+
+	"scrdesk/cardreader"
+	"scrdesk/internal/audit"
+	"scrdesk/internal/fhir"
+	"scrdesk/internal/present"
+	"scrdesk/internal/session"
+	"scrdesk/internal/settings"
+	"scrdesk/internal/staff"
+	"scrdesk/internal/store"
+	"scrdesk/sync"
+)
+
+// Services are the adapters the controller drives. main (through Run) or a test builds them.
+type Services struct {
+	Source   cardreader.Source // the PC/SC watcher, or the demo reader
+	Anchors  *x509.CertPool    // smartcard trust anchors
+	Store    *store.DB         // audit log, settings, alert outbox
+	Spine    *sync.Client      // the national services (or the built-in sandbox)
+	Settings settings.Settings
+	Demo     bool
+	Log      *slog.Logger
+	Now      func() time.Time
+	// DemoInsert and DemoRemove put a demo card in the demo reader and take it out (demo mode only).
+	DemoInsert func(key string)
+	DemoRemove func(key string)
+	// WeakKey is set when secrets are kept in the owner-only key file because no OS keyring
+	// answered: weaker protection, said on screen.
+	WeakKey bool
+}
+
+// Controller is the session controller: one goroutine (Run) owns the session state machine,
+// the open card, the signed-in link with the Spine and the open patient. Every event goes
+// event -> state change -> audit row committed -> UI, in that order. Screens reach it through
+// Post; it reaches the screens only through the injected ui func.
+type Controller struct {
+	svc Services
+	ui  func(func())
+	sh  *shell
+	m   *session.Machine
+
+	work chan func()
+
+	// Owned by the Run goroutine.
+	readers      map[string]bool
+	conn         cardreader.Conn
+	connRdr      string
+	ident        cardreader.Identity
+	passcode     []byte
+	link         *sync.Session // signed in, with role once chosen
+	role         staff.Role
+	pt           *patientState // the open patient, nil when none
+	gen          uint64        // bumped whenever patient data is dropped: stale answers are ignored
+	ptCancel     context.CancelFunc
+	search       present.SearchView
+	matches      []fhir.Patient
+	inserted     string // demo card in the demo reader
+	alerts       []present.AlertView
+	conState     string
+	outboxKick   chan struct{}
+	lastActivity time.Time
+
+	// lockedAt is when the last drop happened (for the lock benchmark); guarded by mu.
+	mu       gosync.Mutex
+	onRender func(f frame)
+}
+
+// NewController makes a controller over svc that renders into sh through ui.
+func NewController(svc Services, sh *shell, ui func(func())) *Controller {
+	if svc.Now == nil {
+		svc.Now = time.Now
+	}
+	c := &Controller{
+		svc:        svc,
+		ui:         ui,
+		sh:         sh,
+		work:       make(chan func(), 256),
+		readers:    map[string]bool{},
+		conState:   "Not connected",
+		outboxKick: make(chan struct{}, 1),
+	}
+	c.m = session.New(sessionConfig(svc.Settings), svc.Now)
+	sh.bind(c)
+	return c
+}
+
+func sessionConfig(s settings.Settings) session.Config {
+	return session.Config{
+		IdleLock:        time.Duration(s.IdleLockMinutes) * time.Minute,
+		RemovalSignsOut: s.CardRemoval == settings.CardRemovalSignOut,
+		SCRActivities:   s.PermittedActivityCodes,
+		SGPActivities:   staff.DefaultSGPActivities,
+	}
+}
+
+// Post runs f on the controller goroutine. Safe from any goroutine; never blocks the caller.
+func (c *Controller) Post(f func()) {
+	select {
+	case c.work <- f:
+	default:
+		go func() { c.work <- f }()
+	}
+}
+
+// Run owns the session until ctx is done. It starts the card source and the outbox.
+func (c *Controller) Run(ctx context.Context) {
+	events := make(chan cardreader.Event, 32)
+	srcDone := make(chan struct{})
+	go func() {
+		defer close(srcDone)
+		if err := c.svc.Source.Run(ctx, events); err != nil && ctx.Err() == nil {
+			c.svc.Log.Error("card source stopped", "err", err)
+		}
+	}()
+	go c.runOutbox(ctx)
+	c.record(audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess, Detail: map[string]string{"demo": boolText(c.svc.Demo)}})
+	c.render()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			c.shutdown()
+			<-srcDone
+			return
+		case ev := <-events:
+			c.onCard(ev)
+		case f := <-c.work:
+			f()
+		case <-tick.C:
+			if c.m.State() == session.Ready {
+				c.handle(session.Tick{})
+			}
+		}
+	}
+}
+
+func (c *Controller) shutdown() {
+	if c.m.Snapshot().SignedIn() || c.m.State() == session.Locked {
+		c.handle(session.SignOut{})
+	}
+	c.dropPatient()
+	c.closeCard()
+	c.endLink()
+	c.record(audit.Event{Action: audit.ActionAppStop, Outcome: audit.OutcomeSuccess})
+}
+
+// onCard turns a card-source event into session events.
+func (c *Controller) onCard(ev cardreader.Event) {
+	switch ev.Kind {
+	case cardreader.ReaderAttached:
+		c.readers[ev.Reader] = true
+		c.handle(session.ReaderAttached{Count: len(c.readers)})
+	case cardreader.ReaderDetached:
+		delete(c.readers, ev.Reader)
+		if ev.Reader == c.connRdr {
+			c.closeCard()
+		}
+		c.handle(session.ReaderDetached{Reader: ev.Reader, Count: len(c.readers)})
+	case cardreader.CardInserted:
+		if p := c.svc.Settings.PreferredReader; p != "" && p != ev.Reader && c.readers[p] {
+			c.svc.Log.Info("card ignored: not in the preferred reader", "reader", ev.Reader)
+			return
+		}
+		c.handle(session.CardIn{Reader: ev.Reader})
+	case cardreader.CardRemoved:
+		if ev.Reader == c.connRdr {
+			c.closeCard()
+		}
+		c.handle(session.CardOut{Reader: ev.Reader})
+	case cardreader.ServiceLost:
+		clear(c.readers)
+		c.closeCard()
+		c.handle(session.ServiceLost{})
+	case cardreader.ServiceBack:
+		c.handle(session.ServiceBack{})
+	}
+}
+
+// handle feeds the machine one event and carries out its effects in order, then renders.
+func (c *Controller) handle(e session.Event) {
+	fx := c.m.Handle(e)
+	for _, f := range fx {
+		c.apply(f)
+	}
+	if len(fx) > 0 || isViewEvent(e) {
+		c.render()
+	}
+}
+
+func isViewEvent(e session.Event) bool {
+	switch e.(type) {
+	case session.Tick, session.Activity:
+		return false
+	}
+	return true
+}
+
+func (c *Controller) apply(f session.Effect) {
+	switch f := f.(type) {
+	case session.DropPatientData:
+		c.dropPatient()
+		// Lock means gone: the screens drop their patient data before anything else happens.
+		c.render()
+	case session.ShowLock:
+		c.endLink() // the token lives for the session only: dropped at lock
+	case session.ShowWorkspace:
+		c.dropPatient()
+		c.search = present.SearchView{}
+		c.kickOutbox()
+	case session.EndSession:
+		c.endLink()
+		c.role = staff.Role{}
+	case session.ReadCard:
+		c.readCard(f)
+	case session.VerifyPasscode:
+		c.verifyPasscode(f)
+	case session.LoadRoles:
+		c.loadRoles(f)
+	case session.RememberRole:
+		if err := c.svc.Store.SetLastRole(context.Background(), f.UserID, f.URID); err != nil {
+			c.svc.Log.Warn("last role not remembered", "err", err)
+		}
+	case session.Audit:
+		c.auditSession(f)
+	}
+}
+
+// render builds the frame for the current state and hands it to the UI goroutine.
+func (c *Controller) render() {
+	f := c.frame()
+	c.mu.Lock()
+	hook := c.onRender
+	c.mu.Unlock()
+	c.ui(func() {
+		c.sh.render(f)
+		if hook != nil {
+			hook(f)
+		}
+	})
+}
+
+// chosen is called when the user picks a role: the link carries it from now on.
+func (c *Controller) chosen(urid string) {
+	if c.link != nil {
+		for _, r := range c.m.Snapshot().Roles {
+			if r.URID == urid {
+				c.role = r
+			}
+		}
+		c.link = c.link.WithRole(urid)
+	}
+	c.handle(session.RoleChosen{URID: urid})
+	if c.m.State() == session.Ready {
+		c.role = c.m.Snapshot().Role
+	}
+}
+
+func (c *Controller) endLink() {
+	if c.link != nil {
+		c.link.Close()
+		c.link = nil
+	}
+	c.conState = "Not connected"
+}
+
+func (c *Controller) closeCard() {
+	if c.conn != nil {
+		_ = c.conn.Close()
+		c.conn = nil
+		c.connRdr = ""
+	}
+	wipe(c.passcode)
+	c.passcode = nil
+}
+
+// who fills the audit row's who and where from the session.
+func (c *Controller) who(e audit.Event) audit.Event {
+	v := c.m.Snapshot()
+	e.Workstation = c.svc.Settings.WorkstationName
+	e.ODSCode = c.svc.Settings.ODSCode
+	if e.UserID == "" {
+		e.UserID, e.UserName = v.User.ID, v.User.Name
+	}
+	if e.URID == "" && v.Role.URID != "" {
+		e.URID, e.RoleCode = v.Role.URID, v.Role.RoleCode
+	}
+	return e
+}
+
+// record writes an audit row (filled with who and where) and reports whether it committed.
+func (c *Controller) record(e audit.Event) (audit.Entry, error) {
+	ent, err := c.svc.Store.Record(context.Background(), c.who(e))
+	if err != nil {
+		c.svc.Log.Error("audit row not written", "action", string(e.Action), "err", err)
+	}
+	return ent, err
+}
+
+// auditSession writes the machine's audit effect: its actions and outcomes are the audit log's
+// own vocabulary (internal/audit), so they convert directly.
+func (c *Controller) auditSession(a session.Audit) {
+	e := audit.Event{Action: audit.Action(a.Action), Outcome: audit.Outcome(a.Outcome), UserID: a.User.ID, UserName: a.User.Name,
+		Reason: a.Reason, URID: a.Role.URID, RoleCode: a.Role.RoleCode}
+	if e.Outcome == "" {
+		e.Outcome = audit.OutcomeSuccess
+	}
+	if a.NewUser.ID != "" {
+		e.Detail = map[string]string{"new_user_id": a.NewUser.ID}
+	}
+	c.record(e)
+}
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func wipe(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
+}
+
+// errorsAs is errors.As with a shorter name for the card code.
+func errorsAs[T error](err error) (T, bool) {
+	var t T
+	ok := errors.As(err, &t)
+	return t, ok
+}

@@ -1,0 +1,285 @@
+package app
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"scrdesk/internal/present"
+	"scrdesk/internal/session"
+	"scrdesk/screens"
+	"scrdesk/screens/patient"
+)
+
+// frame is everything the window shows, computed by the controller from its state: plain data
+// handed to the UI goroutine. When no patient is open it holds no patient data at all.
+type frame struct {
+	screen screens.Screen
+	lock   screens.LockView
+	pass   screens.PasscodeView
+	role   screens.RoleView
+	status screens.StatusView
+	demo   *screens.DemoPanelView
+
+	search     present.SearchView
+	hasPatient bool
+	banner     present.BannerView
+	consent    present.ConsentView
+	record     *present.RecordView
+	alerts     []present.AlertView
+}
+
+// frame computes what the window must show now. Call on the controller goroutine.
+func (c *Controller) frame() frame {
+	v := c.m.Snapshot()
+	site := screens.Site{Pharmacy: c.svc.Settings.PharmacyName, ODS: c.svc.Settings.ODSCode, Demo: c.svc.Demo}
+	f := frame{
+		screen: screens.ScreenFor(v.State),
+		lock:   screens.LockViewOf(v, site),
+		pass:   screens.PasscodeViewOf(v, c.svc.Demo),
+		role:   screens.RoleViewOf(v, c.svc.Demo),
+		status: screens.StatusViewOf(v, c.conState, c.svc.Demo),
+		alerts: c.alerts,
+	}
+	if c.svc.Demo {
+		d := screens.DemoPanelViewOf(demoUsers(), c.inserted, c.svc.Settings.PermittedActivityCodes)
+		f.demo = &d
+	}
+	if f.screen != screens.ScreenWorkspace {
+		return f // nothing about any patient leaves the controller unless signed in and ready
+	}
+	f.search = c.search
+	if pt := c.pt; pt != nil {
+		f.hasPatient = true
+		f.banner = present.Banner(pt.patient, c.svc.Now())
+		f.consent = pt.consent
+		if pt.record != nil {
+			r := present.Record(pt.record, nil)
+			f.record = &r
+		}
+	}
+	return f
+}
+
+// shell is the window's content: the screens and the layout that switches between them. Every
+// method runs on the UI goroutine.
+type shell struct {
+	w    fyne.Window
+	demo bool
+	c    *Controller
+
+	lock      *screens.Lock
+	pass      *screens.Passcode
+	role      *screens.Role
+	status    *screens.StatusBar
+	demoPanel *screens.DemoPanel
+
+	search  *patient.Search
+	banner  *patient.Banner
+	consent *patient.Consent
+	record  *patient.Record
+	alerts  *patient.Alerts
+
+	main      *fyne.Container // the current screen
+	workspace *fyne.Container
+	ptArea    *fyne.Container // search, or consent, or record
+	current   screens.Screen
+	ptShown   string
+	last      frame
+}
+
+// newShell builds the screens into w. Call on the UI goroutine.
+func newShell(w fyne.Window, demo bool) *shell {
+	return &shell{w: w, demo: demo, current: -1}
+}
+
+// bind connects the screens' callbacks to the controller and lays the window out. Called by
+// NewController; the callbacks only Post intent to the controller goroutine.
+func (s *shell) bind(c *Controller) {
+	s.c = c
+	post := func(f func()) func() { return func() { c.Post(f) } }
+	s.lock = screens.NewLock(screens.LockCallbacks{
+		Start:   post(func() { c.handle(session.StartSignIn{}) }),
+		SignOut: post(func() { c.handle(session.SignOut{}) }),
+	})
+	s.pass = screens.NewPasscode(screens.PasscodeCallbacks{
+		Submit: func(p string) {
+			b := []byte(p)
+			c.Post(func() { c.submitPasscode(b) })
+		},
+		Cancel: post(func() { c.handle(session.Cancel{}) }),
+	})
+	s.role = screens.NewRole(screens.RoleCallbacks{
+		Choose: func(urid string) { c.Post(func() { c.chosen(urid) }) },
+		Cancel: post(func() { c.handle(session.Cancel{}) }),
+	})
+	s.status = screens.NewStatusBar(screens.StatusBarCallbacks{
+		Lock:    post(func() { c.handle(session.LockByHand{}) }),
+		SignOut: post(func() { c.handle(session.SignOut{}) }),
+	})
+	s.search = patient.NewSearch(patient.SearchCallbacks{
+		OnSearchNHS:          func(n string) { c.Post(func() { c.activity(); c.searchNHS(n) }) },
+		OnSearchDemographics: func(q present.Query) { c.Post(func() { c.activity(); c.searchDemographics(q) }) },
+		OnPick:               func(i int) { c.Post(func() { c.activity(); c.pick(i) }) },
+	})
+	s.banner = patient.NewBanner(patient.BannerCallbacks{OnClose: post(func() { c.closePatient() })})
+	s.consent = patient.NewConsent(patient.ConsentCallbacks{
+		OnPermission: post(func() { c.activity(); c.permission() }),
+		OnEmergency:  func(r string) { c.Post(func() { c.activity(); c.emergency(r) }) },
+		OnDeclined:   post(func() { c.activity(); c.declined() }),
+		OnClose:      post(func() { c.closePatient() }),
+	})
+	s.record = patient.NewRecord()
+	s.alerts = patient.NewAlerts()
+
+	s.ptArea = container.NewStack(s.search.Object())
+	top := container.NewVBox(s.status.Object(), s.banner.Object())
+	s.workspace = container.NewBorder(top, s.alerts.Object(), nil, nil, s.ptArea)
+	s.main = container.NewStack(s.lock.Object())
+	content := fyne.CanvasObject(container.NewStack(newActivityCatcher(func() { c.Post(c.activity) }), s.main))
+	if s.demo {
+		s.demoPanel = screens.NewDemoPanel(screens.DemoPanelCallbacks{
+			Insert: func(key string) { c.Post(func() { c.demoInsert(key) }) },
+			Remove: func(key string) { c.Post(func() { c.demoRemove(key) }) },
+		})
+		content = container.NewBorder(nil, nil, nil, s.demoPanel.Object(), content)
+	}
+	s.w.SetContent(content)
+
+	cv := s.w.Canvas()
+	cv.AddShortcut(screens.LockShortcut, func(fyne.Shortcut) { c.Post(func() { c.handle(session.LockByHand{}) }) })
+	cv.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		c.Post(c.activity)
+		if s.current == screens.ScreenWorkspace && s.last.hasPatient {
+			if ev.Name == fyne.KeyEscape {
+				c.Post(c.closePatient)
+				return
+			}
+			if s.consent.TypedKey(ev) {
+				return
+			}
+		}
+		if s.current == screens.ScreenLock {
+			s.lock.TypedKey(ev)
+		}
+	})
+	cv.SetOnTypedRune(func(r rune) {
+		c.Post(c.activity)
+		if s.current == screens.ScreenWorkspace && s.last.hasPatient && s.last.record == nil {
+			s.consent.TypedRune(r)
+		}
+	})
+}
+
+// render shows f. On the UI goroutine.
+func (s *shell) render(f frame) {
+	s.last = f
+	if s.demoPanel != nil && f.demo != nil {
+		s.demoPanel.Render(*f.demo)
+	}
+	// Patient views first: whatever the new screen, what it must not show is gone before it shows.
+	if !f.hasPatient {
+		s.banner.Clear()
+		s.consent.Clear()
+		s.record.Clear()
+	}
+	if f.screen != screens.ScreenWorkspace {
+		s.search.Clear()
+	}
+	switch f.screen {
+	case screens.ScreenLock:
+		s.lock.Render(f.lock)
+		s.show(f.screen, s.lock.Object())
+	case screens.ScreenPasscode:
+		s.pass.Render(f.pass)
+		s.show(f.screen, s.pass.Object())
+		if !f.pass.Busy && !f.pass.Blocked {
+			s.w.Canvas().Focus(s.pass.Focusable())
+		}
+	case screens.ScreenRole:
+		s.role.Render(f.role)
+		s.show(f.screen, s.role.Object())
+		if len(f.role.Roles) > 0 {
+			s.w.Canvas().Focus(s.role.Focusable())
+		}
+	case screens.ScreenWorkspace:
+		s.status.Render(f.status)
+		s.alerts.Render(f.alerts)
+		first := s.current != screens.ScreenWorkspace
+		s.show(f.screen, s.workspace)
+		s.renderPatient(f, first)
+	}
+}
+
+func (s *shell) renderPatient(f frame, first bool) {
+	want := "search"
+	if f.hasPatient {
+		s.banner.Render(f.banner)
+		s.banner.Object().Show()
+		if f.record != nil {
+			want = "record"
+			s.record.Render(*f.record)
+		} else {
+			want = "consent"
+			s.consent.Render(f.consent)
+		}
+	} else {
+		s.banner.Object().Hide()
+		s.search.Render(f.search)
+	}
+	if want != s.ptShown || first {
+		var obj fyne.CanvasObject
+		switch want {
+		case "record":
+			obj = s.record.Object()
+		case "consent":
+			obj = s.consent.Object()
+		default:
+			obj = s.search.Object()
+		}
+		s.ptArea.Objects = []fyne.CanvasObject{obj}
+		s.ptArea.Refresh()
+		s.ptShown = want
+		if want == "search" {
+			s.w.Canvas().Focus(s.search.NHSField())
+		} else {
+			s.w.Canvas().Unfocus()
+		}
+	}
+}
+
+func (s *shell) show(sc screens.Screen, obj fyne.CanvasObject) {
+	if s.current == sc {
+		return
+	}
+	s.current = sc
+	s.main.Objects = []fyne.CanvasObject{obj}
+	s.main.Refresh()
+	if sc == screens.ScreenLock {
+		s.w.Canvas().Unfocus()
+	}
+}
+
+// activityCatcher sits behind every screen and reports mouse movement and clicks that no widget
+// took, for the idle lock. (Fyne has no global input hook: clicks on widgets and typing reach
+// the controller through the screens' callbacks and the canvas key handlers instead.)
+type activityCatcher struct {
+	widget.BaseWidget
+	seen func()
+}
+
+func newActivityCatcher(seen func()) *activityCatcher {
+	a := &activityCatcher{seen: seen}
+	a.ExtendBaseWidget(a)
+	return a
+}
+
+func (a *activityCatcher) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewWithoutLayout())
+}
+
+func (a *activityCatcher) MouseIn(*desktop.MouseEvent)    { a.seen() }
+func (a *activityCatcher) MouseMoved(*desktop.MouseEvent) { a.seen() }
+func (a *activityCatcher) MouseOut()                      {}
+func (a *activityCatcher) Tapped(*fyne.PointEvent)        { a.seen() }

@@ -1,0 +1,295 @@
+package cardreader
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// CheckDefaults are the settings `scrdesk card check` starts from; flags
+// override them.
+type CheckDefaults struct {
+	TrustAnchorsFile string // PEM bundle of trust anchors
+	Reader           string // reader to use; empty: the first with a card
+	Log              *slog.Logger
+	// Source, if set, replaces PC/SC (tests and the demo use a DemoReader).
+	Source Source
+	// Now, if set, replaces time.Now for the certificate's dates.
+	Now func() time.Time
+}
+
+// CheckResult is what `scrdesk card check --json` prints, one JSON object.
+type CheckResult struct {
+	OK          bool   `json:"ok"`
+	Reader      string `json:"reader,omitempty"`
+	ATR         string `json:"atr,omitempty"`
+	GUID        string `json:"guid,omitempty"`
+	Fingerprint string `json:"certificate_sha256,omitempty"`
+	Subject     string `json:"subject,omitempty"`
+	UserID      string `json:"user_id,omitempty"`
+	Name        string `json:"name,omitempty"`
+	NotBefore   string `json:"not_before,omitempty"`
+	NotAfter    string `json:"not_after,omitempty"`
+	Chain       string `json:"chain,omitempty"`
+	TriesLeft   *int   `json:"tries_left,omitempty"`
+	Passcode    string `json:"passcode,omitempty"`
+	Challenge   string `json:"challenge,omitempty"`
+	Error       string `json:"error,omitempty"`  // the message for the person (CARD.md)
+	Detail      string `json:"detail,omitempty"` // the technical cause, for IT support
+}
+
+// Exit statuses of CheckCommand.
+const (
+	CheckOK       = 0
+	CheckCardBad  = 1 // any wrong-card case: not PIV, certificate, passcode, blocked, challenge
+	CheckUsage    = 2 // bad flags or settings (trust anchors)
+	CheckNoCard   = 3 // no card within --timeout, or the card left
+	CheckNoSystem = 4 // PC/SC service or reader trouble
+)
+
+// CheckCommand is `scrdesk card check`, for IT support at a new install. It
+// waits for a card (or uses the one present), prints the reader, the ATR, the
+// card's identity, the certificate's subject, user id, validity and chain
+// result, reads the passcode (a line on stdin; with --pin-stdin no prompt is
+// written), verifies it and a fresh challenge signature, and prints the
+// result. --json prints one JSON object (CheckResult) instead. It returns the
+// exit status: 0 only when the card would sign in here.
+//
+// Without --pin-stdin, when stdin is a terminal, the prompt goes to stderr
+// and the passcode is read with echo off (golang.org/x/term); otherwise the
+// first line of stdin is the passcode.
+func CheckCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, defaults CheckDefaults) int {
+	fs := flag.NewFlagSet("card check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pinStdin := fs.Bool("pin-stdin", false, "read the passcode from the first line of stdin, without a prompt")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	anchorsFile := fs.String("trust-anchors", defaults.TrustAnchorsFile, "PEM `file` of trust anchors")
+	readerName := fs.String("reader", defaults.Reader, "reader `name` (default: the first with a card)")
+	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for a card")
+	if err := fs.Parse(args); err != nil {
+		return CheckUsage
+	}
+	log := defaults.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := time.Now
+	if defaults.Now != nil {
+		now = defaults.Now
+	}
+	var res CheckResult
+	p := &checkPrinter{w: stdout, quiet: *asJSON}
+	finish := func(code int, err error) int {
+		if err != nil {
+			res.Error = UserMessage(err)
+			res.Detail = err.Error()
+			log.Info("card check failed", "err", err)
+		}
+		res.OK = code == CheckOK
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(res)
+		} else if err != nil {
+			fmt.Fprintf(stdout, "Result:       FAILED\n%s\n", res.Error)
+		} else {
+			fmt.Fprintln(stdout, "Result:       OK: this card signs in here")
+		}
+		return code
+	}
+
+	if *anchorsFile == "" {
+		fmt.Fprintln(stderr, "card check: no trust anchors: set them in settings or pass --trust-anchors FILE")
+		return CheckUsage
+	}
+	anchors, err := LoadTrustAnchors(*anchorsFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "card check: %v\n", err)
+		return CheckUsage
+	}
+
+	src := defaults.Source
+	if src == nil {
+		src = NewWatcher(log)
+	}
+	wctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	events := make(chan Event, 16)
+	runDone := make(chan struct{})
+	go func() {
+		defer close(runDone)
+		_ = src.Run(wctx, events)
+	}()
+	defer func() { cancel(); <-runDone }()
+
+	if !*asJSON {
+		fmt.Fprintf(stderr, "Waiting up to %s for a smartcard...\n", *timeout)
+	}
+	var ev Event
+	for waiting := true; waiting; {
+		select {
+		case <-wctx.Done():
+			if ctx.Err() != nil {
+				return finish(CheckNoCard, ctx.Err())
+			}
+			return finish(CheckNoCard, errors.New("no smartcard was inserted in time"))
+		case ev = <-events:
+			switch {
+			case ev.Kind == ServiceLost && !*asJSON:
+				fmt.Fprintln(stderr, UserMessage(ErrNoService))
+			case ev.Kind == CardInserted && (*readerName == "" || ev.Reader == *readerName):
+				waiting = false
+			}
+		}
+	}
+	res.Reader = ev.Reader
+	res.ATR = strings.ToUpper(hex.EncodeToString(ev.ATR))
+	p.line("Reader", res.Reader)
+	p.line("ATR", res.ATR)
+
+	conn, err := src.Connect(ev.Reader)
+	if err != nil {
+		if errors.Is(err, ErrCardRemoved) {
+			return finish(CheckNoCard, err)
+		}
+		return finish(CheckNoSystem, err)
+	}
+	defer conn.Close()
+
+	code := func(err error) int {
+		switch {
+		case errors.Is(err, ErrCardRemoved):
+			return CheckNoCard
+		case errors.Is(err, ErrNoService), errors.Is(err, ErrNoReader):
+			return CheckNoSystem
+		default:
+			return CheckCardBad
+		}
+	}
+
+	id, err := ReadIdentity(conn)
+	if id.Cert != nil {
+		res.Fingerprint = hex.EncodeToString(id.Fingerprint[:])
+		res.Subject = id.Cert.Subject.String()
+		res.UserID, res.Name = id.UserID, id.Name
+		res.NotBefore = id.Cert.NotBefore.UTC().Format(time.RFC3339)
+		res.NotAfter = id.Cert.NotAfter.UTC().Format(time.RFC3339)
+	}
+	if id.GUID != ([16]byte{}) {
+		res.GUID = strings.ToUpper(hex.EncodeToString(id.GUID[:]))
+	}
+	p.line("Card GUID", res.GUID)
+	p.line("Certificate", res.Subject)
+	p.line("SHA-256", res.Fingerprint)
+	p.line("User id", res.UserID)
+	p.line("Name", res.Name)
+	if res.NotBefore != "" {
+		p.line("Valid", res.NotBefore+" to "+res.NotAfter)
+	}
+	if err != nil {
+		return finish(code(err), err)
+	}
+	if err := CheckCertificate(id.Cert, anchors, now()); err != nil {
+		res.Chain = err.Error()
+		p.line("Chain", "NOT VALID: "+res.Chain)
+		return finish(CheckCardBad, err)
+	}
+	res.Chain = "ok"
+	p.line("Chain", "ok: chains to a trust anchor and is in date")
+
+	tries, err := TriesLeft(conn)
+	if err != nil {
+		if errors.Is(err, ErrBlocked) {
+			res.Passcode = "blocked"
+			zero := 0
+			res.TriesLeft = &zero
+		}
+		return finish(code(err), err)
+	}
+	if tries != AlreadyVerified {
+		res.TriesLeft = &tries
+		p.line("Tries left", fmt.Sprint(tries))
+	}
+
+	pin, err := readPasscode(stdin, stderr, !*pinStdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "card check: no passcode given: %v\n", err)
+		return CheckUsage
+	}
+	err = VerifyPasscode(conn, pin)
+	var pe *PasscodeError
+	switch {
+	case err == nil:
+		res.Passcode = "ok"
+		p.line("Passcode", "ok")
+	case errors.As(err, &pe) && !pe.Format:
+		res.Passcode = "wrong"
+		res.TriesLeft = &pe.TriesLeft
+		p.line("Passcode", fmt.Sprintf("WRONG, %d tries left", pe.TriesLeft))
+		return finish(CheckCardBad, err)
+	case errors.Is(err, ErrBlocked):
+		res.Passcode = "blocked"
+		p.line("Passcode", "BLOCKED")
+		return finish(CheckCardBad, err)
+	default:
+		return finish(code(err), err)
+	}
+
+	challenge := make([]byte, 32)
+	if _, err := rand.Read(challenge); err != nil {
+		return finish(CheckCardBad, err)
+	}
+	if err := proveKey(conn, id.Cert, challenge); err != nil {
+		if errors.Is(err, ErrChallenge) {
+			res.Challenge = "failed"
+			p.line("Challenge", "FAILED: the card does not hold the certificate's key")
+		}
+		return finish(code(err), err)
+	}
+	res.Challenge = "ok"
+	p.line("Challenge", "ok: the card signed a fresh challenge with the certificate's key")
+	return finish(CheckOK, nil)
+}
+
+type checkPrinter struct {
+	w     io.Writer
+	quiet bool
+}
+
+func (p *checkPrinter) line(label, value string) {
+	if p.quiet || value == "" {
+		return
+	}
+	fmt.Fprintf(p.w, "%-13s %s\n", label+":", value)
+}
+
+// readPasscode reads one line: with echo off from a terminal when prompt is
+// set, else plainly (a pipe, or --pin-stdin).
+func readPasscode(stdin io.Reader, stderr io.Writer, prompt bool) (string, error) {
+	if f, ok := stdin.(*os.File); ok && prompt && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(stderr, "Passcode: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

@@ -1,0 +1,32 @@
+package cardreader
+
+import (
+	"crypto/rand"
+	"crypto/x509"
+	"fmt"
+)
+
+// Prove has the card sign a fresh random 32-byte challenge with its PIV Authentication key and
+// verifies the signature with cert's public key (CARD.md: possession must be proven; a card's
+// certificate alone proves nothing). It returns ErrChallenge when the signature does not verify.
+// The passcode must already be verified. The controller uses it after VerifyPasscode, on the
+// sign-in and unlock paths that Authenticate joins into one call.
+func Prove(t Transport, cert *x509.Certificate) error {
+	challenge := make([]byte, 32)
+	if _, err := rand.Read(challenge); err != nil {
+		return fmt.Errorf("make challenge: %w", err)
+	}
+	return proveKey(t, cert, challenge)
+}
+
+// Attach plugs in an empty demo reader (so the lock screen says "Insert your smartcard" before
+// any demo card is inserted). A reader already attached is left as it is.
+func (d *DemoReader) Attach(reader string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.slots[reader]; ok {
+		return
+	}
+	d.slots[reader] = &demoSlot{}
+	d.push(Event{Kind: ReaderAttached, Reader: reader})
+}

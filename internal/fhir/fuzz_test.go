@@ -1,0 +1,80 @@
+package fhir
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func seedFixtures(f *testing.F) {
+	root, files := allFixtures(f)
+	for _, p := range files {
+		b, err := os.ReadFile(filepath.Join(root, p))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"resourceType":"Patient","id":"9000000009","meta":{"security":[{"code":"V"}]},"address":[{"line":["x"]}]}`))
+	f.Add([]byte(`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Composition","section":[{"text":{"div":"<p>x</p>"}}]}}]}`))
+	f.Add([]byte(`{`))
+	f.Add([]byte(`<html><body>503 Service Unavailable</body></html>`))
+}
+
+func checkDecodeErr(t *testing.T, err error) {
+	if err == nil {
+		return
+	}
+	if _, ok := err.(*SpineError); !ok {
+		t.Fatalf("decoder returned %T, want *SpineError", err)
+	}
+	if UserMessage(err) == "" {
+		t.Fatal("empty user message")
+	}
+}
+
+// FuzzDecode runs every decoder over arbitrary bytes: none may panic, every failure is a
+// *SpineError, and restricted patients never carry hidden fields.
+func FuzzDecode(f *testing.F) {
+	seedFixtures(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := DecodePatient(b, "9000000009")
+		checkDecodeErr(t, err)
+		if err == nil && p.Restriction != None && (len(p.Address) > 0 || p.Phone != "" || p.GP != "" || p.Postcode != "") {
+			t.Fatal("restricted patient carries hidden fields")
+		}
+		ps, err := DecodePatientSearch(b)
+		checkDecodeErr(t, err)
+		for _, p := range ps {
+			if p.Restriction != None && (len(p.Address) > 0 || p.Phone != "" || p.GP != "") {
+				t.Fatal("restricted search result carries hidden fields")
+			}
+		}
+		_, err = DecodeDocumentReference(b)
+		checkDecodeErr(t, err)
+		_, err = DecodeRecord(b)
+		checkDecodeErr(t, err)
+		_, err = DecodeAuditEvent(b)
+		checkDecodeErr(t, err)
+	})
+}
+
+// FuzzOutcomeError maps arbitrary bodies under a spread of statuses: it never panics, a failure
+// status always yields a kind, and the message is never empty.
+func FuzzOutcomeError(f *testing.F) {
+	seedFixtures(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, st := range []int{200, 400, 401, 403, 404, 429, 500, 503} {
+			e := OutcomeError(st, b)
+			if st >= 400 && (e == nil || e.Kind == "") {
+				t.Fatalf("status %d: no kind", st)
+			}
+			if st == 401 && e.Kind != SignedOut || st == 429 && e.Kind != RateLimited {
+				t.Fatalf("status %d mapped to %s", st, e.Kind)
+			}
+			if e != nil && (UserMessage(e) == "" || e.Error() == "") {
+				t.Fatal("empty message")
+			}
+		}
+	})
+}

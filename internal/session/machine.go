@@ -1,0 +1,472 @@
+package session
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"scrdesk/internal/staff"
+)
+
+// Machine is the session state machine. Create it with New; see the package doc for the
+// threading contract (one owning goroutine).
+type Machine struct {
+	cfg Config
+	now func() time.Time
+
+	state     State
+	serviceUp bool
+	readers   int
+	card      bool   // the followed card is in a reader
+	reader    string // its reader
+
+	// The sign-in in progress, or the signed-in session.
+	cardID    CardID
+	user      User
+	tries     int
+	roles     []staff.Role // ChoosingRole, in the order offered
+	role      staff.Role   // Ready
+	lastInput time.Time    // Ready
+
+	held *held // the locked session, if any
+
+	msg     string
+	pending uint64 // Seq of the request whose answer the machine waits for
+	seq     uint64
+}
+
+// held is a locked session: whose card, who, under which role, and why it locked.
+type held struct {
+	id     CardID
+	user   User
+	role   staff.Role
+	reason LockReason
+}
+
+// New returns a machine in NoReader, with the PC/SC service assumed up until the controller says
+// otherwise. now is the clock (time.Now in production, a fake in tests); it is read only inside
+// Handle.
+func New(cfg Config, now func() time.Time) *Machine {
+	if now == nil {
+		now = time.Now
+	}
+	cfg.SCRActivities = slices.Clone(cfg.SCRActivities)
+	cfg.SGPActivities = slices.Clone(cfg.SGPActivities)
+	return &Machine{cfg: cfg, now: now, state: NoReader, serviceUp: true, tries: -1}
+}
+
+// SetConfig replaces the configuration (settings changed). It takes effect from the next event;
+// a signed-in user's rights are recomputed by the next Snapshot.
+func (m *Machine) SetConfig(cfg Config) {
+	cfg.SCRActivities = slices.Clone(cfg.SCRActivities)
+	cfg.SGPActivities = slices.Clone(cfg.SGPActivities)
+	m.cfg = cfg
+}
+
+// State returns the current state.
+func (m *Machine) State() State { return m.state }
+
+// Handle applies one event and returns the effects to carry out, in order. Events that do not
+// apply to the current state (and stale answers) change nothing and return no effects.
+func (m *Machine) Handle(e Event) []Effect {
+	var fx []Effect
+	switch e := e.(type) {
+	case ReaderAttached:
+		m.readers = max(e.Count, 0)
+		if m.readers > 0 {
+			m.serviceUp = true
+		}
+		if m.state == NoReader && m.readers > 0 {
+			m.state = WaitingForCard
+			m.msg = ""
+		}
+	case ReaderDetached:
+		m.readers = max(e.Count, 0)
+		if m.card && (e.Reader == m.reader || m.readers == 0) {
+			m.card, m.reader = false, ""
+			fx = m.cardGone(ReasonReaderRemoved, "reader removed", MsgSignInStop)
+		}
+		m.settle()
+	case CardIn:
+		if m.card && e.Reader != m.reader {
+			return nil // a second card in another reader: the machine follows one card
+		}
+		wasPresent := m.card
+		m.card, m.reader = true, e.Reader
+		m.serviceUp = true
+		m.readers = max(m.readers, 1)
+		switch m.state {
+		case NoReader, WaitingForCard, Locked:
+			if !wasPresent {
+				fx = m.startRead()
+			}
+		}
+	case CardOut:
+		if !m.card || (e.Reader != "" && e.Reader != m.reader) {
+			return nil
+		}
+		m.card, m.reader = false, ""
+		switch m.state {
+		case NoReader, WaitingForCard, Locked:
+			m.msg = "" // the message was about the card that left
+		case Ready:
+			if m.cfg.RemovalSignsOut {
+				fx = m.signOut("card removed", MsgSignedOut+" The smartcard was removed.")
+				break
+			}
+			fx = m.cardGone(ReasonCardRemoved, "card removed", MsgSignInStop)
+		default:
+			fx = m.cardGone(ReasonCardRemoved, "card removed", MsgSignInStop)
+		}
+		m.settle()
+	case StartSignIn:
+		switch m.state {
+		case NoReader, WaitingForCard, Locked:
+			if m.card {
+				fx = m.startRead()
+			}
+		}
+	case CardRead:
+		if m.state != ReadingCard || e.Seq != m.pending {
+			return nil
+		}
+		fx = m.cardRead(e)
+	case CardUnreadable:
+		if (m.state != ReadingCard && m.state != Verifying) || e.Seq != m.pending {
+			return nil
+		}
+		fx = append(fx, Audit{Action: ActLogin, Outcome: e.Kind.Outcome(), Reason: e.Kind.String(), User: m.user})
+		m.abort(e.Kind.Message())
+	case PasscodeSubmitted:
+		if m.state == Passcode {
+			m.state = Verifying
+			m.msg = ""
+			fx = append(fx, VerifyPasscode{Seq: m.next()})
+		}
+	case PasscodeRight:
+		if m.state != Verifying || e.Seq != m.pending {
+			return nil
+		}
+		if h := m.held; h != nil {
+			m.held = nil
+			fx = append(fx, Audit{Action: ActUnlock, Outcome: Success, Reason: h.reason.String(), User: h.user, Role: h.role})
+			fx = append(fx, m.enter(h.role, true)...)
+		} else {
+			m.state = LoadingRoles
+			m.msg = ""
+			fx = append(fx, LoadRoles{Seq: m.next(), User: m.user})
+		}
+	case PasscodeWrong:
+		if m.state != Verifying || e.Seq != m.pending {
+			return nil
+		}
+		if e.TriesLeft <= 0 {
+			fx = m.blocked()
+			break
+		}
+		m.tries = e.TriesLeft
+		m.state = Passcode
+		m.msg = wrongMsg(e.TriesLeft)
+		fx = append(fx, Audit{Action: ActWrongPasscode, Outcome: MinorFailure, Reason: fmt.Sprintf("%d tries left", e.TriesLeft), User: m.user})
+	case PasscodeBlocked:
+		if m.state != Verifying || e.Seq != m.pending {
+			return nil
+		}
+		fx = m.blocked()
+	case RolesLoaded:
+		if m.state != LoadingRoles || e.Seq != m.pending {
+			return nil
+		}
+		switch len(e.Roles) {
+		case 0:
+			m.state = NoRole
+			m.msg = MsgNoRole
+			fx = append(fx, Audit{Action: ActLogin, Outcome: MinorFailure, Reason: "no role", User: m.user})
+		case 1:
+			fx = m.signIn(e.Roles[0])
+		default:
+			m.roles = OrderRoles(e.Roles, e.LastURID)
+			m.state = ChoosingRole
+			m.msg = ""
+		}
+	case RolesFailed:
+		if m.state != LoadingRoles || e.Seq != m.pending {
+			return nil
+		}
+		fx = append(fx, Audit{Action: ActLogin, Outcome: SeriousFailure, Reason: "roles not loaded", User: m.user})
+		m.abort(MsgRolesFailed)
+	case RoleChosen:
+		if m.state != ChoosingRole {
+			return nil
+		}
+		i := slices.IndexFunc(m.roles, func(r staff.Role) bool { return r.URID == e.URID })
+		if i < 0 {
+			return nil
+		}
+		fx = append(fx, RememberRole{UserID: m.user.ID, URID: e.URID},
+			Audit{Action: ActRoleSelected, Outcome: Success, User: m.user, Role: m.roles[i]})
+		fx = append(fx, m.signIn(m.roles[i])...)
+	case Activity:
+		if m.state == Ready {
+			m.lastInput = m.now()
+		}
+	case Tick:
+		if m.state == Ready && m.cfg.IdleLock > 0 && !m.now().Before(m.lastInput.Add(m.cfg.IdleLock)) {
+			fx = m.lock(ReasonIdle)
+		}
+	case LockByHand:
+		if m.state == Ready {
+			fx = m.lock(ReasonByHand)
+		}
+	case SignOut:
+		switch m.state {
+		case Ready:
+			fx = m.signOut("by hand", MsgSignedOut)
+		case Locked:
+			h := m.held
+			m.held = nil
+			fx = append(fx, DropPatientData{},
+				Audit{Action: ActLogout, Outcome: Success, Reason: "from the lock screen", User: h.user, Role: h.role},
+				EndSession{User: h.user})
+			m.clear()
+			m.msg = MsgSignedOut
+			m.settle()
+		case ChoosingRole, NoRole:
+			fx = m.cancel()
+		}
+	case ServiceLost:
+		m.serviceUp = false
+		m.readers = 0
+		m.card, m.reader = false, ""
+		fx = m.cardGone(ReasonServiceLost, "smartcard service lost", MsgServiceLost)
+		m.msg = MsgServiceLost
+		m.settle()
+	case ServiceBack:
+		m.serviceUp = true
+		if m.msg == MsgServiceLost {
+			m.msg = ""
+		}
+		m.settle()
+	case Cancel:
+		switch m.state {
+		case Passcode, CardBlocked, LoadingRoles, ChoosingRole, NoRole:
+			fx = m.cancel()
+		}
+	}
+	return fx
+}
+
+// next allocates the Seq of a new request and waits for its answer only.
+func (m *Machine) next() uint64 {
+	m.seq++
+	m.pending = m.seq
+	return m.seq
+}
+
+func (m *Machine) startRead() []Effect {
+	m.state = ReadingCard
+	m.msg = ""
+	m.user, m.cardID, m.tries = User{}, CardID{}, -1
+	return []Effect{ReadCard{Seq: m.next(), Reader: m.reader}}
+}
+
+func (m *Machine) cardRead(e CardRead) []Effect {
+	var fx []Effect
+	if h := m.held; h != nil && !(h.id.Equal(e.ID) && h.user.ID == e.User.ID) {
+		// CARD.md: any other card ends the locked session (its patient data already gone).
+		m.held = nil
+		fx = append(fx, DropPatientData{},
+			Audit{Action: ActCardSwapped, Outcome: Success, Reason: h.reason.String(), User: h.user, Role: h.role, NewUser: e.User},
+			EndSession{User: h.user})
+	}
+	m.cardID, m.user, m.tries = e.ID, e.User, e.TriesLeft
+	if e.TriesLeft == 0 {
+		return append(fx, m.blocked()...)
+	}
+	m.state = Passcode
+	m.msg = ""
+	if len(fx) > 0 {
+		m.msg = MsgCardSwapped
+	}
+	return fx
+}
+
+func (m *Machine) blocked() []Effect {
+	m.state = CardBlocked
+	m.tries = 0
+	m.msg = MsgBlocked
+	return []Effect{Audit{Action: ActCardBlocked, Outcome: MajorFailure, User: m.user}}
+}
+
+// signIn completes a new sign-in under role.
+func (m *Machine) signIn(role staff.Role) []Effect {
+	fx := []Effect{Audit{Action: ActLogin, Outcome: Success, User: m.user, Role: role}}
+	return append(fx, m.enter(role, false)...)
+}
+
+// enter makes the session Ready under role.
+func (m *Machine) enter(role staff.Role, resumed bool) []Effect {
+	m.state = Ready
+	m.role = role
+	m.roles = nil
+	m.msg = ""
+	m.tries = -1
+	m.lastInput = m.now()
+	return []Effect{ShowWorkspace{Resumed: resumed}}
+}
+
+// lock holds the session and locks it: patient data first, then the screen, then the audit row.
+func (m *Machine) lock(r LockReason) []Effect {
+	m.held = &held{id: m.cardID, user: m.user, role: m.role, reason: r}
+	fx := []Effect{DropPatientData{}, ShowLock{}, Audit{Action: r.Action(), Outcome: Success, Reason: r.String(), User: m.user, Role: m.role}}
+	m.clear()
+	m.state = Locked
+	m.msg = ""
+	return fx
+}
+
+// signOut ends the signed-in session.
+func (m *Machine) signOut(reason, msg string) []Effect {
+	fx := []Effect{DropPatientData{}, ShowLock{},
+		Audit{Action: ActLogout, Outcome: Success, Reason: reason, User: m.user, Role: m.role},
+		EndSession{User: m.user}}
+	m.clear()
+	m.held = nil
+	m.msg = msg
+	m.state = WaitingForCard
+	m.settle()
+	return fx
+}
+
+// cardGone handles the loss of the card (removed, its reader unplugged, the service lost).
+func (m *Machine) cardGone(r LockReason, why, signInMsg string) []Effect {
+	switch m.state {
+	case Ready:
+		return m.lock(r)
+	case ReadingCard, Passcode, Verifying, CardBlocked, LoadingRoles, ChoosingRole, NoRole:
+		var fx []Effect
+		if m.user.ID != "" && m.state != CardBlocked && m.state != NoRole {
+			fx = append(fx, Audit{Action: ActLogin, Outcome: MinorFailure, Reason: "sign-in stopped: " + why, User: m.user})
+		}
+		m.abort(signInMsg)
+		return fx
+	}
+	return nil
+}
+
+// cancel stops a sign-in at the user's request.
+func (m *Machine) cancel() []Effect {
+	var fx []Effect
+	if m.state != CardBlocked && m.state != NoRole {
+		fx = append(fx, Audit{Action: ActLogin, Outcome: MinorFailure, Reason: "sign-in cancelled", User: m.user})
+	}
+	m.abort(MsgSignInCancel)
+	return fx
+}
+
+// abort stops a sign-in: back to the lock screen (the held session, if any, stays locked).
+func (m *Machine) abort(msg string) {
+	m.clear()
+	m.msg = msg
+	m.state = WaitingForCard
+	m.settle()
+}
+
+// clear forgets the sign-in or session in progress (not the held session, not the readers).
+func (m *Machine) clear() {
+	m.cardID, m.user, m.tries = CardID{}, User{}, -1
+	m.roles, m.role, m.lastInput = nil, staff.Role{}, time.Time{}
+	m.pending = 0
+}
+
+// settle puts a machine at rest in the right resting state for its readers and held session.
+func (m *Machine) settle() {
+	switch m.state {
+	case NoReader, WaitingForCard, Locked:
+	default:
+		return
+	}
+	switch {
+	case m.held != nil:
+		m.state = Locked
+	case !m.serviceUp || m.readers == 0:
+		m.state = NoReader
+	default:
+		m.state = WaitingForCard
+	}
+}
+
+func wrongMsg(left int) string {
+	if left == 1 {
+		return "Wrong passcode. 1 try left before the card locks."
+	}
+	return fmt.Sprintf("Wrong passcode. %d tries left before the card locks.", left)
+}
+
+// OrderRoles returns roles in the order to offer them: the one with URID lastURID first, the
+// others in their original order. The input is not modified.
+func OrderRoles(roles []staff.Role, lastURID string) []staff.Role {
+	out := slices.Clone(roles)
+	if i := slices.IndexFunc(out, func(r staff.Role) bool { return r.URID == lastURID }); i > 0 {
+		r := out[i]
+		copy(out[1:i+1], out[:i])
+		out[0] = r
+	}
+	return out
+}
+
+// Snapshot returns a copy of the state for the screens.
+func (m *Machine) Snapshot() View {
+	v := View{
+		State:       m.state,
+		ServiceUp:   m.serviceUp,
+		Readers:     m.readers,
+		CardPresent: m.card,
+		Reader:      m.reader,
+		User:        m.user,
+		TriesLeft:   m.tries,
+		Message:     m.msg,
+	}
+	if m.state == ChoosingRole {
+		v.Roles = slices.Clone(m.roles)
+		for i := range v.Roles {
+			v.Roles[i].Activities = slices.Clone(v.Roles[i].Activities)
+		}
+	}
+	if h := m.held; h != nil {
+		v.Locked = true
+		v.LockedUser = h.user
+		v.LockReason = h.reason
+		v.Resuming = m.state != Locked
+		if m.state == Locked {
+			v.Role = h.role
+		}
+	}
+	if m.state == Ready {
+		v.Role = m.role
+		v.CanViewSCR = m.role.Can(m.cfg.SCRActivities)
+		v.CanSGP = m.role.Can(m.cfg.SGPActivities)
+		if !v.CanViewSCR {
+			v.NoSCRReason = NoSCRReason(m.role)
+		}
+		if m.cfg.IdleLock > 0 {
+			v.IdleAt = m.lastInput.Add(m.cfg.IdleLock)
+		}
+	}
+	v.Role.Activities = slices.Clone(v.Role.Activities)
+	return v
+}
+
+// NoSCRReason says, in plain English, why role may not open Summary Care Records.
+func NoSCRReason(role staff.Role) string {
+	name := role.RoleName
+	if name == "" {
+		name = role.RoleCode
+	}
+	org := role.OrgName
+	if org == "" {
+		org = role.OrgCode
+	}
+	return fmt.Sprintf("Your role (%s at %s) does not allow opening Summary Care Records. "+
+		"If you need to, ask your Registration Authority for a role with SCR access.", name, org)
+}

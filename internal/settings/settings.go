@@ -1,0 +1,332 @@
+// Package settings owns SCR Desk's typed settings: what they are, their defaults, how they are
+// checked, how two versions differ, and how they are imported from and exported to JSON.
+//
+// Settings hold no secrets: the client key password and tokens live in the keyring (package
+// secrets), never here and never in SQLite. Persistence and auditing of changes belong to the
+// store (store.DB.SaveSettings records one audit row per changed field, old and new value).
+//
+// The package is a leaf: standard library only, no I/O, no clock. Values are plain data, safe to
+// copy and share.
+package settings
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"scrdesk/internal/staff"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Environment names the national environment SCR Desk talks to.
+type Environment string
+
+// Environments. Demo uses the built-in sandbox; Custom uses BaseURL as given.
+const (
+	EnvDemo        Environment = "demo"
+	EnvIntegration Environment = "integration"
+	EnvProduction  Environment = "production"
+	EnvCustom      Environment = "custom"
+)
+
+// Base URLs of the NHS API platform (https://digital.nhs.uk/developer/guides-and-documentation/
+// security-and-authorisation, "Environments and testing").
+const (
+	IntegrationBaseURL = "https://int.api.service.nhs.uk"
+	ProductionBaseURL  = "https://api.service.nhs.uk"
+)
+
+// CardRemoval says what removing the smartcard does (DOMAIN.md rule 2: it always ends the view).
+type CardRemoval string
+
+// Card removal actions.
+const (
+	CardRemovalLock    CardRemoval = "lock"     // lock; the same card and passcode resume
+	CardRemovalSignOut CardRemoval = "sign-out" // end the session
+)
+
+// Limits checked by Validate.
+const (
+	MinIdleLockMinutes = 1
+	MaxIdleLockMinutes = 60
+	MinTextScale       = 0.75
+	MaxTextScale       = 2.0
+	maxText            = 200
+)
+
+// DefaultPermittedActivityCodes are the RBAC activity codes that allow viewing a Summary Care
+// Record when none are configured: staff.DefaultSCRActivities (B0370, B0360 and B0401). They
+// are configuration, not constants (DOMAIN.md rule 1): IT support changes them in settings.
+var DefaultPermittedActivityCodes = slices.Clone(staff.DefaultSCRActivities)
+
+// Settings are SCR Desk's settings for one workstation.
+type Settings struct {
+	PharmacyName string `json:"pharmacy_name"`
+	// ODSCode is the pharmacy's national organisation code, e.g. "FA123".
+	ODSCode         string `json:"ods_code"`
+	WorkstationName string `json:"workstation_name"`
+
+	Environment Environment `json:"environment"`
+	// BaseURL is used when Environment is custom; see EffectiveBaseURL.
+	BaseURL string `json:"base_url,omitempty"`
+
+	CardRemoval     CardRemoval `json:"card_removal"`
+	IdleLockMinutes int         `json:"idle_lock_minutes"`
+
+	// TrustAnchorsFile is an absolute path to PEM CA certificates used to check smartcards
+	// and the national services; "" uses the built-in set.
+	TrustAnchorsFile string `json:"trust_anchors_file,omitempty"`
+	// PreferredReader is the PC/SC reader name to use first; "" takes the first with a card.
+	PreferredReader string `json:"preferred_reader,omitempty"`
+
+	// PermittedActivityCodes are the activity codes that allow opening a record.
+	PermittedActivityCodes []string `json:"permitted_activity_codes"`
+
+	// TextScale enlarges or shrinks text (1 is normal).
+	TextScale float64 `json:"text_scale"`
+}
+
+// Defaults returns the settings of a new installation: demo environment, lock on card removal,
+// lock after 5 idle minutes, normal text, the default activity codes.
+func Defaults() Settings {
+	return Settings{
+		Environment:            EnvDemo,
+		CardRemoval:            CardRemovalLock,
+		IdleLockMinutes:        5,
+		PermittedActivityCodes: slices.Clone(DefaultPermittedActivityCodes),
+		TextScale:              1,
+	}
+}
+
+// EffectiveBaseURL is the base URL of the national services for the environment: "" for demo
+// (the built-in sandbox), the NHS API platform's for integration and production, BaseURL for
+// custom.
+func (s Settings) EffectiveBaseURL() string {
+	switch s.Environment {
+	case EnvIntegration:
+		return IntegrationBaseURL
+	case EnvProduction:
+		return ProductionBaseURL
+	case EnvCustom:
+		return s.BaseURL
+	}
+	return ""
+}
+
+// FieldError is one problem with one setting.
+type FieldError struct {
+	Field   string // the JSON name
+	Problem string // plain English
+}
+
+// ValidationError lists every problem Validate found.
+type ValidationError []FieldError
+
+func (v ValidationError) Error() string {
+	parts := make([]string, len(v))
+	for i, f := range v {
+		parts[i] = f.Field + ": " + f.Problem
+	}
+	return "invalid settings: " + strings.Join(parts, "; ")
+}
+
+// Message says in plain English what to fix.
+func (v ValidationError) Message() string {
+	parts := make([]string, len(v))
+	for i, f := range v {
+		parts[i] = f.Problem
+	}
+	return "Please correct the settings: " + strings.Join(parts, " ")
+}
+
+func isODS(s string) bool {
+	if len(s) < 3 || len(s) > 10 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func isActivityCode(s string) bool {
+	if len(s) != 5 || s[0] != 'B' {
+		return false
+	}
+	for _, c := range []byte(s[1:]) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == '\uFFFD' {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate checks every field and returns a ValidationError listing all problems, or nil.
+func (s Settings) Validate() error {
+	var v ValidationError
+	add := func(field, problem string) { v = append(v, FieldError{field, problem}) }
+	for field, val := range map[string]string{"pharmacy_name": s.PharmacyName,
+		"workstation_name": s.WorkstationName, "preferred_reader": s.PreferredReader} {
+		if len(val) > maxText || !printable(val) {
+			add(field, fmt.Sprintf("%s must be plain text of at most %d characters.", strings.ReplaceAll(field, "_", " "), maxText))
+		}
+	}
+	if s.ODSCode != "" && !isODS(s.ODSCode) {
+		add("ods_code", "The ODS code must be 3 to 10 capital letters and digits, like FA123.")
+	}
+	switch s.Environment {
+	case EnvDemo, EnvIntegration, EnvProduction:
+		if s.BaseURL != "" {
+			add("base_url", "A base URL is only used with the custom environment; clear it or choose custom.")
+		}
+	case EnvCustom:
+		if err := checkBaseURL(s.BaseURL); err != "" {
+			add("base_url", err)
+		}
+	default:
+		add("environment", "The environment must be demo, integration, production or custom.")
+	}
+	if s.CardRemoval != CardRemovalLock && s.CardRemoval != CardRemovalSignOut {
+		add("card_removal", "Removing the card must either lock or sign out.")
+	}
+	if s.IdleLockMinutes < MinIdleLockMinutes || s.IdleLockMinutes > MaxIdleLockMinutes {
+		add("idle_lock_minutes", fmt.Sprintf("The idle lock must be between %d and %d minutes.", MinIdleLockMinutes, MaxIdleLockMinutes))
+	}
+	if s.TrustAnchorsFile != "" && (!filepath.IsAbs(s.TrustAnchorsFile) || !printable(s.TrustAnchorsFile) || len(s.TrustAnchorsFile) > 4096) {
+		add("trust_anchors_file", "The trust anchors file must be a full path, like /etc/scrdesk/anchors.pem.")
+	}
+	if len(s.PermittedActivityCodes) == 0 {
+		add("permitted_activity_codes", "At least one permitted activity code is needed, or nobody can open a record.")
+	}
+	for _, c := range s.PermittedActivityCodes {
+		if !isActivityCode(c) {
+			add("permitted_activity_codes", fmt.Sprintf("%q is not an activity code: they look like B0370.", c))
+			break
+		}
+	}
+	if !(s.TextScale >= MinTextScale && s.TextScale <= MaxTextScale) { // also catches NaN
+		add("text_scale", fmt.Sprintf("Text size must be between %g and %g.", MinTextScale, MaxTextScale))
+	}
+	if len(v) == 0 {
+		return nil
+	}
+	return v
+}
+
+func checkBaseURL(raw string) string {
+	if raw == "" {
+		return "The custom environment needs a base URL, like https://example.nhs.uk."
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "The base URL must be a plain address like https://example.nhs.uk."
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		h := u.Hostname()
+		if h != "localhost" && h != "127.0.0.1" && h != "::1" {
+			return "The base URL must use https (plain http is allowed only on this computer)."
+		}
+	default:
+		return "The base URL must start with https://."
+	}
+	return ""
+}
+
+// Change is one setting that differs between two versions, with both values as text.
+type Change struct {
+	Field    string // the JSON name
+	Old, New string
+}
+
+// fieldText returns every setting as field name -> text, in a fixed order.
+func (s Settings) fieldText() [][2]string {
+	return [][2]string{
+		{"pharmacy_name", s.PharmacyName},
+		{"ods_code", s.ODSCode},
+		{"workstation_name", s.WorkstationName},
+		{"environment", string(s.Environment)},
+		{"base_url", s.BaseURL},
+		{"card_removal", string(s.CardRemoval)},
+		{"idle_lock_minutes", strconv.Itoa(s.IdleLockMinutes)},
+		{"trust_anchors_file", s.TrustAnchorsFile},
+		{"preferred_reader", s.PreferredReader},
+		{"permitted_activity_codes", strings.Join(s.PermittedActivityCodes, ",")},
+		{"text_scale", strconv.FormatFloat(s.TextScale, 'g', -1, 64)},
+	}
+}
+
+// Diff lists the settings that differ from old to new, in a fixed field order.
+func Diff(old, new Settings) []Change {
+	o, n := old.fieldText(), new.fieldText()
+	var out []Change
+	for i := range o {
+		if o[i][1] != n[i][1] {
+			out = append(out, Change{Field: o[i][0], Old: o[i][1], New: n[i][1]})
+		}
+	}
+	return out
+}
+
+// ErrParse is wrapped by Parse when the input is not a settings document.
+var ErrParse = errors.New("not a settings file")
+
+// MaxImportSize bounds an imported settings document.
+const MaxImportSize = 64 << 10
+
+// Parse reads a settings document (JSON, as written by Marshal) from outside, e.g. an import
+// file. Missing fields keep their defaults; unknown fields are refused (a typo must not pass
+// silently). The result is validated.
+func Parse(data []byte) (Settings, error) {
+	if len(data) > MaxImportSize {
+		return Settings{}, fmt.Errorf("%w: larger than %d bytes", ErrParse, MaxImportSize)
+	}
+	s := Defaults()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return Settings{}, fmt.Errorf("%w: %v", ErrParse, err)
+	}
+	if dec.More() {
+		return Settings{}, fmt.Errorf("%w: more than one document", ErrParse)
+	}
+	if err := s.Validate(); err != nil {
+		return Settings{}, err
+	}
+	return s, nil
+}
+
+// Marshal writes s as an indented JSON document that Parse reads back.
+func Marshal(s Settings) ([]byte, error) {
+	return json.MarshalIndent(s, "", "  ")
+}
+
+// UserMessage says in plain English what went wrong with settings and what to do.
+func UserMessage(err error) string {
+	var v ValidationError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &v):
+		return v.Message()
+	case errors.Is(err, ErrParse):
+		return "That file is not an SCR Desk settings file, or it is damaged. Export the settings again and retry."
+	}
+	return "The settings could not be read or saved. Ask IT support."
+}

@@ -1,0 +1,193 @@
+package settings
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestDefaultsAreValid(t *testing.T) {
+	d := Defaults()
+	if err := d.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if d.IdleLockMinutes != 5 || d.CardRemoval != CardRemovalLock || d.Environment != EnvDemo {
+		t.Fatalf("unexpected defaults %+v", d)
+	}
+	d.PermittedActivityCodes[0] = "B9999"
+	if DefaultPermittedActivityCodes[0] == "B9999" {
+		t.Fatal("Defaults shares the default slice")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(*Settings)
+		field string // "" when valid
+	}{
+		{"defaults", func(*Settings) {}, ""},
+		{"ods ok", func(s *Settings) { s.ODSCode = "FA123" }, ""},
+		{"ods lower case", func(s *Settings) { s.ODSCode = "fa123" }, "ods_code"},
+		{"ods too short", func(s *Settings) { s.ODSCode = "F1" }, "ods_code"},
+		{"idle 0", func(s *Settings) { s.IdleLockMinutes = 0 }, "idle_lock_minutes"},
+		{"idle 1", func(s *Settings) { s.IdleLockMinutes = 1 }, ""},
+		{"idle 60", func(s *Settings) { s.IdleLockMinutes = 60 }, ""},
+		{"idle 61", func(s *Settings) { s.IdleLockMinutes = 61 }, "idle_lock_minutes"},
+		{"sign out", func(s *Settings) { s.CardRemoval = CardRemovalSignOut }, ""},
+		{"card removal nonsense", func(s *Settings) { s.CardRemoval = "eject" }, "card_removal"},
+		{"unknown environment", func(s *Settings) { s.Environment = "live" }, "environment"},
+		{"custom without url", func(s *Settings) { s.Environment = EnvCustom }, "base_url"},
+		{"custom https", func(s *Settings) { s.Environment, s.BaseURL = EnvCustom, "https://x.nhs.uk/base" }, ""},
+		{"custom http loopback", func(s *Settings) { s.Environment, s.BaseURL = EnvCustom, "http://127.0.0.1:9000" }, ""},
+		{"custom http remote", func(s *Settings) { s.Environment, s.BaseURL = EnvCustom, "http://x.nhs.uk" }, "base_url"},
+		{"custom with credentials", func(s *Settings) { s.Environment, s.BaseURL = EnvCustom, "https://u:p@x.nhs.uk" }, "base_url"},
+		{"url without custom", func(s *Settings) { s.BaseURL = "https://x.nhs.uk" }, "base_url"},
+		{"relative anchors", func(s *Settings) { s.TrustAnchorsFile = "anchors.pem" }, "trust_anchors_file"},
+		{"absolute anchors", func(s *Settings) { s.TrustAnchorsFile = "/etc/scrdesk/anchors.pem" }, ""},
+		{"no activity codes", func(s *Settings) { s.PermittedActivityCodes = nil }, "permitted_activity_codes"},
+		{"bad activity code", func(s *Settings) { s.PermittedActivityCodes = []string{"X1"} }, "permitted_activity_codes"},
+		{"text scale NaN", func(s *Settings) { s.TextScale = math.NaN() }, "text_scale"},
+		{"text scale big", func(s *Settings) { s.TextScale = 3 }, "text_scale"},
+		{"control char in name", func(s *Settings) { s.PharmacyName = "a\x00b" }, "pharmacy_name"},
+		{"long name", func(s *Settings) { s.WorkstationName = strings.Repeat("w", 201) }, "workstation_name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Defaults()
+			tt.edit(&s)
+			err := s.Validate()
+			if tt.field == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var v ValidationError
+			if !errors.As(err, &v) {
+				t.Fatalf("Validate = %v, want a ValidationError on %s", err, tt.field)
+			}
+			found := false
+			for _, f := range v {
+				found = found || f.Field == tt.field
+			}
+			if !found {
+				t.Fatalf("Validate = %v, want a problem with %s", err, tt.field)
+			}
+			if UserMessage(err) == "" {
+				t.Fatal("no user message")
+			}
+		})
+	}
+}
+
+func TestEffectiveBaseURL(t *testing.T) {
+	tests := []struct {
+		env  Environment
+		base string
+		want string
+	}{
+		{EnvDemo, "", ""},
+		{EnvIntegration, "", IntegrationBaseURL},
+		{EnvProduction, "", ProductionBaseURL},
+		{EnvCustom, "https://x", "https://x"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.env), func(t *testing.T) {
+			if got := (Settings{Environment: tt.env, BaseURL: tt.base}).EffectiveBaseURL(); got != tt.want {
+				t.Fatalf("= %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDiff(t *testing.T) {
+	a := Defaults()
+	b := a
+	b.IdleLockMinutes = 10
+	b.PermittedActivityCodes = []string{"B0370"}
+	b.ODSCode = "FA123"
+	got := Diff(a, b)
+	want := []Change{
+		{"ods_code", "", "FA123"},
+		{"idle_lock_minutes", "5", "10"},
+		{"permitted_activity_codes", "B0370,B0360,B0401", "B0370"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("Diff = %+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("change %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if len(Diff(a, a)) != 0 {
+		t.Fatal("no change should diff empty")
+	}
+}
+
+var parseSeeds = []string{
+	`{}`,
+	`{"pharmacy_name":"High St Pharmacy","ods_code":"FA123","idle_lock_minutes":10}`,
+	`{"environment":"custom","base_url":"https://x.nhs.uk"}`,
+	`{"idle_lock_minutes":0}`,
+	`{"unknown":1}`,
+	`{"text_scale":"big"}`,
+	`{} {}`,
+	`not json`,
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		ok   bool
+	}{
+		{"empty object gives defaults", parseSeeds[0], true},
+		{"some fields", parseSeeds[1], true},
+		{"custom", parseSeeds[2], true},
+		{"invalid value", parseSeeds[3], false},
+		{"unknown field", parseSeeds[4], false},
+		{"wrong type", parseSeeds[5], false},
+		{"two documents", parseSeeds[6], false},
+		{"not json", parseSeeds[7], false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse([]byte(tt.in))
+			if (err == nil) != tt.ok {
+				t.Fatalf("Parse = %+v, %v", s, err)
+			}
+			if err != nil && UserMessage(err) == "" {
+				t.Fatal("no user message")
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range parseSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse(data)
+		if err != nil {
+			return
+		}
+		if err := s.Validate(); err != nil {
+			t.Fatalf("Parse accepted invalid settings: %v", err)
+		}
+		out, err := Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := Parse(out)
+		if err != nil {
+			t.Fatalf("re-parse of %s: %v", out, err)
+		}
+		if d := Diff(s, s2); len(d) != 0 {
+			t.Fatalf("round trip changed %+v", d)
+		}
+	})
+}

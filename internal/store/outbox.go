@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"scrdesk/internal/audit"
+)
+
+// AlertState is where an alert is in the outbox.
+type AlertState string
+
+// Alert states.
+const (
+	AlertQueued AlertState = "queued" // waiting for its next attempt
+	AlertSent   AlertState = "sent"
+	AlertFailed AlertState = "failed" // given up: failed permanently
+)
+
+// Alert is one privacy alert for the SGP waiting in (or done with) the outbox.
+type Alert struct {
+	ID        int64
+	Created   time.Time
+	Payload   json.RawMessage // the alert to POST, as JSON
+	Attempts  int
+	Next      time.Time // next attempt
+	State     AlertState
+	LastError string
+	AuditSeq  int64 // the alert-queued audit row
+}
+
+// Enqueue queues payload (valid JSON) as a privacy alert and records ev as an alert-queued
+// audit row, in one transaction: the alert exists if and only if its audit row does.
+func (db *DB) Enqueue(ctx context.Context, payload []byte, ev audit.Event) (Alert, audit.Entry, error) {
+	if !json.Valid(payload) {
+		return Alert{}, audit.Entry{}, errors.New("alert payload is not JSON")
+	}
+	ev.Action = audit.ActionAlertQueued
+	if ev.Outcome == "" {
+		ev.Outcome = audit.OutcomeSuccess
+	}
+	var a Alert
+	var entry audit.Entry
+	wctx := context.WithoutCancel(ctx)
+	err := db.write(wctx, func(tx *sql.Tx) error {
+		var err error
+		entry, err = db.appendTx(wctx, tx, ev)
+		if err != nil {
+			return err
+		}
+		now := entry.Time
+		res, err := tx.ExecContext(wctx, `INSERT INTO alert_outbox (created_ms, payload, next_ms, audit_seq)
+			VALUES (?, ?, ?, ?)`, now.UnixMilli(), string(payload), now.UnixMilli(), entry.Seq)
+		if err != nil {
+			return fmt.Errorf("queue alert: %w", err)
+		}
+		id, _ := res.LastInsertId()
+		a = Alert{ID: id, Created: now, Payload: append(json.RawMessage(nil), payload...),
+			Next: now, State: AlertQueued, AuditSeq: entry.Seq}
+		return nil
+	})
+	return a, entry, err
+}
+
+const selectAlert = `SELECT id, created_ms, payload, attempts, next_ms, state, last_error, audit_seq FROM alert_outbox`
+
+func scanAlerts(rows *sql.Rows) ([]Alert, error) {
+	defer rows.Close()
+	var out []Alert
+	for rows.Next() {
+		var a Alert
+		var created, next int64
+		var payload string
+		if err := rows.Scan(&a.ID, &created, &payload, &a.Attempts, &next, &a.State, &a.LastError, &a.AuditSeq); err != nil {
+			return nil, fmt.Errorf("read alert: %w", err)
+		}
+		a.Created, a.Next, a.Payload = time.UnixMilli(created).UTC(), time.UnixMilli(next).UTC(), json.RawMessage(payload)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Due returns up to limit queued alerts whose next attempt is at or before now, oldest first.
+func (db *DB) Due(ctx context.Context, now time.Time, limit int) ([]Alert, error) {
+	rows, err := db.sql.QueryContext(ctx, selectAlert+` WHERE state = 'queued' AND next_ms <= ?
+		ORDER BY next_ms, id LIMIT ?`, now.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due alerts: %w", err)
+	}
+	return scanAlerts(rows)
+}
+
+// List returns up to limit alerts in state (all states when ""), newest first.
+func (db *DB) List(ctx context.Context, state AlertState, limit int) ([]Alert, error) {
+	q, args := selectAlert+` ORDER BY id DESC LIMIT ?`, []any{limit}
+	if state != "" {
+		q, args = selectAlert+` WHERE state = ? ORDER BY id DESC LIMIT ?`, []any{string(state), limit}
+	}
+	rows, err := db.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list alerts: %w", err)
+	}
+	return scanAlerts(rows)
+}
+
+// finish moves a queued alert to state and records ev (action set by the caller) in one
+// transaction.
+func (db *DB) finish(ctx context.Context, id int64, state AlertState, errText string, ev audit.Event) (audit.Entry, error) {
+	var entry audit.Entry
+	wctx := context.WithoutCancel(ctx)
+	err := db.write(wctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(wctx, `UPDATE alert_outbox SET state = ?, attempts = attempts + 1,
+			last_error = ? WHERE id = ? AND state = 'queued'`, string(state), errText, id)
+		if err != nil {
+			return fmt.Errorf("update alert: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("alert %d is not queued: %w", id, ErrNotFound)
+		}
+		entry, err = db.appendTx(wctx, tx, ev)
+		return err
+	})
+	return entry, err
+}
+
+// MarkSent records that alert id was delivered, with an alert-sent audit row (ev says who,
+// which patient and the request id), in one transaction.
+func (db *DB) MarkSent(ctx context.Context, id int64, ev audit.Event) (audit.Entry, error) {
+	ev.Action = audit.ActionAlertSent
+	if ev.Outcome == "" {
+		ev.Outcome = audit.OutcomeSuccess
+	}
+	return db.finish(ctx, id, AlertSent, "", ev)
+}
+
+// MarkFailed gives up on alert id, with an alert-failed audit row, in one transaction.
+func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, ev audit.Event) (audit.Entry, error) {
+	ev.Action = audit.ActionAlertFailed
+	if ev.Outcome == "" || ev.Outcome == audit.OutcomeSuccess {
+		ev.Outcome = audit.OutcomeSeriousFailure
+	}
+	if ev.Reason == "" {
+		ev.Reason = errText
+	}
+	return db.finish(ctx, id, AlertFailed, errText, ev)
+}
+
+// MarkRetry counts a failed attempt at alert id and schedules the next at next. It writes no
+// audit row (only the final outcome, sent or failed, is audited).
+func (db *DB) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {
+	res, err := db.sql.ExecContext(ctx, `UPDATE alert_outbox SET attempts = attempts + 1, next_ms = ?,
+		last_error = ? WHERE id = ? AND state = 'queued'`, next.UnixMilli(), errText, id)
+	if err != nil {
+		return fmt.Errorf("reschedule alert: %w", translate(err))
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("alert %d is not queued: %w", id, ErrNotFound)
+	}
+	return nil
+}

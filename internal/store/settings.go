@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"scrdesk/internal/audit"
+	"scrdesk/internal/settings"
+)
+
+// LoadSettings returns the saved settings, or settings.Defaults() when none were saved.
+func (db *DB) LoadSettings(ctx context.Context) (settings.Settings, error) {
+	return loadSettings(ctx, db.sql)
+}
+
+func loadSettings(ctx context.Context, q querier) (settings.Settings, error) {
+	var doc string
+	err := q.QueryRowContext(ctx, `SELECT doc FROM settings WHERE id = 1`).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return settings.Defaults(), nil
+	}
+	if err != nil {
+		return settings.Defaults(), fmt.Errorf("read settings: %w", err)
+	}
+	s, err := settings.Parse([]byte(doc))
+	if err != nil {
+		return settings.Defaults(), fmt.Errorf("saved settings: %w", err)
+	}
+	return s, nil
+}
+
+// SaveSettings validates s and saves it. Each changed field is recorded as its own
+// settings-changed audit row (detail: field, old, new), with who/where taken from by, in the
+// same transaction as the save: either the change and its audit rows are both on disk or
+// neither is. Saving unchanged settings records nothing.
+func (db *DB) SaveSettings(ctx context.Context, s settings.Settings, by audit.Event) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	doc, err := settings.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode settings: %w", err)
+	}
+	wctx := context.WithoutCancel(ctx)
+	return db.write(wctx, func(tx *sql.Tx) error {
+		old, err := loadSettings(wctx, tx)
+		if err != nil {
+			// Unreadable old settings: record every field as changed from "".
+			old = settings.Settings{}
+		}
+		changes := settings.Diff(old, s)
+		if len(changes) == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(wctx, `INSERT INTO settings (id, doc, updated_ms) VALUES (1, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms`,
+			string(doc), db.opts.Now().UnixMilli()); err != nil {
+			return fmt.Errorf("save settings: %w", err)
+		}
+		for _, c := range changes {
+			e := by
+			e.Action, e.NHSNumber = audit.ActionSettingsChanged, ""
+			if e.Outcome == "" {
+				e.Outcome = audit.OutcomeSuccess
+			}
+			e.Detail = map[string]string{"field": c.Field, "old": c.Old, "new": c.New}
+			if _, err := db.appendTx(wctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// LastRole returns the URID of the role userID chose last, or "" if none is remembered.
+func (db *DB) LastRole(ctx context.Context, userID string) (string, error) {
+	var urid string
+	err := db.sql.QueryRowContext(ctx, `SELECT urid FROM last_role WHERE user_id = ?`, userID).Scan(&urid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read last role: %w", err)
+	}
+	return urid, nil
+}
+
+// SetLastRole remembers that userID chose the role urid (the choice itself is audited by the
+// caller as role-selected).
+func (db *DB) SetLastRole(ctx context.Context, userID, urid string) error {
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO last_role (user_id, urid, updated_ms) VALUES (?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET urid = excluded.urid, updated_ms = excluded.updated_ms`,
+		userID, urid, db.opts.Now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("save last role: %w", translate(err))
+	}
+	return nil
+}

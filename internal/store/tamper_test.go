@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"scrdesk/internal/audit"
+)
+
+// outside opens the database file the way an intruder with a SQLite shell would: a separate
+// connection, with the append-only triggers dropped.
+func outside(t *testing.T, path string, stmts ...string) {
+	t.Helper()
+	x, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	for _, s := range append([]string{
+		`DROP TRIGGER audit_event_no_update`, `DROP TRIGGER audit_event_no_delete`}, stmts...) {
+		if _, err := x.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+// swapSQL exchanges rows 3 and 6 (body and MAC): row 6 now sits in row 3's place.
+const swapSQL = `
+CREATE TEMP TABLE s AS SELECT seq, body, mac FROM audit_event WHERE seq IN (3, 6);
+UPDATE audit_event SET (body, mac) =
+	(SELECT body, mac FROM s WHERE s.seq = CASE audit_event.seq WHEN 3 THEN 6 ELSE 3 END)
+	WHERE seq IN (3, 6);`
+
+func TestTamperDetected(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func(t *testing.T, path string, keys *memKeys, inst string)
+		// afterOpen runs on the reopened store before Verify (e.g. the app keeps appending).
+		afterOpen func(t *testing.T, db *DB)
+		row       int64
+		kind      audit.Kind
+	}{
+		{
+			name: "changed field",
+			tamper: func(t *testing.T, p string, _ *memKeys, _ string) {
+				outside(t, p, `UPDATE audit_event SET body = json_set(body, '$.nhs', '9990000018') WHERE seq = 4`)
+			},
+			row: 4, kind: audit.KindEdited,
+		},
+		{
+			name: "changed first row's time",
+			tamper: func(t *testing.T, p string, _ *memKeys, _ string) {
+				outside(t, p, `UPDATE audit_event SET body = json_set(body, '$.t', json_extract(body, '$.t') + 1) WHERE seq = 1`)
+			},
+			row: 1, kind: audit.KindEdited,
+		},
+		{
+			name: "changed last row",
+			tamper: func(t *testing.T, p string, _ *memKeys, _ string) {
+				outside(t, p, `UPDATE audit_event SET body = replace(body, '"un":"Pharmacist', '"un":"Someone') WHERE seq = 10`)
+			},
+			row: 10, kind: audit.KindEdited,
+		},
+		{
+			name: "changed field and its MAC",
+			tamper: func(t *testing.T, p string, _ *memKeys, _ string) {
+				outside(t, p, `UPDATE audit_event SET body = json_set(body, '$.r', 'x'), mac = randomblob(32) WHERE seq = 6`)
+			},
+			row: 6, kind: audit.KindEdited,
+		},
+		{
+			name: "deleted middle row",
+			tamper: func(t *testing.T, p string, _ *memKeys, _ string) {
+				outside(t, p, `DELETE FROM audit_event WHERE seq = 5`)
+			},
+			row: 5, kind: audit.KindDeleted,
+		},
+		{
+			name: "deleted first row",
+			tamper: func(t *testing.T, p string, _ *memKeys, _ string) {
+				outside(t, p, `DELETE FROM audit_event WHERE seq = 1`)
+			},
+			row: 1, kind: audit.KindDeleted,
+		},
+		{
+			name: "deleted tail",
+			tamper: func(t *testing.T, p string, _ *memKeys, _ string) {
+				outside(t, p, `DELETE FROM audit_event WHERE seq >= 8`)
+			},
+			row: 8, kind: audit.KindTruncated,
+		},
+		{
+			name: "deleted tail, then the app appends more",
+			tamper: func(t *testing.T, p string, _ *memKeys, _ string) {
+				outside(t, p, `DELETE FROM audit_event WHERE seq >= 8`)
+			},
+			afterOpen: func(t *testing.T, db *DB) {
+				for i := range 5 {
+					if _, err := db.Record(context.Background(), testEvent(i)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+			row: 8, kind: audit.KindTruncated,
+		},
+		{
+			name: "two rows swapped",
+			tamper: func(t *testing.T, p string, _ *memKeys, _ string) {
+				outside(t, p, swapSQL)
+			},
+			row: 3, kind: audit.KindReordered,
+		},
+		{
+			name: "replaced key",
+			tamper: func(t *testing.T, _ string, k *memKeys, inst string) {
+				key := make([]byte, audit.KeySize)
+				rand.Read(key)
+				k.Set("audit-key:"+inst, base64.StdEncoding.EncodeToString(key))
+			},
+			row: 1, kind: audit.KindKeyReplaced,
+		},
+		{
+			name: "replaced key and its fingerprint",
+			tamper: func(t *testing.T, p string, k *memKeys, inst string) {
+				key := make([]byte, audit.KeySize)
+				rand.Read(key)
+				k.Set("audit-key:"+inst, base64.StdEncoding.EncodeToString(key))
+				outside(t, p, `UPDATE meta SET value = '`+audit.KeyID(key)+`' WHERE key = 'key_id'`)
+			},
+			row: 1, kind: audit.KindKeyReplaced,
+		},
+		{
+			name: "missing key",
+			tamper: func(t *testing.T, _ string, k *memKeys, inst string) {
+				k.Delete("audit-key:" + inst)
+			},
+			row: 1, kind: audit.KindKeyMissing,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "audit.db")
+			keys := newMemKeys()
+			db, err := Open(ctx, path, keys, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 10 {
+				if _, err := db.Record(ctx, testEvent(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			inst := db.instance
+			db.Close()
+
+			tt.tamper(t, path, keys, inst)
+
+			db = openTest(t, path, keys, Options{})
+			if tt.afterOpen != nil {
+				tt.afterOpen(t, db)
+			}
+			rep, err := db.Verify(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK || rep.FirstBad != tt.row || rep.Kind != tt.kind {
+				t.Fatalf("Verify = %+v, want first bad row %d %q", rep, tt.row, tt.kind)
+			}
+			if rep.Message() == "" {
+				t.Fatal("no message")
+			}
+			if tt.kind == audit.KindKeyMissing || tt.kind == audit.KindKeyReplaced {
+				_, err := db.Record(ctx, testEvent(0))
+				if !errors.Is(err, ErrKeyMissing) && !errors.Is(err, ErrKeyReplaced) {
+					t.Fatalf("Record with a bad key = %v, want refusal", err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,128 @@
+package screens
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// LockCallbacks are what the lock screen can ask for. Nil callbacks are ignored.
+type LockCallbacks struct {
+	Start   func() // sign in (or unlock) with the card already in the reader
+	SignOut func() // end the locked session
+}
+
+// Lock is the lock screen: product and pharmacy, "Insert your smartcard", the readers' state,
+// whose session is locked and why, a message line, DEMO marking. It holds no patient data, ever.
+type Lock struct {
+	cb   LockCallbacks
+	view LockView
+
+	demo     *fyne.Container
+	product  *widget.Label
+	pharmacy *widget.Label
+	prompt   *widget.Label
+	locked   *widget.Label
+	message  *widget.Label
+	readers  *widget.Label
+	start    *widget.Button
+	signOut  *widget.Button
+	root     *fyne.Container
+}
+
+// NewLock builds the lock screen. Call on the UI goroutine.
+func NewLock(cb LockCallbacks) *Lock {
+	l := &Lock{cb: cb}
+	l.demo = newDemoBanner()
+	l.product = centered(theme.SizeNameHeadingText, true)
+	l.pharmacy = centered(theme.SizeNameSubHeadingText, false)
+	l.prompt = centered(theme.SizeNameSubHeadingText, true)
+	l.locked = centered("", false)
+	l.message = centered("", false)
+	l.message.Importance = widget.DangerImportance
+	l.readers = centered("", false)
+	l.readers.Importance = widget.LowImportance
+	l.start = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), func() { call(l.cb.Start) })
+	l.start.Importance = widget.HighImportance
+	l.signOut = widget.NewButtonWithIcon("End this session", theme.LogoutIcon(), func() { call(l.cb.SignOut) })
+	body := container.NewVBox(l.product, l.pharmacy, widget.NewSeparator(), l.prompt, l.locked, l.message,
+		container.NewCenter(container.NewHBox(l.start, l.signOut)), l.readers)
+	l.root = container.NewBorder(l.demo, nil, nil, nil, container.NewCenter(body))
+	l.Render(LockView{Product: Product, Prompt: "Insert your smartcard"})
+	return l
+}
+
+// Render shows v. Call on the UI goroutine.
+func (l *Lock) Render(v LockView) {
+	l.view = v
+	showIf(l.demo, v.Demo)
+	setText(l.product, v.Product)
+	setText(l.pharmacy, v.Pharmacy)
+	setText(l.prompt, v.Prompt)
+	setText(l.locked, v.Locked)
+	setText(l.message, v.Message)
+	setText(l.readers, v.Readers)
+	if v.Start != "" {
+		l.start.SetText(v.Start)
+	}
+	showIf(l.start, v.Start != "")
+	showIf(l.signOut, v.CanSignOut)
+	l.root.Refresh()
+}
+
+// TypedKey handles the window's keys while the lock screen shows (the controller forwards
+// them): Enter starts the sign-in when a card is in.
+func (l *Lock) TypedKey(ev *fyne.KeyEvent) {
+	if (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && l.view.Start != "" && !l.view.Busy {
+		call(l.cb.Start)
+	}
+}
+
+// Object is the screen's canvas object.
+func (l *Lock) Object() fyne.CanvasObject { return l.root }
+
+// centered returns a centred, initially hidden label.
+func centered(size fyne.ThemeSizeName, bold bool) *widget.Label {
+	lb := widget.NewLabel("")
+	lb.Alignment = fyne.TextAlignCenter
+	lb.SizeName = size
+	lb.TextStyle.Bold = bold
+	return lb
+}
+
+// setText sets a label and hides it when empty, so empty lines take no room.
+func setText(lb *widget.Label, s string) {
+	lb.Text = s
+	showIf(lb, s != "")
+	lb.Refresh()
+}
+
+func showIf(o fyne.CanvasObject, show bool) {
+	if show {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+// focusIfShown focuses f when it is already on a window's canvas (a re-render); on first show
+// the controller focuses the screen's Focusable after SetContent.
+func focusIfShown(f interface {
+	fyne.Focusable
+	fyne.CanvasObject
+}) {
+	a := fyne.CurrentApp()
+	if a == nil {
+		return
+	}
+	if c := a.Driver().CanvasForObject(f); c != nil {
+		c.Focus(f)
+	}
+}
+
+func call(f func()) {
+	if f != nil {
+		f()
+	}
+}

@@ -1,0 +1,93 @@
+package screens
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"scrdesk/internal/session"
+)
+
+var (
+	site     = Site{Pharmacy: "Demo Pharmacy, Leeds", ODS: "FA123"}
+	demoSite = Site{Pharmacy: "Demo Pharmacy, Leeds", ODS: "FA123", Demo: true}
+	priya    = session.User{ID: "555000000011", Name: "Priya Shah"}
+)
+
+// lockStates are the lock screen's states, as the session machine's views produce them.
+var lockStates = []struct {
+	name string
+	v    session.View
+	site Site
+}{
+	{"no_reader", session.View{State: session.NoReader, ServiceUp: true}, site},
+	{"service_stopped", session.View{State: session.NoReader, Message: session.MsgServiceLost}, site},
+	{"waiting", session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1}, site},
+	{"reading", session.View{State: session.ReadingCard, ServiceUp: true, Readers: 1, CardPresent: true, Reader: "Virtual PCD 00 00"}, site},
+	{"card_not_valid", session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1, CardPresent: true,
+		Message: session.CertNotValid.Message()}, site},
+	{"signed_out", session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1, Message: session.MsgSignedOut + " The smartcard was removed."}, site},
+	{"locked_card_removed", session.View{State: session.Locked, ServiceUp: true, Readers: 1, Locked: true, LockedUser: priya,
+		LockReason: session.ReasonCardRemoved}, site},
+	{"locked_idle_card_in", session.View{State: session.Locked, ServiceUp: true, Readers: 1, CardPresent: true, Locked: true,
+		LockedUser: priya, LockReason: session.ReasonIdle}, site},
+	{"locked_service_lost", session.View{State: session.Locked, Locked: true, LockedUser: priya,
+		LockReason: session.ReasonServiceLost, Message: session.MsgServiceLost}, site},
+	{"locked_reading", session.View{State: session.ReadingCard, ServiceUp: true, Readers: 1, CardPresent: true, Locked: true,
+		LockedUser: priya, LockReason: session.ReasonCardRemoved, Resuming: true}, site},
+	{"demo_waiting", session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1}, demoSite},
+}
+
+func TestLockGoldens(t *testing.T) {
+	for _, c := range lockStates {
+		t.Run(c.name, func(t *testing.T) {
+			test.NewTempApp(t)
+			l := NewLock(LockCallbacks{})
+			l.Render(LockViewOf(c.v, c.site))
+			assertGolden(t, "lock/"+c.name+".xml", l.Object(), screenSize)
+		})
+	}
+}
+
+func TestLockKeys(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		v     session.View
+		key   fyne.KeyName
+		start int
+	}{
+		{"enter with a card in signs in", session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1, CardPresent: true}, fyne.KeyReturn, 1},
+		{"keypad enter too", session.View{State: session.Locked, ServiceUp: true, Readers: 1, CardPresent: true, Locked: true}, fyne.KeyEnter, 1},
+		{"enter without a card does nothing", session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1}, fyne.KeyReturn, 0},
+		{"enter while reading does nothing", session.View{State: session.ReadingCard, ServiceUp: true, Readers: 1, CardPresent: true}, fyne.KeyReturn, 0},
+		{"other keys do nothing", session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1, CardPresent: true}, fyne.KeyA, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			test.NewTempApp(t)
+			starts := 0
+			l := NewLock(LockCallbacks{Start: func() { starts++ }})
+			l.Render(LockViewOf(c.v, site))
+			l.TypedKey(&fyne.KeyEvent{Name: c.key})
+			if starts != c.start {
+				t.Errorf("Start called %d times, want %d", starts, c.start)
+			}
+		})
+	}
+}
+
+func TestLockButtons(t *testing.T) {
+	test.NewTempApp(t)
+	var starts, signOuts int
+	l := NewLock(LockCallbacks{Start: func() { starts++ }, SignOut: func() { signOuts++ }})
+	l.Render(LockViewOf(session.View{State: session.Locked, ServiceUp: true, Readers: 1, CardPresent: true, Locked: true, LockedUser: priya}, site))
+	test.NewTempWindow(t, l.Object())
+	if l.start.Text != "Unlock" || l.start.Hidden || l.signOut.Hidden {
+		t.Fatalf("buttons: start %q hidden %v, sign out hidden %v", l.start.Text, l.start.Hidden, l.signOut.Hidden)
+	}
+	test.Tap(l.start)
+	test.Tap(l.signOut)
+	if starts != 1 || signOuts != 1 {
+		t.Errorf("starts %d, sign-outs %d", starts, signOuts)
+	}
+}

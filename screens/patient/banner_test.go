@@ -1,0 +1,115 @@
+package patient
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"scrdesk/internal/fhir"
+	"scrdesk/internal/present"
+)
+
+// now is the fixed "today" of the banner goldens.
+var now = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+
+// jane is the PDS sandbox's 9000000009 (Patient.json) as the fhir package decodes it.
+func jane() fhir.Patient {
+	return fhir.Patient{NHSNumber: "9000000009", RequestedNHSNumber: "9000000009", FamilyName: "Smith", GivenNames: "Jane",
+		Prefix: "Mrs", BirthDate: "2010-10-22", Gender: "female",
+		Address: []string{"1 Trevelyan Square", "Boar Lane", "City Centre", "Leeds", "West Yorkshire"}, Postcode: "LS1 6AE",
+		Phone: "01632960587", GP: "Y12345"}
+}
+
+func TestBannerGoldens(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(p *fhir.Patient)
+	}{
+		{"banner_normal.xml", func(*fhir.Patient) {}},
+		{"banner_restricted.xml", func(p *fhir.Patient) {
+			p.NHSNumber, p.RequestedNHSNumber, p.Restriction = "9000000025", "9000000025", fhir.Restricted
+			p.Address, p.Postcode, p.Phone, p.GP = nil, "", "", ""
+			p.Hidden = []string{"This is a restricted record: the address, telephone number and GP practice are not shown, to protect the patient."}
+		}},
+		{"banner_very_restricted.xml", func(p *fhir.Patient) {
+			p.Restriction = fhir.VeryRestricted
+			p.Address, p.Postcode, p.Phone, p.GP, p.BirthDate = nil, "", "", "", ""
+		}},
+		{"banner_deceased.xml", func(p *fhir.Patient) {
+			p.Deceased, p.DeceasedDate = true, "2024-01-12T10:00:00+00:00"
+		}},
+		{"banner_merged.xml", func(p *fhir.Patient) { p.NHSNumber = "9000000017" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			test.NewTempApp(t)
+			b := NewBanner(BannerCallbacks{})
+			win := show(t, b.Object(), 1000, 200)
+			p := jane()
+			c.edit(&p)
+			b.Render(present.Banner(&p, now))
+			golden(t, win, c.name)
+		})
+	}
+}
+
+func TestBannerCloseAndClear(t *testing.T) {
+	test.NewTempApp(t)
+	closed := 0
+	b := NewBanner(BannerCallbacks{OnClose: func() { closed++ }})
+	show(t, b.Object(), 1000, 200)
+	p := jane()
+	b.Render(present.Banner(&p, now))
+
+	if b.TypedKey(&fyne.KeyEvent{Name: fyne.KeyA}) {
+		t.Error("banner used the A key")
+	}
+	if !b.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape}) || closed != 1 {
+		t.Errorf("Escape: closed %d times", closed)
+	}
+	test.Tap(b.closeBtn)
+	if closed != 2 {
+		t.Errorf("Close button: closed %d times", closed)
+	}
+	b.Clear()
+	for _, s := range []string{b.name.Text, b.ids.Text, b.address.Text} {
+		if containsAny(s, "Smith", "SMITH", "900 000 0009", "Trevelyan", "2010") {
+			t.Errorf("banner still holds %q after Clear", s)
+		}
+	}
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if len(sub) > 0 && len(s) >= len(sub) {
+			for i := 0; i+len(sub) <= len(s); i++ {
+				if s[i:i+len(sub)] == sub {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// TestBannerSandboxGoldens renders the PDS sandbox's own patients, decoded as the app does.
+func TestBannerSandboxGoldens(t *testing.T) {
+	cases := []struct{ file, nhs, golden string }{
+		{"Patient.json", "9000000009", "banner_sandbox_9000000009.xml"},
+		{"Sensitive_Patient.json", "9000000025", "banner_sandbox_9000000025_restricted.xml"},
+		{"Minimal_Patient.json", "9000000033", "banner_sandbox_9000000033_minimal.xml"},
+	}
+	for _, c := range cases {
+		t.Run(c.golden, func(t *testing.T) {
+			test.NewTempApp(t)
+			p := patientFromFixture(t, filepath.Join(fixtures(t), "personal-demographics/sandbox-mocks", c.file), c.nhs)
+			b := NewBanner(BannerCallbacks{})
+			win := show(t, b.Object(), 1000, 200)
+			b.Render(present.Banner(p, now))
+			golden(t, win, c.golden)
+		})
+	}
+}

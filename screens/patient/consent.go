@@ -1,0 +1,253 @@
+package patient
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"scrdesk/internal/present"
+)
+
+// ConsentCallbacks are what the consent screen asks the controller to do (DOMAIN.md rules 3-5).
+// Any may be nil.
+type ConsentCallbacks struct {
+	// OnPermission: the patient gave permission, and the user confirms the self-claimed
+	// legitimate relationship shown with the question.
+	OnPermission func()
+	// OnEmergency: the patient cannot be asked and it is in their best interest; reason is the
+	// written reason, never empty.
+	OnEmergency func(reason string)
+	// OnDeclined: the patient declined; nothing is to be opened.
+	OnDeclined func()
+	// OnClose closes the patient (from the opted-out, no-record and declined stages).
+	OnClose func()
+}
+
+// The question and the statements of the consent screen, as the issue words them.
+const (
+	QuestionText     = "Has the patient given permission to view their SCR?"
+	AnswerYesText    = "1  Yes, the patient has given permission"
+	AnswerEmergText  = "2  The patient cannot be asked and it is in their best interest (emergency access)"
+	AnswerNoText     = "3  No, the patient declined"
+	RelationshipText = "By choosing 1 you confirm that you are involved in this patient's direct care (a self-claimed legitimate relationship). Your SCR Governance Person is told."
+	EmergencyText    = "Emergency access is recorded and your SCR Governance Person is told. Write why you need to see the record without the patient's permission."
+)
+
+// Consent asks for and records the basis on which a record is opened: it says when the patient
+// has opted out or has no record, asks the permission question with its three answers, takes
+// the written reason for emergency access, and says when the patient declined.
+type Consent struct {
+	cb      ConsentCallbacks
+	stage   present.ConsentStage
+	patient string
+
+	heading  *widget.Label
+	body     *widget.Label
+	progress *widget.ProgressBarInfinite
+	yes      *widget.Button
+	emerg    *widget.Button
+	no       *widget.Button
+	lr       *widget.Label
+	answers  *fyne.Container
+	reason   *widget.Entry
+	reasonOK *widget.Button
+	back     *widget.Button
+	reasonUI *fyne.Container
+	closeBtn *widget.Button
+	message  *Message
+	root     fyne.CanvasObject
+}
+
+// NewConsent builds the consent screen. Call on the UI goroutine.
+func NewConsent(cb ConsentCallbacks) *Consent {
+	c := &Consent{cb: cb}
+	c.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	c.heading.SizeName = theme.SizeNameHeadingText
+	c.heading.Wrapping = fyne.TextWrapWord
+	c.body = widget.NewLabel("")
+	c.body.Wrapping = fyne.TextWrapWord
+	c.progress = widget.NewProgressBarInfinite()
+
+	c.yes = widget.NewButtonWithIcon(AnswerYesText, theme.ConfirmIcon(), c.answerYes)
+	c.yes.Importance = widget.HighImportance
+	c.yes.Alignment = widget.ButtonAlignLeading
+	c.emerg = widget.NewButtonWithIcon(AnswerEmergText, theme.WarningIcon(), c.answerEmergency)
+	c.emerg.Importance = widget.WarningImportance
+	c.emerg.Alignment = widget.ButtonAlignLeading
+	c.no = widget.NewButtonWithIcon(AnswerNoText, theme.CancelIcon(), c.answerNo)
+	c.no.Alignment = widget.ButtonAlignLeading
+	c.lr = widget.NewLabel(RelationshipText)
+	c.lr.Wrapping = fyne.TextWrapWord
+	keys := widget.NewLabel("Keys: 1 or Y, 2 or E, 3 or N.")
+	keys.Importance = widget.LowImportance
+	c.answers = container.NewVBox(c.yes, c.emerg, c.no, c.lr, keys)
+
+	c.reason = widget.NewMultiLineEntry()
+	c.reason.SetPlaceHolder("Reason for emergency access (required)")
+	c.reason.SetMinRowsVisible(4)
+	c.reason.Wrapping = fyne.TextWrapWord
+	c.reason.OnChanged = func(string) { c.updateReasonButton() }
+	c.reason.OnSubmitted = func(string) { c.submitReason() } // Shift+Enter in a multi-line entry
+	c.reasonOK = widget.NewButtonWithIcon("Open the record (emergency access)", theme.ConfirmIcon(), c.submitReason)
+	c.reasonOK.Importance = widget.WarningImportance
+	c.back = widget.NewButtonWithIcon("Back to the question", theme.NavigateBackIcon(), func() {
+		c.Render(present.ConsentView{Stage: present.ConsentAsk, Patient: c.patient})
+	})
+	keysHint := widget.NewLabel("Shift+Enter opens the record; Escape goes back.")
+	keysHint.Importance = widget.LowImportance
+	c.reasonUI = container.NewVBox(c.reason, container.NewHBox(c.reasonOK, c.back), keysHint)
+	c.closeBtn = widget.NewButtonWithIcon("Close patient", theme.CancelIcon(), func() {
+		if c.cb.OnClose != nil {
+			c.cb.OnClose()
+		}
+	})
+	c.message = NewMessage()
+	c.root = container.NewPadded(container.NewVBox(c.heading, c.body, c.progress, c.answers, c.reasonUI,
+		container.NewHBox(c.closeBtn), c.message.Object()))
+	c.Render(present.ConsentView{Stage: present.ConsentChecking})
+	return c
+}
+
+// patient is kept only to re-render the question after "Back".
+func (c *Consent) setPatient(p string) { c.patient = p }
+
+// Object is the screen's canvas object.
+func (c *Consent) Object() fyne.CanvasObject { return c.root }
+
+// Stage is the stage shown now.
+func (c *Consent) Stage() present.ConsentStage { return c.stage }
+
+// Render shows v.
+func (c *Consent) Render(v present.ConsentView) {
+	c.stage = v.Stage
+	c.setPatient(v.Patient)
+	for _, o := range []fyne.CanvasObject{c.progress, c.answers, c.reasonUI, c.closeBtn} {
+		o.Hide()
+	}
+	c.progress.Stop()
+	who := orDefault(v.Patient, "the patient")
+	switch v.Stage {
+	case present.ConsentChecking:
+		c.heading.SetText("Checking the Summary Care Record")
+		c.body.SetText("Asking the Spine whether " + who + " has a Summary Care Record and what they have chosen about sharing it.")
+		c.showProgress()
+	case present.ConsentOptedOut:
+		c.heading.SetText("The patient has opted out")
+		c.body.SetText(who + " has chosen not to share a Summary Care Record. There is no record to view. Use other sources, such as the patient or their GP practice, and close the patient.")
+		c.closeBtn.Show()
+	case present.ConsentNoRecord:
+		c.heading.SetText("No Summary Care Record")
+		c.body.SetText("The Spine holds no Summary Care Record for " + who + ". There is nothing to view. Use other sources, such as the patient or their GP practice, and close the patient.")
+		c.closeBtn.Show()
+	case present.ConsentAsk:
+		c.heading.SetText(QuestionText)
+		c.body.SetText("Ask " + who + ": \"May I look at your Summary Care Record?\"")
+		c.answers.Show()
+	case present.ConsentEmergency:
+		c.heading.SetText("Emergency access: a reason is required")
+		c.body.SetText(EmergencyText)
+		if v.Reason != "" { // an empty Reason keeps what is typed, e.g. after a failure
+			c.reason.SetText(v.Reason)
+		}
+		c.updateReasonButton()
+		c.reasonUI.Show()
+	case present.ConsentDeclined:
+		c.heading.SetText("The patient declined")
+		c.body.SetText("Nothing was opened. Close the patient when you are ready.")
+		c.closeBtn.Show()
+	case present.ConsentOpening:
+		c.heading.SetText("Opening the Summary Care Record")
+		c.body.SetText("Your answer is recorded. Fetching the record from the Spine.")
+		c.showProgress()
+	}
+	c.message.Render(v.Message)
+	c.root.Refresh()
+}
+
+func (c *Consent) showProgress() {
+	c.progress.Show()
+	c.progress.Start()
+}
+
+// Clear forgets everything about the patient, including a half-written reason.
+func (c *Consent) Clear() {
+	c.reason.SetText("")
+	c.Render(present.ConsentView{Stage: present.ConsentChecking})
+}
+
+// TypedRune handles the answer keys while the question is shown (1 or Y, 2 or E, 3 or N) and
+// reports whether it used the rune. Forward the window canvas's rune events to it.
+func (c *Consent) TypedRune(r rune) bool {
+	if c.stage != present.ConsentAsk {
+		return false
+	}
+	switch r {
+	case '1', 'y', 'Y':
+		c.answerYes()
+	case '2', 'e', 'E':
+		c.answerEmergency()
+	case '3', 'n', 'N':
+		c.answerNo()
+	default:
+		return false
+	}
+	return true
+}
+
+// TypedKey handles Escape on the reason stage (back to the question) and reports whether it
+// used the key.
+func (c *Consent) TypedKey(ev *fyne.KeyEvent) bool {
+	if ev != nil && ev.Name == fyne.KeyEscape && c.stage == present.ConsentEmergency {
+		c.back.OnTapped()
+		return true
+	}
+	return false
+}
+
+// ReasonField is the emergency reason entry, for the controller to focus on that stage.
+func (c *Consent) ReasonField() fyne.Focusable { return c.reason }
+
+func (c *Consent) answerYes() {
+	if c.stage == present.ConsentAsk && c.cb.OnPermission != nil {
+		c.cb.OnPermission()
+	}
+}
+
+// answerEmergency moves to the reason stage; nothing is recorded until a reason is given.
+func (c *Consent) answerEmergency() {
+	if c.stage != present.ConsentAsk {
+		return
+	}
+	c.reason.SetText("")
+	c.Render(present.ConsentView{Stage: present.ConsentEmergency, Patient: c.patient})
+}
+
+func (c *Consent) answerNo() {
+	if c.stage != present.ConsentAsk {
+		return
+	}
+	if c.cb.OnDeclined != nil {
+		c.cb.OnDeclined()
+	}
+}
+
+func (c *Consent) updateReasonButton() {
+	if strings.TrimSpace(c.reason.Text) == "" {
+		c.reasonOK.Disable()
+	} else {
+		c.reasonOK.Enable()
+	}
+}
+
+func (c *Consent) submitReason() {
+	r := strings.TrimSpace(c.reason.Text)
+	if r == "" || c.stage != present.ConsentEmergency {
+		return
+	}
+	if c.cb.OnEmergency != nil {
+		c.cb.OnEmergency(r)
+	}
+}

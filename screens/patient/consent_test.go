@@ -1,0 +1,200 @@
+package patient
+
+import (
+	"fyne.io/fyne/v2/driver/desktop"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"scrdesk/internal/fhir"
+	"scrdesk/internal/present"
+)
+
+func TestConsentGoldens(t *testing.T) {
+	cases := []struct {
+		name   string
+		view   present.ConsentView
+		reason string
+	}{
+		{"consent_checking.xml", present.ConsentView{Stage: present.ConsentChecking, Patient: "SMITH, Jane (Mrs)"}, ""},
+		{"consent_opted_out.xml", present.ConsentView{Stage: present.ConsentOptedOut, Patient: "SMITH, Jane (Mrs)"}, ""},
+		{"consent_no_record.xml", present.ConsentView{Stage: present.ConsentNoRecord, Patient: "SMITH, Jane (Mrs)"}, ""},
+		{"consent_question.xml", present.ConsentView{Stage: present.ConsentAsk, Patient: "SMITH, Jane (Mrs)"}, ""},
+		{"consent_emergency_reason_required.xml", present.ConsentView{Stage: present.ConsentEmergency, Patient: "SMITH, Jane (Mrs)"}, ""},
+		{"consent_emergency_reason_given.xml", present.ConsentView{Stage: present.ConsentEmergency, Patient: "SMITH, Jane (Mrs)"},
+			"Patient collapsed at the counter and cannot answer; checking for allergies before the paramedics arrive."},
+		{"consent_declined.xml", present.ConsentView{Stage: present.ConsentDeclined, Patient: "SMITH, Jane (Mrs)"}, ""},
+		{"consent_opening.xml", present.ConsentView{Stage: present.ConsentOpening, Patient: "SMITH, Jane (Mrs)"}, ""},
+		{"consent_audit_failed.xml", present.ConsentView{Stage: present.ConsentAsk, Patient: "SMITH, Jane (Mrs)",
+			Message: present.MessageView{Title: "Could not record this step",
+				What: "The audit log could not be written, so nothing about the patient is shown.",
+				Todo: "Try again. If it keeps happening, close SCR Desk and call IT support.", Incident: "2B7C-11D0"}}, ""},
+		{"consent_access_refused.xml", present.ConsentView{Stage: present.ConsentOpening, Patient: "SMITH, Jane (Mrs)",
+			Message: present.Message(&fhir.SpineError{Kind: fhir.AccessDenied, Code: "PSIS-30418", IncidentID: "5D2E-0A77"})}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			test.NewTempApp(t)
+			s := NewConsent(ConsentCallbacks{})
+			win := show(t, s.Object(), 1000, 600)
+			s.Render(c.view)
+			if c.reason != "" {
+				test.Type(s.reason, c.reason)
+			}
+			golden(t, win, c.name)
+		})
+	}
+}
+
+type consentLog struct {
+	permission, declined, closed int
+	emergency                    []string
+}
+
+func newConsentUnderTest(t *testing.T) (*Consent, *consentLog) {
+	t.Helper()
+	test.NewTempApp(t)
+	l := &consentLog{}
+	c := NewConsent(ConsentCallbacks{
+		OnPermission: func() { l.permission++ },
+		OnEmergency:  func(r string) { l.emergency = append(l.emergency, r) },
+		OnDeclined:   func() { l.declined++ },
+		OnClose:      func() { l.closed++ },
+	})
+	show(t, c.Object(), 1000, 600)
+	c.Render(present.ConsentView{Stage: present.ConsentAsk, Patient: "SMITH, Jane (Mrs)"})
+	return c, l
+}
+
+func TestConsentKeys(t *testing.T) {
+	cases := []struct {
+		name  string
+		r     rune
+		check func(t *testing.T, c *Consent, l *consentLog)
+	}{
+		{"1 is yes", '1', func(t *testing.T, c *Consent, l *consentLog) {
+			if l.permission != 1 {
+				t.Errorf("permission %d", l.permission)
+			}
+		}},
+		{"Y is yes", 'y', func(t *testing.T, c *Consent, l *consentLog) {
+			if l.permission != 1 {
+				t.Errorf("permission %d", l.permission)
+			}
+		}},
+		{"2 asks for a reason", '2', func(t *testing.T, c *Consent, l *consentLog) {
+			if c.Stage() != present.ConsentEmergency || len(l.emergency) != 0 {
+				t.Errorf("stage %v, emergency %q", c.Stage(), l.emergency)
+			}
+		}},
+		{"E asks for a reason", 'E', func(t *testing.T, c *Consent, l *consentLog) {
+			if c.Stage() != present.ConsentEmergency {
+				t.Errorf("stage %v", c.Stage())
+			}
+		}},
+		{"3 is declined", '3', func(t *testing.T, c *Consent, l *consentLog) {
+			if l.declined != 1 || l.permission != 0 {
+				t.Errorf("declined %d permission %d", l.declined, l.permission)
+			}
+		}},
+		{"N is declined", 'N', func(t *testing.T, c *Consent, l *consentLog) {
+			if l.declined != 1 {
+				t.Errorf("declined %d", l.declined)
+			}
+		}},
+		{"other keys do nothing", 'x', func(t *testing.T, c *Consent, l *consentLog) {
+			if l.permission+l.declined+len(l.emergency) != 0 || c.Stage() != present.ConsentAsk {
+				t.Errorf("log %+v stage %v", l, c.Stage())
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, l := newConsentUnderTest(t)
+			c.TypedRune(tc.r)
+			tc.check(t, c, l)
+		})
+	}
+}
+
+func TestConsentKeysOnlyOnQuestion(t *testing.T) {
+	c, l := newConsentUnderTest(t)
+	for _, st := range []present.ConsentStage{present.ConsentChecking, present.ConsentOptedOut, present.ConsentNoRecord,
+		present.ConsentDeclined, present.ConsentOpening} {
+		c.Render(present.ConsentView{Stage: st})
+		for _, r := range "1y2e3n" {
+			if c.TypedRune(r) {
+				t.Errorf("stage %v used %q", st, r)
+			}
+		}
+	}
+	if l.permission+l.declined+len(l.emergency) != 0 {
+		t.Errorf("answers recorded outside the question: %+v", l)
+	}
+}
+
+func TestConsentEmergencyReasonRequired(t *testing.T) {
+	c, l := newConsentUnderTest(t)
+	test.Tap(c.emerg)
+	if c.Stage() != present.ConsentEmergency || !c.reasonOK.Disabled() {
+		t.Fatalf("stage %v, submit disabled %v", c.Stage(), c.reasonOK.Disabled())
+	}
+	test.Type(c.reason, "   ")
+	if !c.reasonOK.Disabled() {
+		t.Error("blank reason can be submitted")
+	}
+	c.submitReason()
+	if len(l.emergency) != 0 {
+		t.Fatalf("blank reason submitted: %q", l.emergency)
+	}
+	c.reason.SetText("")
+	test.Type(c.reason, "Unconscious; checking allergies")
+	if c.reasonOK.Disabled() {
+		t.Fatal("reason given but submit still disabled")
+	}
+	test.Tap(c.reasonOK)
+	if len(l.emergency) != 1 || l.emergency[0] != "Unconscious; checking allergies" {
+		t.Fatalf("emergency %q", l.emergency)
+	}
+	// Escape goes back to the question and nothing else is recorded.
+	if !c.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape}) || c.Stage() != present.ConsentAsk {
+		t.Errorf("Escape: stage %v", c.Stage())
+	}
+	if l.permission != 0 || l.declined != 0 {
+		t.Errorf("log %+v", l)
+	}
+}
+
+func TestConsentCloseAndClear(t *testing.T) {
+	c, l := newConsentUnderTest(t)
+	c.Render(present.ConsentView{Stage: present.ConsentOptedOut, Patient: "SMITH, Jane (Mrs)"})
+	test.Tap(c.closeBtn)
+	if l.closed != 1 {
+		t.Errorf("closed %d", l.closed)
+	}
+	c.Render(present.ConsentView{Stage: present.ConsentEmergency, Patient: "SMITH, Jane (Mrs)"})
+	test.Type(c.reason, "a reason that names the patient")
+	c.Clear()
+	if c.reason.Text != "" || containsAny(c.body.Text, "SMITH") {
+		t.Errorf("Clear left reason %q body %q", c.reason.Text, c.body.Text)
+	}
+}
+
+func TestConsentReasonShiftEnter(t *testing.T) {
+	c, l := newConsentUnderTest(t)
+	c.TypedRune('2')
+	test.Type(c.reason, "Cannot communicate")
+	// Shift+Enter in a multi-line entry submits it.
+	c.reason.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	c.reason.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	c.reason.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	if len(l.emergency) != 1 || l.emergency[0] != "Cannot communicate" {
+		t.Fatalf("emergency %q", l.emergency)
+	}
+	// A plain Enter is a new line.
+	c.reason.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if len(l.emergency) != 1 {
+		t.Fatalf("plain Enter submitted: %q", l.emergency)
+	}
+}

@@ -1,0 +1,130 @@
+package patient
+
+import (
+	"flag"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"scrdesk/internal/fhir"
+	"scrdesk/internal/present"
+)
+
+// -update rewrites the golden markup in testdata/ from what the screens render now. Look at the
+// diff before committing it.
+var update = flag.Bool("update", false, "rewrite golden markup files in testdata/")
+
+// show puts obj in a fresh test window of the given size.
+func show(t *testing.T, obj fyne.CanvasObject, w, h float32) fyne.Window {
+	t.Helper()
+	win := test.NewTempWindow(t, obj)
+	win.Resize(fyne.NewSize(w, h))
+	return win
+}
+
+// golden checks the window against testdata/name (or rewrites it with -update).
+func golden(t *testing.T, win fyne.Window, name string) {
+	t.Helper()
+	if *update {
+		path := filepath.Join("testdata", name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(test.RenderToMarkup(win.Canvas())), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	test.AssertRendersToMarkup(t, name, win.Canvas())
+	// SCRDESK_SHOTS=dir also writes what the golden shows as a PNG, for a person to look at.
+	if dir := os.Getenv("SCRDESK_SHOTS"); dir != "" {
+		f, err := os.Create(filepath.Join(dir, strings.TrimSuffix(name, ".xml")+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, win.Canvas().Capture()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// fixtures is the shared NHS sandbox payloads, beside the repository.
+func fixtures(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs("../../../shared/fixtures/nhs-sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("shared fixtures not found beside the repository: %v", err)
+	}
+	return dir
+}
+
+// recordFromBundle decodes a GET /Bundle fixture with the fhir package, as the app does.
+func recordFromBundle(t testing.TB, path string) *fhir.Record {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := fhir.DecodeRecord(raw)
+	if err != nil {
+		t.Fatalf("decode %s: %v", path, err)
+	}
+	return r
+}
+
+// patientFromFixture decodes a PDS GET /Patient/{id} fixture with the fhir package.
+func patientFromFixture(t testing.TB, path, requested string) *fhir.Patient {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := fhir.DecodePatient(raw, requested)
+	if err != nil {
+		t.Fatalf("decode %s: %v", path, err)
+	}
+	return p
+}
+
+// sandboxRecord is the published GP Summary example as the record view shows it.
+func sandboxRecord(t testing.TB) present.RecordView {
+	r := recordFromBundle(t, filepath.Join(fixtures(t), "summary-care-record/specification-examples/GetScrBundle.json"))
+	return present.Record(r, time.UTC)
+}
+
+// longRecord is a GP Summary whose repeat medication table has n rows.
+func longRecord(n int) present.RecordView {
+	rows := make([][]string, n)
+	drugs := []string{"Paracetamol 500mg tablets", "Amlodipine 5mg tablets", "Salbutamol 100micrograms/dose inhaler CFC free",
+		"Metformin 500mg modified-release tablets", "Co-codamol 8mg/500mg effervescent tablets"}
+	doses := []string{"Two To Be Taken Four Times A Day When Required", "One Daily", "Two Puffs When Required Up To Four Times A Day",
+		"One To Be Taken Twice A Day With Meals", "One Or Two To Be Taken Every Four To Six Hours. No More Than 8 In 24 Hours"}
+	for i := range rows {
+		rows[i] = []string{"Repeat Medication", "Last Issued: 12-May-2020", drugs[i%len(drugs)], doses[i%len(doses)], "56 tablet"}
+	}
+	return present.RecordView{
+		Format: "GP Summary", Created: "14-May-2020 14:31", Author: "SMITH, Sean (Mr)",
+		Practice: "EMISWebCR1 50004, Fulford Grange, Rawdon, Leeds, West Yorkshire, LS19 7BY.",
+		Sections: []present.SectionView{
+			{Title: "Allergies and Adverse Reactions", Kind: present.KindAllergies, Tables: []present.TableView{{
+				Headers: []string{"Date", "Description", "Certainty", "Severity", "Supporting Information"},
+				Rows:    [][]string{{"12-May-2020", "Penicillin allergy", "Certain", "Severe", "Anaphylaxis"}},
+			}}},
+			{Title: "Current Repeat Medications", Kind: present.KindRepeatMeds, Tables: []present.TableView{{
+				Headers: []string{"Type", "Date", "Medication Item", "Dosage Instructions", "Quantity"},
+				Rows:    rows,
+			}}},
+		},
+	}
+}
+
+func fyneSize(w, h float32) fyne.Size { return fyne.NewSize(w, h) }

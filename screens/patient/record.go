@@ -1,0 +1,625 @@
+package patient
+
+import (
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"scrdesk/internal/present"
+)
+
+// Record shows a Summary Care Record natively: a fixed header (format, when it was created and
+// by which practice, every record-wide statement as written) above one scrolling list holding
+// every section in the order present.OrderSections gives, allergies first under a heading in
+// the error colour. Tables are rows of plain labels in a widget.List, so a 200-row table costs
+// what the visible rows cost; nothing is ever rendered as HTML.
+type Record struct {
+	title      *widget.Label
+	meta       *widget.Label
+	statements *fyne.Container
+	notes      *widget.Label
+	header     *fyne.Container
+
+	body   *recordBody
+	view   present.RecordView
+	rows   []recordRow
+	tables []*columns // column sizing of each table, indexed by recordRow.table
+	root   fyne.CanvasObject
+}
+
+// NewRecord builds an empty record view. Call on the UI goroutine.
+func NewRecord() *Record {
+	r := &Record{}
+	r.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.title.Wrapping = fyne.TextWrapWord
+	r.meta = widget.NewLabel("")
+	r.meta.Wrapping = fyne.TextWrapWord
+	r.meta.Selectable = true
+	r.statements = container.New(layout.NewCustomPaddedVBoxLayout(0))
+	r.notes = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	r.notes.Wrapping = fyne.TextWrapWord
+	r.header = container.New(layout.NewCustomPaddedVBoxLayout(0), r.title, r.meta, r.statements, r.notes)
+	r.body = newRecordBody(r)
+	r.root = container.NewBorder(r.header, nil, nil, nil, r.body)
+	return r
+}
+
+// Object is the view's canvas object.
+func (r *Record) Object() fyne.CanvasObject { return r.root }
+
+// Render shows the record in v.
+func (r *Record) Render(v present.RecordView) {
+	r.view = v
+	title := "Summary Care Record: " + orDefault(v.Format, "GP Summary")
+	if v.Created != "" {
+		title += ", created " + v.Created
+	}
+	if v.Author != "" {
+		title += " by " + v.Author
+	}
+	r.title.SetText(title)
+	line := ""
+	if v.Practice != "" {
+		line = "Practice: " + v.Practice
+	}
+	setOptional(r.meta, line)
+	r.statements.Objects = nil
+	for _, s := range v.Statements {
+		r.statements.Add(statementLabel(s))
+	}
+	r.statements.Refresh()
+	setOptional(r.notes, strings.Join(v.Notes, "\n"))
+	r.rows, r.tables = flatten(v.Sections)
+	m := newRowMetrics()
+	for _, row := range r.rows {
+		if row.kind == rowColumns || row.kind == rowCells {
+			r.tables[row.table].fit(m, row.cells, row.kind == rowColumns)
+		}
+	}
+	r.body.rebuild(r.body.width())
+	r.root.Refresh()
+}
+
+// Clear forgets the record: nothing of it stays in the view's widgets.
+func (r *Record) Clear() { r.Render(present.RecordView{}) }
+
+// Rows is how many list rows the record takes (headings, table rows, statements, text):
+// for tests and benchmarks.
+func (r *Record) Rows() int { return len(r.rows) }
+
+// TypedKey scrolls the record from the keyboard (Page Up, Page Down, Home, End, Up, Down) and
+// reports whether it used the key. Forward the window canvas's key events to it while a record
+// is shown.
+func (r *Record) TypedKey(ev *fyne.KeyEvent) bool {
+	if ev == nil {
+		return false
+	}
+	l := r.body.list
+	page := max(l.Size().Height*0.9, 40)
+	step := theme.Size(theme.SizeNameText) * 3
+	switch ev.Name {
+	case fyne.KeyPageDown:
+		l.ScrollToOffset(l.GetScrollOffset() + page)
+	case fyne.KeyPageUp:
+		l.ScrollToOffset(max(l.GetScrollOffset()-page, 0))
+	case fyne.KeyDown:
+		l.ScrollToOffset(l.GetScrollOffset() + step)
+	case fyne.KeyUp:
+		l.ScrollToOffset(max(l.GetScrollOffset()-step, 0))
+	case fyne.KeyHome:
+		l.ScrollToTop()
+	case fyne.KeyEnd:
+		l.ScrollToBottom()
+	default:
+		return false
+	}
+	return true
+}
+
+// ScrollTo scrolls the record so that list row i is visible.
+func (r *Record) ScrollTo(i int) { r.body.list.ScrollTo(i) }
+
+func statementLabel(s string) *widget.Label {
+	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.Importance = widget.WarningImportance
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// recordRowKind is what one list row of the record is.
+type recordRowKind uint8
+
+const (
+	rowHeading   recordRowKind = iota // a section's title
+	rowColumns                        // a table's header row
+	rowCells                          // a table's data row
+	rowSpan                           // a one-cell table row spanning the table
+	rowStatement                      // a statement that must stand out, as written
+	rowText                           // a plain paragraph
+)
+
+// recordRow is one row of the record's list.
+type recordRow struct {
+	kind    recordRowKind
+	allergy bool // part of the allergies section: tinted so it cannot be missed
+	odd     bool
+	table   int // index into Record.tables for rowColumns and rowCells
+	cells   []string
+}
+
+// flatten lays sections out as list rows, and works out each table's column weights.
+func flatten(sections []present.SectionView) ([]recordRow, []*columns) {
+	var rows []recordRow
+	var tables []*columns
+	for _, s := range sections {
+		al := s.Kind == present.KindAllergies
+		title := s.Title
+		if title == "" {
+			title = s.Kind.Heading()
+		}
+		rows = append(rows, recordRow{kind: rowHeading, allergy: al, cells: []string{title}})
+		for _, st := range s.Statements {
+			rows = append(rows, recordRow{kind: rowStatement, allergy: al, cells: []string{st}})
+		}
+		for _, t := range s.Tables {
+			ti := len(tables)
+			tables = append(tables, &columns{weights: columnWeights(t)})
+			if len(t.Headers) > 0 {
+				rows = append(rows, recordRow{kind: rowColumns, allergy: al, table: ti, cells: t.Headers})
+			}
+			for i, cells := range t.Rows {
+				k := rowCells
+				if len(cells) == 1 && len(t.Headers) != 1 {
+					k = rowSpan
+				}
+				rows = append(rows, recordRow{kind: k, allergy: al, odd: i%2 == 1, table: ti, cells: cells})
+			}
+		}
+		for _, p := range s.Text {
+			rows = append(rows, recordRow{kind: rowText, allergy: al, cells: []string{p}})
+		}
+		if len(s.Statements)+len(s.Tables)+len(s.Text) == 0 {
+			rows = append(rows, recordRow{kind: rowText, allergy: al, cells: []string{"This section is empty in the record."}})
+		}
+	}
+	return rows, tables
+}
+
+// columnWeights gives each column a share of the width from the longest text in it, within
+// bounds so that a date column stays narrow and a long dosage does not squeeze the rest.
+func columnWeights(t present.TableView) []float32 {
+	n := len(t.Headers)
+	for _, r := range t.Rows {
+		n = max(n, len(r))
+	}
+	w := make([]float32, n)
+	measure := func(cells []string) {
+		if len(cells) == 1 && n > 1 {
+			return // a spanning row says nothing about columns
+		}
+		for i, c := range cells {
+			w[i] = max(w[i], float32(len([]rune(c))))
+		}
+	}
+	measure(t.Headers)
+	for _, r := range t.Rows {
+		measure(r)
+	}
+	for i := range w {
+		w[i] = min(max(w[i], 10), 40)
+	}
+	return w
+}
+
+// rowMetrics are the heights of text in the current theme, probed from real labels so that the
+// estimate of wrapped rows matches what a label draws.
+type rowMetrics struct {
+	pad                  float32 // label inner padding
+	plainLine, plainStep float32 // height of a one-line label, and of each further line
+	boldLine, boldStep   float32
+	headLine, headStep   float32
+	textSize, headSize   float32
+	widths               map[wordKey]float32
+}
+
+type wordKey struct {
+	s    string
+	bold bool
+	head bool
+}
+
+func probe(style fyne.TextStyle, size fyne.ThemeSizeName) (line, step float32) {
+	l := widget.NewLabelWithStyle("X", fyne.TextAlignLeading, style)
+	l.SizeName = size
+	one := l.MinSize().Height
+	l.SetText("X\nX")
+	two := l.MinSize().Height
+	return one, two - one
+}
+
+func newRowMetrics() *rowMetrics {
+	m := &rowMetrics{widths: map[wordKey]float32{}}
+	m.pad = theme.Size(theme.SizeNameInnerPadding)
+	m.textSize = theme.Size(theme.SizeNameText)
+	m.headSize = theme.Size(theme.SizeNameSubHeadingText)
+	m.plainLine, m.plainStep = probe(fyne.TextStyle{}, theme.SizeNameText)
+	m.boldLine, m.boldStep = probe(fyne.TextStyle{Bold: true}, theme.SizeNameText)
+	m.headLine, m.headStep = probe(fyne.TextStyle{Bold: true}, theme.SizeNameSubHeadingText)
+	return m
+}
+
+func (m *rowMetrics) word(s string, bold, head bool) float32 {
+	k := wordKey{s, bold, head}
+	if w, ok := m.widths[k]; ok {
+		return w
+	}
+	size := m.textSize
+	if head {
+		size = m.headSize
+	}
+	w := fyne.MeasureText(s, size, fyne.TextStyle{Bold: bold}).Width
+	m.widths[k] = w
+	return w
+}
+
+// lines estimates how many lines text wraps to in a label whose content is width wide, the way
+// a word-wrapping label breaks it: at spaces, and inside a word only when it cannot fit alone.
+// It errs long rather than short, so text is never cut off.
+func (m *rowMetrics) lines(text string, width float32, bold, head bool) int {
+	avail := width - 2*m.pad - 2
+	if avail < 10 {
+		avail = 10
+	}
+	n := 0
+	for _, para := range strings.Split(text, "\n") {
+		n++
+		space := m.word(" ", bold, head)
+		x := float32(0)
+		for _, w := range strings.Fields(para) {
+			ww := m.word(w, bold, head)
+			if ww > avail { // broken inside the word, a whole character at a time
+				if x > 0 {
+					n++
+				}
+				per := max(avail-m.word("W", bold, head), 1)
+				pieces := int(ww/per) + 1
+				n += pieces - 1
+				x = ww - float32(pieces-1)*per
+				continue
+			}
+			if x == 0 {
+				x = ww
+				continue
+			}
+			if x+space+ww > avail {
+				n++
+				x = ww
+				continue
+			}
+			x += space + ww
+		}
+	}
+	return n
+}
+
+func (m *rowMetrics) height(n int, bold, head bool) float32 {
+	switch {
+	case head:
+		return m.headLine + float32(n-1)*m.headStep
+	case bold:
+		return m.boldLine + float32(n-1)*m.boldStep
+	}
+	return m.plainLine + float32(n-1)*m.plainStep
+}
+
+// rowGutter is the room on the left of every row for the allergy marker.
+const rowGutter = 6
+
+// rowHeight is the height of row at the given list width.
+func (r *Record) rowHeight(m *rowMetrics, row recordRow, width float32) float32 {
+	inner := width - rowGutter - theme.Size(theme.SizeNameScrollBar)
+	switch row.kind {
+	case rowHeading:
+		return m.height(m.lines(row.cells[0], inner, true, true), true, true)
+	case rowStatement:
+		return m.height(m.lines(row.cells[0], inner, true, false), true, false)
+	case rowText, rowSpan:
+		return m.height(m.lines(row.cells[0], inner, false, false), false, false)
+	}
+	bold := row.kind == rowColumns
+	xs := r.tables[row.table].widths(inner)
+	n := 1
+	for i, c := range row.cells {
+		if i < len(xs) {
+			n = max(n, m.lines(c, xs[i], bold, false))
+		}
+	}
+	return m.height(n, bold, false)
+}
+
+// columns sizes a table's columns: each gets a share of the width by weight, but never less
+// than its longest word, so that a word is only broken when the window is too narrow for all.
+type columns struct {
+	weights []float32
+	mins    []float32 // the widest word of each column, with the label's padding
+}
+
+// fit widens the columns' minimums for one row's words.
+func (c *columns) fit(m *rowMetrics, cells []string, bold bool) {
+	if len(c.mins) < len(c.weights) {
+		c.mins = make([]float32, len(c.weights))
+	}
+	if len(cells) == 1 && len(c.weights) > 1 {
+		return // a spanning row
+	}
+	for i, cell := range cells {
+		if i >= len(c.mins) {
+			break
+		}
+		for _, w := range strings.Fields(cell) {
+			c.mins[i] = max(c.mins[i], m.word(w, bold, false)+2*m.pad+2)
+		}
+	}
+}
+
+// widths shares width among the columns.
+func (c *columns) widths(width float32) []float32 {
+	return columnWidths(c.weights, c.mins, width)
+}
+
+// columnWidths shares width among columns by weight, giving any column that would be narrower
+// than its minimum that minimum and sharing the rest among the others. When even the minimums
+// do not fit, the width is shared by minimum.
+func columnWidths(weights, mins []float32, width float32) []float32 {
+	n := len(weights)
+	out := make([]float32, n)
+	minOf := func(i int) float32 {
+		if i < len(mins) {
+			return mins[i]
+		}
+		return 0
+	}
+	var sumMin float32
+	for i := range n {
+		sumMin += minOf(i)
+	}
+	if sumMin >= width && sumMin > 0 {
+		for i := range n {
+			out[i] = width * minOf(i) / sumMin
+		}
+		return out
+	}
+	fixed := make([]bool, n)
+	for range n {
+		var sumW, free float32 = 0, width
+		for i := range n {
+			if fixed[i] {
+				free -= out[i]
+			} else {
+				sumW += weights[i]
+			}
+		}
+		if sumW == 0 {
+			break
+		}
+		changed := false
+		for i := range n {
+			if fixed[i] {
+				continue
+			}
+			out[i] = free * weights[i] / sumW
+		}
+		for i := range n {
+			if !fixed[i] && out[i] < minOf(i) {
+				out[i], fixed[i], changed = minOf(i), true, true
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	return out
+}
+
+// recordBody holds the record's list and rebuilds it when the rows or the width change: a
+// list's row heights can only be set cheaply before it is first drawn.
+type recordBody struct {
+	widget.BaseWidget
+	rec   *Record
+	list  *widget.List
+	built float32 // the width the list's heights were worked out for
+}
+
+// defaultWidth is used before the body has been laid out: a 1280-pixel-wide window.
+const defaultWidth = 1240
+
+func newRecordBody(r *Record) *recordBody {
+	b := &recordBody{rec: r}
+	b.ExtendBaseWidget(b)
+	b.rebuild(defaultWidth)
+	return b
+}
+
+func (b *recordBody) width() float32 {
+	if w := b.Size().Width; w > 0 {
+		return w
+	}
+	return defaultWidth
+}
+
+// rebuild makes a new list for the record's rows with heights for width.
+func (b *recordBody) rebuild(width float32) {
+	r := b.rec
+	rows := r.rows
+	l := widget.NewList(
+		func() int { return len(rows) },
+		newRecordRowObject,
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= 0 && id < len(rows) {
+				updateRecordRow(o.(*fyne.Container), rows[id], r.tables)
+			}
+		},
+	)
+	l.HideSeparators = true
+	m := newRowMetrics()
+	for i, row := range rows {
+		l.SetItemHeight(i, r.rowHeight(m, row, width))
+	}
+	if b.list != nil && len(rows) == b.list.Length() {
+		l.ScrollToOffset(b.list.GetScrollOffset())
+	}
+	b.list = l
+	b.built = width
+}
+
+// CreateRenderer is part of fyne.Widget.
+func (b *recordBody) CreateRenderer() fyne.WidgetRenderer { return &recordBodyRenderer{b: b} }
+
+type recordBodyRenderer struct{ b *recordBody }
+
+func (r *recordBodyRenderer) Layout(s fyne.Size) {
+	if s.Width > 0 && (s.Width-r.b.built > 0.5 || r.b.built-s.Width > 0.5) {
+		r.b.rebuild(s.Width)
+		canvas.Refresh(r.b)
+	}
+	r.b.list.Move(fyne.NewPos(0, 0))
+	r.b.list.Resize(s)
+}
+
+func (r *recordBodyRenderer) MinSize() fyne.Size { return fyne.NewSize(300, 120) }
+
+func (r *recordBodyRenderer) Refresh() {
+	r.Layout(r.b.Size())
+	r.b.list.Refresh()
+}
+
+func (r *recordBodyRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.b.list} }
+
+func (r *recordBodyRenderer) Destroy() {}
+
+// A row object is a container with a background, an allergy marker and as many labels as the
+// widest table needs, laid out by recordRowLayout.
+func newRecordRowObject() fyne.CanvasObject {
+	bg := canvas.NewRectangle(color.Transparent)
+	bar := canvas.NewRectangle(color.Transparent)
+	return container.New(&recordRowLayout{}, bg, bar, newCellLabel())
+}
+
+func newCellLabel() *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// tint is c at alpha a (0-255).
+func tint(c color.Color, a uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: a}
+}
+
+func updateRecordRow(c *fyne.Container, row recordRow, tables []*columns) {
+	lay := c.Layout.(*recordRowLayout)
+	lay.span = true
+	lay.cols = nil
+	if row.kind == rowColumns || row.kind == rowCells {
+		lay.span = false
+		lay.cols = tables[row.table]
+	}
+	for len(c.Objects)-2 < len(row.cells) {
+		c.Objects = append(c.Objects, newCellLabel())
+	}
+	bg := c.Objects[0].(*canvas.Rectangle)
+	bar := c.Objects[1].(*canvas.Rectangle)
+	bg.FillColor = color.Transparent
+	bar.FillColor = color.Transparent
+	if row.allergy {
+		bar.FillColor = theme.Color(theme.ColorNameError)
+	}
+	style := fyne.TextStyle{}
+	size := theme.SizeNameText
+	imp := widget.MediumImportance
+	switch row.kind {
+	case rowHeading:
+		style.Bold = true
+		size = theme.SizeNameSubHeadingText
+		bg.FillColor = theme.Color(theme.ColorNameHeaderBackground)
+		if row.allergy {
+			imp = widget.DangerImportance
+			bg.FillColor = tint(theme.Color(theme.ColorNameError), 0x40)
+		}
+	case rowColumns:
+		style.Bold = true
+		bg.FillColor = theme.Color(theme.ColorNameInputBackground)
+	case rowStatement:
+		style.Bold = true
+		imp = widget.WarningImportance
+		bg.FillColor = tint(theme.Color(theme.ColorNameWarning), 0x30)
+	case rowCells, rowSpan:
+		if row.allergy {
+			bg.FillColor = tint(theme.Color(theme.ColorNameError), 0x18)
+		} else if row.odd {
+			bg.FillColor = theme.Color(theme.ColorNameHover)
+		}
+	}
+	for i, o := range c.Objects[2:] {
+		l := o.(*widget.Label)
+		if i >= len(row.cells) {
+			if l.Visible() {
+				l.Hide()
+			}
+			continue
+		}
+		l.Text = row.cells[i]
+		l.TextStyle = style
+		l.SizeName = size
+		l.Importance = imp
+		l.Show()
+		l.Refresh()
+	}
+	lay.cells = len(row.cells)
+	c.Refresh()
+}
+
+// recordRowLayout places a row's labels: one label across the row (span), or one per column by
+// the table's weights.
+type recordRowLayout struct {
+	span  bool
+	cols  *columns
+	cells int
+}
+
+func (l *recordRowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
+	objs[1].Move(fyne.NewPos(0, 0))
+	objs[1].Resize(fyne.NewSize(rowGutter/2, size.Height))
+	inner := size.Width - rowGutter - theme.Size(theme.SizeNameScrollBar)
+	labels := objs[2:]
+	if l.span || l.cols == nil || len(l.cols.weights) == 0 {
+		if len(labels) > 0 {
+			labels[0].Move(fyne.NewPos(rowGutter, 0))
+			labels[0].Resize(fyne.NewSize(inner, size.Height))
+		}
+		return
+	}
+	xs := l.cols.widths(inner)
+	x := float32(rowGutter)
+	for i, o := range labels {
+		if i >= len(xs) || i >= l.cells {
+			break
+		}
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(xs[i], size.Height))
+		x += xs[i]
+	}
+}
+
+func (l *recordRowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return fyne.NewSize(100, theme.Size(theme.SizeNameText)+2*theme.Size(theme.SizeNameInnerPadding))
+}

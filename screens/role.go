@@ -1,0 +1,238 @@
+package screens
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// RoleCallbacks are what the role screen can ask for. Nil callbacks are ignored.
+type RoleCallbacks struct {
+	Choose func(urid string) // the user picked this role
+	Cancel func()            // Escape, or "Sign out" on the refusal
+}
+
+// Role is the role choice screen: the user's roles (role name; organisation name and ODS code),
+// keyboard-driven (Up and Down move, Enter chooses, Escape cancels; the first role, the user's
+// last choice, starts highlighted), or the plain refusal when there is none.
+type Role struct {
+	cb RoleCallbacks
+
+	demo    *fyne.Container
+	title   *widget.Label
+	user    *widget.Label
+	list    *RoleList
+	hint    *widget.Label
+	refusal *widget.Label
+	loading *widget.Label
+	signOut *widget.Button
+	root    *fyne.Container
+}
+
+// NewRole builds the role screen. Call on the UI goroutine.
+func NewRole(cb RoleCallbacks) *Role {
+	r := &Role{cb: cb}
+	r.demo = newDemoBanner()
+	r.title = centered(theme.SizeNameHeadingText, true)
+	r.user = centered(theme.SizeNameSubHeadingText, false)
+	r.list = NewRoleList(func(urid string) {
+		if r.cb.Choose != nil {
+			r.cb.Choose(urid)
+		}
+	}, func() { call(r.cb.Cancel) })
+	r.hint = centered(theme.SizeNameCaptionText, false)
+	r.refusal = centered("", false)
+	r.refusal.Importance = widget.DangerImportance
+	r.refusal.Wrapping = fyne.TextWrapWord
+	r.loading = centered("", false)
+	r.signOut = widget.NewButtonWithIcon("Sign out", theme.LogoutIcon(), func() { call(r.cb.Cancel) })
+	body := container.NewVBox(r.title, r.user, r.loading, r.refusal,
+		container.NewCenter(r.list), r.hint, container.NewCenter(r.signOut))
+	r.root = container.NewBorder(r.demo, nil, nil, nil, container.NewPadded(body))
+	r.Render(RoleView{})
+	return r
+}
+
+// Render shows v; the first role is highlighted. Call on the UI goroutine.
+func (r *Role) Render(v RoleView) {
+	showIf(r.demo, v.Demo)
+	title := "Choose your role"
+	switch {
+	case v.Loading:
+		title = "Signing in"
+	case v.Refusal != "":
+		title = "You cannot sign in"
+	}
+	setText(r.title, title)
+	setText(r.user, v.User)
+	loading := ""
+	if v.Loading {
+		loading = "Loading your roles…"
+	}
+	setText(r.loading, loading)
+	setText(r.refusal, v.Refusal)
+	r.list.SetRoles(v.Roles)
+	hint := ""
+	if len(v.Roles) > 0 {
+		hint = "Use the Up and Down arrow keys to move, Enter to choose, Escape to cancel"
+	}
+	setText(r.hint, hint)
+	showIf(r.signOut, v.Refusal != "")
+	r.root.Refresh()
+	if len(v.Roles) > 0 {
+		focusIfShown(r.list)
+	}
+}
+
+// Focusable is the widget to focus when the screen shows (the list).
+func (r *Role) Focusable() fyne.Focusable { return r.list }
+
+// Object is the screen's canvas object.
+func (r *Role) Object() fyne.CanvasObject { return r.root }
+
+// RoleList is a keyboard-driven list of roles: Up and Down move the highlight, Enter (or Space)
+// chooses, Escape cancels, a tap chooses. A user has a handful of roles at most, so every row is
+// built (no virtualisation needed).
+type RoleList struct {
+	widget.BaseWidget
+	roles    []RoleItem
+	selected int
+	focused  bool
+	choose   func(urid string)
+	cancel   func()
+	box      *fyne.Container
+}
+
+var _ fyne.Focusable = (*RoleList)(nil)
+
+// NewRoleList returns an empty list calling choose with the chosen role's URID and cancel on
+// Escape.
+func NewRoleList(choose func(string), cancel func()) *RoleList {
+	l := &RoleList{choose: choose, cancel: cancel, box: container.NewVBox()}
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// SetRoles replaces the roles and highlights the first.
+func (l *RoleList) SetRoles(roles []RoleItem) {
+	l.roles = append([]RoleItem(nil), roles...)
+	l.selected = 0
+	l.rebuild()
+}
+
+// Selected returns the highlighted role's index (-1 if none).
+func (l *RoleList) Selected() int {
+	if len(l.roles) == 0 {
+		return -1
+	}
+	return l.selected
+}
+
+func (l *RoleList) rebuild() {
+	l.box.Objects = nil
+	for i, r := range l.roles {
+		l.box.Add(newRoleRow(r, i == l.selected, l.focused, func() { l.pick(i) }))
+	}
+	showIf(l, len(l.roles) > 0)
+	l.box.Refresh()
+	l.Refresh()
+}
+
+func (l *RoleList) pick(i int) {
+	if i < 0 || i >= len(l.roles) {
+		return
+	}
+	l.selected = i
+	if l.choose != nil {
+		l.choose(l.roles[i].URID)
+	}
+}
+
+// CreateRenderer implements fyne.Widget.
+func (l *RoleList) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(l.box) }
+
+// FocusGained implements fyne.Focusable.
+func (l *RoleList) FocusGained() { l.focused = true; l.rebuild() }
+
+// FocusLost implements fyne.Focusable.
+func (l *RoleList) FocusLost() { l.focused = false; l.rebuild() }
+
+// TypedRune implements fyne.Focusable: Space chooses.
+func (l *RoleList) TypedRune(r rune) {
+	if r == ' ' {
+		l.pick(l.selected)
+	}
+}
+
+// TypedKey implements fyne.Focusable: Up, Down, Home, End move; Enter chooses; Escape cancels.
+func (l *RoleList) TypedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyUp:
+		if l.selected > 0 {
+			l.selected--
+			l.rebuild()
+		}
+	case fyne.KeyDown:
+		if l.selected < len(l.roles)-1 {
+			l.selected++
+			l.rebuild()
+		}
+	case fyne.KeyHome:
+		l.selected = 0
+		l.rebuild()
+	case fyne.KeyEnd:
+		if len(l.roles) > 0 {
+			l.selected = len(l.roles) - 1
+			l.rebuild()
+		}
+	case fyne.KeyReturn, fyne.KeyEnter:
+		l.pick(l.selected)
+	case fyne.KeyEscape:
+		if l.cancel != nil {
+			l.cancel()
+		}
+	}
+}
+
+// roleRow is one tappable row: the role name over "Organisation (ODS)"; the highlighted row has
+// the accent background.
+type roleRow struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+	tap     func()
+}
+
+func newRoleRow(r RoleItem, selected, focused bool, tap func()) *roleRow {
+	name := widget.NewLabel(r.Role)
+	name.TextStyle.Bold = true
+	org := widget.NewLabel(r.Org)
+	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
+	bg.CornerRadius = theme.InputRadiusSize()
+	if selected {
+		bg.FillColor = theme.Color(theme.ColorNameSelection)
+		bg.StrokeColor = theme.Color(theme.ColorNamePrimary)
+		bg.StrokeWidth = 1
+		if focused {
+			bg.StrokeWidth = 3
+		}
+	}
+	text := container.New(layout.NewCustomPaddedVBoxLayout(0), name, org)
+	row := &roleRow{content: container.NewStack(bg, text), tap: tap}
+	row.ExtendBaseWidget(row)
+	return row
+}
+
+// CreateRenderer implements fyne.Widget.
+func (r *roleRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
+
+// Tapped implements fyne.Tappable.
+func (r *roleRow) Tapped(*fyne.PointEvent) { r.tap() }
+
+// MinSize makes every row at least as wide as a long role name.
+func (r *roleRow) MinSize() fyne.Size {
+	s := r.content.MinSize()
+	return fyne.NewSize(max(s.Width, 480), s.Height)
+}

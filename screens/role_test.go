@@ -1,0 +1,127 @@
+package screens
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"scrdesk/internal/session"
+	"scrdesk/internal/staff"
+)
+
+var (
+	tomRoles = []staff.Role{
+		{URID: "555000002202", OrgCode: "FX456", OrgName: "Riverside Pharmacy, York", RoleCode: "S8000:G8000:R8004",
+			RoleName: "Pharmacy Technician (Health Professional Access Role)", Activities: []string{"B0570"}},
+		{URID: "555000002201", OrgCode: "FA123", OrgName: "Demo Pharmacy, Leeds", RoleCode: "S8000:G8000:R8004",
+			RoleName: "Pharmacy Technician (Health Professional Access Role)", Activities: []string{"B0570"}},
+		{URID: "555000002203", OrgCode: "FA123", RoleCode: "S8000:G8000:R8008", Activities: []string{"B0825"}},
+	}
+	tom = session.User{ID: "555000000022", Name: "Tom Evans"}
+)
+
+var roleStates = []struct {
+	name string
+	v    session.View
+	demo bool
+}{
+	{"loading", session.View{State: session.LoadingRoles, User: tom}, false},
+	{"choosing", session.View{State: session.ChoosingRole, User: tom, Roles: tomRoles}, false},
+	{"refused", session.View{State: session.NoRole, User: tom, Message: session.MsgNoRole}, false},
+	{"demo_choosing", session.View{State: session.ChoosingRole, User: tom, Roles: tomRoles[:2]}, true},
+}
+
+func TestRoleGoldens(t *testing.T) {
+	for _, c := range roleStates {
+		t.Run(c.name, func(t *testing.T) {
+			test.NewTempApp(t)
+			r := NewRole(RoleCallbacks{})
+			r.Render(RoleViewOf(c.v, c.demo))
+			assertGolden(t, "role/"+c.name+".xml", r.Object(), screenSize)
+		})
+	}
+}
+
+// TestRoleGoldenFocusedSecond: focused list, highlight moved down once.
+func TestRoleGoldenFocusedSecond(t *testing.T) {
+	test.NewTempApp(t)
+	r := NewRole(RoleCallbacks{})
+	r.Render(RoleViewOf(roleStates[1].v, false))
+	w := test.NewTempWindow(t, r.Object())
+	w.Canvas().Focus(r.Focusable())
+	r.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	assertGolden(t, "role/choosing_focused_second.xml", r.Object(), screenSize)
+}
+
+func TestRoleKeyboard(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		keys    []fyne.KeyName
+		chosen  []string
+		cancels int
+	}{
+		{"Enter takes the first (last used) role", []fyne.KeyName{fyne.KeyReturn}, []string{"555000002202"}, 0},
+		{"Down then Enter takes the second", []fyne.KeyName{fyne.KeyDown, fyne.KeyReturn}, []string{"555000002201"}, 0},
+		{"Down stops at the last", []fyne.KeyName{fyne.KeyDown, fyne.KeyDown, fyne.KeyDown, fyne.KeyDown, fyne.KeyEnter}, []string{"555000002203"}, 0},
+		{"Up stops at the first", []fyne.KeyName{fyne.KeyUp, fyne.KeyDown, fyne.KeyUp, fyne.KeyUp, fyne.KeyReturn}, []string{"555000002202"}, 0},
+		{"End and Home", []fyne.KeyName{fyne.KeyEnd, fyne.KeyReturn, fyne.KeyHome, fyne.KeyReturn}, []string{"555000002203", "555000002202"}, 0},
+		{"Escape cancels", []fyne.KeyName{fyne.KeyDown, fyne.KeyEscape}, nil, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			test.NewTempApp(t)
+			var chosen []string
+			cancels := 0
+			r := NewRole(RoleCallbacks{Choose: func(u string) { chosen = append(chosen, u) }, Cancel: func() { cancels++ }})
+			r.Render(RoleViewOf(roleStates[1].v, false))
+			w := test.NewTempWindow(t, r.Object())
+			w.Canvas().Focus(r.Focusable())
+			for _, k := range c.keys {
+				w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: k})
+			}
+			if len(chosen) != len(c.chosen) {
+				t.Fatalf("chosen %q, want %q", chosen, c.chosen)
+			}
+			for i := range chosen {
+				if chosen[i] != c.chosen[i] {
+					t.Errorf("chosen %q, want %q", chosen, c.chosen)
+				}
+			}
+			if cancels != c.cancels {
+				t.Errorf("cancels %d, want %d", cancels, c.cancels)
+			}
+		})
+	}
+}
+
+func TestRoleSpaceAndTap(t *testing.T) {
+	test.NewTempApp(t)
+	var chosen []string
+	r := NewRole(RoleCallbacks{Choose: func(u string) { chosen = append(chosen, u) }})
+	r.Render(RoleViewOf(roleStates[1].v, false))
+	w := test.NewTempWindow(t, r.Object())
+	w.Canvas().Focus(r.Focusable())
+	test.Type(r.list, " ")
+	test.Tap(r.list.box.Objects[2].(*roleRow))
+	if len(chosen) != 2 || chosen[0] != "555000002202" || chosen[1] != "555000002203" {
+		t.Errorf("chosen %q", chosen)
+	}
+	if r.list.Selected() != 2 {
+		t.Errorf("selected %d after tapping the third", r.list.Selected())
+	}
+}
+
+func TestRoleRefusalSignOut(t *testing.T) {
+	test.NewTempApp(t)
+	cancels := 0
+	r := NewRole(RoleCallbacks{Cancel: func() { cancels++ }})
+	r.Render(RoleViewOf(roleStates[2].v, false))
+	test.NewTempWindow(t, r.Object())
+	if !r.list.Hidden || r.signOut.Hidden || r.list.Selected() != -1 {
+		t.Fatalf("refusal shows the list (%v) or hides sign out (%v)", !r.list.Hidden, r.signOut.Hidden)
+	}
+	test.Tap(r.signOut)
+	if cancels != 1 {
+		t.Errorf("cancels %d", cancels)
+	}
+}

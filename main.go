@@ -11,13 +11,20 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"scrdesk/app"
+	"scrdesk/cardreader"
+	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/cli"
 	"scrdesk/internal/instance"
 	"scrdesk/internal/logging"
 	"scrdesk/internal/paths"
+	"scrdesk/internal/sandbox"
+	"scrdesk/internal/secrets"
+	"scrdesk/internal/settings"
+	"scrdesk/internal/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -66,13 +73,67 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if inv.Global.Help {
+		inv.Args = append([]string{"--help"}, inv.Args...)
+	}
 	switch inv.Command {
 	case "":
 		return runGUI(ctx, inv, dirs, log, stderr)
-	default:
-		fmt.Fprintf(stderr, "scrdesk: %q is not built yet in this version\n", inv.Command)
-		return 2
+	case "sandbox":
+		return sandbox.Command(ctx, inv.Args, stdout, stderr, sandbox.Options{TrustAnchors: virtualcard.DemoCA().Pool(), Log: log})
+	case "card check":
+		st := storedSettings(ctx, dirs, log, inv.Global.Config)
+		anchors := st.TrustAnchorsFile
+		if anchors == "" && (inv.Global.Demo || st.Environment == settings.EnvDemo) {
+			anchors = demoAnchorsFile(dirs)
+		}
+		return cardreader.CheckCommand(ctx, inv.Args, stdin, stdout, stderr,
+			cardreader.CheckDefaults{TrustAnchorsFile: anchors, Reader: st.PreferredReader, Log: log})
+	case "check-access":
+		return app.CheckAccess(ctx, app.Options{Version: version, Demo: inv.Global.Demo, Dirs: dirs, Log: log, ConfigFile: inv.Global.Config},
+			inv.Args, stdin, stdout, stderr)
+	case "audit verify", "audit export", "audit stats":
+		return auditCommand(ctx, inv, dirs, log, stdout, stderr)
 	}
+	fmt.Fprintf(stderr, "scrdesk: %q is not known\n", inv.Command)
+	return 2
+}
+
+// openStore opens the audit log and settings with the keyring (or its file fallback).
+func openStore(ctx context.Context, dirs paths.Dirs, log *slog.Logger) (*store.DB, error) {
+	keys, _, err := secrets.Open(app.KeyringService, dirs.KeyFile(), log)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, dirs.Database(), keys, log)
+}
+
+// storedSettings reads the settings (the --config file wins), or the defaults when the store
+// cannot be opened (a headless check must still run on a broken install).
+func storedSettings(ctx context.Context, dirs paths.Dirs, log *slog.Logger, configFile string) settings.Settings {
+	st := settings.Defaults()
+	if db, err := openStore(ctx, dirs, log); err == nil {
+		if s, err := db.LoadSettings(ctx); err == nil {
+			st = s
+		}
+		_ = db.Close()
+	}
+	if configFile != "" {
+		if b, err := os.ReadFile(configFile); err == nil {
+			if s, err := settings.Parse(b); err == nil {
+				st = s
+			}
+		}
+	}
+	return st
+}
+
+// demoAnchorsFile writes the demo CA's certificate (public, trusted in demo mode only) where
+// `card check` can read it.
+func demoAnchorsFile(dirs paths.Dirs) string {
+	p := filepath.Join(dirs.State, "demo-ca.pem")
+	_ = os.WriteFile(p, virtualcard.DemoCA().PEM(), 0o600)
+	return p
 }
 
 func runGUI(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.Logger, stderr io.Writer) int {
@@ -99,4 +160,9 @@ func runGUI(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.
 		return 1
 	}
 	return 0
+}
+
+func auditCommand(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.Logger, stdout, stderr io.Writer) int {
+	fmt.Fprintf(stderr, "scrdesk: %s is not wired yet\n", inv.Command)
+	return 2
 }

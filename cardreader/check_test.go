@@ -152,6 +152,15 @@ func TestDemoReaderEvents(t *testing.T) {
 	if _, err := d.Connect("B"); err == nil {
 		t.Error("connected to a detached reader")
 	}
+	d.Attach("C")
+	next(cardreader.ReaderAttached, "C")
+	d.Attach("C") // already there: no event
+	d.Remove("C") // empty: no event
+	d.Insert("C", newCard(t, virtualcard.Options{}))
+	next(cardreader.CardInserted, "C")
+	d.Detach("C")
+	next(cardreader.CardRemoved, "C")
+	next(cardreader.ReaderDetached, "C")
 	if got := d.Readers(); len(got) != 1 || got[0] != "A" {
 		t.Errorf("Readers() = %q", got)
 	}

@@ -317,3 +317,21 @@ func BenchmarkSignInInProcess(b *testing.B) {
 		}
 	}
 }
+
+func TestProve(t *testing.T) {
+	ca := newCA(t, "RA")
+	for _, rsaKey := range []bool{false, true} {
+		card := newCard(t, virtualcard.Options{CA: ca, RSA: rsaKey})
+		other := newCard(t, virtualcard.Options{CA: ca, RSA: rsaKey})
+		_ = cardreader.SelectPIV(card)
+		if err := cardreader.VerifyPasscode(card, "123456"); err != nil {
+			t.Fatal(err)
+		}
+		if err := cardreader.Prove(card, card.Certificate()); err != nil {
+			t.Errorf("RSA %v: Prove with the card's own certificate: %v", rsaKey, err)
+		}
+		if err := cardreader.Prove(card, other.Certificate()); !errors.Is(err, cardreader.ErrChallenge) {
+			t.Errorf("RSA %v: Prove with another card's certificate: %v, want ErrChallenge", rsaKey, err)
+		}
+	}
+}

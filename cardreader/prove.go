@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"fmt"
+	"io"
 )
 
 // Prove has the card sign a fresh random 32-byte challenge with its PIV Authentication key and
@@ -29,4 +30,10 @@ func (d *DemoReader) Attach(reader string) {
 	}
 	d.slots[reader] = &demoSlot{}
 	d.push(Event{Kind: ReaderAttached, Reader: reader})
+}
+
+// ReadPasscode reads a passcode for a headless command: without echo from a terminal when
+// prompt is set, else the first line of stdin (--pin-stdin).
+func ReadPasscode(stdin io.Reader, stderr io.Writer, prompt bool) (string, error) {
+	return readPasscode(stdin, stderr, prompt)
 }

@@ -1,0 +1,308 @@
+package app
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"scrdesk/cardreader"
+	"scrdesk/cardreader/virtualcard"
+	"scrdesk/internal/audit"
+	"scrdesk/internal/fhir"
+	"scrdesk/internal/nhsnumber"
+	"scrdesk/internal/present"
+	"scrdesk/internal/sandbox"
+	"scrdesk/internal/secrets"
+	"scrdesk/internal/settings"
+	"scrdesk/internal/staff"
+	"scrdesk/internal/store"
+	"scrdesk/sync"
+)
+
+// checkAccessResult is what `check-access --json` prints.
+type checkAccessResult struct {
+	OK      bool                `json:"ok"`
+	Error   string              `json:"error,omitempty"`
+	Reader  string              `json:"reader,omitempty"`
+	UserID  string              `json:"user_id,omitempty"`
+	Role    string              `json:"role,omitempty"`
+	Org     string              `json:"organisation,omitempty"`
+	Patient *present.BannerView `json:"patient,omitempty"`
+	Consent string              `json:"consent,omitempty"`
+	Record  *present.RecordView `json:"record,omitempty"`
+}
+
+// CheckAccess is `scrdesk check-access NHS_NUMBER`, for IT support at a new install, as the
+// national guidance asks ("check you have access using test NHS patient numbers, not real
+// patients"): with the card in the reader it runs the whole flow (card and passcode, identity
+// service and role, PDS, consent state, SCR) for a test-range or sandbox NHS number, prints the
+// patient and the record, and audits every step like any view. Any other NHS number is refused.
+// With --demo it uses the built-in sandbox and inserts the demo pharmacist's card itself.
+func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check-access", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pinStdin := fs.Bool("pin-stdin", false, "read the passcode from the first line of stdin")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	apiBase := fs.String("api-base", "", "national services base `URL` (overrides settings)")
+	anchorsFile := fs.String("trust-anchors", "", "PEM `file` of smartcard trust anchors (overrides settings)")
+	readerName := fs.String("reader", "", "reader `name` (default: the first with a card)")
+	roleURID := fs.String("role", "", "role profile id (URID) to use (default: the first that may view SCRs)")
+	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for a card")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: scrdesk check-access [flags] NHS_NUMBER   (a test or sandbox NHS number only)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	nhs, err := nhsnumber.Normalize(fs.Arg(0))
+	if err != nil || !nhsnumber.IsTest(nhs) {
+		fmt.Fprintln(stderr, "check-access: refused: use a test NHS number (999 000 0000 to 999 999 9999, or a sandbox number such as 900 000 0009), never a real patient's")
+		return 2
+	}
+	log := opts.Log
+	var res checkAccessResult
+	finish := func(code int, err error) int {
+		if err != nil {
+			res.Error = plainError(err)
+			log.Info("check-access failed", "err", err)
+		}
+		res.OK = code == 0
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(res)
+		} else if err != nil {
+			fmt.Fprintf(stdout, "\nResult: FAILED\n%s\n", res.Error)
+		} else {
+			fmt.Fprintln(stdout, "\nResult: OK: this workstation, card and role can open Summary Care Records")
+		}
+		return code
+	}
+
+	keys, _, err := secrets.Open(KeyringService, opts.Dirs.KeyFile(), log)
+	if err != nil {
+		return finish(1, err)
+	}
+	db, err := store.Open(ctx, opts.Dirs.Database(), keys, log)
+	if err != nil {
+		return finish(1, err)
+	}
+	defer db.Close()
+	st, err := db.LoadSettings(ctx)
+	if err != nil {
+		return finish(1, err)
+	}
+	demo := opts.Demo || st.Environment == settings.EnvDemo
+	base := st.EffectiveBaseURL()
+	if *apiBase != "" {
+		base = *apiBase
+	}
+	var anchors *x509.CertPool
+	switch {
+	case *anchorsFile != "":
+		anchors, err = cardreader.LoadTrustAnchors(*anchorsFile)
+	case st.TrustAnchorsFile != "":
+		anchors, err = cardreader.LoadTrustAnchors(st.TrustAnchorsFile)
+	case demo:
+		anchors = virtualcard.DemoCA().Pool()
+	default:
+		err = errors.New("no trust anchors: set them in settings or pass --trust-anchors FILE")
+	}
+	if err != nil {
+		return finish(2, err)
+	}
+	var src cardreader.Source
+	if demo && *apiBase == "" {
+		_, url, stop, err := sandbox.Start(sandbox.Options{TrustAnchors: anchors, Log: log})
+		if err != nil {
+			return finish(1, err)
+		}
+		defer stop()
+		base = url
+		dr, insert, _, err := newDemoReader()
+		if err != nil {
+			return finish(1, err)
+		}
+		insert("pharmacist")
+		src = dr
+		if !*asJSON {
+			fmt.Fprintln(stderr, "Demo: the demo pharmacist's card is in the demo reader (passcode 123456).")
+		}
+	} else {
+		src = cardreader.NewWatcher(log)
+	}
+	client, err := sync.New(sync.Config{BaseURL: base, Log: log})
+	if err != nil {
+		return finish(2, err)
+	}
+	rec := func(e audit.Event) error {
+		e.Workstation, e.ODSCode = st.WorkstationName, st.ODSCode
+		if e.Reason == "" {
+			e.Reason = "check-access (IT support, test patient)"
+		}
+		_, err := db.Record(ctx, e)
+		return err
+	}
+
+	// The card.
+	wctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	reader, conn, err := waitForCard(wctx, src, *readerName, stderr, !*asJSON)
+	if err != nil {
+		return finish(1, err)
+	}
+	defer conn.Close()
+	res.Reader = reader
+	pin, err := cardreader.ReadPasscode(stdin, stderr, !*pinStdin)
+	if err != nil {
+		return finish(2, fmt.Errorf("passcode not read: %w", err))
+	}
+	id, err := cardreader.Authenticate(ctx, conn, pin, anchors, time.Now())
+	res.UserID = id.UserID
+	who := audit.Event{UserID: id.UserID, UserName: id.Name}
+	if err != nil {
+		e := who
+		e.Action, e.Outcome, e.Reason = audit.ActionLogin, audit.OutcomeMinorFailure, "check-access: "+err.Error()
+		_ = rec(e)
+		return finish(1, err)
+	}
+	link, err := client.SignIn(ctx, id.UserID, cardSigner{conn: conn, cert: id.Cert})
+	if err != nil {
+		return finish(1, err)
+	}
+	defer link.Close()
+	roles, err := link.UserInfo(ctx)
+	if err != nil {
+		return finish(1, err)
+	}
+	var role staff.Role
+	for _, r := range roles {
+		if (*roleURID == "" && r.Can(st.PermittedActivityCodes)) || r.URID == *roleURID {
+			role = r
+			break
+		}
+	}
+	if role.URID == "" {
+		return finish(1, errors.New("this card has no role that may view Summary Care Records here (check the permitted activity codes in settings, or ask your Registration Authority)"))
+	}
+	link = link.WithRole(role.URID)
+	res.Role, res.Org = role.RoleName, role.OrgName+" ("+role.OrgCode+")"
+	who.URID, who.RoleCode = role.URID, role.RoleCode
+	e := who
+	e.Action, e.Outcome = audit.ActionLogin, audit.OutcomeSuccess
+	if err := rec(e); err != nil {
+		return finish(1, err)
+	}
+	if !*asJSON {
+		fmt.Fprintf(stdout, "Card:    %s in %s\nRole:    %s, %s\n\n", id.UserID, reader, res.Role, res.Org)
+	}
+
+	// The patient, the consent state and the record, each audited before it is printed.
+	p, tr, perr := link.Patient(ctx, nhs)
+	e = who
+	e.Action, e.NHSNumber, e.RequestIDs, e.Outcome = audit.ActionPatientRead, nhs, tr.RequestIDs, outcomeOf(perr)
+	if err := rec(e); err != nil {
+		return finish(1, err)
+	}
+	if perr != nil {
+		return finish(1, perr)
+	}
+	bv := present.Banner(p, time.Now())
+	res.Patient = &bv
+	if !*asJSON {
+		fmt.Fprintln(stdout, present.BannerText(bv))
+	}
+	doc, tr, derr := link.SCRDocument(ctx, p.NHSNumber)
+	e.Action, e.NHSNumber, e.RequestIDs, e.Outcome = audit.ActionConsentRead, p.NHSNumber, tr.RequestIDs, outcomeOf(derr)
+	if err := rec(e); err != nil {
+		return finish(1, err)
+	}
+	switch {
+	case derr != nil:
+		return finish(1, derr)
+	case doc == nil:
+		res.Consent = "no record"
+		if !*asJSON {
+			fmt.Fprintln(stdout, "\nThe Spine holds no Summary Care Record for this patient.")
+		}
+		return finish(0, nil)
+	case doc.Consent == fhir.ConsentNo:
+		res.Consent = doc.Consent.String()
+		if !*asJSON {
+			fmt.Fprintln(stdout, "\nThe patient has opted out: there is no Summary Care Record to view.")
+		}
+		return finish(0, nil)
+	}
+	res.Consent = doc.Consent.String()
+	r, tr, rerr := link.SCRRecord(ctx, doc, p.NHSNumber)
+	e.Action, e.RequestIDs, e.Outcome = audit.ActionSCRRead, tr.RequestIDs, outcomeOf(rerr)
+	if err := rec(e); err != nil {
+		return finish(1, err)
+	}
+	if rerr != nil {
+		return finish(1, rerr)
+	}
+	rv := present.Record(r, nil)
+	res.Record = &rv
+	if !*asJSON {
+		fmt.Fprintln(stdout)
+		fmt.Fprint(stdout, present.RecordText(rv))
+	}
+	return finish(0, nil)
+}
+
+func outcomeOf(err error) audit.Outcome {
+	if err != nil {
+		return audit.OutcomeMinorFailure
+	}
+	return audit.OutcomeSuccess
+}
+
+// plainError is the sentence a person is shown for err.
+func plainError(err error) string {
+	var se *fhir.SpineError
+	switch {
+	case errors.As(err, &se):
+		return fhir.UserMessage(err)
+	case cardreader.UserMessage(err) != "":
+		return cardreader.UserMessage(err)
+	}
+	return err.Error()
+}
+
+// waitForCard waits for a card (or takes the one present) and opens it.
+func waitForCard(ctx context.Context, src cardreader.Source, want string, stderr io.Writer, talk bool) (string, cardreader.Conn, error) {
+	events := make(chan cardreader.Event, 16)
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = src.Run(rctx, events) }()
+	defer func() { cancel(); <-done }()
+	if talk {
+		fmt.Fprintln(stderr, "Waiting for a smartcard…")
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return "", nil, errors.New("no smartcard was inserted in time")
+		case ev := <-events:
+			if ev.Kind != cardreader.CardInserted || (want != "" && ev.Reader != want) {
+				continue
+			}
+			conn, err := src.Connect(ev.Reader)
+			if err != nil {
+				return "", nil, err
+			}
+			return ev.Reader, conn, nil
+		}
+	}
+}

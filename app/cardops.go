@@ -26,13 +26,29 @@ func (c *Controller) readCard(f session.ReadCard) {
 	src, anchors, now := c.svc.Source, c.svc.Anchors, c.svc.Now
 	log := c.svc.Log
 	go func() {
-		conn, err := src.Connect(f.Reader)
-		if err != nil {
+		// A card just inserted may still be powering up (pcscd reports it before it answers):
+		// a read that fails for no card-specific reason is tried again a few times.
+		var conn cardreader.Conn
+		var id cardreader.Identity
+		var err error
+		for attempt := 0; attempt < 4; attempt++ {
+			if attempt > 0 {
+				time.Sleep(250 * time.Millisecond)
+			}
+			if conn, err = src.Connect(f.Reader); err != nil {
+				continue
+			}
+			if id, err = cardreader.ReadIdentity(conn); err == nil || problemOf(err) != session.ReadFailed || errors.Is(err, cardreader.ErrCardRemoved) {
+				break
+			}
+			_ = conn.Close()
+			conn = nil
+		}
+		if conn == nil {
 			log.Warn("card not opened", "reader", f.Reader, "err", err)
 			c.Post(func() { c.handle(session.CardUnreadable{Seq: f.Seq, Kind: session.ReadFailed}) })
 			return
 		}
-		id, err := cardreader.ReadIdentity(conn)
 		if err == nil {
 			err = cardreader.CheckCertificate(id.Cert, anchors, now())
 		}

@@ -207,11 +207,14 @@ func (s Settings) Validate() error {
 	if s.IdleLockMinutes < MinIdleLockMinutes || s.IdleLockMinutes > MaxIdleLockMinutes {
 		add("idle_lock_minutes", fmt.Sprintf("The idle lock must be between %d and %d minutes.", MinIdleLockMinutes, MaxIdleLockMinutes))
 	}
-	if s.TrustAnchorsFile != "" && (!filepath.IsAbs(s.TrustAnchorsFile) || !printable(s.TrustAnchorsFile) || len(s.TrustAnchorsFile) > 4096) {
+	if s.TrustAnchorsFile != "" && (!filepath.IsAbs(s.TrustAnchorsFile) || !printable(s.TrustAnchorsFile) || len(s.TrustAnchorsFile) > 1024) {
 		add("trust_anchors_file", "The trust anchors file must be a full path, like /etc/scrdesk/anchors.pem.")
 	}
 	if len(s.PermittedActivityCodes) == 0 {
 		add("permitted_activity_codes", "At least one permitted activity code is needed, or nobody can open a record.")
+	}
+	if len(s.PermittedActivityCodes) > 64 {
+		add("permitted_activity_codes", "At most 64 permitted activity codes can be listed.")
 	}
 	for _, c := range s.PermittedActivityCodes {
 		if !isActivityCode(c) {

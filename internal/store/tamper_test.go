@@ -6,7 +6,10 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"scrdesk/internal/audit"
@@ -180,6 +183,60 @@ func TestTamperDetected(t *testing.T) {
 				if !errors.Is(err, ErrKeyMissing) && !errors.Is(err, ErrKeyReplaced) {
 					t.Fatalf("Record with a bad key = %v, want refusal", err)
 				}
+			}
+		})
+	}
+}
+
+// TestTamperDetectedInLargeLog repeats the tamper checks on a log big enough for Verify to
+// split its walk into parallel ranges, including damage right at a range boundary.
+func TestTamperDetectedInLargeLog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 210k-row log")
+	}
+	const n = 210_000
+	src := filepath.Join(t.TempDir(), "big.db")
+	srcKeys := newMemKeys()
+	buildLog(t, src, srcKeys, n)
+	parts := int64(min(runtime.GOMAXPROCS(0), 4))
+	boundary := int64(n) * 1 / parts // last row of the first range
+	tests := []struct {
+		name string
+		sql  string
+		row  int64
+		kind audit.Kind
+	}{
+		{"intact", ``, 0, audit.KindNone},
+		{"changed field late", `UPDATE audit_event SET body = json_set(body, '$.r', 'x') WHERE seq = 150000`, 150000, audit.KindEdited},
+		{"deleted last row of a range", fmt.Sprintf(`DELETE FROM audit_event WHERE seq = %d`, boundary), boundary, audit.KindDeleted},
+		{"deleted first row of a range", fmt.Sprintf(`DELETE FROM audit_event WHERE seq = %d`, boundary+1), boundary + 1, audit.KindDeleted},
+		{"deleted tail", `DELETE FROM audit_event WHERE seq > 200000`, 200001, audit.KindTruncated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "audit.db")
+			data, err := os.ReadFile(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			keys := newMemKeys()
+			for k, v := range srcKeys.m {
+				keys.m[k] = v
+			}
+			if tt.sql != "" {
+				outside(t, path, tt.sql)
+			}
+			db := openTest(t, path, keys, Options{})
+			rep, err := db.Verify(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK != (tt.kind == audit.KindNone) || rep.FirstBad != tt.row || rep.Kind != tt.kind {
+				t.Fatalf("Verify = %+v, want first bad row %d %q", rep, tt.row, tt.kind)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"modernc.org/sqlite"
 
@@ -153,7 +154,14 @@ func (a *walkAgg) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
 	}
 	st := a.st
 	seq, _ := args[1].(int64)
-	body, _ := args[2].([]byte)
+	// body arrives as a zero-copy view of SQLite's text (VolatileArgs); hash it in place.
+	var body []byte
+	switch v := args[2].(type) {
+	case string:
+		body = unsafe.Slice(unsafe.StringData(v), len(v))
+	case []byte:
+		body = v
+	}
 	mac, _ := args[3].([]byte)
 	st.n++
 	if seq != st.expect {
@@ -180,6 +188,7 @@ func (a *walkAgg) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
 func (a *walkAgg) WindowInverse(*sqlite.FunctionContext, []driver.Value) error {
 	return errors.New("scrdesk_chain_walk is not a window function")
 }
+
 // WindowValue is also how the driver asks for the aggregate's result: the walk's result is in
 // its walkState, so the SQL value is just the row count.
 func (a *walkAgg) WindowValue(*sqlite.FunctionContext) (driver.Value, error) {
@@ -209,7 +218,7 @@ func walk(ctx context.Context, db *sql.DB, chain *audit.Chain, after, until int6
 		defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA mmap_size = 0`)
 	}
 	var ignored any
-	err = conn.QueryRowContext(ctx, `SELECT scrdesk_chain_walk(?, seq, CAST(body AS BLOB), mac)
+	err = conn.QueryRowContext(ctx, `SELECT scrdesk_chain_walk(?, seq, body, mac)
 		FROM audit_event WHERE seq > ? AND seq <= ?`, h, after, until).Scan(&ignored)
 	if st.bad.seq == 0 && err == nil && st.expect <= until {
 		st.bad = badRow{seq: st.expect, gap: true} // the range's last rows are missing

@@ -1,0 +1,250 @@
+package app
+
+import (
+	"context"
+	"crypto/x509"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"scrdesk/cardreader"
+	"scrdesk/internal/audit"
+	"scrdesk/internal/logging"
+	"scrdesk/internal/sandbox"
+	"scrdesk/internal/secrets"
+	"scrdesk/internal/session"
+	"scrdesk/internal/settings"
+	"scrdesk/internal/store"
+	"scrdesk/sync"
+)
+
+// harness runs the real controller with real parts: a card source (the PC/SC watcher over the
+// private pcscd, or the in-process demo reader), the built-in sandbox over real HTTP on
+// loopback, a real SQLite file, and the real screens on Fyne's test driver. The UI queue is
+// drained by the test goroutine, which plays Fyne's goroutine.
+type harness struct {
+	t     testing.TB
+	c     *Controller
+	sh    *shell
+	w     fyne.Window
+	q     chan func()
+	db    *store.DB
+	sb    *sandbox.Server
+	clock *fakeClock
+	frame frame
+}
+
+type fakeClock struct {
+	mu  gosync.Mutex
+	off time.Duration
+}
+
+func (f *fakeClock) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return time.Now().Add(f.off)
+}
+
+func (f *fakeClock) Advance(d time.Duration) {
+	f.mu.Lock()
+	f.off += d
+	f.mu.Unlock()
+}
+
+type harnessOpts struct {
+	settings func(*settings.Settings)
+}
+
+func newHarness(t testing.TB, src cardreader.Source, anchors *x509.CertPool, o harnessOpts) *harness {
+	t.Helper()
+	a := test.NewTempApp(t)
+	_ = a
+	dir := t.TempDir()
+	log := logging.Discard()
+	if os.Getenv("SCRDESK_TEST_LOG") == "1" {
+		log = logging.New(os.Stderr, slog.LevelDebug)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "scrdesk.db"), secrets.File(filepath.Join(dir, "secrets.json")), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sb, url, stop, err := sandbox.Start(sandbox.Options{TrustAnchors: anchors})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	client, err := sync.New(sync.Config{BaseURL: url, Log: log, MaxRetryWait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := settings.Defaults()
+	st.PharmacyName, st.ODSCode, st.WorkstationName = "Test Pharmacy", "FA123", "TEST-1"
+	if o.settings != nil {
+		o.settings(&st)
+	}
+	clock := &fakeClock{}
+	h := &harness{t: t, db: db, sb: sb, clock: clock, q: make(chan func(), 4096)}
+	h.w = test.NewTempWindow(t, nil)
+	h.w.Resize(fyne.NewSize(1280, 800))
+	h.sh = newShell(h.w, false)
+	svc := Services{Source: src, Anchors: anchors, Store: db, Spine: client, Settings: st, Log: log, Now: clock.Now}
+	h.c = NewController(svc, h.sh, func(f func()) { h.q <- f })
+	h.c.onRender = func(f frame) { h.frame = f }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); h.c.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		for {
+			select {
+			case <-done:
+				return
+			case f := <-h.q:
+				f()
+			}
+		}
+	})
+	return h
+}
+
+// pump runs what the controller queued for the UI.
+func (h *harness) pump() {
+	for {
+		select {
+		case f := <-h.q:
+			f()
+		default:
+			return
+		}
+	}
+}
+
+// inspect runs f on the controller goroutine and waits, pumping the UI queue meanwhile.
+func (h *harness) inspect(f func(c *Controller)) {
+	done := make(chan struct{})
+	h.c.Post(func() { f(h.c); close(done) })
+	for {
+		select {
+		case <-done:
+			return
+		case g := <-h.q:
+			g()
+		}
+	}
+}
+
+// until waits for cond (checked on the controller goroutine), pumping the UI; it fails the test
+// after a generous liveness bound (not a speed assertion).
+func (h *harness) until(what string, cond func(c *Controller) bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		ok := false
+		h.inspect(func(c *Controller) { ok = cond(c) })
+		if ok {
+			h.pump()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var st session.State
+	var msg string
+	h.inspect(func(c *Controller) { st = c.m.State(); msg = c.m.Snapshot().Message })
+	h.t.Fatalf("timed out waiting for %s (state %v, message %q)", what, st, msg)
+}
+
+func (h *harness) waitState(s session.State) {
+	h.t.Helper()
+	h.until("state "+s.String(), func(c *Controller) bool { return c.m.State() == s })
+}
+
+// typePasscode types digits into the passcode screen and presses Enter, as a person does.
+func (h *harness) typePasscode(pin string) {
+	h.t.Helper()
+	h.waitState(session.Passcode)
+	h.pump()
+	e := h.sh.pass.Focusable()
+	for _, r := range pin {
+		e.TypedRune(r)
+	}
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+}
+
+// searchNHS types an NHS number into the search field and presses Enter.
+func (h *harness) searchNHS(nhs string) {
+	h.t.Helper()
+	h.waitState(session.Ready)
+	h.pump()
+	f := h.sh.search.NHSField()
+	for _, r := range nhs {
+		f.TypedRune(r)
+	}
+	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+}
+
+// actions lists the audit log's actions in order.
+func (h *harness) actions() []audit.Action {
+	h.t.Helper()
+	var out []audit.Action
+	if err := h.db.Each(context.Background(), audit.Filter{}, func(e audit.Entry) error {
+		out = append(out, e.Action)
+		return nil
+	}); err != nil {
+		h.t.Fatal(err)
+	}
+	return out
+}
+
+// entries lists the audit rows in order.
+func (h *harness) entries() []audit.Entry {
+	h.t.Helper()
+	var out []audit.Entry
+	if err := h.db.Each(context.Background(), audit.Filter{}, func(e audit.Entry) error {
+		out = append(out, e)
+		return nil
+	}); err != nil {
+		h.t.Fatal(err)
+	}
+	return out
+}
+
+// assertSubsequence checks that want appear in got in this order.
+func assertSubsequence(t testing.TB, got []audit.Action, want ...audit.Action) {
+	t.Helper()
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	if i != len(want) {
+		t.Fatalf("audit actions %v do not contain %v in order (matched %d)", got, want, i)
+	}
+}
+
+// noPatientData checks that neither the controller nor the screens hold patient data.
+func (h *harness) noPatientData() {
+	h.t.Helper()
+	var holds bool
+	h.inspect(func(c *Controller) { holds = c.holdsPatientData() })
+	h.pump()
+	if holds {
+		h.t.Error("the controller still holds patient data")
+	}
+	if h.frame.hasPatient || h.frame.record != nil || len(h.frame.search.Matches) > 0 {
+		h.t.Error("the last frame still carries patient data")
+	}
+	if n := h.sh.record.Rows(); n != 0 {
+		h.t.Errorf("the record screen still holds %d rows", n)
+	}
+}
+
+var _ = slices.Contains[[]string]

@@ -1,0 +1,222 @@
+package app
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"scrdesk/cardreader"
+	"scrdesk/cardreader/virtualcard"
+	"scrdesk/internal/audit"
+	"scrdesk/internal/present"
+	"scrdesk/internal/sandbox"
+	"scrdesk/internal/session"
+	"scrdesk/internal/staff"
+)
+
+// These end-to-end tests run the real controller from a signed-in session (a virtual PIV card in
+// the in-process demo reader: the same PIV code as a real card) over real HTTP to the built-in
+// sandbox, with a real SQLite audit log. The PC/SC path is covered by session_pcsc_test.go.
+
+const demoReader = "Test reader"
+
+func demoHarness(t *testing.T) (*harness, *cardreader.DemoReader, *virtualcard.Card) {
+	t.Helper()
+	ca, err := virtualcard.NewCA("Test RA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := staff.DemoUsers()[0] // the pharmacist: one role that may open records
+	card, err := virtualcard.New(virtualcard.Options{UserID: u.UserID, Name: u.Name, PIN: u.PIN, CA: ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr := cardreader.NewDemoReader()
+	dr.Attach(demoReader)
+	h := newHarness(t, dr, ca.Pool(), harnessOpts{})
+	return h, dr, card
+}
+
+func signIn(t *testing.T, h *harness, dr *cardreader.DemoReader, card *virtualcard.Card) {
+	t.Helper()
+	dr.Insert(demoReader, card)
+	h.typePasscode(staff.DemoUsers()[0].PIN)
+	h.waitState(session.Ready)
+}
+
+func TestPermissionToRecordAuditOrderAndAlert(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	h.searchNHS(sandbox.NHSAsk)
+	h.until("the permission question", func(c *Controller) bool {
+		return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk
+	})
+	if !h.frame.hasPatient || h.frame.banner.NHS == "" {
+		t.Fatalf("banner not shown: %+v", h.frame.banner)
+	}
+	// Nothing of the record before permission.
+	if h.frame.record != nil {
+		t.Fatal("record shown before permission")
+	}
+	h.sh.consent.TypedRune('1') // "Yes, the patient has given permission"
+	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	if h.frame.record == nil || len(h.frame.record.Sections) == 0 {
+		t.Fatalf("record not on screen: %+v", h.frame.record)
+	}
+	if h.sh.record.Rows() == 0 {
+		t.Error("the record screen shows no rows")
+	}
+	assertSubsequence(t, h.actions(),
+		audit.ActionLogin, audit.ActionPatientSearch, audit.ActionPatientRead, audit.ActionConsentRead,
+		audit.ActionSelfClaimLR, audit.ActionPermission, audit.ActionAlertQueued, audit.ActionSCRRead)
+	for _, e := range h.entries() {
+		switch e.Action {
+		case audit.ActionPatientRead, audit.ActionSCRRead, audit.ActionConsentRead:
+			if e.NHSNumber != sandbox.NHSAsk || len(e.RequestIDs) == 0 || e.UserID == "" || e.URID == "" || e.ODSCode != "FA123" {
+				t.Errorf("%s row lacks who/where/what: %+v", e.Action, e)
+			}
+		}
+	}
+	// The self-claimed LR alert is delivered in the background, once.
+	h.until("the alert delivered", func(c *Controller) bool { return len(h.sb.Alerts()) == 1 })
+	h.until("alert-sent audited", func(c *Controller) bool { return count(h.actions(), audit.ActionAlertSent) == 1 })
+
+	// Lock means gone.
+	dr.Remove(demoReader)
+	h.waitState(session.Locked)
+	h.noPatientData()
+	assertSubsequence(t, h.actions(), audit.ActionSCRRead, audit.ActionLockCardRemoved)
+}
+
+func TestDeclinedOpensNothing(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	h.searchNHS(sandbox.NHSAsk)
+	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.sh.consent.TypedRune('3')
+	h.until("declined", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentDeclined })
+	if count(h.actions(), audit.ActionSCRRead) != 0 || count(h.actions(), audit.ActionPermissionNo) != 1 {
+		t.Errorf("actions %v", h.actions())
+	}
+	for _, r := range h.sb.Requests() {
+		if r.Resource == "Bundle" {
+			t.Errorf("the record was fetched after the patient declined: %+v", r)
+		}
+	}
+	// Escape closes the patient.
+	h.w.Canvas().(interface{ OnTypedKey() func(*fyne.KeyEvent) }).OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	h.until("patient closed", func(c *Controller) bool { return c.pt == nil })
+}
+
+func TestOptedOutShowsNoRecord(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	h.searchNHS(sandbox.NHSNo)
+	h.until("opted out", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentOptedOut })
+	if count(h.actions(), audit.ActionConsentRead) != 1 {
+		t.Errorf("consent state not audited: %v", h.actions())
+	}
+}
+
+func TestEmergencyAccessAlertSurvivesOutageExactlyOnce(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	h.sb.SetFault("AuditEvent", sandbox.Fault{Kind: sandbox.FaultHTML5xx, Status: 503})
+	h.searchNHS(sandbox.NHSAsk)
+	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.inspect(func(c *Controller) { c.emergency("Patient unconscious; confirming allergies before treatment") })
+	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	var reason string
+	for _, e := range h.entries() {
+		if e.Action == audit.ActionEmergency {
+			reason = e.Reason
+		}
+	}
+	if !strings.Contains(reason, "unconscious") {
+		t.Errorf("emergency reason not recorded: %q", reason)
+	}
+	// The Spine is down: the alert waits in the outbox, retried later.
+	h.until("a failed attempt", func(c *Controller) bool {
+		list, _ := c.svc.Store.List(t.Context(), "queued", 5)
+		return len(list) == 1 && list[0].Attempts >= 1
+	})
+	if n := len(h.sb.Alerts()); n != 0 {
+		t.Fatalf("%d alerts reached the sandbox during the outage", n)
+	}
+	h.sb.SetFault("AuditEvent", sandbox.Fault{})
+	h.clock.Advance(time.Hour) // past the backoff
+	h.inspect(func(c *Controller) { c.kickOutbox() })
+	h.until("the alert delivered", func(c *Controller) bool { return len(h.sb.Alerts()) == 1 })
+	h.inspect(func(c *Controller) { c.kickOutbox() })
+	h.until("alert-sent audited", func(c *Controller) bool { return count(h.actions(), audit.ActionAlertSent) == 1 })
+	if n := len(h.sb.Alerts()); n != 1 {
+		t.Errorf("alert delivered %d times, want exactly once", n)
+	}
+}
+
+func TestHostileRecordRendersAsText(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	h.searchNHS(sandbox.NHSHostileXHTML)
+	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.inspect(func(c *Controller) { c.permission() })
+	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	for _, s := range h.frame.record.Sections {
+		for _, tb := range s.Tables {
+			for _, row := range tb.Rows {
+				for _, cell := range row {
+					low := strings.ToLower(cell)
+					if strings.Contains(low, "<script") || strings.Contains(low, "javascript:") || strings.Contains(low, "onerror=") {
+						t.Errorf("markup reached the screen: %q", cell)
+					}
+				}
+			}
+		}
+	}
+	for _, r := range h.sb.Requests() {
+		switch r.Resource {
+		case "Patient", "DocumentReference", "Bundle", "AuditEvent", "token", "userinfo":
+		default:
+			t.Errorf("the record made SCR Desk fetch %+v", r)
+		}
+	}
+}
+
+func TestNoSCRRoleCannotSearch(t *testing.T) {
+	ca, _ := virtualcard.NewCA("Test RA")
+	var u staff.DemoUser
+	for _, d := range staff.DemoUsers() {
+		if d.Key == "assistant" {
+			u = d
+		}
+	}
+	card, err := virtualcard.New(virtualcard.Options{UserID: u.UserID, Name: u.Name, PIN: u.PIN, CA: ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr := cardreader.NewDemoReader()
+	dr.Attach(demoReader)
+	h := newHarness(t, dr, ca.Pool(), harnessOpts{})
+	dr.Insert(demoReader, card)
+	h.typePasscode(u.PIN)
+	h.waitState(session.Ready)
+	h.searchNHS(sandbox.NHSAsk)
+	h.until("the refusal", func(c *Controller) bool { return c.search.State == present.SearchError })
+	for _, r := range h.sb.Requests() {
+		if r.Resource == "Patient" {
+			t.Errorf("a role without SCR rights reached PDS: %+v", r)
+		}
+	}
+}
+
+func count(acts []audit.Action, a audit.Action) int {
+	n := 0
+	for _, x := range acts {
+		if x == a {
+			n++
+		}
+	}
+	return n
+}

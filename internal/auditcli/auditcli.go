@@ -1,0 +1,356 @@
+// Package auditcli is the `scrdesk audit` command: verify the audit log's chain, export it
+// (streamed, as CSV or JSON Lines, itself audited), and print statistics.
+//
+//	scrdesk audit verify
+//	scrdesk audit export [--from DATE] [--to DATE] [--nhs-number N] [--user ID]
+//	                     [--action A] [--outcome O] [--format csv|jsonl] [--out FILE]
+//	scrdesk audit stats
+//
+// Exit status: 0 done (verify: the log is intact); 1 verify found a bad row, or the command
+// could not finish; 2 bad usage.
+//
+// The package holds no state. Run blocks until the command is done; call it from main, not on
+// the UI goroutine.
+package auditcli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"scrdesk/internal/audit"
+	"scrdesk/internal/nhsnumber"
+	"scrdesk/internal/store"
+)
+
+// Log is what the command needs from the store (*store.DB implements it).
+type Log interface {
+	audit.Recorder
+	Verify(ctx context.Context) (audit.Report, error)
+	Each(ctx context.Context, f audit.Filter, fn func(audit.Entry) error) error
+	Stats(ctx context.Context) (store.Stats, error)
+}
+
+// Exit statuses.
+const (
+	ExitOK    = 0
+	ExitBad   = 1
+	ExitUsage = 2
+)
+
+const usage = `usage: scrdesk audit verify
+       scrdesk audit export [--from DATE] [--to DATE] [--nhs-number N] [--user ID]
+                            [--action A] [--outcome O] [--format csv|jsonl] [--out FILE]
+       scrdesk audit stats
+
+DATE is YYYY-MM-DD (a whole day, UTC; --to includes that day) or an RFC 3339 time.
+`
+
+// Run runs `scrdesk audit` with args (the words after "audit"). who says who is running it
+// (user, workstation, ODS code); it is recorded with the verify and export rows.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer, db Log, who audit.Event) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "verify":
+		return verify(ctx, args[1:], stdout, stderr, db, who)
+	case "export":
+		return export(ctx, args[1:], stdout, stderr, db, who)
+	case "stats":
+		return stats(ctx, args[1:], stdout, stderr, db)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return ExitOK
+	}
+	fmt.Fprintf(stderr, "scrdesk audit: unknown command %q\n%s", args[0], usage)
+	return ExitUsage
+}
+
+func noArgs(name string, args []string, stderr io.Writer) bool {
+	fs := flag.NewFlagSet("scrdesk audit "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		if err == nil {
+			fmt.Fprintf(stderr, "scrdesk audit %s takes no arguments\n", name)
+		}
+		return false
+	}
+	return true
+}
+
+func verify(ctx context.Context, args []string, stdout, stderr io.Writer, db Log, who audit.Event) int {
+	if !noArgs("verify", args, stderr) {
+		return ExitUsage
+	}
+	rep, err := db.Verify(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "scrdesk audit verify: the check could not be done: %v\n", err)
+		return ExitBad
+	}
+	fmt.Fprintln(stdout, rep.Message())
+	if !rep.OK {
+		fmt.Fprintf(stdout, "first bad row: %d (%s)\n", rep.FirstBad, rep.Kind)
+	}
+	ev := who
+	ev.Action, ev.NHSNumber, ev.Outcome = audit.ActionAuditVerified, "", audit.OutcomeSuccess
+	ev.Detail = map[string]string{"rows": strconv.FormatInt(rep.Rows, 10)}
+	if !rep.OK {
+		ev.Outcome = audit.OutcomeMajorFailure
+		ev.Detail["kind"], ev.Detail["first_bad"] = string(rep.Kind), strconv.FormatInt(rep.FirstBad, 10)
+	}
+	if _, err := db.Record(ctx, ev); err != nil {
+		fmt.Fprintf(stderr, "scrdesk audit verify: the check itself could not be recorded: %s\n", store.UserMessage(err))
+	}
+	if !rep.OK {
+		return ExitBad
+	}
+	return ExitOK
+}
+
+// ParseTime reads a --from/--to value: YYYY-MM-DD (midnight UTC; with endOfDay, the midnight
+// after, so that --to includes the whole day) or an RFC 3339 time.
+func ParseTime(s string, endOfDay bool) (time.Time, error) {
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		if endOfDay {
+			d = d.AddDate(0, 0, 1)
+		}
+		return d, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD) or an RFC 3339 time", s)
+	}
+	return t.UTC(), nil
+}
+
+// exportFilter parses the export flags into a filter.
+func exportFilter(args []string, stderr io.Writer) (audit.Filter, string, string, bool) {
+	fs := flag.NewFlagSet("scrdesk audit export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := fs.String("from", "", "first day or time to export (inclusive)")
+	to := fs.String("to", "", "last day to export (inclusive), or time (exclusive)")
+	nhs := fs.String("nhs-number", "", "only this patient (Subject Access Request)")
+	user := fs.String("user", "", "only this user id")
+	action := fs.String("action", "", "only this action")
+	outcome := fs.String("outcome", "", "only this outcome")
+	format := fs.String("format", "csv", "csv or jsonl")
+	out := fs.String("out", "", "write to FILE (created owner-only) instead of standard output")
+	if err := fs.Parse(args); err != nil {
+		return audit.Filter{}, "", "", false
+	}
+	bad := func(format string, a ...any) (audit.Filter, string, string, bool) {
+		fmt.Fprintf(stderr, "scrdesk audit export: "+format+"\n", a...)
+		return audit.Filter{}, "", "", false
+	}
+	if fs.NArg() > 0 {
+		return bad("unexpected argument %q", fs.Arg(0))
+	}
+	var f audit.Filter
+	var err error
+	if *from != "" {
+		if f.From, err = ParseTime(*from, false); err != nil {
+			return bad("--from: %v", err)
+		}
+	}
+	if *to != "" {
+		if f.To, err = ParseTime(*to, true); err != nil {
+			return bad("--to: %v", err)
+		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return bad("--from must be before --to")
+	}
+	if *nhs != "" {
+		if f.NHSNumber, err = nhsnumber.Normalize(*nhs); err != nil {
+			return bad("--nhs-number: %v", err)
+		}
+	}
+	f.UserID = strings.TrimSpace(*user)
+	if *action != "" {
+		if f.Action = audit.Action(*action); !f.Action.Known() {
+			return bad("--action: unknown action %q", *action)
+		}
+	}
+	if *outcome != "" {
+		if f.Outcome = audit.Outcome(*outcome); !f.Outcome.Known() {
+			return bad("--outcome: unknown outcome %q (success, minor-failure, serious-failure, major-failure)", *outcome)
+		}
+	}
+	if *format != "csv" && *format != "jsonl" {
+		return bad("--format must be csv or jsonl")
+	}
+	return f, *format, *out, true
+}
+
+func export(ctx context.Context, args []string, stdout, stderr io.Writer, db Log, who audit.Event) int {
+	f, format, outPath, ok := exportFilter(args, stderr)
+	if !ok {
+		return ExitUsage
+	}
+	// The export is recorded before any row leaves: an export that is interrupted is still on
+	// the record, and one that cannot be recorded does not happen.
+	ev := who
+	ev.Action, ev.Outcome, ev.NHSNumber = audit.ActionAuditExported, audit.OutcomeSuccess, f.NHSNumber
+	ev.Detail = map[string]string{"format": format}
+	if !f.From.IsZero() {
+		ev.Detail["from"] = f.From.Format(time.RFC3339)
+	}
+	if !f.To.IsZero() {
+		ev.Detail["to"] = f.To.Format(time.RFC3339)
+	}
+	for k, v := range map[string]string{"user": f.UserID, "action": string(f.Action), "outcome": string(f.Outcome)} {
+		if v != "" {
+			ev.Detail[k] = v
+		}
+	}
+	if _, err := db.Record(ctx, ev); err != nil {
+		fmt.Fprintf(stderr, "scrdesk audit export: not exported, because the export could not be recorded: %s\n", store.UserMessage(err))
+		return ExitBad
+	}
+	w := stdout
+	if outPath != "" {
+		file, err := os.OpenFile(outPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			fmt.Fprintf(stderr, "scrdesk audit export: %v\n", err)
+			return ExitBad
+		}
+		defer file.Close()
+		w = file
+	}
+	n, err := Write(ctx, w, format, db, f)
+	if err != nil {
+		fmt.Fprintf(stderr, "scrdesk audit export: stopped after %d rows: %v\n", n, err)
+		return ExitBad
+	}
+	fmt.Fprintf(stderr, "exported %d rows\n", n)
+	return ExitOK
+}
+
+// CSVHeader is the first line of a CSV export.
+var CSVHeader = []string{"seq", "id", "time", "action", "action_label", "outcome", "outcome_fhir",
+	"workstation", "ods_code", "user_id", "user_name", "urid", "role_code", "nhs_number",
+	"reason", "request_ids", "detail", "mac"}
+
+// cell defuses text that a spreadsheet would run as a formula (OWASP "CSV injection").
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// jsonEntry is one line of a JSON Lines export.
+type jsonEntry struct {
+	Seq         int64             `json:"seq"`
+	ID          string            `json:"id"`
+	Time        string            `json:"time"`
+	Action      audit.Action      `json:"action"`
+	ActionLabel string            `json:"action_label"`
+	Outcome     audit.Outcome     `json:"outcome"`
+	OutcomeFHIR string            `json:"outcome_fhir"`
+	Workstation string            `json:"workstation"`
+	ODSCode     string            `json:"ods_code"`
+	UserID      string            `json:"user_id"`
+	UserName    string            `json:"user_name"`
+	URID        string            `json:"urid"`
+	RoleCode    string            `json:"role_code"`
+	NHSNumber   string            `json:"nhs_number,omitempty"`
+	Reason      string            `json:"reason,omitempty"`
+	RequestIDs  []string          `json:"request_ids,omitempty"`
+	Detail      map[string]string `json:"detail,omitempty"`
+	MAC         string            `json:"mac"`
+}
+
+// Write streams the entries matching f to w, oldest first, as "csv" or "jsonl", and returns
+// how many it wrote. Memory stays flat however many rows match.
+func Write(ctx context.Context, w io.Writer, format string, db Log, f audit.Filter) (int64, error) {
+	var n int64
+	switch format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		if err := cw.Write(CSVHeader); err != nil {
+			return 0, err
+		}
+		err := db.Each(ctx, f, func(e audit.Entry) error {
+			detail, _ := json.Marshal(e.Detail)
+			if e.Detail == nil {
+				detail = []byte("{}")
+			}
+			rec := []string{strconv.FormatInt(e.Seq, 10), e.ID, e.Time.Format("2006-01-02T15:04:05.000Z"),
+				string(e.Action), cell(e.Action.Label()), string(e.Outcome), e.Outcome.FHIRCode(),
+				cell(e.Workstation), cell(e.ODSCode), cell(e.UserID), cell(e.UserName), cell(e.URID),
+				cell(e.RoleCode), e.NHSNumber, cell(e.Reason), cell(strings.Join(e.RequestIDs, ";")),
+				string(detail), hex.EncodeToString(e.MAC)}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+			n++
+			if n%1000 == 0 {
+				cw.Flush()
+				return cw.Error()
+			}
+			return nil
+		})
+		cw.Flush()
+		return n, errors.Join(err, cw.Error())
+	case "jsonl":
+		enc := json.NewEncoder(w)
+		err := db.Each(ctx, f, func(e audit.Entry) error {
+			n++
+			return enc.Encode(jsonEntry{Seq: e.Seq, ID: e.ID, Time: e.Time.Format("2006-01-02T15:04:05.000Z"),
+				Action: e.Action, ActionLabel: e.Action.Label(), Outcome: e.Outcome, OutcomeFHIR: e.Outcome.FHIRCode(),
+				Workstation: e.Workstation, ODSCode: e.ODSCode, UserID: e.UserID, UserName: e.UserName,
+				URID: e.URID, RoleCode: e.RoleCode, NHSNumber: e.NHSNumber, Reason: e.Reason,
+				RequestIDs: e.RequestIDs, Detail: e.Detail, MAC: hex.EncodeToString(e.MAC)})
+		})
+		return n, err
+	}
+	return 0, fmt.Errorf("unknown format %q", format)
+}
+
+func stats(ctx context.Context, args []string, stdout, stderr io.Writer, db Log) int {
+	if !noArgs("stats", args, stderr) {
+		return ExitUsage
+	}
+	st, err := db.Stats(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "scrdesk audit stats: %v\n", err)
+		return ExitBad
+	}
+	fmt.Fprintf(stdout, "rows:            %d\n", st.Rows)
+	if st.Rows > 0 {
+		fmt.Fprintf(stdout, "first:           %s (row %d)\n", st.First.Time.Format(time.RFC3339), st.First.Seq)
+		fmt.Fprintf(stdout, "last:            %s (row %d)\n", st.Last.Time.Format(time.RFC3339), st.Last.Seq)
+	}
+	fmt.Fprintf(stdout, "file size:       %.1f MiB\n", float64(st.FileBytes)/(1<<20))
+	fmt.Fprintf(stdout, "schema version:  %d\n", st.SchemaVersion)
+	key := "system keyring"
+	if st.WeakKey {
+		key = "owner-only key file (weaker: no system keyring was available)"
+	}
+	fmt.Fprintf(stdout, "key kept in:     %s\n", key)
+	acts := make([]audit.Action, 0, len(st.ByAction))
+	for a := range st.ByAction {
+		acts = append(acts, a)
+	}
+	sort.Slice(acts, func(i, j int) bool { return st.ByAction[acts[i]] > st.ByAction[acts[j]] })
+	if len(acts) > 0 {
+		fmt.Fprintln(stdout, "by action:")
+	}
+	for _, a := range acts {
+		fmt.Fprintf(stdout, "  %10d  %s (%s)\n", st.ByAction[a], a.Label(), a)
+	}
+	return ExitOK
+}

@@ -11,12 +11,16 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"os/user"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"scrdesk/app"
 	"scrdesk/cardreader"
 	"scrdesk/cardreader/virtualcard"
+	"scrdesk/internal/audit"
+	"scrdesk/internal/auditcli"
 	"scrdesk/internal/cli"
 	"scrdesk/internal/instance"
 	"scrdesk/internal/logging"
@@ -162,7 +166,30 @@ func runGUI(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.
 	return 0
 }
 
+// auditCommand runs `scrdesk audit verify|export|stats`. The rows these commands write name the
+// operating-system account that ran them: no smartcard is involved.
 func auditCommand(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.Logger, stdout, stderr io.Writer) int {
-	fmt.Fprintf(stderr, "scrdesk: %s is not wired yet\n", inv.Command)
-	return 2
+	db, err := openStore(ctx, dirs, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "scrdesk: the audit log could not be opened: %s\n", store.UserMessage(err))
+		return 1
+	}
+	defer db.Close()
+	st, err := db.LoadSettings(ctx)
+	if err != nil {
+		st = settings.Defaults()
+	}
+	who := audit.Event{Workstation: st.WorkstationName, ODSCode: st.ODSCode, UserName: osUser()}
+	if who.Workstation == "" {
+		who.Workstation, _ = os.Hostname()
+	}
+	sub := strings.TrimPrefix(inv.Command, "audit ")
+	return auditcli.Run(ctx, append([]string{sub}, inv.Args...), stdout, stderr, db, who)
+}
+
+func osUser() string {
+	if u, err := user.Current(); err == nil {
+		return "os:" + u.Username
+	}
+	return "os:unknown"
 }

@@ -22,7 +22,11 @@ import (
 
 const demoReader = "Test reader"
 
-func demoHarness(t *testing.T) (*harness, *cardreader.DemoReader, *virtualcard.Card) {
+func demoHarness(t testing.TB) (*harness, *cardreader.DemoReader, *virtualcard.Card) {
+	return demoHarnessWith(t, harnessOpts{})
+}
+
+func demoHarnessWith(t testing.TB, o harnessOpts) (*harness, *cardreader.DemoReader, *virtualcard.Card) {
 	t.Helper()
 	ca, err := virtualcard.NewCA("Test RA")
 	if err != nil {
@@ -35,7 +39,7 @@ func demoHarness(t *testing.T) (*harness, *cardreader.DemoReader, *virtualcard.C
 	}
 	dr := cardreader.NewDemoReader()
 	dr.Attach(demoReader)
-	h := newHarness(t, dr, ca.Pool(), harnessOpts{})
+	h := newHarness(t, dr, ca.Pool(), o)
 	return h, dr, card
 }
 

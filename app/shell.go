@@ -226,6 +226,9 @@ func (s *shell) renderPatient(f frame, first bool) {
 		}
 	} else {
 		s.banner.Object().Hide()
+		if s.ptShown != "search" {
+			s.search.Clear() // a closed patient leaves nothing behind, not even the number typed
+		}
 		s.search.Render(f.search)
 	}
 	if want != s.ptShown || first {

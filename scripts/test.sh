@@ -41,5 +41,12 @@ done
 echo "== tests (race detector, real pcscd, Secret Service and X server)"
 export SCRDESK_REQUIRE_PCSC=1 SCRDESK_REQUIRE_KEYRING=1 SCRDESK_REQUIRE_GUI=1 SCRDESK_REQUIRE_ROOT=1 SCRDESK_REQUIRE_TOOLS=1
 export SCRDESK_BINARY="$root/build/scrdesk"
+# The card layer's and the controller's PC/SC tests stop and restart pcscd: each package gets a
+# private pcscd of its own, so they never disturb each other.
+scripts/with-pcscd.sh go test -race -count=1 -tags pcsc ./cardreader/...
+scripts/with-pcscd.sh go test -race -count=1 -tags pcsc ./app/...
+# Every other package in one environment with all
+# the real parts running. Its summary lines are the last lines printed.
+others=$(go list ./... | grep -v -e '/cardreader' -e '/app$')
 exec scripts/with-pcscd.sh scripts/with-keyring.sh scripts/with-xvfb.sh \
-  go test -race -count=1 -timeout 40m -tags "pcsc keyring gui" ./...
+  go test -race -count=1 -timeout 30m -tags "keyring gui" $others

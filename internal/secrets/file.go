@@ -27,6 +27,9 @@ type fileStore struct {
 	path string
 }
 
+// Weak is true: the key file is the weaker fallback (see File).
+func (f *fileStore) Weak() bool { return true }
+
 func (f *fileStore) load() (map[string]string, error) {
 	st, err := os.Stat(f.path)
 	if errors.Is(err, fs.ErrNotExist) {

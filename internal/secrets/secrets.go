@@ -75,6 +75,10 @@ func Keyring(service string) Store { return keyringStore{service: service} }
 
 type keyringStore struct{ service string }
 
+// Weak is false: the OS keyring is the strong store. Every Store from this package has Weak,
+// so a caller holding only a Store (or an interface of its own) can tell which it got.
+func (keyringStore) Weak() bool { return false }
+
 func translate(op, key string, err error) error {
 	switch {
 	case err == nil:

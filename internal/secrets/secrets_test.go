@@ -95,6 +95,9 @@ func TestOpenFallsBackWithoutSecretService(t *testing.T) {
 	if !weak {
 		t.Fatal("fallback not reported as weak")
 	}
+	if w, ok := s.(interface{ Weak() bool }); !ok || !w.Weak() {
+		t.Fatal("fallback store does not say it is weak")
+	}
 	if err := s.Set("a", "b"); err != nil {
 		t.Fatal(err)
 	}

@@ -117,6 +117,9 @@ func TestCrashKeepsEveryRecordedRow(t *testing.T) {
 		if err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
+		if !rep.WeakKey || !db.WeakKey() {
+			t.Fatalf("run %d: key file not reported as weak", run)
+		}
 		if !rep.OK {
 			t.Fatalf("run %d: chain broken after crash: %+v", run, rep)
 		}

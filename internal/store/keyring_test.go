@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,4 +72,34 @@ func TestStoreWithSecretService(t *testing.T) {
 	for _, k := range []string{"audit-key:" + inst, "audit-checkpoint:" + inst} {
 		keys.Delete(k)
 	}
+}
+
+// BenchmarkDurableAppendKeyring is BenchmarkDurableAppend with the checkpoint going to the real
+// Secret Service after every row, as in production.
+func BenchmarkDurableAppendKeyring(b *testing.B) {
+	keys, weak, err := secrets.Open(fmt.Sprintf("scrdesk-bench-%d", time.Now().UnixNano()), filepath.Join(b.TempDir(), "k.json"), nil)
+	if err != nil || weak {
+		b.Skip("no Secret Service (run under scripts/with-keyring.sh)")
+	}
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "append.db"), keys, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	var d []time.Duration
+	i := 0
+	for b.Loop() {
+		t := time.Now()
+		if _, err := db.Record(ctx, testEvent(i)); err != nil {
+			b.Fatal(err)
+		}
+		d = append(d, time.Since(t))
+		i++
+	}
+	slices.Sort(d)
+	p50, p99 := d[len(d)/2], d[min(len(d)-1, len(d)*99/100)]
+	b.ReportMetric(float64(p50.Microseconds()), "µs-p50")
+	b.ReportMetric(float64(p99.Microseconds()), "µs-p99")
+	fmt.Printf("durable append with keyring checkpoint (%d rows): median %v, p99 %v\n", len(d), p50.Round(time.Microsecond), p99.Round(time.Microsecond))
 }

@@ -11,11 +11,18 @@
 //     applied in its own transaction.
 //   - Record returns only after the audit row is committed to disk (WAL fsync). There is no
 //     update or delete path; triggers refuse both at the database level.
-//   - Each row carries HMAC-SHA256(key, previous MAC || canonical form) (package audit). The
-//     32-byte key is created on first run and kept in the KeySource (the OS keyring, or the
-//     weaker owner-only key file, see package secrets), never in SQLite. After every
-//     CheckpointEvery rows the newest sequence number and MAC are checkpointed to the KeySource
-//     too, so a cut-off tail is caught by Verify.
+//   - A row is (seq, body, mac): body is the canonical JSON of every field (audit.Encode) and
+//     mac = HMAC-SHA256(key, previous MAC || seq || body). The columns the queries index
+//     (time, action, outcome, user, NHS number) are virtual columns computed from the body, so
+//     no field exists outside what the MAC covers. The 32-byte key is created on first run and
+//     kept in the KeySource (the OS keyring, or the weaker owner-only key file, see package
+//     secrets), never in SQLite. After every CheckpointEvery rows (default: every row) the
+//     newest sequence number and MAC are checkpointed to the KeySource too, so a cut-off tail
+//     is caught by Verify. If Open finds the log short of its checkpoint, it freezes the
+//     checkpoint (new rows never overwrite the evidence) and records what it found as an
+//     audit-verified row with a major-failure outcome.
+//   - Verify walks the chain inside SQLite (an aggregate SQL function written in Go), in up to
+//     four parallel ranges: well over a million rows a second.
 //   - Row times never go backwards: if the clock steps back, rows carry the last time recorded
 //     and the detail says by how much the clock was behind ("clock_behind_ms"). Time ranges are
 //     therefore sequence ranges, which is how the queries use them.
@@ -105,7 +112,9 @@ type Options struct {
 	CheckpointEvery int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
-	// WeakKey records that keys come from the owner-only key file; reported by Verify.
+	// WeakKey records that keys come from the owner-only key file; reported by Verify and
+	// WeakKey. It is also set when the KeySource has a Weak() bool method returning true, as
+	// the secrets package's file store does.
 	WeakKey bool
 }
 
@@ -155,6 +164,9 @@ func OpenWith(ctx context.Context, path string, keys KeySource, log *slog.Logger
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if w, ok := keys.(interface{ Weak() bool }); ok && w.Weak() {
+		opts.WeakKey = true
 	}
 	sqldb, err := openSQL(path)
 	if err != nil {
@@ -420,6 +432,7 @@ func (db *DB) checkCheckpoint(ctx context.Context, last int64) error {
 	if string(mac) != string(cp.MAC) {
 		db.freezeCP, db.cpProblemAt = true, cp.Seq
 		db.log.Error("audit row at the checkpoint differs from the checkpoint", "seq", cp.Seq)
+		return db.recordEvidence(ctx, cp.Seq, cp.Seq)
 	}
 	return nil
 }
@@ -428,7 +441,7 @@ func (db *DB) checkCheckpoint(ctx context.Context, last int64) error {
 // firstBad, so the finding survives even after new rows fill the gap's sequence numbers.
 func (db *DB) recordEvidence(ctx context.Context, cpSeq, firstBad int64) error {
 	ev := audit.Event{Action: audit.ActionAuditVerified, Outcome: audit.OutcomeMajorFailure,
-		Reason: "the audit log is shorter than its checkpoint: newest rows were removed",
+		Reason: "the audit log does not reach its checkpoint: newest rows were removed or replaced",
 		Detail: map[string]string{"kind": string(audit.KindTruncated),
 			"first_bad": strconv.FormatInt(firstBad, 10), "checkpoint_seq": strconv.FormatInt(cpSeq, 10)}}
 	wctx := context.WithoutCancel(ctx)

@@ -232,13 +232,16 @@ func walk(ctx context.Context, db *sql.DB, chain *audit.Chain, after, until int6
 	return badRow{}, prevOrNil(st.prev, st.first), st.n, nil
 }
 
-// walkAll checks rows 1..last, split into one range per CPU (up to 4) walked in parallel. Each
+// parallelWalkMin is the smallest log walked in parallel ranges (a variable for tests).
+var parallelWalkMin int64 = 200_000
+
+// walkAll checks rows 1..last, split into one range per CPU (2 to 4) walked in parallel. Each
 // range starts from the stored MAC of the row before it, which the previous range checks, so
 // the result is the same as one walk from the start: the first bad row of the first range
 // that has one.
 func walkAll(ctx context.Context, db *sql.DB, chain *audit.Chain, key []byte, last int64) (badRow, []byte, int64, error) {
-	parts := int64(min(runtime.GOMAXPROCS(0), 4))
-	if last < 200_000 || parts < 2 {
+	parts := int64(max(2, min(runtime.GOMAXPROCS(0), 4)))
+	if last < parallelWalkMin {
 		return walk(ctx, db, chain, 0, last, nil)
 	}
 	type result struct {

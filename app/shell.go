@@ -42,6 +42,15 @@ func (c *Controller) frame() frame {
 		status: screens.StatusViewOf(v, c.conState, c.svc.Demo),
 		alerts: c.alerts,
 	}
+	if c.svc.WeakKey {
+		// DOMAIN: the audit log's key is in the owner-only file, not the OS keyring: say so.
+		if f.lock.Message == "" {
+			f.lock.Message = weakKeyNotice
+		}
+		if f.status.Notice == "" {
+			f.status.Notice = weakKeyNotice
+		}
+	}
 	if c.svc.Demo {
 		d := screens.DemoPanelViewOf(demoUsers(), c.inserted, c.svc.Settings.PermittedActivityCodes)
 		f.demo = &d
@@ -61,6 +70,9 @@ func (c *Controller) frame() frame {
 	}
 	return f
 }
+
+// weakKeyNotice is shown while secrets live in the fallback key file.
+const weakKeyNotice = "Weaker protection: no system keyring answered, so the audit log's key is kept in a file only this account can read. Ask IT support to set up the keyring."
 
 // shell is the window's content: the screens and the layout that switches between them. Every
 // method runs on the UI goroutine.

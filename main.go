@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"os/user"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -179,17 +178,10 @@ func auditCommand(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log 
 	if err != nil {
 		st = settings.Defaults()
 	}
-	who := audit.Event{Workstation: st.WorkstationName, ODSCode: st.ODSCode, UserName: osUser()}
+	who := audit.Event{Workstation: st.WorkstationName, ODSCode: st.ODSCode, UserName: app.OSAccount()}
 	if who.Workstation == "" {
 		who.Workstation, _ = os.Hostname()
 	}
 	sub := strings.TrimPrefix(inv.Command, "audit ")
 	return auditcli.Run(ctx, append([]string{sub}, inv.Args...), stdout, stderr, db, who)
-}
-
-func osUser() string {
-	if u, err := user.Current(); err == nil {
-		return "os:" + u.Username
-	}
-	return "os:unknown"
 }

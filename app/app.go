@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/user"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -26,6 +27,7 @@ import (
 	"scrdesk/assets"
 	"scrdesk/cardreader"
 	"scrdesk/cardreader/virtualcard"
+	"scrdesk/internal/audit"
 	"scrdesk/internal/paths"
 	"scrdesk/internal/sandbox"
 	"scrdesk/internal/secrets"
@@ -135,9 +137,15 @@ func Open(ctx context.Context, opts Options) (Services, func(), error) {
 		return Services{}, nil, fmt.Errorf("settings: %w", err)
 	}
 	if opts.ConfigFile != "" {
+		// IT support's settings file is applied and kept (each change audited with its old and
+		// new value), so the desktop shortcut needs no flags afterwards.
 		b, err := os.ReadFile(opts.ConfigFile)
 		if err == nil {
 			st, err = settings.Parse(b)
+		}
+		if err == nil {
+			err = db.SaveSettings(ctx, st, audit.Event{UserName: OSAccount(), Workstation: st.WorkstationName, ODSCode: st.ODSCode,
+				Reason: "settings file " + opts.ConfigFile})
 		}
 		if err != nil {
 			closeAll()
@@ -192,6 +200,14 @@ func Open(ctx context.Context, opts Options) (Services, func(), error) {
 	}
 	svc.Spine = client
 	return svc, closeAll, nil
+}
+
+// OSAccount names the operating-system account, for audit rows no smartcard stands behind.
+func OSAccount() string {
+	if u, err := user.Current(); err == nil {
+		return "os:" + u.Username
+	}
+	return "os:unknown"
 }
 
 // startupFailure is what the window shows when SCR Desk cannot start: what happened, what to do.

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"scrdesk/cardreader"
@@ -101,6 +102,15 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	st, err := db.LoadSettings(ctx)
 	if err != nil {
 		return finish(1, err)
+	}
+	if opts.ConfigFile != "" {
+		b, err := os.ReadFile(opts.ConfigFile)
+		if err == nil {
+			st, err = settings.Parse(b)
+		}
+		if err != nil {
+			return finish(2, fmt.Errorf("settings file %s: %w", opts.ConfigFile, err))
+		}
 	}
 	demo := opts.Demo || st.Environment == settings.EnvDemo
 	base := st.EffectiveBaseURL()

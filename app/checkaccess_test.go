@@ -1,0 +1,64 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"scrdesk/internal/audit"
+	"scrdesk/internal/logging"
+	"scrdesk/internal/paths"
+	"scrdesk/internal/sandbox"
+	"scrdesk/internal/secrets"
+	"scrdesk/internal/store"
+)
+
+// TestCheckAccessDemo runs `scrdesk check-access --demo` end to end: the demo pharmacist's
+// virtual card in the demo reader, the built-in sandbox over real HTTP, a real audit log.
+func TestCheckAccessDemo(t *testing.T) {
+	dirs, err := paths.Resolve(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dirs.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Demo: true, Dirs: dirs, Log: logging.Discard()}
+	var out, errb bytes.Buffer
+	code := CheckAccess(context.Background(), opts, []string{"--pin-stdin", "--json", sandbox.NHSAsk}, strings.NewReader("123456\n"), &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	var res checkAccessResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out.String())
+	}
+	if !res.OK || res.Patient == nil || res.Record == nil || len(res.Record.Sections) == 0 || res.Consent != "Ask" {
+		t.Errorf("result %+v", res)
+	}
+
+	// Audited like any view.
+	db, err := store.Open(context.Background(), dirs.Database(), secrets.File(dirs.KeyFile()), logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var acts []audit.Action
+	_ = db.Each(context.Background(), audit.Filter{}, func(e audit.Entry) error { acts = append(acts, e.Action); return nil })
+	assertSubsequence(t, acts, audit.ActionLogin, audit.ActionPatientRead, audit.ActionConsentRead, audit.ActionSCRRead)
+
+	// A number outside the test ranges is refused before anything happens.
+	out.Reset()
+	code = CheckAccess(context.Background(), opts, []string{"--pin-stdin", "9434765919"}, strings.NewReader("123456\n"), &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "test NHS number") {
+		t.Errorf("a real-range NHS number: exit %d, %q", code, errb.String())
+	}
+	// A wrong passcode fails with the card's message.
+	out.Reset()
+	code = CheckAccess(context.Background(), opts, []string{"--pin-stdin", "--json", sandbox.NHSAsk}, strings.NewReader("000000\n"), &out, &errb)
+	if code != 1 || !strings.Contains(out.String(), "Wrong passcode") {
+		t.Errorf("wrong passcode: exit %d, %s", code, out.String())
+	}
+}

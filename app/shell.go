@@ -48,7 +48,7 @@ func (c *Controller) frame() frame {
 			f.lock.Message = weakKeyNotice
 		}
 		if f.status.Notice == "" {
-			f.status.Notice = weakKeyNotice
+			f.status.Notice = "Weaker key protection: no keyring"
 		}
 	}
 	if c.svc.Demo {

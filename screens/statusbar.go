@@ -48,9 +48,7 @@ func NewStatusBar(cb StatusBarCallbacks) *StatusBar {
 	s.role = widget.NewLabel("")
 	s.org = widget.NewLabel("")
 	s.reader = widget.NewLabel("")
-	s.reader.Importance = widget.LowImportance
 	s.connection = widget.NewLabel("")
-	s.connection.Importance = widget.LowImportance
 	s.notice = widget.NewLabel("")
 	s.notice.Importance = widget.WarningImportance
 	s.lock = widget.NewButtonWithIcon("Lock", theme.VisibilityOffIcon(), func() { call(s.cb.Lock) })

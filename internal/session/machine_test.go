@@ -22,7 +22,7 @@ var (
 	pharm   = User{ID: "555000000011", Name: "Priya Shah"}
 	tech    = User{ID: "555000000022", Name: "Tom Evans"}
 
-	scrRole = staff.Role{URID: "555000001101", OrgCode: "FA123", OrgName: "Demo Pharmacy", RoleName: "Pharmacist", Activities: []string{"B0570"}}
+	scrRole = staff.Role{URID: "555000001101", OrgCode: "FA123", OrgName: "Demo Pharmacy", RoleName: "Pharmacist", Activities: []string{"B0570", "B0401"}}
 	sgpRole = staff.Role{URID: "555000003301", OrgCode: "FA123", OrgName: "Demo Pharmacy", RoleName: "SGP", Activities: []string{"B0015", "B0016"}}
 	noRole  = staff.Role{URID: "555000004401", OrgCode: "FA123", OrgName: "Demo Pharmacy", RoleName: "Counter Assistant", Activities: []string{"B0825"}}
 )

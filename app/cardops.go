@@ -100,8 +100,9 @@ func (c *Controller) verifyPasscode(f session.VerifyPasscode) {
 	wipe(c.passcode)
 	c.passcode = nil
 	conn, id := c.conn, c.ident
-	v := c.m.Snapshot()
-	resuming, heldRole := v.Resuming, v.Role
+	// The held session's role: the machine's view shows it only while Ready or Locked, the
+	// controller keeps it until the session ends.
+	resuming, heldRole := c.m.Snapshot().Resuming, c.role
 	if conn == nil {
 		c.handle(session.CardUnreadable{Seq: f.Seq, Kind: session.ReadFailed})
 		return

@@ -56,7 +56,16 @@ func (c *Controller) patientCtx() (context.Context, uint64) {
 // canOpen reports whether the signed-in role may open records, and says why not on screen.
 func (c *Controller) canOpen() bool {
 	v := c.m.Snapshot()
-	if v.State != session.Ready || c.link == nil {
+	if v.State != session.Ready {
+		return false
+	}
+	if c.link == nil {
+		c.search = present.SearchView{State: present.SearchError, Message: present.MessageView{
+			Title: "Not connected to the national services",
+			What:  "SCR Desk could not sign in to the NHS identity service with your smartcard.",
+			Todo:  "Check the network connection, then lock (Ctrl+L) and unlock with your passcode to sign in again.",
+		}}
+		c.render()
 		return false
 	}
 	if !v.CanViewSCR {

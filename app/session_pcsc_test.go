@@ -153,6 +153,10 @@ func TestPCSCSignInLockResumeSwap(t *testing.T) {
 	r.waitState(session.Ready)
 	r.noPatientData()
 	assertSubsequence(t, r.actions(), audit.ActionLogin, audit.ActionSCRRead, audit.ActionLockCardRemoved, audit.ActionUnlock)
+	// The link with the Spine was signed in again (the card signed a new JWT) under the held
+	// role: a search works at once.
+	r.searchNHS(sandbox.NHSAsk)
+	r.until("the patient after unlock", func(c *Controller) bool { return c.pt != nil && c.pt.patient != nil })
 
 	// Lock by hand, then another card: the locked session ends (a swap) and a new sign-in starts.
 	r.inspect(func(c *Controller) { c.handle(session.LockByHand{}) })

@@ -43,12 +43,10 @@ func (c *Controller) frame() frame {
 		alerts: c.alerts,
 	}
 	if c.svc.WeakKey {
-		// DOMAIN: the audit log's key is in the owner-only file, not the OS keyring: say so.
+		// The audit log's key is in the owner-only file, not the OS keyring: the lock screen
+		// says so (the status bar has no room for it).
 		if f.lock.Message == "" {
 			f.lock.Message = weakKeyNotice
-		}
-		if f.status.Notice == "" {
-			f.status.Notice = "Weaker key protection: no keyring"
 		}
 	}
 	if c.svc.Demo {
@@ -72,7 +70,7 @@ func (c *Controller) frame() frame {
 }
 
 // weakKeyNotice is shown while secrets live in the fallback key file.
-const weakKeyNotice = "Weaker protection: no system keyring answered, so the audit log's key is kept in a file only this account can read. Ask IT support to set up the keyring."
+const weakKeyNotice = "Weaker protection: the audit log's key is in a file, not a system keyring. Ask IT support."
 
 // shell is the window's content: the screens and the layout that switches between them. Every
 // method runs on the UI goroutine.
@@ -159,8 +157,13 @@ func (s *shell) bind(c *Controller) {
 	}
 	s.w.SetContent(content)
 
+	// Ctrl+L must lock whatever has the focus: Fyne gives a focused entry every shortcut, except
+	// the main menu's, so the lock lives in the menu.
+	lockItem := fyne.NewMenuItem("Lock", func() { c.Post(func() { c.handle(session.LockByHand{}) }) })
+	lockItem.Shortcut = screens.LockShortcut
+	signOutItem := fyne.NewMenuItem("Sign out", func() { c.Post(func() { c.handle(session.SignOut{}) }) })
+	s.w.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("Session", lockItem, signOutItem)))
 	cv := s.w.Canvas()
-	cv.AddShortcut(screens.LockShortcut, func(fyne.Shortcut) { c.Post(func() { c.handle(session.LockByHand{}) }) })
 	cv.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		c.Post(c.activity)
 		if s.current == screens.ScreenWorkspace && s.last.hasPatient {

@@ -42,7 +42,6 @@ func NewLock(cb LockCallbacks) *Lock {
 	l.message = centered("", false)
 	l.message.Importance = widget.DangerImportance
 	l.readers = centered("", false)
-	l.readers.Importance = widget.LowImportance
 	l.start = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), func() { call(l.cb.Start) })
 	l.start.Importance = widget.HighImportance
 	l.signOut = widget.NewButtonWithIcon("End this session", theme.LogoutIcon(), func() { call(l.cb.SignOut) })

@@ -15,7 +15,7 @@ import (
 
 // The demo panel's first card button (Pharmacist: Insert, then Remove) in the 1280x800 window
 // that Xvfb shows at the origin.
-const pharmacistX, pharmacistY = "1230", "114"
+const pharmacistX, pharmacistY = "1230", "141"
 
 // TestDemoSignInRecordLock runs `scrdesk --demo` in a real window, inserts the demo
 // pharmacist's card from the demo panel, types the passcode with xdotool, opens a test patient's
@@ -62,6 +62,20 @@ func TestDemoSignInRecordLock(t *testing.T) {
 	if same(record, locked) {
 		t.Fatal("removing the card changed nothing on screen")
 	}
+
+	// The same card again: the passcode resumes; then Ctrl+L locks while the NHS number field
+	// has the focus.
+	xdo(t, "mousemove", pharmacistX, pharmacistY, "click", "1")
+	time.Sleep(2 * time.Second)
+	xdo(t, "type", "--delay", "60", "123456")
+	xdo(t, "key", "Return")
+	time.Sleep(3 * time.Second)
+	resumed := screenshot(t, "demo-3-resumed")
+	xdo(t, "key", "ctrl+l")
+	time.Sleep(2 * time.Second)
+	if same(resumed, screenshot(t, "demo-4-ctrl-l")) {
+		t.Fatal("Ctrl+L changed nothing on screen")
+	}
 	p.stop()
 
 	// What the audit log says happened.
@@ -80,7 +94,7 @@ func TestDemoSignInRecordLock(t *testing.T) {
 			acts = append(acts, row.Action)
 		}
 	}
-	want := []string{"login", "patient-search", "patient-read", "scr-consent-read", "permission-given", "scr-read", "lock-card-removed"}
+	want := []string{"login", "patient-search", "patient-read", "scr-consent-read", "permission-given", "scr-read", "lock-card-removed", "unlock", "lock-manual"}
 	i := 0
 	for _, a := range acts {
 		if i < len(want) && a == want[i] {

@@ -26,8 +26,11 @@ func (c *Controller) readCard(f session.ReadCard) {
 	src, anchors, now := c.svc.Source, c.svc.Anchors, c.svc.Now
 	log := c.svc.Log
 	go func() {
-		// A card just inserted may still be powering up (pcscd reports it before it answers):
-		// a read that fails for no card-specific reason is tried again a few times.
+		// A card just inserted may still be powering up (pcscd reports it before it answers), or
+		// have been swapped within one of pcscd's presence polls (its handle then answers "card
+		// removed"): a read that fails for no card-specific reason is tried again a few times on
+		// a fresh connection. A card really gone makes Connect fail, and its removal event makes
+		// the machine ignore this answer anyway.
 		var conn cardreader.Conn
 		var id cardreader.Identity
 		var err error
@@ -38,7 +41,7 @@ func (c *Controller) readCard(f session.ReadCard) {
 			if conn, err = src.Connect(f.Reader); err != nil {
 				continue
 			}
-			if id, err = cardreader.ReadIdentity(conn); err == nil || problemOf(err) != session.ReadFailed || errors.Is(err, cardreader.ErrCardRemoved) {
+			if id, err = cardreader.ReadIdentity(conn); err == nil || problemOf(err) != session.ReadFailed {
 				break
 			}
 			_ = conn.Close()

@@ -83,6 +83,7 @@ func newPCSCRig(t *testing.T, o harnessOpts) *pcscRig {
 		r.cards[u.Key] = c
 		t.Cleanup(func() { _ = c.Remove() })
 	}
+	time.Sleep(pcscPoll) // let pcscd see the previous test's cards leave
 	r.harness = newHarness(t, cardreader.NewWatcher(logging.Discard()), ca.Pool(), o)
 	r.waitState(session.WaitingForCard)
 	return r

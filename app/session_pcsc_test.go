@@ -3,17 +3,14 @@
 package app
 
 import (
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/ebfe/scard"
-
 	"scrdesk/cardreader"
+	"scrdesk/cardreader/pcsctest"
 	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/audit"
 	"scrdesk/internal/logging"
@@ -28,38 +25,9 @@ import (
 // audit log. Insert = connect to the vpcd port; remove = close it (CARD.md).
 
 const (
-	vpcdAddr0 = "127.0.0.1:35963"
-	pcscPoll  = 700 * time.Millisecond // pcscd polls the virtual reader about every 400 ms
+	vpcdAddr0 = pcsctest.Addr0
+	pcscPoll  = pcsctest.Poll
 )
-
-func needPCSC(t *testing.T) {
-	t.Helper()
-	fail := t.Skipf
-	if os.Getenv("SCRDESK_REQUIRE_PCSC") == "1" {
-		fail = t.Fatalf
-	}
-	if os.Getenv("SCRDESK_PCSC_NAMESPACE") != "1" {
-		fail("needs a private pcscd: run under scripts/with-pcscd.sh (go test -tags pcsc)")
-		return
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, err := scard.EstablishContext()
-		if err == nil {
-			names, lerr := ctx.ListReaders()
-			_ = ctx.Release()
-			if lerr == nil && len(names) >= 1 {
-				return
-			}
-			err = lerr
-		}
-		if time.Now().After(deadline) {
-			fail("pcscd with the vpcd readers is not reachable: %v", err)
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 type pcscRig struct {
 	*harness
@@ -69,7 +37,7 @@ type pcscRig struct {
 
 func newPCSCRig(t *testing.T, o harnessOpts) *pcscRig {
 	t.Helper()
-	needPCSC(t)
+	pcsctest.Require(t)
 	ca, err := virtualcard.NewCA("Test RA")
 	if err != nil {
 		t.Fatal(err)
@@ -235,58 +203,15 @@ func TestPCSCServiceRestartLocksThenRecovers(t *testing.T) {
 	r.typePasscode(pin("pharmacist"))
 	r.waitState(session.Ready)
 
-	killPCSCD(t)
+	pcsctest.Kill(t, syscall.SIGKILL)
 	r.waitState(session.Locked)
 	r.noPatientData()
 	_ = r.cards["pharmacist"].Remove() // its socket died with pcscd
-	startPCSCD(t)
+	pcsctest.Start(t)
 	r.until("readers back", func(c *Controller) bool { return c.m.Snapshot().Readers > 0 })
 	r.insert("pharmacist")
 	r.waitState(session.Passcode)
 	r.typePasscode(pin("pharmacist"))
 	r.waitState(session.Ready)
 	assertSubsequence(t, r.actions(), audit.ActionLockServiceLost, audit.ActionUnlock)
-}
-
-func killPCSCD(t *testing.T) {
-	t.Helper()
-	out, err := exec.Command("pidof", "pcscd").Output()
-	if err != nil {
-		t.Fatalf("pidof pcscd: %v", err)
-	}
-	for _, f := range strings.Fields(string(out)) {
-		pid, _ := strconv.Atoi(f)
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
-	for i := 0; i < 100; i++ {
-		if exec.Command("pidof", "pcscd").Run() != nil {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("pcscd did not stop")
-}
-
-func startPCSCD(t *testing.T) {
-	t.Helper()
-	_ = os.Remove("/run/pcscd/pcscd.comm")
-	logf, err := os.OpenFile(os.Getenv("PCSCD_LOG"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		logf = nil
-	}
-	cmd := exec.Command("pcscd", "--foreground")
-	if logf != nil {
-		cmd.Stdout, cmd.Stderr = logf, logf
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = cmd.Wait() }()
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat("/run/pcscd/pcscd.comm"); err == nil {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("pcscd did not start")
 }

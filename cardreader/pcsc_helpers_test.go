@@ -4,58 +4,28 @@ package cardreader_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/ebfe/scard"
-
 	"scrdesk/cardreader"
-	"scrdesk/cardreader/virtualcard"
+	"scrdesk/cardreader/pcsctest"
 )
 
-// The vsmartcard vpcd driver's readers and the ports their cards connect to.
+// The vpcd readers, their ports and pcscd's poll, from the shared helpers.
 const (
-	reader0 = "Virtual PCD 00 00"
-	reader1 = "Virtual PCD 00 01"
-	addr0   = "127.0.0.1:35963"
-	addr1   = "127.0.0.1:35964"
+	reader0   = pcsctest.Reader0
+	reader1   = pcsctest.Reader1
+	addr0     = pcsctest.Addr0
+	addr1     = pcsctest.Addr1
+	pcscdPoll = pcsctest.Poll
 )
 
-// pcscdPoll is how long to leave a card in (or out) so pcscd's ~400 ms
-// presence poll sees it (CARD.md).
-const pcscdPoll = 600 * time.Millisecond
-
-// needPCSC skips (or, with SCRDESK_REQUIRE_PCSC=1, fails) unless the test
-// runs under scripts/with-pcscd.sh with the vpcd readers up.
-func needPCSC(t testing.TB) {
-	t.Helper()
-	fail := t.Skipf
-	if os.Getenv("SCRDESK_REQUIRE_PCSC") == "1" {
-		fail = t.Fatalf
-	}
-	if os.Getenv("SCRDESK_PCSC_NAMESPACE") != "1" {
-		fail("needs a private pcscd: run under scripts/with-pcscd.sh (go test -tags pcsc)")
-		return
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		ctx, err := scard.EstablishContext()
-		if err == nil {
-			names, lerr := ctx.ListReaders()
-			_ = ctx.Release()
-			if lerr == nil && len(names) >= 2 {
-				return
-			}
-			err = lerr
-		}
-		if time.Now().After(deadline) {
-			fail("pcscd with the vpcd readers is not reachable: %v", err)
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
+var (
+	needPCSC   = pcsctest.Require
+	insert     = pcsctest.Insert
+	killPCSCD  = pcsctest.Kill
+	startPCSCD = pcsctest.Start
+)
 
 // startWatcher runs a Watcher until the test ends and returns its events.
 func startWatcher(t testing.TB) (*cardreader.Watcher, <-chan cardreader.Event) {
@@ -90,24 +60,6 @@ func waitEvent(t testing.TB, ch <-chan cardreader.Event, kind cardreader.EventKi
 			t.Fatalf("no %v event for %q", kind, reader)
 		}
 	}
-}
-
-// insert puts card into a vpcd reader, retrying while the port is not yet
-// listening (pcscd just restarted), and removes it when the test ends.
-func insert(t testing.TB, card *virtualcard.Card, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err := card.Insert(addr)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Cleanup(func() { _ = card.Remove() })
 }
 
 // drain empties an event channel of what is already queued.

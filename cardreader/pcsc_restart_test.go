@@ -4,10 +4,6 @@ package cardreader_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -65,63 +61,6 @@ func serviceRestart(t *testing.T, sig syscall.Signal) {
 	time.Sleep(pcscdPoll)
 	_ = card.Remove()
 	waitEvent(t, events, cardreader.CardRemoved, reader1)
-}
-
-// killPCSCD stops the namespace's pcscd with sig (found with pidof: the
-// namespace has its own /proc), waits until it is gone and returns when the
-// signal was sent.
-func killPCSCD(t *testing.T, sig syscall.Signal) time.Time {
-	t.Helper()
-	out, err := exec.Command("pidof", "pcscd").Output()
-	if err != nil {
-		t.Fatalf("pidof pcscd: %v", err)
-	}
-	sent := time.Now()
-	for _, f := range strings.Fields(string(out)) {
-		pid, err := strconv.Atoi(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := syscall.Kill(pid, sig); err != nil {
-			t.Fatalf("kill pcscd %d: %v", pid, err)
-		}
-		for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
-			time.Sleep(50 * time.Millisecond)
-			reapChildren()
-		}
-	}
-	return sent
-}
-
-// reapChildren collects a pcscd this test process started earlier.
-func reapChildren() {
-	var ws syscall.WaitStatus
-	for {
-		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-		if pid <= 0 || err != nil {
-			return
-		}
-	}
-}
-
-// startPCSCD starts a new pcscd in the foreground, logging where
-// with-pcscd.sh's does. It keeps running after the test, for later tests;
-// the namespace ends it.
-func startPCSCD(t *testing.T, args ...string) {
-	t.Helper()
-	cmd := exec.Command("pcscd", append([]string{"--foreground"}, args...)...)
-	if path := os.Getenv("PCSCD_LOG"); path != "" {
-		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o600)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		cmd.Stdout, cmd.Stderr = f, f
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start pcscd: %v", err)
-	}
 }
 
 // TestPCSCZeroReaders runs the watcher against a pcscd with no readers

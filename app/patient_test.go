@@ -224,3 +224,30 @@ func count(acts []audit.Action, a audit.Action) int {
 	}
 	return n
 }
+
+// TestEmergencyReasonByKeyboard: "2" moves to the reason and focuses it, so the reason can be
+// typed at once; Escape goes back to the question with the answer keys working again.
+func TestEmergencyReasonByKeyboard(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	h.searchNHS(sandbox.NHSAsk)
+	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.sh.consent.TypedRune('2')
+	if h.sh.consent.Stage() != present.ConsentEmergency {
+		t.Fatalf("stage %v after 2", h.sh.consent.Stage())
+	}
+	f := h.w.Canvas().Focused()
+	if f != h.sh.consent.ReasonField() {
+		t.Fatalf("the reason field has not the focus (%T)", f)
+	}
+	for _, r := range "Unconscious" {
+		f.TypedRune(r)
+	}
+	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if h.sh.consent.Stage() != present.ConsentAsk || h.w.Canvas().Focused() != nil {
+		t.Errorf("Escape: stage %v, focus %T", h.sh.consent.Stage(), h.w.Canvas().Focused())
+	}
+	if n := count(h.actions(), audit.ActionEmergency); n != 0 {
+		t.Errorf("emergency access recorded without a reason being submitted (%d rows)", n)
+	}
+}

@@ -69,6 +69,10 @@ func (t *Theme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 		c := NHSBlue
 		c.A = 0x7F
 		return c
+	case theme.ColorNameDisabled, theme.ColorNamePlaceHolder:
+		// Secondary text (low-importance labels, hints) must still be readable at a counter:
+		// the default light grey is too faint; this grey has 5:1 contrast on white.
+		return color.NRGBA{R: 0x68, G: 0x72, B: 0x7B, A: 0xFF}
 	case theme.ColorNameSelection:
 		c := NHSBlue
 		c.A = 0x3F

@@ -52,7 +52,7 @@ type Consent struct {
 	no       *widget.Button
 	lr       *widget.Label
 	answers  *fyne.Container
-	reason   *widget.Entry
+	reason   *reasonEntry
 	reasonOK *widget.Button
 	back     *widget.Button
 	reasonUI *fyne.Container
@@ -85,7 +85,7 @@ func NewConsent(cb ConsentCallbacks) *Consent {
 	keys.Importance = widget.LowImportance
 	c.answers = container.NewVBox(c.yes, c.emerg, c.no, c.lr, keys)
 
-	c.reason = widget.NewMultiLineEntry()
+	c.reason = newReasonEntry(func() { c.back.OnTapped() })
 	c.reason.SetPlaceHolder("Reason for emergency access (required)")
 	c.reason.SetMinRowsVisible(4)
 	c.reason.Wrapping = fyne.TextWrapWord
@@ -95,6 +95,10 @@ func NewConsent(cb ConsentCallbacks) *Consent {
 	c.reasonOK.Importance = widget.WarningImportance
 	c.back = widget.NewButtonWithIcon("Back to the question", theme.NavigateBackIcon(), func() {
 		c.Render(present.ConsentView{Stage: present.ConsentAsk, Patient: c.patient})
+		// The answer keys (1/2/3) reach the window again, not the hidden reason field.
+		if cv := canvasOf(c.reason); cv != nil {
+			cv.Unfocus()
+		}
 	})
 	keysHint := widget.NewLabel("Shift+Enter opens the record; Escape goes back.")
 	keysHint.Importance = widget.LowImportance
@@ -223,6 +227,43 @@ func (c *Consent) answerEmergency() {
 	}
 	c.reason.SetText("")
 	c.Render(present.ConsentView{Stage: present.ConsentEmergency, Patient: c.patient})
+	// Keyboard first: the reason can be typed at once.
+	if cv := canvasOf(c.reason); cv != nil {
+		cv.Focus(c.reason)
+	}
+}
+
+// canvasOf is the canvas o is shown on, or nil.
+func canvasOf(o fyne.CanvasObject) fyne.Canvas {
+	a := fyne.CurrentApp()
+	if a == nil {
+		return nil
+	}
+	return a.Driver().CanvasForObject(o)
+}
+
+// reasonEntry is the emergency reason field: a multi-line entry where Escape goes back to the
+// question (a plain entry keeps Escape to itself).
+type reasonEntry struct {
+	widget.Entry
+	onEscape func()
+}
+
+func newReasonEntry(onEscape func()) *reasonEntry {
+	e := &reasonEntry{onEscape: onEscape}
+	e.MultiLine = true
+	e.Wrapping = fyne.TextWrapWord
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedKey sends Escape back to the question and everything else to the entry.
+func (e *reasonEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(k)
 }
 
 func (c *Consent) answerNo() {

@@ -41,10 +41,12 @@ uninstall:
 	for s in 16 32 48 64 128 256 512; do rm -f $(PREFIX)/share/icons/hicolor/$${s}x$${s}/apps/org.scrdesk.SCRDesk.png; done
 	-update-desktop-database $(PREFIX)/share/applications 2>/dev/null
 
-## package: the release archive, made by the fyne tool from FyneApp.toml
+## package: the release archive, made by the fyne tool (fyne.io/tools v1.7.0, pinned in
+## scripts/fynetool) from FyneApp.toml
 package:
 	@scripts/deps.sh build
-	go run fyne.io/tools/cmd/fyne@v1.7.0 package --os linux --release
+	cd scripts/fynetool && go build -o ../../build/fyne fyne.io/tools/cmd/fyne
+	build/fyne package --os linux --release --name scrdesk
 	@ls -l *.tar.xz
 
 ## windows: cross-build build/scrdesk.exe with mingw-w64

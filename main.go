@@ -95,6 +95,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "check-access":
 		return app.CheckAccess(ctx, app.Options{Version: version, Demo: inv.Global.Demo, Dirs: dirs, Log: log, ConfigFile: inv.Global.Config},
 			inv.Args, stdin, stdout, stderr)
+	case "client-key-password":
+		return app.ClientKeyPassword(ctx, app.Options{Dirs: dirs, Log: log}, inv.Args, stdin, stdout, stderr)
 	case "audit verify", "audit export", "audit stats":
 		return auditCommand(ctx, inv, dirs, log, stdout, stderr)
 	}

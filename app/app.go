@@ -52,6 +52,9 @@ type Options struct {
 // KeyringService is the OS keyring service name SCR Desk's secrets are kept under.
 const KeyringService = "SCR Desk"
 
+// ClientKeyPasswordKey names the TLS client key's password in the keyring.
+const ClientKeyPasswordKey = "client-key-password"
+
 // Run builds the window and runs the application until the window is closed. The window shows
 // at once; the audit log, settings, keyring and the Spine link are opened behind it, and the
 // controller starts when they are ready (or the window says plainly what failed).
@@ -193,7 +196,18 @@ func Open(ctx context.Context, opts Options) (Services, func(), error) {
 	if svc.Settings.WorkstationName == "" {
 		svc.Settings.WorkstationName, _ = os.Hostname()
 	}
-	client, err := sync.New(sync.Config{BaseURL: base, Log: log.With("part", "spine")})
+	cfg := sync.Config{BaseURL: base, Log: log.With("part", "spine")}
+	if st.ClientCertFile != "" && !demo {
+		pw, err := keys.Get(ClientKeyPasswordKey)
+		if err != nil && !errors.Is(err, secrets.ErrNotFound) {
+			log.Warn("client key password not read from the keyring", "err", err)
+		}
+		if cfg.ClientCert, err = sync.LoadClientCertificate(st.ClientCertFile, pw); err != nil {
+			closeAll()
+			return Services{}, nil, fmt.Errorf("client certificate %s: %w", st.ClientCertFile, err)
+		}
+	}
+	client, err := sync.New(cfg)
 	if err != nil {
 		closeAll()
 		return Services{}, nil, fmt.Errorf("national services link: %w", err)

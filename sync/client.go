@@ -20,6 +20,8 @@ import (
 	gosync "sync"
 	"time"
 
+	"golang.org/x/net/http/httpproxy"
+
 	"github.com/google/uuid"
 
 	"scrdesk/internal/fhir"
@@ -134,8 +136,11 @@ func newTransport(cfg Config) *http.Transport {
 	if cfg.ClientCert != nil {
 		tc.Certificates = []tls.Certificate{*cfg.ClientCert}
 	}
+	// HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read when the client is made (net/http's own
+	// ProxyFromEnvironment reads them once per process).
+	proxy := httpproxy.FromEnvironment().ProxyFunc()
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
+		Proxy:                 func(r *http.Request) (*url.URL, error) { return proxy(r.URL) },
 		DialContext:           d.DialContext,
 		TLSClientConfig:       tc,
 		TLSHandshakeTimeout:   cfg.ConnectTimeout,

@@ -41,6 +41,7 @@ var Commands = []struct{ Name, Help string }{
 	{"audit stats", "print counts from the audit log"},
 	{"sandbox", "run the built-in sandbox Spine on --listen ADDR (for training and tests)"},
 	{"check-access", "sign in with the card in the reader and open a test patient's record (IT support)"},
+	{"client-key-password", "keep the TLS client key's password in the keyring (IT support)"},
 }
 
 // Parse reads args (without the program name).

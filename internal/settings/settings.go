@@ -80,6 +80,10 @@ type Settings struct {
 	// TrustAnchorsFile is an absolute path to PEM CA certificates used to check smartcards
 	// and the national services; "" uses the built-in set.
 	TrustAnchorsFile string `json:"trust_anchors_file,omitempty"`
+	// ClientCertFile is an absolute path to a PEM file holding the workstation's TLS client
+	// certificate and its private key, for environments that require one; "" sends none. An
+	// encrypted key's password lives in the keyring (`scrdesk client-key-password`), never here.
+	ClientCertFile string `json:"client_cert_file,omitempty"`
 	// PreferredReader is the PC/SC reader name to use first; "" takes the first with a card.
 	PreferredReader string `json:"preferred_reader,omitempty"`
 
@@ -210,6 +214,9 @@ func (s Settings) Validate() error {
 	if s.TrustAnchorsFile != "" && (!filepath.IsAbs(s.TrustAnchorsFile) || !printable(s.TrustAnchorsFile) || len(s.TrustAnchorsFile) > 1024) {
 		add("trust_anchors_file", "The trust anchors file must be a full path, like /etc/scrdesk/anchors.pem.")
 	}
+	if s.ClientCertFile != "" && (!filepath.IsAbs(s.ClientCertFile) || !printable(s.ClientCertFile) || len(s.ClientCertFile) > 1024) {
+		add("client_cert_file", "The client certificate file must be a full path, like /etc/scrdesk/client.pem.")
+	}
 	if len(s.PermittedActivityCodes) == 0 {
 		add("permitted_activity_codes", "At least one permitted activity code is needed, or nobody can open a record.")
 	}
@@ -269,6 +276,7 @@ func (s Settings) fieldText() [][2]string {
 		{"card_removal", string(s.CardRemoval)},
 		{"idle_lock_minutes", strconv.Itoa(s.IdleLockMinutes)},
 		{"trust_anchors_file", s.TrustAnchorsFile},
+		{"client_cert_file", s.ClientCertFile},
 		{"preferred_reader", s.PreferredReader},
 		{"permitted_activity_codes", strings.Join(s.PermittedActivityCodes, ",")},
 		{"text_scale", strconv.FormatFloat(s.TextScale, 'g', -1, 64)},

@@ -46,6 +46,8 @@ func TestValidate(t *testing.T) {
 		{"url without custom", func(s *Settings) { s.BaseURL = "https://x.nhs.uk" }, "base_url"},
 		{"relative anchors", func(s *Settings) { s.TrustAnchorsFile = "anchors.pem" }, "trust_anchors_file"},
 		{"absolute anchors", func(s *Settings) { s.TrustAnchorsFile = "/etc/scrdesk/anchors.pem" }, ""},
+		{"relative client certificate", func(s *Settings) { s.ClientCertFile = "client.pem" }, "client_cert_file"},
+		{"absolute client certificate", func(s *Settings) { s.ClientCertFile = "/etc/scrdesk/client.pem" }, ""},
 		{"no activity codes", func(s *Settings) { s.PermittedActivityCodes = nil }, "permitted_activity_codes"},
 		{"bad activity code", func(s *Settings) { s.PermittedActivityCodes = []string{"X1"} }, "permitted_activity_codes"},
 		{"text scale NaN", func(s *Settings) { s.TextScale = math.NaN() }, "text_scale"},

@@ -1,0 +1,57 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"scrdesk/internal/logging"
+	"scrdesk/internal/paths"
+	"scrdesk/internal/secrets"
+	"scrdesk/sync"
+)
+
+// TestOpenLoadsTheClientCertificateWithItsKeyringPassword: a settings file naming a client
+// certificate whose key is encrypted is applied (and kept); Open refuses to start without the
+// key's password and starts once `client-key-password` has put it in the key store.
+func TestOpenLoadsTheClientCertificateWithItsKeyringPassword(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "") // the owner-only key file, never the developer's keyring
+	dirs, err := paths.Resolve(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dirs.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	certFile := writeEncryptedClientPEM(t, "pw-from-keyring")
+	cfg := filepath.Join(t.TempDir(), "settings.json")
+	if err := os.WriteFile(cfg, []byte(`{"pharmacy_name": "High Street Pharmacy", "ods_code": "FA123",
+		"workstation_name": "COUNTER-1", "environment": "integration", "card_removal": "lock",
+		"idle_lock_minutes": 5, "permitted_activity_codes": ["B0370"], "text_scale": 1,
+		"client_cert_file": "`+certFile+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Dirs: dirs, Log: logging.Discard(), ConfigFile: cfg}
+	if _, _, err := Open(context.Background(), opts); !errors.Is(err, sync.ErrClientKeyPassword) {
+		t.Fatalf("Open without the key's password: %v", err)
+	}
+	var out, errb bytes.Buffer
+	if code := ClientKeyPassword(context.Background(), opts, []string{"--stdin"}, strings.NewReader("pw-from-keyring\n"), &out, &errb); code != 0 {
+		t.Fatalf("client-key-password: %d %s", code, errb.String())
+	}
+	svc, closeAll, err := Open(context.Background(), Options{Dirs: dirs, Log: logging.Discard()}) // settings were kept
+	if err != nil {
+		t.Fatalf("Open with the password in the key store: %v", err)
+	}
+	defer closeAll()
+	if svc.Settings.ClientCertFile != certFile || svc.Demo {
+		t.Errorf("settings not kept: %+v", svc.Settings)
+	}
+	if _, err := secrets.File(dirs.KeyFile()).Get(ClientKeyPasswordKey); err != nil {
+		t.Errorf("password not in the key file: %v", err)
+	}
+}

@@ -14,7 +14,7 @@ import (
 
 // Global holds the flags every subcommand accepts.
 type Global struct {
-	Config   string // --config FILE: a settings file (JSON) applied over the stored settings
+	Config   string // --config FILE: a settings file (JSON); the window applies and keeps it
 	DataDir  string // --data-dir DIR
 	LogLevel string // --log-level LEVEL
 	Demo     bool   // --demo
@@ -141,12 +141,12 @@ Commands:
 		if name == "" {
 			name = "(none)"
 		}
-		fmt.Fprintf(&b, "  %-14s %s\n", name, c.Help)
+		fmt.Fprintf(&b, "  %-20s %s\n", name, c.Help)
 	}
 	b.WriteString(`
 Global flags (every command accepts them):
   --demo             demo mode: the built-in sandbox Spine and demo smartcards, nothing real
-  --config FILE      apply the settings in FILE (JSON) over the stored settings for this run
+  --config FILE      use the settings in FILE (JSON); the window keeps them (each change audited)
   --data-dir DIR     keep the audit log, settings and logs in DIR instead of the user's folders
   --log-level LEVEL  debug, info (default), warn or error
   --help, -h         show this help (after a command: that command's help)

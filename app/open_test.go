@@ -11,6 +11,7 @@ import (
 
 	"scrdesk/internal/logging"
 	"scrdesk/internal/paths"
+	"scrdesk/internal/sandbox/testca"
 	"scrdesk/internal/secrets"
 	"scrdesk/sync"
 )
@@ -27,7 +28,10 @@ func TestOpenLoadsTheClientCertificateWithItsKeyringPassword(t *testing.T) {
 	if err := dirs.Ensure(); err != nil {
 		t.Fatal(err)
 	}
-	certFile := writeEncryptedClientPEM(t, "pw-from-keyring")
+	certFile, err := testca.WriteClientPEM(t.TempDir(), "pw-from-keyring")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := filepath.Join(t.TempDir(), "settings.json")
 	if err := os.WriteFile(cfg, []byte(`{"pharmacy_name": "High Street Pharmacy", "ods_code": "FA123",
 		"workstation_name": "COUNTER-1", "environment": "integration", "card_removal": "lock",

@@ -1,52 +1,21 @@
 package sync
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
+	"scrdesk/internal/sandbox/testca"
 	"testing"
-	"time"
 )
 
-// writeClientPEM makes a throwaway client certificate and key at test time and writes them to
-// one PEM file; with password set the key is in the legacy encrypted PEM form.
+// writeClientPEM writes a throwaway client certificate and key made at test time.
 func writeClientPEM(t *testing.T, password string) string {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p, err := testca.WriteClientPEM(t.TempDir(), password)
 	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "COUNTER-1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb := &pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}
-	if password != "" {
-		kb, err = x509.EncryptPEMBlock(rand.Reader, kb.Type, kder, []byte(password), x509.PEMCipherAES256) //nolint:staticcheck
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	out := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(kb)...)
-	p := filepath.Join(t.TempDir(), "client.pem")
-	if err := os.WriteFile(p, out, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -2,7 +2,6 @@ package present
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -10,48 +9,15 @@ import (
 	"time"
 
 	"scrdesk/internal/fhir"
+	"scrdesk/internal/fhir/fhirtest"
 )
 
-// fixtures is the shared NHS sandbox payloads, beside the repository.
-func fixtures(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs("../../../shared/fixtures/nhs-sandbox")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("shared fixtures not found beside the repository: %v", err)
-	}
-	return dir
-}
-
-// recordFromBundle decodes a GET /Bundle fixture with the fhir package, as the app does.
-func recordFromBundle(t testing.TB, path string) *fhir.Record {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := fhir.DecodeRecord(raw)
-	if err != nil {
-		t.Fatalf("decode %s: %v", path, err)
-	}
-	return r
-}
-
-// patientFromFixture decodes a PDS GET /Patient/{id} fixture with the fhir package.
-func patientFromFixture(t testing.TB, path, requested string) *fhir.Patient {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := fhir.DecodePatient(raw, requested)
-	if err != nil {
-		t.Fatalf("decode %s: %v", path, err)
-	}
-	return p
-}
+// The shared NHS fixtures, decoded with the fhir package as the app does.
+var (
+	fixtures           = fhirtest.Fixtures
+	recordFromBundle   = fhirtest.Record
+	patientFromFixture = fhirtest.Patient
+)
 
 func TestRecordFromSandboxBundles(t *testing.T) {
 	for _, name := range []string{

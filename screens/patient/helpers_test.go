@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"scrdesk/internal/fhir"
+	"scrdesk/internal/fhir/fhirtest"
 	"scrdesk/internal/present"
 )
 
@@ -54,46 +54,12 @@ func golden(t *testing.T, win fyne.Window, name string) {
 	}
 }
 
-// fixtures is the shared NHS sandbox payloads, beside the repository.
-func fixtures(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs("../../../shared/fixtures/nhs-sandbox")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("shared fixtures not found beside the repository: %v", err)
-	}
-	return dir
-}
-
-// recordFromBundle decodes a GET /Bundle fixture with the fhir package, as the app does.
-func recordFromBundle(t testing.TB, path string) *fhir.Record {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := fhir.DecodeRecord(raw)
-	if err != nil {
-		t.Fatalf("decode %s: %v", path, err)
-	}
-	return r
-}
-
-// patientFromFixture decodes a PDS GET /Patient/{id} fixture with the fhir package.
-func patientFromFixture(t testing.TB, path, requested string) *fhir.Patient {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := fhir.DecodePatient(raw, requested)
-	if err != nil {
-		t.Fatalf("decode %s: %v", path, err)
-	}
-	return p
-}
+// The shared NHS fixtures, decoded with the fhir package as the app does.
+var (
+	fixtures           = fhirtest.Fixtures
+	recordFromBundle   = fhirtest.Record
+	patientFromFixture = fhirtest.Patient
+)
 
 // sandboxRecord is the published GP Summary example as the record view shows it.
 func sandboxRecord(t testing.TB) present.RecordView {

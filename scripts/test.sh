@@ -50,7 +50,7 @@ for pkg in $(go list ./...); do
 done
 
 echo "== tests (race detector, real pcscd, Secret Service and X server)"
-export SCRDESK_REQUIRE_PCSC=1 SCRDESK_REQUIRE_KEYRING=1 SCRDESK_REQUIRE_GUI=1 SCRDESK_REQUIRE_ROOT=1 SCRDESK_REQUIRE_TOOLS=1
+export SCRDESK_REQUIRE_POSTGRES=1 SCRDESK_REQUIRE_PCSC=1 SCRDESK_REQUIRE_KEYRING=1 SCRDESK_REQUIRE_GUI=1 SCRDESK_REQUIRE_ROOT=1 SCRDESK_REQUIRE_TOOLS=1
 export SCRDESK_BINARY="$root/build/scrdesk"
 # The card layer's and the controller's PC/SC tests stop and restart pcscd: each package gets a
 # private pcscd of its own, so they never disturb each other.

@@ -41,12 +41,13 @@ var kinds = map[string]string{
 	"scrdesk/internal/logging":   "adapter",
 	"scrdesk/internal/instance":  "adapter",
 	"scrdesk/internal/auditcli":  "adapter",
+	"scrdesk/internal/replica":   "adapter",
 }
 
 // allowedExternal lists the non-standard modules each layer may use.
 var allowedExternal = map[string][]string{
 	"leaf":    {"golang.org/x/net/html"},
-	"adapter": {"github.com/ebfe/scard", "modernc.org/sqlite", "github.com/zalando/go-keyring", "github.com/google/uuid", "gopkg.in/natefinch/lumberjack.v2", "golang.org/x/net/html", "golang.org/x/net/http/httpproxy", "golang.org/x/term"},
+	"adapter": {"github.com/ebfe/scard", "modernc.org/sqlite", "github.com/zalando/go-keyring", "github.com/google/uuid", "gopkg.in/natefinch/lumberjack.v2", "golang.org/x/net/html", "golang.org/x/net/http/httpproxy", "golang.org/x/term", "github.com/jackc/pgx/v5"},
 	"screen":  {"fyne.io/fyne/v2"},
 	"app":     {"fyne.io/fyne/v2", "github.com/google/uuid"},
 	"main":    {},

@@ -95,9 +95,9 @@ func problemOf(err error) session.Problem {
 }
 
 // verifyPasscode sends the passcode the user typed to the card, then has the card sign a fresh
-// challenge that must verify against its certificate (CARD.md: all three must hold). When the
-// passcode unlocks a held session, the link with the Spine is signed in again too (the token was
-// dropped at lock), under the held role.
+// challenge that must verify against its certificate (docs/card-profile.md: all three must hold).
+// When the passcode unlocks a held session, the link with the Spine is signed in again too (the
+// token was dropped at lock), under the held role.
 func (c *Controller) verifyPasscode(f session.VerifyPasscode) {
 	pin := string(c.passcode)
 	wipe(c.passcode)

@@ -21,7 +21,7 @@ import (
 // goroutine delivers what is due whenever a signed-in link exists, retrying with capped,
 // jittered backoff; a refusal by the Spine (4xx other than 429) fails the alert for good, with
 // an audit row, and the status area shows it. Each alert keeps one X-Request-ID for all its
-// attempts (DOMAIN.md: the same id again on a retry of the same request).
+// attempts (docs/domain.md: the same id again on a retry of the same request).
 
 // queuedAlert is what the outbox stores as an alert's payload.
 type queuedAlert struct {

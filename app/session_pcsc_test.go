@@ -22,7 +22,7 @@ import (
 
 // These tests drive the real controller with virtual PIV cards in the vsmartcard readers of a
 // private pcscd (scripts/with-pcscd.sh), the built-in sandbox over real HTTP and a real SQLite
-// audit log. Insert = connect to the vpcd port; remove = close it (CARD.md).
+// audit log. Insert = connect to the vpcd port; remove = close it (docs/card-profile.md).
 
 const (
 	vpcdAddr0 = pcsctest.Addr0

@@ -46,7 +46,7 @@ type CheckResult struct {
 	TriesLeft   *int   `json:"tries_left,omitempty"`
 	Passcode    string `json:"passcode,omitempty"`
 	Challenge   string `json:"challenge,omitempty"`
-	Error       string `json:"error,omitempty"`  // the message for the person (CARD.md)
+	Error       string `json:"error,omitempty"`  // the message for the person (docs/card-profile.md)
 	Detail      string `json:"detail,omitempty"` // the technical cause, for IT support
 }
 

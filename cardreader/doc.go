@@ -1,6 +1,6 @@
 // Package cardreader is SCR Desk's smartcard layer: it watches the PC/SC
 // readers, and it authenticates staff cards that carry the PIV card
-// application (NIST SP 800-73-4 part 2), as ../shared/docs/CARD.md profiles it.
+// application (NIST SP 800-73-4 part 2), as docs/card-profile.md profiles it.
 //
 // It owns three things:
 //

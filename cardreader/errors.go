@@ -70,7 +70,7 @@ func (e *CertificateError) Error() string {
 
 func (e *CertificateError) Unwrap() error { return e.Err }
 
-// Message is the sentence shown to the person (CARD.md).
+// Message is the sentence shown to the person (docs/card-profile.md).
 func (e *CertificateError) Message() string { return msgCertificate }
 
 // CardError is a status word the card answered that the session did not
@@ -94,7 +94,7 @@ const (
 )
 
 // UserMessage returns the plain-English sentence a person is shown for an
-// error from this package (CARD.md's table): what happened and what to do.
+// error from this package (docs/card-profile.md's table): what happened and what to do.
 // It never contains the error's technical detail.
 func UserMessage(err error) string {
 	var pe *PasscodeError

@@ -32,7 +32,7 @@ type Identity struct {
 }
 
 // Same reports whether two identities are the same card: the same CHUID GUID
-// and the same certificate (CARD.md "The same card, or another"). The ATR is
+// and the same certificate (docs/card-profile.md "The same card, or another"). The ATR is
 // never part of this.
 func (id Identity) Same(other Identity) bool {
 	return id.GUID == other.GUID && id.Fingerprint == other.Fingerprint && id.Fingerprint != [32]byte{}
@@ -235,7 +235,7 @@ func TriesLeft(t Transport) (int, error) {
 	}
 }
 
-// ValidPasscode reports whether pin has the form CARD.md requires: 6 to 8 digits.
+// ValidPasscode reports whether pin has the form docs/card-profile.md requires: 6 to 8 digits.
 func ValidPasscode(pin string) bool {
 	if len(pin) < 6 || len(pin) > 8 {
 		return false
@@ -438,7 +438,7 @@ func ParseTrustAnchors(b []byte) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// Authenticate signs a user in with the card behind t, in CARD.md's order:
+// Authenticate signs a user in with the card behind t, in docs/card-profile.md's order:
 // read the identity, check the certificate (before spending a passcode try on
 // a card that cannot pass), verify the passcode, then have the card sign a
 // fresh random 32-byte challenge and verify the signature with the

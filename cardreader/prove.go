@@ -8,10 +8,10 @@ import (
 )
 
 // Prove has the card sign a fresh random 32-byte challenge with its PIV Authentication key and
-// verifies the signature with cert's public key (CARD.md: possession must be proven; a card's
-// certificate alone proves nothing). It returns ErrChallenge when the signature does not verify.
-// The passcode must already be verified. The controller uses it after VerifyPasscode, on the
-// sign-in and unlock paths that Authenticate joins into one call.
+// verifies the signature with cert's public key (docs/card-profile.md: possession must be proven; a
+// card's certificate alone proves nothing). It returns ErrChallenge when the signature does not
+// verify. The passcode must already be verified. The controller uses it after VerifyPasscode, on
+// the sign-in and unlock paths that Authenticate joins into one call.
 func Prove(t Transport, cert *x509.Certificate) error {
 	challenge := make([]byte, 32)
 	if _, err := rand.Read(challenge); err != nil {

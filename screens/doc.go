@@ -2,7 +2,7 @@
 // the status bar shown while signed in, the demo card panel, and the app theme. (The patient
 // search and record views live in screens/patient.)
 //
-// Screens stay thin (STYLE.md): each is a struct of widgets built from a struct of callbacks;
+// Screens stay thin: each is a struct of widgets built from a struct of callbacks;
 // Render takes a plain view struct (built by the pure functions in format.go from a
 // session.View) and Object returns the canvas object to show. Callbacks forward intent; the
 // controller decides. Screens start no goroutines, do no I/O and read no clock.

@@ -151,7 +151,7 @@ func ReadersText(serviceUp bool, readers int, cardIn bool) string {
 	return fmt.Sprintf("%d card readers ready", readers)
 }
 
-// ValidPasscode reports whether s is 6 to 8 ASCII digits (CARD.md).
+// ValidPasscode reports whether s is 6 to 8 ASCII digits (docs/card-profile.md).
 func ValidPasscode(s string) bool {
 	if len(s) < 6 || len(s) > 8 {
 		return false

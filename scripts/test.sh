@@ -17,6 +17,9 @@ echo "== gofmt"
 bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go') 2>/dev/null || true)
 if [ -n "$bad" ]; then echo "gofmt would change:"; echo "$bad"; exit 1; fi
 
+echo "== go mod tidy"
+if ! go mod tidy -diff; then echo "go.mod or go.sum is not tidy: run go mod tidy and commit the result"; exit 1; fi
+
 echo "== go vet"
 go vet -tags "pcsc keyring gui" ./...
 

@@ -2,18 +2,15 @@ package sync
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"scrdesk/internal/fhir"
+	"scrdesk/internal/fhir/fhirtest"
 )
 
 // FuzzUserInfo decodes arbitrary userinfo answers: no panic, a typed error or roles with URIDs.
 func FuzzUserInfo(f *testing.F) {
-	if b, err := os.ReadFile(filepath.Join("..", "..", "shared", "fixtures", "nhs-sandbox", "summary-care-record", "uat", "responses", "identity-service", "userInfo.json")); err == nil {
-		f.Add(b)
-	}
+	f.Add(fhirtest.Read(f, "summary-care-record/uat/responses/identity-service/userInfo.json"))
 	f.Add([]byte(`{"nhsid_nrbac_roles":[{"person_roleid":"1","org_code":"FA123"}],"nhsid_user_orgs":[{"org_code":"FA123","org_name":"X"}]}`))
 	f.Add([]byte(`{`))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -26,7 +26,7 @@ const (
 )
 
 // Poll is how long to leave a card in (or out) so pcscd's ~400 ms presence poll sees it
-// (CARD.md).
+// (docs/card-profile.md).
 const Poll = 600 * time.Millisecond
 
 // Require skips (or, with SCRDESK_REQUIRE_PCSC=1, fails) unless the test runs under

@@ -116,7 +116,7 @@ func (ca *CA) issue(pub crypto.PublicKey, userID, name string, from, to time.Tim
 		SerialNumber: serial,
 		Subject: pkix.Name{
 			CommonName:   name,
-			SerialNumber: userID, // CARD.md: subject serialNumber (2.5.4.5) is the NHS user id
+			SerialNumber: userID, // docs/card-profile.md: subject serialNumber (2.5.4.5) is the NHS user id
 			Organization: []string{"SCR Desk test"},
 		},
 		NotBefore:   from,

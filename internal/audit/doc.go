@@ -2,7 +2,7 @@
 // ended (Outcome), who, where and to which patient (Event), the stored row (Entry), its
 // canonical form, and the HMAC-SHA256 chain that makes the log tamper-evident.
 //
-// Every use of a Summary Care Record is recorded (DOMAIN.md, "Every use is recorded"). Actions
+// Every use of a Summary Care Record is recorded (docs/domain.md, "Every use is recorded"). Actions
 // and outcomes are named after the FHIR R4 AuditEvent resource and the IHE Basic Audit Log
 // Patterns (BALP) vocabulary, so that each row maps one-to-one onto an AuditEvent later:
 // Action.FHIR gives the AuditEvent.type / subtype / action codes, Outcome.FHIRCode gives

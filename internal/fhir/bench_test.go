@@ -1,17 +1,20 @@
-package fhir
+package fhir_test
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"scrdesk/internal/fhir"
+	"scrdesk/internal/fhir/fhirtest"
 )
 
 // BenchmarkParseFixtures decodes every SCR, PDS and error fixture with the decoder its
 // expectation names and reports the parse rate in MB/s and documents/s.
 // Run: go test -run XXX -bench ParseFixtures ./internal/fhir
 func BenchmarkParseFixtures(b *testing.B) {
-	root, files := allFixtures(b)
+	root, files := fhirtest.All(b)
 	type doc struct {
 		decoder string
 		status  int
@@ -37,17 +40,17 @@ func BenchmarkParseFixtures(b *testing.B) {
 		for _, d := range docs {
 			switch d.decoder {
 			case "patient":
-				_, _ = DecodePatient(d.body, "")
+				_, _ = fhir.DecodePatient(d.body, "")
 			case "search":
-				_, _ = DecodePatientSearch(d.body)
+				_, _ = fhir.DecodePatientSearch(d.body)
 			case "docref":
-				_, _ = DecodeDocumentReference(d.body)
+				_, _ = fhir.DecodeDocumentReference(d.body)
 			case "record":
-				_, _ = DecodeRecord(d.body)
+				_, _ = fhir.DecodeRecord(d.body)
 			case "outcome":
-				_ = OutcomeError(d.status, d.body)
+				_ = fhir.OutcomeError(d.status, d.body)
 			case "audit":
-				_, _ = DecodeAuditEvent(d.body)
+				_, _ = fhir.DecodeAuditEvent(d.body)
 			}
 		}
 	}
@@ -57,14 +60,14 @@ func BenchmarkParseFixtures(b *testing.B) {
 // BenchmarkParseRecord decodes the largest published record (GetScrBundle.json) and reports
 // records/s.
 func BenchmarkParseRecord(b *testing.B) {
-	root := fixtureDir(b)
+	root := fhirtest.Fixtures(b)
 	body, err := os.ReadFile(filepath.Join(root, "summary-care-record", "specification-examples", "GetScrBundle.json"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(body)))
 	for i := 0; i < b.N; i++ {
-		if _, err := DecodeRecord(body); err != nil {
+		if _, err := fhir.DecodeRecord(body); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -82,6 +85,6 @@ func BenchmarkSectionXHTML(b *testing.B) {
 	div := sb.String()
 	b.SetBytes(int64(len(div)))
 	for i := 0; i < b.N; i++ {
-		ParseSectionXHTML(div)
+		fhir.ParseSectionXHTML(div)
 	}
 }

@@ -1,44 +1,29 @@
-package fhir
+package fhir_test
 
 import (
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
-)
 
-// fixtureDir finds <repo>/../shared/fixtures/nhs-sandbox from the test's working directory.
-func fixtureDir(t testing.TB) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "fixtures", "nhs-sandbox")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
+	"scrdesk/internal/fhir"
+	"scrdesk/internal/fhir/fhirtest"
+)
 
 // want states what a fixture must yield. decoder names the decoder to run.
 type want struct {
 	decoder  string // patient, search, docref, record, outcome, audit, other
 	status   int    // HTTP status the fixture is served with (outcome)
-	kind     ErrorKind
+	kind     fhir.ErrorKind
 	code     string
 	nhs      string
 	name     string
-	restrict Restriction
+	restrict fhir.Restriction
 	hidden   int
 	deceased bool
 	count    int // search results
-	consent  Consent
+	consent  fhir.Consent
 	docID    string
 	sections int
 	codes    []string // section codes in order (record)
@@ -48,36 +33,36 @@ type want struct {
 
 var fixtureWants = map[string]want{
 	// PDS functional-test responses.
-	"personal-demographics/functional-test-responses/empty_authorization_header.json":   {decoder: "outcome", status: 401, kind: SignedOut, code: "ACCESS_DENIED"},
-	"personal-demographics/functional-test-responses/empty_x-request_id.json":           {decoder: "outcome", status: 400, kind: BadRequest, code: "INVALID_VALUE"},
-	"personal-demographics/functional-test-responses/invalid_access_token.json":         {decoder: "outcome", status: 401, kind: SignedOut, code: "ACCESS_DENIED"},
-	"personal-demographics/functional-test-responses/invalid_urid_header.json":          {decoder: "outcome", status: 400, kind: BadRequest, code: "INVALID_VALUE"},
-	"personal-demographics/functional-test-responses/invalid_x-request_id.json":         {decoder: "outcome", status: 400, kind: BadRequest, code: "INVALID_VALUE"},
-	"personal-demographics/functional-test-responses/missing_authorization_header.json": {decoder: "outcome", status: 401, kind: SignedOut, code: "ACCESS_DENIED"},
-	"personal-demographics/functional-test-responses/missing_urid_header.json":          {decoder: "outcome", status: 400, kind: BadRequest, code: "INVALID_VALUE"},
-	"personal-demographics/functional-test-responses/missing_x-request_id.json":         {decoder: "outcome", status: 400, kind: BadRequest, code: "MISSING_VALUE"},
-	"personal-demographics/functional-test-responses/too_many_matches.json":             {decoder: "search", kind: TooManyMatches, code: "TOO_MANY_MATCHES"},
-	"personal-demographics/functional-test-responses/valid_patient_post_response.json":  {decoder: "patient", kind: Malformed},
+	"personal-demographics/functional-test-responses/empty_authorization_header.json":   {decoder: "outcome", status: 401, kind: fhir.SignedOut, code: "ACCESS_DENIED"},
+	"personal-demographics/functional-test-responses/empty_x-request_id.json":           {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "INVALID_VALUE"},
+	"personal-demographics/functional-test-responses/invalid_access_token.json":         {decoder: "outcome", status: 401, kind: fhir.SignedOut, code: "ACCESS_DENIED"},
+	"personal-demographics/functional-test-responses/invalid_urid_header.json":          {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "INVALID_VALUE"},
+	"personal-demographics/functional-test-responses/invalid_x-request_id.json":         {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "INVALID_VALUE"},
+	"personal-demographics/functional-test-responses/missing_authorization_header.json": {decoder: "outcome", status: 401, kind: fhir.SignedOut, code: "ACCESS_DENIED"},
+	"personal-demographics/functional-test-responses/missing_urid_header.json":          {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "INVALID_VALUE"},
+	"personal-demographics/functional-test-responses/missing_x-request_id.json":         {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "MISSING_VALUE"},
+	"personal-demographics/functional-test-responses/too_many_matches.json":             {decoder: "search", kind: fhir.TooManyMatches, code: "TOO_MANY_MATCHES"},
+	"personal-demographics/functional-test-responses/valid_patient_post_response.json":  {decoder: "patient", kind: fhir.Malformed},
 	// PDS karate error stubs (ACCESS_DENIED is a template with placeholders).
-	"personal-demographics/karate-stubs/errorResponses/ACCESS_DENIED.json":                          {decoder: "outcome", status: 403, kind: AccessDenied, code: "ACCESS_DENIED"},
-	"personal-demographics/karate-stubs/errorResponses/ADDITIONAL_PROPERTIES.json":                  {decoder: "outcome", status: 400, kind: BadRequest, code: "ADDITIONAL_PROPERTIES"},
-	"personal-demographics/karate-stubs/errorResponses/FORBIDDEN_UPDATE.json":                       {decoder: "outcome", status: 403, kind: AccessDenied, code: "FORBIDDEN_UPDATE"},
-	"personal-demographics/karate-stubs/errorResponses/INSERT_BIRTH_DEATH_STATUS_INCONSISTENT.json": {decoder: "outcome", status: 400, kind: BadRequest},
-	"personal-demographics/karate-stubs/errorResponses/INVALIDATED_RESOURCE.json":                   {decoder: "outcome", status: 404, kind: NotFound, code: "INVALIDATED_RESOURCE"},
-	"personal-demographics/karate-stubs/errorResponses/INVALID_CREATE.json":                         {decoder: "outcome", status: 400, kind: BadRequest},
-	"personal-demographics/karate-stubs/errorResponses/INVALID_METHOD.json":                         {decoder: "outcome", status: 405, kind: BadRequest, code: "INVALID_METHOD"},
-	"personal-demographics/karate-stubs/errorResponses/INVALID_RESOURCE_ID.json":                    {decoder: "outcome", status: 400, kind: InvalidNHSNumber, code: "INVALID_RESOURCE_ID"},
-	"personal-demographics/karate-stubs/errorResponses/INVALID_SEARCH_DATA.json":                    {decoder: "outcome", status: 400, kind: BadRequest, code: "INVALID_SEARCH_DATA"},
-	"personal-demographics/karate-stubs/errorResponses/INVALID_UPDATE.json":                         {decoder: "outcome", status: 400, kind: BadRequest},
-	"personal-demographics/karate-stubs/errorResponses/INVALID_VALUE.json":                          {decoder: "outcome", status: 400, kind: BadRequest, code: "INVALID_VALUE"},
-	"personal-demographics/karate-stubs/errorResponses/MISSING_VALUE.json":                          {decoder: "outcome", status: 400, kind: BadRequest, code: "MISSING_VALUE"},
-	"personal-demographics/karate-stubs/errorResponses/NOT_SUPPORTED_SEARCH.json":                   {decoder: "outcome", status: 400, kind: BadRequest},
-	"personal-demographics/karate-stubs/errorResponses/PRECONDITION_FAILED.json":                    {decoder: "outcome", status: 412, kind: BadRequest},
-	"personal-demographics/karate-stubs/errorResponses/RESOURCE_NOT_FOUND.json":                     {decoder: "outcome", status: 404, kind: NotFound, code: "RESOURCE_NOT_FOUND"},
-	"personal-demographics/karate-stubs/errorResponses/RESOURCE_VERSION_MISMATCH.json":              {decoder: "outcome", status: 412, kind: BadRequest},
-	"personal-demographics/karate-stubs/errorResponses/TOO_FEW_VALUES_SUBMITTED.json":               {decoder: "outcome", status: 400, kind: BadRequest, code: "TOO_FEW_VALUES_SUBMITTED"},
-	"personal-demographics/karate-stubs/errorResponses/TOO_MANY_VALUES_SUBMITTED.json":              {decoder: "outcome", status: 400, kind: BadRequest, code: "TOO_MANY_VALUES_SUBMITTED"},
-	"personal-demographics/karate-stubs/errorResponses/UNSUPPORTED_SERVICE.json":                    {decoder: "outcome", status: 400, kind: BadRequest, code: "UNSUPPORTED_SERVICE"},
+	"personal-demographics/karate-stubs/errorResponses/ACCESS_DENIED.json":                          {decoder: "outcome", status: 403, kind: fhir.AccessDenied, code: "ACCESS_DENIED"},
+	"personal-demographics/karate-stubs/errorResponses/ADDITIONAL_PROPERTIES.json":                  {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "ADDITIONAL_PROPERTIES"},
+	"personal-demographics/karate-stubs/errorResponses/FORBIDDEN_UPDATE.json":                       {decoder: "outcome", status: 403, kind: fhir.AccessDenied, code: "FORBIDDEN_UPDATE"},
+	"personal-demographics/karate-stubs/errorResponses/INSERT_BIRTH_DEATH_STATUS_INCONSISTENT.json": {decoder: "outcome", status: 400, kind: fhir.BadRequest},
+	"personal-demographics/karate-stubs/errorResponses/INVALIDATED_RESOURCE.json":                   {decoder: "outcome", status: 404, kind: fhir.NotFound, code: "INVALIDATED_RESOURCE"},
+	"personal-demographics/karate-stubs/errorResponses/INVALID_CREATE.json":                         {decoder: "outcome", status: 400, kind: fhir.BadRequest},
+	"personal-demographics/karate-stubs/errorResponses/INVALID_METHOD.json":                         {decoder: "outcome", status: 405, kind: fhir.BadRequest, code: "INVALID_METHOD"},
+	"personal-demographics/karate-stubs/errorResponses/INVALID_RESOURCE_ID.json":                    {decoder: "outcome", status: 400, kind: fhir.InvalidNHSNumber, code: "INVALID_RESOURCE_ID"},
+	"personal-demographics/karate-stubs/errorResponses/INVALID_SEARCH_DATA.json":                    {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "INVALID_SEARCH_DATA"},
+	"personal-demographics/karate-stubs/errorResponses/INVALID_UPDATE.json":                         {decoder: "outcome", status: 400, kind: fhir.BadRequest},
+	"personal-demographics/karate-stubs/errorResponses/INVALID_VALUE.json":                          {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "INVALID_VALUE"},
+	"personal-demographics/karate-stubs/errorResponses/MISSING_VALUE.json":                          {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "MISSING_VALUE"},
+	"personal-demographics/karate-stubs/errorResponses/NOT_SUPPORTED_SEARCH.json":                   {decoder: "outcome", status: 400, kind: fhir.BadRequest},
+	"personal-demographics/karate-stubs/errorResponses/PRECONDITION_FAILED.json":                    {decoder: "outcome", status: 412, kind: fhir.BadRequest},
+	"personal-demographics/karate-stubs/errorResponses/RESOURCE_NOT_FOUND.json":                     {decoder: "outcome", status: 404, kind: fhir.NotFound, code: "RESOURCE_NOT_FOUND"},
+	"personal-demographics/karate-stubs/errorResponses/RESOURCE_VERSION_MISMATCH.json":              {decoder: "outcome", status: 412, kind: fhir.BadRequest},
+	"personal-demographics/karate-stubs/errorResponses/TOO_FEW_VALUES_SUBMITTED.json":               {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "TOO_FEW_VALUES_SUBMITTED"},
+	"personal-demographics/karate-stubs/errorResponses/TOO_MANY_VALUES_SUBMITTED.json":              {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "TOO_MANY_VALUES_SUBMITTED"},
+	"personal-demographics/karate-stubs/errorResponses/UNSUPPORTED_SERVICE.json":                    {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "UNSUPPORTED_SERVICE"},
 	"personal-demographics/karate-stubs/relatedPersonResponses/related_person_9000000009.json":      {decoder: "search", count: 0},
 	// PDS sandbox mocks.
 	"personal-demographics/sandbox-mocks/Minimal_Patient.json":                      {decoder: "patient", nhs: "9000000033"},
@@ -90,13 +75,13 @@ var fixtureWants = map[string]want{
 	"personal-demographics/sandbox-mocks/Personal_Details_RelatedPersonBundle.json": {decoder: "search", count: 0},
 	"personal-demographics/sandbox-mocks/Referenced_RelatedPersonBundle.json":       {decoder: "search", count: 0},
 	"personal-demographics/sandbox-mocks/RelatedPersonBundle.json":                  {decoder: "search", count: 0},
-	"personal-demographics/sandbox-mocks/Sensitive_Patient.json":                    {decoder: "patient", nhs: "9000000025", name: "Mrs Janet Smythe", restrict: Restricted, hidden: 3, deceased: true},
-	"personal-demographics/sandbox-mocks/Sensitive_PatientSearch.json":              {decoder: "search", count: 1, nhs: "9000000025", restrict: Restricted, hidden: 3},
+	"personal-demographics/sandbox-mocks/Sensitive_Patient.json":                    {decoder: "patient", nhs: "9000000025", name: "Mrs Janet Smythe", restrict: fhir.Restricted, hidden: 3, deceased: true},
+	"personal-demographics/sandbox-mocks/Sensitive_PatientSearch.json":              {decoder: "search", count: 1, nhs: "9000000025", restrict: fhir.Restricted, hidden: 3},
 	// Retired Reasonable Adjustment Flag API (STU3): not decoded by SCR Desk, must stay JSON.
 	"reasonable-adjustment-flag/sandbox-mocks/consentGET.json":                                      {decoder: "other", other: "Bundle"},
-	"reasonable-adjustment-flag/sandbox-mocks/consentGETerror.json":                                 {decoder: "outcome", status: 404, kind: NotFound, code: "PATIENT_NOT_FOUND"},
+	"reasonable-adjustment-flag/sandbox-mocks/consentGETerror.json":                                 {decoder: "outcome", status: 404, kind: fhir.NotFound, code: "PATIENT_NOT_FOUND"},
 	"reasonable-adjustment-flag/sandbox-mocks/flagGET.json":                                         {decoder: "other", other: "Bundle"},
-	"reasonable-adjustment-flag/sandbox-mocks/flagGETerror.json":                                    {decoder: "outcome", status: 404, kind: NotFound, code: "PATIENT_NOT_FOUND"},
+	"reasonable-adjustment-flag/sandbox-mocks/flagGETerror.json":                                    {decoder: "outcome", status: 404, kind: fhir.NotFound, code: "PATIENT_NOT_FOUND"},
 	"reasonable-adjustment-flag/specification-examples/readConsentResponse.json":                    {decoder: "other", other: "Bundle"},
 	"reasonable-adjustment-flag/specification-examples/readListResponse.json":                       {decoder: "other", other: "Bundle"},
 	"reasonable-adjustment-flag/specification-examples/readOneFlagResponse.json":                    {decoder: "other", other: "Bundle"},
@@ -105,54 +90,33 @@ var fixtureWants = map[string]want{
 	"reasonable-adjustment-flag/specification-examples/readZeroFlagResponse.json":                   {decoder: "other", other: "Bundle"},
 	// SCR API.
 	"summary-care-record/specification-examples/AuditEvent.json":              {decoder: "audit", nhs: "9000000009"},
-	"summary-care-record/specification-examples/DocumentReferenceBundle.json": {decoder: "docref", consent: ConsentAsk, docID: "FA60BE64-1F34-11EB-A2A8-000C29A364EB"},
+	"summary-care-record/specification-examples/DocumentReferenceBundle.json": {decoder: "docref", consent: fhir.ConsentAsk, docID: "FA60BE64-1F34-11EB-A2A8-000C29A364EB"},
 	"summary-care-record/specification-examples/GetScrBundle.json": {decoder: "record", docID: "BF4180FD-C403-4EF7-A4AB-E07303AF5477", sections: 15,
-		codes: []string{"Title", CodeAllergies, CodeAcuteMeds, CodeRepeatMeds, CodeDiscRepeatMeds, CodeRisks}},
+		codes: []string{"Title", fhir.CodeAllergies, fhir.CodeAcuteMeds, fhir.CodeRepeatMeds, fhir.CodeDiscRepeatMeds, fhir.CodeRisks}},
 	"summary-care-record/specification-examples/SetPermission.json":                    {decoder: "other", other: "Parameters"},
 	"summary-care-record/test-resources/alert/success.json":                            {decoder: "audit", nhs: "9995000180"},
-	"summary-care-record/test-resources/alert/type_subtype_combination_24.json":        {decoder: "audit", kind: BadRequest, code: "INVALID_VALUE"},
-	"summary-care-record/test-resources/alert/type_subtype_combination_26.json":        {decoder: "audit", kind: BadRequest, code: "INVALID_VALUE"},
-	"summary-care-record/test-resources/error-handling/OperationOutcome.template.json": {decoder: "outcome", status: 500, kind: Unavailable},
-	"summary-care-record/uat/get_scr/no_consent/1-basic.response.json":                 {decoder: "record", kind: AccessDenied, code: "PSIS-30418"},
-	"summary-care-record/uat/get_scr/no_results/1-basic.response.json":                 {decoder: "record", kind: NotFound, code: "NO_RECORD_FOUND"},
+	"summary-care-record/test-resources/alert/type_subtype_combination_24.json":        {decoder: "audit", kind: fhir.BadRequest, code: "INVALID_VALUE"},
+	"summary-care-record/test-resources/alert/type_subtype_combination_26.json":        {decoder: "audit", kind: fhir.BadRequest, code: "INVALID_VALUE"},
+	"summary-care-record/test-resources/error-handling/OperationOutcome.template.json": {decoder: "outcome", status: 500, kind: fhir.Unavailable},
+	"summary-care-record/uat/get_scr/no_consent/1-basic.response.json":                 {decoder: "record", kind: fhir.AccessDenied, code: "PSIS-30418"},
+	"summary-care-record/uat/get_scr/no_results/1-basic.response.json":                 {decoder: "record", kind: fhir.NotFound, code: "NO_RECORD_FOUND"},
 	"summary-care-record/uat/get_scr/success/1-basic.response.json": {decoder: "record", docID: "BF4180FD-C403-4EF7-A4AB-E07303AF5477", sections: 15,
-		codes: []string{"Title", CodeAllergies, CodeAcuteMeds, CodeRepeatMeds, CodeDiscRepeatMeds, CodeRisks}},
-	"summary-care-record/uat/get_scr_id/no_consent/1-basic.response.json":             {decoder: "docref", kind: AccessDenied, code: "PSIS-30418"},
+		codes: []string{"Title", fhir.CodeAllergies, fhir.CodeAcuteMeds, fhir.CodeRepeatMeds, fhir.CodeDiscRepeatMeds, fhir.CodeRisks}},
+	"summary-care-record/uat/get_scr_id/no_consent/1-basic.response.json":             {decoder: "docref", kind: fhir.AccessDenied, code: "PSIS-30418"},
 	"summary-care-record/uat/get_scr_id/no_results/1-basic.response.json":             {decoder: "docref", noSCR: true},
-	"summary-care-record/uat/get_scr_id/success/1-basic.response.json":                {decoder: "docref", consent: ConsentYes, docID: "FA60BE64-1F34-11EB-A2A8-000C29A364EB"},
+	"summary-care-record/uat/get_scr_id/success/1-basic.response.json":                {decoder: "docref", consent: fhir.ConsentYes, docID: "FA60BE64-1F34-11EB-A2A8-000C29A364EB"},
 	"summary-care-record/uat/responses/identity-service/userInfo.json":                {decoder: "other", other: ""},
 	"summary-care-record/uat/responses/sds/practitionerRole.json":                     {decoder: "other", other: "Bundle"},
-	"summary-care-record/uat/send_alert/bad_request/1-missingNhsNumber.request.json":  {decoder: "audit", kind: BadRequest, code: "MISSING_VALUE"},
-	"summary-care-record/uat/send_alert/bad_request/1-missingNhsNumber.response.json": {decoder: "outcome", status: 400, kind: BadRequest, code: "value"},
-	"summary-care-record/uat/send_alert/bad_request/3-multipleOrgEntry.request.json":  {decoder: "audit", kind: BadRequest, code: "INVALID_VALUE"},
-	"summary-care-record/uat/send_alert/bad_request/3-multipleOrgEntry.response.json": {decoder: "outcome", status: 400, kind: BadRequest, code: "value"},
+	"summary-care-record/uat/send_alert/bad_request/1-missingNhsNumber.request.json":  {decoder: "audit", kind: fhir.BadRequest, code: "MISSING_VALUE"},
+	"summary-care-record/uat/send_alert/bad_request/1-missingNhsNumber.response.json": {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "value"},
+	"summary-care-record/uat/send_alert/bad_request/3-multipleOrgEntry.request.json":  {decoder: "audit", kind: fhir.BadRequest, code: "INVALID_VALUE"},
+	"summary-care-record/uat/send_alert/bad_request/3-multipleOrgEntry.response.json": {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "value"},
 	"summary-care-record/uat/send_alert/spine_error/1-invalidValue.request.json":      {decoder: "audit", nhs: "9999999998"},
-	"summary-care-record/uat/send_alert/spine_error/1-invalidValue.response.json":     {decoder: "outcome", status: 400, kind: BadRequest, code: "value"},
+	"summary-care-record/uat/send_alert/spine_error/1-invalidValue.response.json":     {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "value"},
 	"summary-care-record/uat/send_alert/success/1-basic.request.json":                 {decoder: "audit", nhs: "9999999998"},
-	"summary-care-record/uat/set_acs/bad_request/1-nhsNumberMissing.response.json":    {decoder: "outcome", status: 400, kind: BadRequest, code: "value"},
-	"summary-care-record/uat/set_acs/spine_error/1-nhsNumberNotFound.response.json":   {decoder: "outcome", status: 400, kind: InvalidNHSNumber, code: "PSIS-35160"},
+	"summary-care-record/uat/set_acs/bad_request/1-nhsNumberMissing.response.json":    {decoder: "outcome", status: 400, kind: fhir.BadRequest, code: "value"},
+	"summary-care-record/uat/set_acs/spine_error/1-nhsNumberNotFound.response.json":   {decoder: "outcome", status: 400, kind: fhir.InvalidNHSNumber, code: "PSIS-35160"},
 	"summary-care-record/uat/set_acs/success/1-basic.request.json":                    {decoder: "other", other: "Parameters"},
-}
-
-// allFixtures lists every JSON file under the fixture directory, relative and slash-separated.
-func allFixtures(t testing.TB) (string, []string) {
-	root := fixtureDir(t)
-	var files []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && strings.HasSuffix(p, ".json") {
-			rel, _ := filepath.Rel(root, p)
-			files = append(files, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("walk fixtures: %v", err)
-	}
-	sort.Strings(files)
-	return root, files
 }
 
 func checkKind(t *testing.T, err error, w want) {
@@ -163,20 +127,20 @@ func checkKind(t *testing.T, err error, w want) {
 		}
 		return
 	}
-	var se *SpineError
+	var se *fhir.SpineError
 	if !errors.As(err, &se) {
 		t.Fatalf("error = %v, want *SpineError kind %s", err, w.kind)
 	}
 	if se.Kind != w.kind || (w.code != "" && se.Code != w.code) {
 		t.Fatalf("error = %s/%s, want %s/%s", se.Kind, se.Code, w.kind, w.code)
 	}
-	if UserMessage(err) == "" {
+	if fhir.UserMessage(err) == "" {
 		t.Fatal("no user message")
 	}
 }
 
 func TestEveryFixture(t *testing.T) {
-	root, files := allFixtures(t)
+	root, files := fhirtest.All(t)
 	if len(files) < 70 {
 		t.Fatalf("found only %d fixtures under %s", len(files), root)
 	}
@@ -194,7 +158,7 @@ func TestEveryFixture(t *testing.T) {
 			}
 			switch w.decoder {
 			case "patient":
-				p, err := DecodePatient(body, w.nhs)
+				p, err := fhir.DecodePatient(body, w.nhs)
 				checkKind(t, err, w)
 				if err != nil {
 					return
@@ -208,14 +172,14 @@ func TestEveryFixture(t *testing.T) {
 				if p.Restriction != w.restrict || len(p.Hidden) != w.hidden {
 					t.Errorf("restriction %v hidden %d, want %v %d", p.Restriction, len(p.Hidden), w.restrict, w.hidden)
 				}
-				if p.Restriction != None && (len(p.Address) > 0 || p.Phone != "" || p.GP != "") {
+				if p.Restriction != fhir.None && (len(p.Address) > 0 || p.Phone != "" || p.GP != "") {
 					t.Errorf("restricted patient leaks hidden fields")
 				}
 				if p.Deceased != w.deceased {
 					t.Errorf("deceased %v, want %v", p.Deceased, w.deceased)
 				}
 			case "search":
-				ps, err := DecodePatientSearch(body)
+				ps, err := fhir.DecodePatientSearch(body)
 				checkKind(t, err, w)
 				if err != nil {
 					return
@@ -227,7 +191,7 @@ func TestEveryFixture(t *testing.T) {
 					t.Errorf("first result %+v", ps[0])
 				}
 			case "docref":
-				d, err := DecodeDocumentReference(body)
+				d, err := fhir.DecodeDocumentReference(body)
 				checkKind(t, err, w)
 				if err != nil {
 					return
@@ -242,7 +206,7 @@ func TestEveryFixture(t *testing.T) {
 					t.Fatalf("got %+v, want id %s consent %v", d, w.docID, w.consent)
 				}
 			case "record":
-				r, err := DecodeRecord(body)
+				r, err := fhir.DecodeRecord(body)
 				checkKind(t, err, w)
 				if err != nil {
 					return
@@ -266,19 +230,19 @@ func TestEveryFixture(t *testing.T) {
 					t.Errorf("title section lost the recently-registered statement: %q", r.Sections[0].Text)
 				}
 			case "outcome":
-				e := OutcomeError(w.status, body)
+				e := fhir.OutcomeError(w.status, body)
 				if e == nil {
 					t.Fatal("no error")
 				}
 				checkKind(t, e, w)
 			case "audit":
-				a, err := DecodeAuditEvent(body)
+				a, err := fhir.DecodeAuditEvent(body)
 				checkKind(t, err, w)
 				if err == nil && a.AlertNHSNumber() != w.nhs {
 					t.Errorf("alert names %q, want %q", a.AlertNHSNumber(), w.nhs)
 				}
 			case "other":
-				rt, err := head(body)
+				rt, err := fhir.Head(body)
 				if err != nil || rt != w.other {
 					t.Fatalf("resourceType %q err %v, want %q", rt, err, w.other)
 				}

@@ -1,13 +1,16 @@
-package fhir
+package fhir_test
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"scrdesk/internal/fhir"
+	"scrdesk/internal/fhir/fhirtest"
 )
 
 func seedFixtures(f *testing.F) {
-	root, files := allFixtures(f)
+	root, files := fhirtest.All(f)
 	for _, p := range files {
 		b, err := os.ReadFile(filepath.Join(root, p))
 		if err != nil {
@@ -25,10 +28,10 @@ func checkDecodeErr(t *testing.T, err error) {
 	if err == nil {
 		return
 	}
-	if _, ok := err.(*SpineError); !ok {
+	if _, ok := err.(*fhir.SpineError); !ok {
 		t.Fatalf("decoder returned %T, want *SpineError", err)
 	}
-	if UserMessage(err) == "" {
+	if fhir.UserMessage(err) == "" {
 		t.Fatal("empty user message")
 	}
 }
@@ -38,23 +41,23 @@ func checkDecodeErr(t *testing.T, err error) {
 func FuzzDecode(f *testing.F) {
 	seedFixtures(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := DecodePatient(b, "9000000009")
+		p, err := fhir.DecodePatient(b, "9000000009")
 		checkDecodeErr(t, err)
-		if err == nil && p.Restriction != None && (len(p.Address) > 0 || p.Phone != "" || p.GP != "" || p.Postcode != "") {
+		if err == nil && p.Restriction != fhir.None && (len(p.Address) > 0 || p.Phone != "" || p.GP != "" || p.Postcode != "") {
 			t.Fatal("restricted patient carries hidden fields")
 		}
-		ps, err := DecodePatientSearch(b)
+		ps, err := fhir.DecodePatientSearch(b)
 		checkDecodeErr(t, err)
 		for _, p := range ps {
-			if p.Restriction != None && (len(p.Address) > 0 || p.Phone != "" || p.GP != "") {
+			if p.Restriction != fhir.None && (len(p.Address) > 0 || p.Phone != "" || p.GP != "") {
 				t.Fatal("restricted search result carries hidden fields")
 			}
 		}
-		_, err = DecodeDocumentReference(b)
+		_, err = fhir.DecodeDocumentReference(b)
 		checkDecodeErr(t, err)
-		_, err = DecodeRecord(b)
+		_, err = fhir.DecodeRecord(b)
 		checkDecodeErr(t, err)
-		_, err = DecodeAuditEvent(b)
+		_, err = fhir.DecodeAuditEvent(b)
 		checkDecodeErr(t, err)
 	})
 }
@@ -65,14 +68,14 @@ func FuzzOutcomeError(f *testing.F) {
 	seedFixtures(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, st := range []int{200, 400, 401, 403, 404, 429, 500, 503} {
-			e := OutcomeError(st, b)
+			e := fhir.OutcomeError(st, b)
 			if st >= 400 && (e == nil || e.Kind == "") {
 				t.Fatalf("status %d: no kind", st)
 			}
-			if st == 401 && e.Kind != SignedOut || st == 429 && e.Kind != RateLimited {
+			if st == 401 && e.Kind != fhir.SignedOut || st == 429 && e.Kind != fhir.RateLimited {
 				t.Fatalf("status %d mapped to %s", st, e.Kind)
 			}
-			if e != nil && (UserMessage(e) == "" || e.Error() == "") {
+			if e != nil && (fhir.UserMessage(e) == "" || e.Error() == "") {
 				t.Fatal("empty message")
 			}
 		}

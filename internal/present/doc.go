@@ -10,5 +10,5 @@
 //
 // The view structs carry strings, bools and slices only. Nothing in them is markup: a screen
 // shows every string as plain text, so text copied from a record's XHTML can never run or fetch
-// anything (DOMAIN.md, "What the record looks like on screen").
+// anything (docs/domain.md, "What the record looks like on screen").
 package present

@@ -64,7 +64,7 @@ func Address(lines []string, postcode string) string {
 	return strings.Join(parts, ", ")
 }
 
-// restrictedText says what a restricted record hides and why (DOMAIN.md rule 7).
+// restrictedText says what a restricted record hides and why (docs/domain.md rule 7).
 func restrictedText(p *fhir.Patient) string {
 	if len(p.Hidden) > 0 {
 		return strings.Join(p.Hidden, " ")
@@ -148,7 +148,7 @@ func Matches(ps []fhir.Patient, now time.Time) []MatchView {
 	return out
 }
 
-// ConsentStageFor gives the stage to show for the record's consent state (DOMAIN.md rule 5):
+// ConsentStageFor gives the stage to show for the record's consent state (docs/domain.md rule 5):
 // No means opted out, a nil document means no record, Ask and legacy Yes mean ask.
 func ConsentStageFor(doc *fhir.SCRDocument) ConsentStage {
 	if doc == nil {

@@ -30,7 +30,7 @@ type NHSInput struct {
 
 // CheckNHSInput reads what has been typed or scanned into the NHS number field: spaces, dashes
 // and tabs are ignored, digits are spaced 3-3-4 as they come, and the Modulus 11 check digit is
-// checked once ten digits are there (DOMAIN.md rule 8).
+// checked once ten digits are there (docs/domain.md rule 8).
 func CheckNHSInput(text string) NHSInput {
 	var d strings.Builder
 	bad := false

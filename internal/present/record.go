@@ -75,7 +75,7 @@ func ClassifySection(code, title string) SectionKind {
 	return KindOther
 }
 
-// rank is the place of each kind on screen (DOMAIN.md): allergies, acute medication, repeat
+// rank is the place of each kind on screen (docs/domain.md): allergies, acute medication, repeat
 // medication, discontinued repeats, risks, then additional information, then what the viewer
 // does not know. The summary's title section is not listed as a section: its facts go in the
 // record header.

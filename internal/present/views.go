@@ -66,7 +66,7 @@ type BannerView struct {
 // ConsentStage is where the consent and permission step has got to.
 type ConsentStage int
 
-// The stages of consent and permission (DOMAIN.md rules 3, 4 and 5).
+// The stages of consent and permission (docs/domain.md rules 3, 4 and 5).
 const (
 	ConsentChecking  ConsentStage = iota // asking the Spine for the consent state
 	ConsentOptedOut                      // the consent state is No: there is no record to view
@@ -86,7 +86,7 @@ type ConsentView struct {
 }
 
 // RecordView is a Summary Care Record laid out for the screen: sections in the order of
-// DOMAIN.md ("What the record looks like on screen"), allergies first.
+// docs/domain.md ("What the record looks like on screen"), allergies first.
 type RecordView struct {
 	Format     string   // "GP Summary" or "Initial Summary"
 	Created    string   // "14-May-2020 14:31"

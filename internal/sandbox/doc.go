@@ -25,7 +25,7 @@
 //
 // # Patients
 //
-// The NHS fixtures' patients are served from the embedded payloads (data/, see data/NOTICE):
+// The NHS fixtures' patients are served from the embedded payloads (data/, see data/SOURCES.md):
 //
 //	9000000009  Jane Smith: PDS Patient.json; SCR consent Ask, the published GP Summary
 //	9000000017  Jayne Smyth: PDS Patient-Jayne-Smyth.json; no SCR

@@ -1,6 +1,6 @@
-// Package session is SCR Desk's sign-in and lock state machine: the workstation's session
-// follows the staff smartcard (DOMAIN.md rule 2, "Card out = session over"; CARD.md "The same
-// card, or another").
+// Package session is SCR Desk's sign-in and lock state machine: the workstation's session follows
+// the staff smartcard (docs/domain.md rule 2, "Card out = session over"; docs/card-profile.md "The
+// same card, or another").
 //
 // The machine is pure: it reads no card, opens no window, writes no audit row and reads no clock
 // except the one injected into New. The controller (package app) feeds it Events (reader and card

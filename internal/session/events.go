@@ -43,8 +43,8 @@ type CardUnreadable struct {
 // controller; the machine answers with VerifyPasscode when it wants them sent to the card.
 type PasscodeSubmitted struct{}
 
-// PasscodeRight answers VerifyPasscode: the card accepted the passcode and signed a fresh
-// challenge that verified against its certificate's public key (CARD.md: all three must hold).
+// PasscodeRight answers VerifyPasscode: the card accepted the passcode and signed a fresh challenge
+// that verified against its certificate's public key (docs/card-profile.md: all three must hold).
 type PasscodeRight struct{ Seq uint64 }
 
 // PasscodeWrong answers VerifyPasscode: wrong passcode, TriesLeft left (> 0).

@@ -273,7 +273,8 @@ func (m *Machine) startRead() []Effect {
 func (m *Machine) cardRead(e CardRead) []Effect {
 	var fx []Effect
 	if h := m.held; h != nil && !(h.id.Equal(e.ID) && h.user.ID == e.User.ID) {
-		// CARD.md: any other card ends the locked session (its patient data already gone).
+		// docs/card-profile.md: any other card ends the locked session (its patient data already
+		// gone).
 		m.held = nil
 		fx = append(fx, DropPatientData{},
 			Audit{Action: ActCardSwapped, Outcome: Success, Reason: h.reason.String(), User: h.user, Role: h.role, NewUser: e.User},

@@ -449,7 +449,8 @@ func TestAnotherCardSwapsTheSession(t *testing.T) {
 }
 
 func TestSameUserOtherCardIsASwap(t *testing.T) {
-	// A replacement card for the same person is another card (CARD.md: identity is the card's).
+	// A replacement card for the same person is another card (docs/card-profile.md: identity is the
+	// card's).
 	r := newRig(t, testConfig())
 	for _, p := range []string{"readerUp", "cardIn", "read", "submit", "right", "roles1", "cardOut", "cardIn"} {
 		r.do(events[p])

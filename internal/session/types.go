@@ -95,8 +95,8 @@ func (r LockReason) Message() string {
 	return ""
 }
 
-// CardID is a card's identity (CARD.md "The same card, or another"): the CHUID's GUID and the
-// SHA-256 fingerprint of the PIV Authentication certificate. The ATR is not identity.
+// CardID is a card's identity (docs/card-profile.md "The same card, or another"): the CHUID's GUID
+// and the SHA-256 fingerprint of the PIV Authentication certificate. The ATR is not identity.
 type CardID struct {
 	GUID        [16]byte
 	Fingerprint [32]byte
@@ -113,14 +113,14 @@ func (id CardID) Equal(o CardID) bool {
 // String is a short form for logs: the first bytes of the fingerprint only.
 func (id CardID) String() string { return hex.EncodeToString(id.Fingerprint[:4]) }
 
-// User is the card holder, from the certificate (CARD.md "Who the card belongs to").
+// User is the card holder, from the certificate (docs/card-profile.md "Who the card belongs to").
 type User struct {
 	ID   string // 12-digit NHS user id (subject serialNumber)
 	Name string // display name (subject CN); never logged
 }
 
-// Problem says why a card could not be used. Each has a plain-English Message (CARD.md "What a
-// person sees when a card is wrong").
+// Problem says why a card could not be used. Each has a plain-English Message (docs/card-profile.md
+// "What a person sees when a card is wrong").
 type Problem int
 
 // The problems.

@@ -40,7 +40,8 @@ const (
 	ProductionBaseURL  = "https://api.service.nhs.uk"
 )
 
-// CardRemoval says what removing the smartcard does (DOMAIN.md rule 2: it always ends the view).
+// CardRemoval says what removing the smartcard does (docs/domain.md rule 2: it always ends the
+// view).
 type CardRemoval string
 
 // Card removal actions.
@@ -60,7 +61,7 @@ const (
 
 // DefaultPermittedActivityCodes are the RBAC activity codes that allow viewing a Summary Care
 // Record when none are configured: staff.DefaultSCRActivities (B0370, B0360 and B0401). They
-// are configuration, not constants (DOMAIN.md rule 1): IT support changes them in settings.
+// are configuration, not constants (docs/domain.md rule 1): IT support changes them in settings.
 var DefaultPermittedActivityCodes = slices.Clone(staff.DefaultSCRActivities)
 
 // Settings are SCR Desk's settings for one workstation.

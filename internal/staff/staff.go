@@ -1,7 +1,7 @@
 // Package staff holds the plain types for the people who use SCR Desk and the roles on their
 // smartcards, and the demo users that demo mode, the built-in sandbox and the tests share.
 //
-// A role is one line of the identity service's `nhsid_nrbac_roles[]` (DOMAIN.md, "Identity"):
+// A role is one line of the identity service's `nhsid_nrbac_roles[]` (docs/domain.md, "Identity"):
 // its URID (`person_roleid`, sent as NHSD-Session-URID), organisation, role code and the activity
 // codes that say what the role may do. Which activity codes allow what is configuration
 // (settings), never a constant here: DefaultSCRActivities and DefaultSGPActivities are only the
@@ -37,7 +37,7 @@ func (r Role) Can(activities []string) bool {
 // Medication, carried by the pharmacy role in NHS England's published identity example).
 var DefaultSCRActivities = []string{"B0370", "B0360", "B0401"}
 
-// DefaultSGPActivities are the SCR Governance Person's activity codes (DOMAIN.md): receive
+// DefaultSGPActivities are the SCR Governance Person's activity codes (docs/domain.md): receive
 // emergency view alerts and receive self-claimed legitimate relationship alerts.
 var DefaultSGPActivities = []string{"B0015", "B0016"}
 

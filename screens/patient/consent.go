@@ -11,8 +11,8 @@ import (
 	"scrdesk/internal/present"
 )
 
-// ConsentCallbacks are what the consent screen asks the controller to do (DOMAIN.md rules 3-5).
-// Any may be nil.
+// ConsentCallbacks are what the consent screen asks the controller to do (docs/domain.md rules
+// 3-5). Any may be nil.
 type ConsentCallbacks struct {
 	// OnPermission: the patient gave permission, and the user confirms the self-claimed
 	// legitimate relationship shown with the question.

@@ -1,7 +1,7 @@
-// Package testca makes throwaway certificate authorities and software card signers for tests:
-// an ECDSA P-256 CA, and user certificates whose subject serialNumber is the 12-digit user id
-// (CARD.md), with a Signer that signs SHA-256 digests and answers DER ECDSA like the card.
-// Keys live in memory only. Not for production: the real card signer is the card reader's.
+// Package testca makes throwaway certificate authorities and software card signers for tests: an
+// ECDSA P-256 CA, and user certificates whose subject serialNumber is the 12-digit user id
+// (docs/card-profile.md), with a Signer that signs SHA-256 digests and answers DER ECDSA like the
+// card. Keys live in memory only. Not for production: the real card signer is the card reader's.
 package testca
 
 import (

@@ -1,0 +1,4 @@
+package fhir
+
+// Head is head, for the fixture tests in package fhir_test.
+var Head = head

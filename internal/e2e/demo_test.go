@@ -3,9 +3,6 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"image"
 	"os/exec"
 	"strings"
@@ -26,73 +23,52 @@ const pharmacistX, pharmacistY = "1230", "141"
 func TestDemoSignInRecordLock(t *testing.T) {
 	requireDisplay(t)
 	dir := t.TempDir()
-	p := start(t, binary(t), "--demo", "--data-dir", dir)
+	bin := binary(t)
+	p := start(t, bin, "--demo", "--data-dir", dir)
 	waitWindow(t, p, "SCR Desk", 90*time.Second)
-	time.Sleep(2 * time.Second) // the audit log and the sandbox open behind the window
+	// The controller records application-start once the audit log, the sandbox and the demo
+	// reader are open behind the window: only then does the demo panel do anything.
+	waitAudit(t, bin, dir, "application-start", 1, 60*time.Second)
+	lockShot := save(t, "demo-0-lock", waitSettled(t, nil, whole, 30*time.Second, "the lock screen to be painted"))
 
-	lockShot := screenshot(t, "demo-0-lock")
-	xdo(t, "mousemove", pharmacistX, pharmacistY, "click", "1")
-	time.Sleep(2 * time.Second)
-	passShot := screenshot(t, "demo-1-passcode")
-	if same(lockShot, passShot) {
-		t.Fatal("inserting the demo card changed nothing on screen")
+	// step does what a person does, waits for the audit row it must cause (if any), then for the
+	// screen to change from before and settle, and keeps that screenshot.
+	step := func(name string, before image.Image, action string, n int, what string, do func()) image.Image {
+		t.Helper()
+		do()
+		if action != "" {
+			waitAudit(t, bin, dir, action, n, 60*time.Second)
+		}
+		return save(t, name, waitSettled(t, before, whole, 30*time.Second, what))
 	}
-	xdo(t, "type", "--delay", "60", "123456")
-	xdo(t, "key", "Return")
-	time.Sleep(3 * time.Second)
-	signedIn := screenshot(t, "signed-in")
-
-	xdo(t, "type", "--delay", "40", "9990000107") // a sandbox test patient whose consent is Ask
-	xdo(t, "key", "Return")
-	time.Sleep(3 * time.Second)
-	asked := screenshot(t, "demo-2-permission")
-	if same(signedIn, asked) {
-		t.Fatal("the NHS number search changed nothing on screen")
-	}
-	xdo(t, "key", "1") // "Yes, the patient has given permission"
-	time.Sleep(3 * time.Second)
-	record := screenshot(t, "record")
-	if same(asked, record) {
-		t.Fatal("answering the permission question changed nothing on screen")
+	click := func() { xdo(t, "mousemove", pharmacistX, pharmacistY, "click", "1") }
+	passcode := func() {
+		xdo(t, "type", "--delay", "60", "123456")
+		xdo(t, "key", "Return")
 	}
 
-	xdo(t, "mousemove", pharmacistX, pharmacistY, "click", "1") // Remove the card
-	time.Sleep(2 * time.Second)
-	locked := screenshot(t, "locked")
-	if same(record, locked) {
-		t.Fatal("removing the card changed nothing on screen")
-	}
+	passShot := step("demo-1-passcode", lockShot, "", 0, "the passcode screen after the demo card went in", click)
+	signedIn := step("signed-in", passShot, "login", 1, "the signed-in screen after the passcode", passcode)
+	asked := step("demo-2-permission", signedIn, "scr-consent-read", 1, "the permission question after the NHS number search", func() {
+		xdo(t, "type", "--delay", "40", "9990000107") // a sandbox test patient whose consent is Ask
+		xdo(t, "key", "Return")
+	})
+	record := step("record", asked, "scr-read", 1, "the record after permission was given", func() {
+		xdo(t, "key", "1") // "Yes, the patient has given permission"
+	})
+	locked := step("locked", record, "lock-card-removed", 1, "the lock screen after the card came out", click)
 
 	// The same card again: the passcode resumes; then Ctrl+L locks while the NHS number field
 	// has the focus.
-	xdo(t, "mousemove", pharmacistX, pharmacistY, "click", "1")
-	time.Sleep(2 * time.Second)
-	xdo(t, "type", "--delay", "60", "123456")
-	xdo(t, "key", "Return")
-	time.Sleep(3 * time.Second)
-	resumed := screenshot(t, "demo-3-resumed")
-	xdo(t, "key", "ctrl+l")
-	time.Sleep(2 * time.Second)
-	if same(resumed, screenshot(t, "demo-4-ctrl-l")) {
-		t.Fatal("Ctrl+L changed nothing on screen")
-	}
+	again := step("demo-3-passcode-again", locked, "", 0, "the passcode screen after the same card went back in", click)
+	resumed := step("demo-3-resumed", again, "unlock", 1, "the resumed session after the passcode", passcode)
+	step("demo-4-ctrl-l", resumed, "lock-manual", 1, "the lock screen after Ctrl+L", func() { xdo(t, "key", "ctrl+l") })
 	p.stop()
 
-	// What the audit log says happened.
-	out, err := exec.Command(binary(t), "audit", "export", "--format", "jsonl", "--data-dir", dir).Output()
+	// What the audit log says happened, in order.
+	acts, err := auditActions(bin, dir)
 	if err != nil {
-		t.Fatalf("audit export: %v", err)
-	}
-	var acts []string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var row struct {
-			Action string `json:"action"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &row); err == nil {
-			acts = append(acts, row.Action)
-		}
+		t.Fatal(err)
 	}
 	want := []string{"login", "patient-search", "patient-read", "scr-consent-read", "permission-given", "scr-read", "lock-card-removed", "unlock", "lock-manual"}
 	i := 0
@@ -104,25 +80,7 @@ func TestDemoSignInRecordLock(t *testing.T) {
 	if i != len(want) {
 		t.Errorf("audit actions %v do not contain %v in order", acts, want)
 	}
-	if v, err := exec.Command(binary(t), "audit", "verify", "--data-dir", dir).CombinedOutput(); err != nil {
+	if v, err := exec.Command(bin, "audit", "verify", "--data-dir", dir).CombinedOutput(); err != nil {
 		t.Errorf("audit verify after the demo: %v\n%s", err, strings.TrimSpace(string(v)))
 	}
-}
-
-// same reports whether two screenshots are identical (sampled).
-func same(a, b image.Image) bool {
-	if a.Bounds() != b.Bounds() {
-		return false
-	}
-	r := a.Bounds()
-	for y := r.Min.Y; y < r.Max.Y; y += 3 {
-		for x := r.Min.X; x < r.Max.X; x += 3 {
-			r1, g1, b1, _ := a.At(x, y).RGBA()
-			r2, g2, b2, _ := b.At(x, y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -39,7 +39,11 @@ func BenchmarkStartup(b *testing.B) {
 			b.Fatal(err)
 		}
 		p.stop()
-		time.Sleep(300 * time.Millisecond)
+		// The next start must not find this one's window still mapped.
+		eventually(b, 10*time.Second, title+"'s window to go", func() (bool, string) {
+			n := len(windows(title))
+			return n == 0, fmt.Sprintf("%d windows", n)
+		})
 		return ms, float64(kb) / 1024
 	}
 	b.ResetTimer()

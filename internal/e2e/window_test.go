@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"image"
 	"testing"
 	"time"
 )
@@ -16,11 +17,14 @@ func TestWindowShown(t *testing.T) {
 	if got := xdo(t, "getwindowname", id); got != "SCR Desk" {
 		t.Errorf("window title %q, want SCR Desk", got)
 	}
-	time.Sleep(1500 * time.Millisecond) // let the first frames paint
-	img := screenshot(t, "lock-screen")
-	if n := distinctColours(img, 20); n < 5 {
-		t.Errorf("screenshot has %d colours: the window looks blank", n)
-	}
+	g := waitGeometry(t, id, 30*time.Second, "at its 1280x800 size", func(g geometry) bool { return g.W >= 1280 && g.H >= 800 })
+	// The first frames are painted when the window's own region shows the lock screen: more
+	// than a few colours, and settled.
+	r := image.Rect(g.X, g.Y, g.X+g.W, g.Y+g.H)
+	waitRegion(t, r, 30*time.Second, "the window to be painted", func(img image.Image, r image.Rectangle) bool {
+		return distinctColours(sub(img, r), 20) >= 5
+	})
+	save(t, "lock-screen", waitSettled(t, nil, r, 30*time.Second, "the lock screen to settle"))
 }
 
 // TestSecondLaunchLeavesOneWindow starts SCR Desk twice on the same data folder: the second
@@ -39,9 +43,14 @@ func TestSecondLaunchLeavesOneWindow(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("second launch still running after 30 s\n%s", second.out)
 	}
-	time.Sleep(time.Second)
-	if n := len(windows("SCR Desk")); n != 1 {
-		t.Errorf("%d SCR Desk windows after a second launch, want 1", n)
+	// The second launch asks the first to raise its window and exits; a window it had shown
+	// (it must not) could take a moment to be mapped, so look for a while, not once.
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		if n := len(windows("SCR Desk")); n != 1 {
+			t.Fatalf("%d SCR Desk windows after a second launch, want 1", n)
+		}
+		time.Sleep(pollEvery)
 	}
 	select {
 	case err := <-first.exited:

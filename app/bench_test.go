@@ -16,7 +16,6 @@ import (
 	"scrdesk/internal/sandbox"
 	"scrdesk/internal/session"
 	"scrdesk/internal/staff"
-	"scrdesk/screens"
 )
 
 // uiLoop plays Fyne's goroutine for a benchmark: it runs the UI queue continuously, as the real
@@ -68,7 +67,7 @@ func BenchmarkCardOutToLockScreen(b *testing.B) {
 		locked := make(chan time.Time, 1)
 		h.c.mu.Lock()
 		h.c.onRender = func(f frame) {
-			if f.screen == screens.ScreenLock && h.sh.current == screens.ScreenLock && h.sh.record.Rows() == 0 {
+			if f.screen == present.ScreenLock && h.sh.current == present.ScreenLock && h.sh.record.Rows() == 0 {
 				select {
 				case locked <- time.Now():
 				default:

@@ -14,6 +14,7 @@ import (
 	"scrdesk/cardreader"
 	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/audit"
+	"scrdesk/internal/cli"
 	"scrdesk/internal/fhir"
 	"scrdesk/internal/nhsnumber"
 	"scrdesk/internal/present"
@@ -173,7 +174,7 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	}
 	defer conn.Close()
 	res.Reader = reader
-	pin, err := cardreader.ReadPasscode(stdin, stderr, !*pinStdin)
+	pin, err := cli.ReadSecret(stdin, stderr, "Passcode: ", *pinStdin)
 	if err != nil {
 		return finish(2, fmt.Errorf("passcode not read: %w", err))
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"scrdesk/cardreader"
+	"scrdesk/internal/cli"
 	"scrdesk/internal/secrets"
 )
 
@@ -35,7 +36,7 @@ func ClientKeyPassword(ctx context.Context, opts Options, args []string, stdin i
 		fmt.Fprintln(stdout, "The client key password was removed.")
 		return 0
 	}
-	pw, err := cardreader.ReadPasscode(stdin, stderr, !*fromStdin)
+	pw, err := cli.ReadSecret(stdin, stderr, "Password of the client key: ", *fromStdin)
 	if err != nil || pw == "" {
 		fmt.Fprintln(stderr, "client-key-password: no password was given")
 		return 2

@@ -15,12 +15,12 @@ import (
 // frame is everything the window shows, computed by the controller from its state: plain data
 // handed to the UI goroutine. When no patient is open it holds no patient data at all.
 type frame struct {
-	screen screens.Screen
-	lock   screens.LockView
-	pass   screens.PasscodeView
-	role   screens.RoleView
-	status screens.StatusView
-	demo   *screens.DemoPanelView
+	screen present.Screen
+	lock   present.LockView
+	pass   present.PasscodeView
+	role   present.RoleView
+	status present.StatusView
+	demo   *present.DemoPanelView
 
 	search     present.SearchView
 	hasPatient bool
@@ -33,13 +33,13 @@ type frame struct {
 // frame computes what the window must show now. Call on the controller goroutine.
 func (c *Controller) frame() frame {
 	v := c.m.Snapshot()
-	site := screens.Site{Pharmacy: c.svc.Settings.PharmacyName, ODS: c.svc.Settings.ODSCode, Demo: c.svc.Demo}
+	site := present.Site{Pharmacy: c.svc.Settings.PharmacyName, ODS: c.svc.Settings.ODSCode, Demo: c.svc.Demo}
 	f := frame{
-		screen: screens.ScreenFor(v.State),
-		lock:   screens.LockViewOf(v, site),
-		pass:   screens.PasscodeViewOf(v, c.svc.Demo),
-		role:   screens.RoleViewOf(v, c.svc.Demo),
-		status: screens.StatusViewOf(v, c.conState, c.svc.Demo),
+		screen: present.ScreenFor(v.State),
+		lock:   present.LockViewOf(v, site),
+		pass:   present.PasscodeViewOf(v, c.svc.Demo),
+		role:   present.RoleViewOf(v, c.svc.Demo),
+		status: present.StatusViewOf(v, c.conState, c.svc.Demo),
 		alerts: c.alerts,
 	}
 	if c.svc.WeakKey {
@@ -50,10 +50,10 @@ func (c *Controller) frame() frame {
 		}
 	}
 	if c.svc.Demo {
-		d := screens.DemoPanelViewOf(demoUsers(), c.inserted, c.svc.Settings.PermittedActivityCodes)
+		d := present.DemoPanelViewOf(demoUsers(), c.inserted, c.svc.Settings.PermittedActivityCodes)
 		f.demo = &d
 	}
-	if f.screen != screens.ScreenWorkspace {
+	if f.screen != present.ScreenWorkspace {
 		return f // nothing about any patient leaves the controller unless signed in and ready
 	}
 	f.search = c.search
@@ -94,7 +94,7 @@ type shell struct {
 	main      *fyne.Container // the current screen
 	workspace *fyne.Container
 	ptArea    *fyne.Container // search, or consent, or record
-	current   screens.Screen
+	current   present.Screen
 	ptShown   string
 	last      frame
 }
@@ -166,7 +166,7 @@ func (s *shell) bind(c *Controller) {
 	cv := s.w.Canvas()
 	cv.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		c.Post(c.activity)
-		if s.current == screens.ScreenWorkspace && s.last.hasPatient {
+		if s.current == present.ScreenWorkspace && s.last.hasPatient {
 			if ev.Name == fyne.KeyEscape {
 				c.Post(c.closePatient)
 				return
@@ -175,13 +175,13 @@ func (s *shell) bind(c *Controller) {
 				return
 			}
 		}
-		if s.current == screens.ScreenLock {
+		if s.current == present.ScreenLock {
 			s.lock.TypedKey(ev)
 		}
 	})
 	cv.SetOnTypedRune(func(r rune) {
 		c.Post(c.activity)
-		if s.current == screens.ScreenWorkspace && s.last.hasPatient && s.last.record == nil {
+		if s.current == present.ScreenWorkspace && s.last.hasPatient && s.last.record == nil {
 			s.consent.TypedRune(r)
 		}
 	})
@@ -199,29 +199,29 @@ func (s *shell) render(f frame) {
 		s.consent.Clear()
 		s.record.Clear()
 	}
-	if f.screen != screens.ScreenWorkspace {
+	if f.screen != present.ScreenWorkspace {
 		s.search.Clear()
 	}
 	switch f.screen {
-	case screens.ScreenLock:
+	case present.ScreenLock:
 		s.lock.Render(f.lock)
 		s.show(f.screen, s.lock.Object())
-	case screens.ScreenPasscode:
+	case present.ScreenPasscode:
 		s.pass.Render(f.pass)
 		s.show(f.screen, s.pass.Object())
 		if !f.pass.Busy && !f.pass.Blocked {
 			s.w.Canvas().Focus(s.pass.Focusable())
 		}
-	case screens.ScreenRole:
+	case present.ScreenRole:
 		s.role.Render(f.role)
 		s.show(f.screen, s.role.Object())
 		if len(f.role.Roles) > 0 {
 			s.w.Canvas().Focus(s.role.Focusable())
 		}
-	case screens.ScreenWorkspace:
+	case present.ScreenWorkspace:
 		s.status.Render(f.status)
 		s.alerts.Render(f.alerts)
-		first := s.current != screens.ScreenWorkspace
+		first := s.current != present.ScreenWorkspace
 		s.show(f.screen, s.workspace)
 		s.renderPatient(f, first)
 	}
@@ -267,14 +267,14 @@ func (s *shell) renderPatient(f frame, first bool) {
 	}
 }
 
-func (s *shell) show(sc screens.Screen, obj fyne.CanvasObject) {
+func (s *shell) show(sc present.Screen, obj fyne.CanvasObject) {
 	if s.current == sc {
 		return
 	}
 	s.current = sc
 	s.main.Objects = []fyne.CanvasObject{obj}
 	s.main.Refresh()
-	if sc == screens.ScreenLock {
+	if sc == present.ScreenLock {
 		s.w.Canvas().Unfocus()
 	}
 }

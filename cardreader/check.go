@@ -1,7 +1,6 @@
 package cardreader
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,11 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
-	"golang.org/x/term"
+	"scrdesk/internal/cli"
 )
 
 // CheckDefaults are the settings `scrdesk card check` starts from; flags
@@ -223,7 +221,7 @@ func CheckCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		p.line("Tries left", fmt.Sprint(tries))
 	}
 
-	pin, err := readPasscode(stdin, stderr, !*pinStdin)
+	pin, err := cli.ReadSecret(stdin, stderr, "Passcode: ", *pinStdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "card check: no passcode given: %v\n", err)
 		return CheckUsage
@@ -273,23 +271,4 @@ func (p *checkPrinter) line(label, value string) {
 		return
 	}
 	fmt.Fprintf(p.w, "%-13s %s\n", label+":", value)
-}
-
-// readPasscode reads one line: with echo off from a terminal when prompt is
-// set, else plainly (a pipe, or --pin-stdin).
-func readPasscode(stdin io.Reader, stderr io.Writer, prompt bool) (string, error) {
-	if f, ok := stdin.(*os.File); ok && prompt && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(stderr, "Passcode: ")
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(stderr)
-		if err != nil {
-			return "", err
-		}
-		return string(b), nil
-	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-		return "", err
-	}
-	return strings.TrimRight(line, "\r\n"), nil
 }

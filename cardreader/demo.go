@@ -42,6 +42,18 @@ func atrOf(card Transport) []byte {
 	return nil
 }
 
+// Attach plugs in an empty demo reader (so the lock screen says "Insert your smartcard" before
+// any demo card is inserted). A reader already attached is left as it is.
+func (d *DemoReader) Attach(reader string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.slots[reader]; ok {
+		return
+	}
+	d.slots[reader] = &demoSlot{}
+	d.push(Event{Kind: ReaderAttached, Reader: reader})
+}
+
 // Insert puts card into the named reader, attaching the reader first if it
 // is new; a card already there is removed first.
 func (d *DemoReader) Insert(reader string, card Transport) {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"scrdesk/cardreader/internal/bertlv"
+	signin "scrdesk/internal/session" // the session machine; cardreader has its own session type
 )
 
 // Identity is who a card says it belongs to. It proves nothing until
@@ -235,24 +236,11 @@ func TriesLeft(t Transport) (int, error) {
 	}
 }
 
-// ValidPasscode reports whether pin has the form docs/card-profile.md requires: 6 to 8 digits.
-func ValidPasscode(pin string) bool {
-	if len(pin) < 6 || len(pin) > 8 {
-		return false
-	}
-	for _, c := range pin {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // VerifyPasscode presents the PIV Card Application PIN, padded with FF to 8
 // bytes. A wrong one is *PasscodeError{TriesLeft}; a blocked card ErrBlocked.
 // It never retries. The PIV application must be selected.
 func VerifyPasscode(t Transport, pin string) error {
-	if !ValidPasscode(pin) {
+	if !signin.ValidPasscode(pin) {
 		return &PasscodeError{Format: true}
 	}
 	data := bytes.Repeat([]byte{0xFF}, 8)
@@ -485,6 +473,20 @@ func Authenticate(ctx context.Context, t Transport, pin string, anchors *x509.Ce
 		return Identity{}, err
 	}
 	return id, nil
+}
+
+// Prove has the card sign a fresh random 32-byte challenge with its PIV Authentication key and
+// verifies the signature with cert's public key (docs/card-profile.md "Who the card belongs
+// to": possession must be proven; a card's certificate alone proves nothing). It returns
+// ErrChallenge when the signature does not verify. The passcode must already be verified. The
+// controller uses it after VerifyPasscode, on the sign-in and unlock paths that Authenticate
+// joins into one call.
+func Prove(t Transport, cert *x509.Certificate) error {
+	challenge := make([]byte, 32)
+	if _, err := rand.Read(challenge); err != nil {
+		return fmt.Errorf("make challenge: %w", err)
+	}
+	return proveKey(t, cert, challenge)
 }
 
 // proveKey has the card sign challenge with its PIV Authentication key and

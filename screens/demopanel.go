@@ -6,11 +6,13 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"scrdesk/internal/present"
 )
 
 // newDemoBanner is the yellow DEMO strip every screen shows in demo mode.
 func newDemoBanner() *fyne.Container {
-	return newDemoStrip("DEMO", DemoNotice)
+	return newDemoStrip("DEMO", present.DemoNotice)
 }
 
 func newDemoStrip(badge, text string) *fyne.Container {
@@ -51,7 +53,7 @@ func NewDemoPanel(cb DemoPanelCallbacks) *DemoPanel {
 }
 
 // Render shows v. Call on the UI goroutine.
-func (p *DemoPanel) Render(v DemoPanelView) {
+func (p *DemoPanel) Render(v present.DemoPanelView) {
 	p.rows.Objects = nil
 	p.btn = map[string]*widget.Button{}
 	for _, c := range v.Cards {

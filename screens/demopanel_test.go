@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"scrdesk/internal/present"
 	"scrdesk/internal/staff"
 )
 
@@ -19,7 +20,7 @@ func TestDemoPanelGoldens(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			test.NewTempApp(t)
 			p := NewDemoPanel(DemoPanelCallbacks{})
-			p.Render(DemoPanelViewOf(staff.DemoUsers(), c.inserted, staff.DefaultSCRActivities))
+			p.Render(present.DemoPanelViewOf(staff.DemoUsers(), c.inserted, staff.DefaultSCRActivities))
 			assertGolden(t, "demopanel/"+c.name+".xml", p.Object(), demoSize)
 		})
 	}
@@ -29,7 +30,7 @@ func TestDemoPanelButtons(t *testing.T) {
 	test.NewTempApp(t)
 	var ins, outs []string
 	p := NewDemoPanel(DemoPanelCallbacks{Insert: func(k string) { ins = append(ins, k) }, Remove: func(k string) { outs = append(outs, k) }})
-	p.Render(DemoPanelViewOf(staff.DemoUsers(), "sgp", staff.DefaultSCRActivities))
+	p.Render(present.DemoPanelViewOf(staff.DemoUsers(), "sgp", staff.DefaultSCRActivities))
 	test.NewTempWindow(t, p.Object())
 	test.Tap(p.Button("blocked"))
 	test.Tap(p.Button("sgp"))

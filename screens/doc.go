@@ -3,10 +3,10 @@
 // search and record views live in screens/patient.)
 //
 // Screens stay thin: each is a struct of widgets built from a struct of callbacks;
-// Render takes a plain view struct (built by the pure functions in format.go from a
-// session.View) and Object returns the canvas object to show. Callbacks forward intent; the
+// Render takes a plain view struct (built by the pure functions in internal/present, signin.go,
+// from a session.View) and Object returns the canvas object to show. Callbacks forward intent; the
 // controller decides. Screens start no goroutines, do no I/O and read no clock.
 //
 // Threading: every method of every screen must be called on the Fyne UI goroutine (fyne.Do from
-// elsewhere). The pure functions in format.go are safe anywhere.
+// elsewhere). The view builders in internal/present are safe anywhere.
 package screens

@@ -5,6 +5,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"scrdesk/internal/present"
 )
 
 // LockCallbacks are what the lock screen can ask for. Nil callbacks are ignored.
@@ -17,7 +19,7 @@ type LockCallbacks struct {
 // whose session is locked and why, a message line, DEMO marking. It holds no patient data, ever.
 type Lock struct {
 	cb   LockCallbacks
-	view LockView
+	view present.LockView
 
 	demo     *fyne.Container
 	product  *widget.Label
@@ -48,12 +50,12 @@ func NewLock(cb LockCallbacks) *Lock {
 	body := container.NewVBox(l.product, l.pharmacy, widget.NewSeparator(), l.prompt, l.locked, l.message,
 		container.NewCenter(container.NewHBox(l.start, l.signOut)), l.readers)
 	l.root = container.NewBorder(l.demo, nil, nil, nil, container.NewCenter(body))
-	l.Render(LockView{Product: Product, Prompt: "Insert your smartcard"})
+	l.Render(present.LockView{Product: present.Product, Prompt: "Insert your smartcard"})
 	return l
 }
 
 // Render shows v. Call on the UI goroutine.
-func (l *Lock) Render(v LockView) {
+func (l *Lock) Render(v present.LockView) {
 	l.view = v
 	showIf(l.demo, v.Demo)
 	setText(l.product, v.Product)

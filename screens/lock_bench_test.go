@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"scrdesk/internal/present"
 	"scrdesk/internal/session"
 	"scrdesk/internal/staff"
 )
@@ -69,7 +70,7 @@ func BenchmarkCardOutToLockScreen(b *testing.B) {
 		for i := range rows {
 			rows[i] = []string{"Amoxicillin 500mg capsules", "one three times a day", "21 capsule", "12-Oct-2026", "acute", fmt.Sprint(i)}
 		}
-		bar.Render(StatusViewOf(m.Snapshot(), "Spine: connected", false))
+		bar.Render(present.StatusViewOf(m.Snapshot(), "Spine: connected", false))
 		table.Refresh()
 		w.SetContent(workspace)
 		b.StartTimer()
@@ -81,7 +82,7 @@ func BenchmarkCardOutToLockScreen(b *testing.B) {
 				rows = nil
 				table.Refresh()
 			case session.ShowLock:
-				lock.Render(LockViewOf(m.Snapshot(), site))
+				lock.Render(present.LockViewOf(m.Snapshot(), site))
 				w.SetContent(lock.Object())
 			}
 		}

@@ -6,12 +6,13 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"scrdesk/internal/present"
 	"scrdesk/internal/session"
 )
 
 var (
-	site     = Site{Pharmacy: "Demo Pharmacy, Leeds", ODS: "FA123"}
-	demoSite = Site{Pharmacy: "Demo Pharmacy, Leeds", ODS: "FA123", Demo: true}
+	site     = present.Site{Pharmacy: "Demo Pharmacy, Leeds", ODS: "FA123"}
+	demoSite = present.Site{Pharmacy: "Demo Pharmacy, Leeds", ODS: "FA123", Demo: true}
 	priya    = session.User{ID: "555000000011", Name: "Priya Shah"}
 )
 
@@ -19,7 +20,7 @@ var (
 var lockStates = []struct {
 	name string
 	v    session.View
-	site Site
+	site present.Site
 }{
 	{"no_reader", session.View{State: session.NoReader, ServiceUp: true}, site},
 	{"service_stopped", session.View{State: session.NoReader, Message: session.MsgServiceLost}, site},
@@ -44,7 +45,7 @@ func TestLockGoldens(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			test.NewTempApp(t)
 			l := NewLock(LockCallbacks{})
-			l.Render(LockViewOf(c.v, c.site))
+			l.Render(present.LockViewOf(c.v, c.site))
 			assertGolden(t, "lock/"+c.name+".xml", l.Object(), screenSize)
 		})
 	}
@@ -67,7 +68,7 @@ func TestLockKeys(t *testing.T) {
 			test.NewTempApp(t)
 			starts := 0
 			l := NewLock(LockCallbacks{Start: func() { starts++ }})
-			l.Render(LockViewOf(c.v, site))
+			l.Render(present.LockViewOf(c.v, site))
 			l.TypedKey(&fyne.KeyEvent{Name: c.key})
 			if starts != c.start {
 				t.Errorf("Start called %d times, want %d", starts, c.start)
@@ -80,7 +81,7 @@ func TestLockButtons(t *testing.T) {
 	test.NewTempApp(t)
 	var starts, signOuts int
 	l := NewLock(LockCallbacks{Start: func() { starts++ }, SignOut: func() { signOuts++ }})
-	l.Render(LockViewOf(session.View{State: session.Locked, ServiceUp: true, Readers: 1, CardPresent: true, Locked: true, LockedUser: priya}, site))
+	l.Render(present.LockViewOf(session.View{State: session.Locked, ServiceUp: true, Readers: 1, CardPresent: true, Locked: true, LockedUser: priya}, site))
 	test.NewTempWindow(t, l.Object())
 	if l.start.Text != "Unlock" || l.start.Hidden || l.signOut.Hidden {
 		t.Fatalf("buttons: start %q hidden %v, sign out hidden %v", l.start.Text, l.start.Hidden, l.signOut.Hidden)

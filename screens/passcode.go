@@ -6,6 +6,9 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"scrdesk/internal/present"
+	"scrdesk/internal/session"
 )
 
 // PasscodeCallbacks are what the passcode screen can ask for. Nil callbacks are ignored.
@@ -21,7 +24,7 @@ type PasscodeCallbacks struct {
 // checks.
 type Passcode struct {
 	cb   PasscodeCallbacks
-	view PasscodeView
+	view present.PasscodeView
 
 	demo    *fyne.Container
 	title   *widget.Label
@@ -62,12 +65,12 @@ func NewPasscode(cb PasscodeCallbacks) *Passcode {
 	body := container.NewVBox(p.title, p.user, p.form, p.tries, p.hint, p.message, p.busy,
 		container.NewCenter(container.NewHBox(p.cancel, p.submit)))
 	p.root = container.NewBorder(p.demo, nil, nil, nil, container.NewCenter(body))
-	p.Render(PasscodeView{Title: "Enter your smartcard passcode"})
+	p.Render(present.PasscodeView{Title: "Enter your smartcard passcode"})
 	return p
 }
 
 // Render shows v. A new view clears the entry and the local hint. Call on the UI goroutine.
-func (p *Passcode) Render(v PasscodeView) {
+func (p *Passcode) Render(v present.PasscodeView) {
 	p.view = v
 	p.entry.SetText("")
 	showIf(p.demo, v.Demo)
@@ -115,7 +118,7 @@ func (p *Passcode) doSubmit() {
 	}
 	code := p.entry.Text
 	p.entry.SetText("")
-	if !ValidPasscode(code) {
+	if !session.ValidPasscode(code) {
 		setText(p.hint, MsgPasscodeShape)
 		return
 	}

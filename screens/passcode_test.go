@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"scrdesk/internal/present"
 	"scrdesk/internal/session"
 )
 
@@ -29,7 +30,7 @@ func TestPasscodeGoldens(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			test.NewTempApp(t)
 			p := NewPasscode(PasscodeCallbacks{})
-			p.Render(PasscodeViewOf(c.v, c.demo))
+			p.Render(present.PasscodeViewOf(c.v, c.demo))
 			assertGolden(t, "passcode/"+c.name+".xml", p.Object(), screenSize)
 		})
 	}
@@ -39,7 +40,7 @@ func TestPasscodeGoldens(t *testing.T) {
 func TestPasscodeGoldenTyped(t *testing.T) {
 	test.NewTempApp(t)
 	p := NewPasscode(PasscodeCallbacks{})
-	p.Render(PasscodeViewOf(passcodeStates[0].v, false))
+	p.Render(present.PasscodeViewOf(passcodeStates[0].v, false))
 	w := test.NewTempWindow(t, p.Object())
 	w.Canvas().Focus(p.Focusable())
 	test.Type(p.entry, "1234")
@@ -75,7 +76,7 @@ func TestPasscodeKeyboard(t *testing.T) {
 			var got []string
 			cancels := 0
 			p := NewPasscode(PasscodeCallbacks{Submit: func(s string) { got = append(got, s) }, Cancel: func() { cancels++ }})
-			p.Render(PasscodeViewOf(c.view, false))
+			p.Render(present.PasscodeViewOf(c.view, false))
 			w := test.NewTempWindow(t, p.Object())
 			w.Canvas().Focus(p.Focusable())
 			test.Type(p.entry, c.typed)
@@ -114,7 +115,7 @@ func TestPasscodeSubmitButton(t *testing.T) {
 	test.NewTempApp(t)
 	var got string
 	p := NewPasscode(PasscodeCallbacks{Submit: func(s string) { got = s }})
-	p.Render(PasscodeViewOf(passcodeStates[0].v, false))
+	p.Render(present.PasscodeViewOf(passcodeStates[0].v, false))
 	test.NewTempWindow(t, p.Object())
 	test.Type(p.entry, "234567")
 	test.Tap(p.submit)
@@ -148,11 +149,11 @@ func FuzzPasscodeEntry(f *testing.F) {
 func TestPasscodeRefocusAfterWrong(t *testing.T) {
 	test.NewTempApp(t)
 	p := NewPasscode(PasscodeCallbacks{})
-	p.Render(PasscodeViewOf(passcodeStates[0].v, false))
+	p.Render(present.PasscodeViewOf(passcodeStates[0].v, false))
 	w := test.NewTempWindow(t, p.Object())
 	w.Canvas().Focus(p.Focusable())
-	p.Render(PasscodeViewOf(passcodeStates[4].v, false)) // verifying: entry disabled
-	p.Render(PasscodeViewOf(passcodeStates[2].v, false)) // wrong, 1 try left
+	p.Render(present.PasscodeViewOf(passcodeStates[4].v, false)) // verifying: entry disabled
+	p.Render(present.PasscodeViewOf(passcodeStates[2].v, false)) // wrong, 1 try left
 	if w.Canvas().Focused() != p.entry {
 		t.Fatalf("focus on %v, want the entry", w.Canvas().Focused())
 	}

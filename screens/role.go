@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"scrdesk/internal/present"
 )
 
 // RoleCallbacks are what the role screen can ask for. Nil callbacks are ignored.
@@ -52,12 +54,12 @@ func NewRole(cb RoleCallbacks) *Role {
 	body := container.NewVBox(r.title, r.user, r.loading, r.refusal,
 		container.NewCenter(r.list), r.hint, container.NewCenter(r.signOut))
 	r.root = container.NewBorder(r.demo, nil, nil, nil, container.NewPadded(body))
-	r.Render(RoleView{})
+	r.Render(present.RoleView{})
 	return r
 }
 
 // Render shows v; the first role is highlighted. Call on the UI goroutine.
-func (r *Role) Render(v RoleView) {
+func (r *Role) Render(v present.RoleView) {
 	showIf(r.demo, v.Demo)
 	title := "Choose your role"
 	switch {
@@ -98,7 +100,7 @@ func (r *Role) Object() fyne.CanvasObject { return r.root }
 // built (no virtualisation needed).
 type RoleList struct {
 	widget.BaseWidget
-	roles    []RoleItem
+	roles    []present.RoleItem
 	selected int
 	focused  bool
 	choose   func(urid string)
@@ -117,8 +119,8 @@ func NewRoleList(choose func(string), cancel func()) *RoleList {
 }
 
 // SetRoles replaces the roles and highlights the first.
-func (l *RoleList) SetRoles(roles []RoleItem) {
-	l.roles = append([]RoleItem(nil), roles...)
+func (l *RoleList) SetRoles(roles []present.RoleItem) {
+	l.roles = append([]present.RoleItem(nil), roles...)
 	l.selected = 0
 	l.rebuild()
 }
@@ -205,7 +207,7 @@ type roleRow struct {
 	tap     func()
 }
 
-func newRoleRow(r RoleItem, selected, focused bool, tap func()) *roleRow {
+func newRoleRow(r present.RoleItem, selected, focused bool, tap func()) *roleRow {
 	name := widget.NewLabel(r.Role)
 	name.TextStyle.Bold = true
 	org := widget.NewLabel(r.Org)

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"scrdesk/internal/present"
 	"scrdesk/internal/session"
 	"scrdesk/internal/staff"
 )
@@ -37,7 +38,7 @@ func TestRoleGoldens(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			test.NewTempApp(t)
 			r := NewRole(RoleCallbacks{})
-			r.Render(RoleViewOf(c.v, c.demo))
+			r.Render(present.RoleViewOf(c.v, c.demo))
 			assertGolden(t, "role/"+c.name+".xml", r.Object(), screenSize)
 		})
 	}
@@ -47,7 +48,7 @@ func TestRoleGoldens(t *testing.T) {
 func TestRoleGoldenFocusedSecond(t *testing.T) {
 	test.NewTempApp(t)
 	r := NewRole(RoleCallbacks{})
-	r.Render(RoleViewOf(roleStates[1].v, false))
+	r.Render(present.RoleViewOf(roleStates[1].v, false))
 	w := test.NewTempWindow(t, r.Object())
 	w.Canvas().Focus(r.Focusable())
 	r.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
@@ -73,7 +74,7 @@ func TestRoleKeyboard(t *testing.T) {
 			var chosen []string
 			cancels := 0
 			r := NewRole(RoleCallbacks{Choose: func(u string) { chosen = append(chosen, u) }, Cancel: func() { cancels++ }})
-			r.Render(RoleViewOf(roleStates[1].v, false))
+			r.Render(present.RoleViewOf(roleStates[1].v, false))
 			w := test.NewTempWindow(t, r.Object())
 			w.Canvas().Focus(r.Focusable())
 			for _, k := range c.keys {
@@ -98,7 +99,7 @@ func TestRoleSpaceAndTap(t *testing.T) {
 	test.NewTempApp(t)
 	var chosen []string
 	r := NewRole(RoleCallbacks{Choose: func(u string) { chosen = append(chosen, u) }})
-	r.Render(RoleViewOf(roleStates[1].v, false))
+	r.Render(present.RoleViewOf(roleStates[1].v, false))
 	w := test.NewTempWindow(t, r.Object())
 	w.Canvas().Focus(r.Focusable())
 	test.Type(r.list, " ")
@@ -115,7 +116,7 @@ func TestRoleRefusalSignOut(t *testing.T) {
 	test.NewTempApp(t)
 	cancels := 0
 	r := NewRole(RoleCallbacks{Cancel: func() { cancels++ }})
-	r.Render(RoleViewOf(roleStates[2].v, false))
+	r.Render(present.RoleViewOf(roleStates[2].v, false))
 	test.NewTempWindow(t, r.Object())
 	if !r.list.Hidden || r.signOut.Hidden || r.list.Selected() != -1 {
 		t.Fatalf("refusal shows the list (%v) or hides sign out (%v)", !r.list.Hidden, r.signOut.Hidden)

@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"scrdesk/internal/present"
 )
 
 // LockShortcut is Ctrl+L (Cmd+L on macOS): lock the workstation. The controller registers it on
@@ -61,12 +63,12 @@ func NewStatusBar(cb StatusBarCallbacks) *StatusBar {
 	right := container.NewHBox(s.reader, s.connection, s.signOut, s.lock)
 	middle := container.NewGridWithColumns(2, s.role, s.org)
 	s.root = container.NewVBox(container.NewBorder(nil, nil, left, right, middle), widget.NewSeparator())
-	s.Render(StatusView{})
+	s.Render(present.StatusView{})
 	return s
 }
 
 // Render shows v. Call on the UI goroutine.
-func (s *StatusBar) Render(v StatusView) {
+func (s *StatusBar) Render(v present.StatusView) {
 	showIf(s.demo, v.Demo)
 	setText(s.user, v.User)
 	setText(s.role, v.Role)

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"scrdesk/internal/present"
 	"scrdesk/internal/session"
 	"scrdesk/internal/staff"
 )
@@ -31,7 +32,7 @@ func TestStatusBarGoldens(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			test.NewTempApp(t)
 			s := NewStatusBar(StatusBarCallbacks{})
-			s.Render(StatusViewOf(c.v, c.conn, c.demo))
+			s.Render(present.StatusViewOf(c.v, c.conn, c.demo))
 			assertGolden(t, "statusbar/"+c.name+".xml", s.Object(), statusSize)
 		})
 	}
@@ -41,7 +42,7 @@ func TestStatusBarButtons(t *testing.T) {
 	test.NewTempApp(t)
 	var locks, outs int
 	s := NewStatusBar(StatusBarCallbacks{Lock: func() { locks++ }, SignOut: func() { outs++ }})
-	s.Render(StatusViewOf(statusStates[0].v, "", false))
+	s.Render(present.StatusViewOf(statusStates[0].v, "", false))
 	test.NewTempWindow(t, s.Object())
 	test.Tap(s.lock)
 	test.Tap(s.signOut)

@@ -6,6 +6,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+
+	"scrdesk/internal/present"
 )
 
 func TestThemeScalesText(t *testing.T) {
@@ -59,6 +61,6 @@ func TestThemeGolden(t *testing.T) {
 	test.NewTempApp(t)
 	test.ApplyTheme(t, NewTheme(1.25))
 	l := NewLock(LockCallbacks{})
-	l.Render(LockViewOf(lockStates[6].v, demoSite))
+	l.Render(present.LockViewOf(lockStates[6].v, demoSite))
 	assertGolden(t, "lock/app_theme_large_text.xml", l.Object(), screenSize)
 }

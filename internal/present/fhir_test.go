@@ -12,7 +12,7 @@ import (
 	"scrdesk/internal/fhir/fhirtest"
 )
 
-// The shared NHS fixtures, decoded with the fhir package as the app does.
+// The NHS fixtures (fhirtest: internal/sandbox/data), decoded with the fhir package as the app does.
 var (
 	fixtures           = fhirtest.Fixtures
 	recordFromBundle   = fhirtest.Record

@@ -1,11 +1,7 @@
 package patient
 
 import (
-	"flag"
-	"image/png"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,11 +10,8 @@ import (
 
 	"scrdesk/internal/fhir/fhirtest"
 	"scrdesk/internal/present"
+	"scrdesk/screens/screentest"
 )
-
-// -update rewrites the golden markup in testdata/ from what the screens render now. Look at the
-// diff before committing it.
-var update = flag.Bool("update", false, "rewrite golden markup files in testdata/")
 
 // show puts obj in a fresh test window of the given size.
 func show(t *testing.T, obj fyne.CanvasObject, w, h float32) fyne.Window {
@@ -28,33 +21,10 @@ func show(t *testing.T, obj fyne.CanvasObject, w, h float32) fyne.Window {
 	return win
 }
 
-// golden checks the window against testdata/name (or rewrites it with -update).
-func golden(t *testing.T, win fyne.Window, name string) {
-	t.Helper()
-	if *update {
-		path := filepath.Join("testdata", name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(test.RenderToMarkup(win.Canvas())), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	test.AssertRendersToMarkup(t, name, win.Canvas())
-	// SCRDESK_SHOTS=dir also writes what the golden shows as a PNG, for a person to look at.
-	if dir := os.Getenv("SCRDESK_SHOTS"); dir != "" {
-		f, err := os.Create(filepath.Join(dir, strings.TrimSuffix(name, ".xml")+".png"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, win.Canvas().Capture()); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+// golden checks the window against testdata/name (screentest.Golden; -update rewrites it).
+var golden = screentest.Golden
 
-// The shared NHS fixtures, decoded with the fhir package as the app does.
+// The NHS fixtures (fhirtest: internal/sandbox/data), decoded with the fhir package as the app does.
 var (
 	fixtures           = fhirtest.Fixtures
 	recordFromBundle   = fhirtest.Record

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"scrdesk/cardreader"
 	"scrdesk/internal/cli"
 	"scrdesk/internal/secrets"
 )

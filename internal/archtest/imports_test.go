@@ -34,6 +34,7 @@ var kinds = map[string]string{
 	"scrdesk/internal/cli":       "leaf",
 	"scrdesk/internal/present":   "leaf",
 	"scrdesk/internal/archtest":  "leaf",
+	"scrdesk/internal/safety":    "leaf",
 	"scrdesk/internal/e2e":       "leaf",
 	"scrdesk/cardreader":         "adapter",
 	"scrdesk/sync":               "adapter",

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"time"
 )
 
 // Hidden-field statements (Patient.Hidden), plain English.
@@ -237,6 +236,7 @@ func DecodeDocumentReference(body []byte) (*SCRDocument, error) {
 	if err != nil {
 		return nil, err
 	}
+	idx, _ := indexPatients(b.Entry)
 	var best *SCRDocument
 	for _, e := range b.Entry {
 		if rh, err := head(e.Resource); err != nil || rh != "DocumentReference" {
@@ -249,7 +249,7 @@ func DecodeDocumentReference(body []byte) (*SCRDocument, error) {
 		if r.MasterIdentifier == nil || r.MasterIdentifier.Value == "" {
 			return nil, &SpineError{Kind: Malformed, Err: errors.New("decode: DocumentReference without masterIdentifier")}
 		}
-		d := &SCRDocument{ID: r.MasterIdentifier.Value, Created: parseTime(r.Date)}
+		d := &SCRDocument{ID: r.MasterIdentifier.Value, Created: parseTime(r.Date), Subject: subjectNHS(r.Subject, idx)}
 		for _, l := range r.SecurityLabel {
 			for _, c := range l.Coding {
 				if c.System != SystemACSPermission {
@@ -299,14 +299,17 @@ func DecodeRecord(body []byte) (*Record, error) {
 		if c.ResourceType != "Composition" {
 			continue
 		}
-		return RecordFromComposition(&c), nil
+		rec := RecordFromComposition(&c)
+		idx, numbers := indexPatients(b.Entry)
+		rec.Subject, rec.Patients = subjectNHS(c.Subject, idx), numbers
+		return rec, nil
 	}
 	return nil, &SpineError{Kind: NotFound, Code: "NO_RECORD_FOUND"}
 }
 
 // RecordFromComposition converts a wire Composition, parsing each section's XHTML.
 func RecordFromComposition(c *CompositionResource) *Record {
-	rec := &Record{ID: c.ID, Created: parseTime(c.Date)}
+	rec := &Record{ID: c.ID, Created: parseTime(c.Date), CreatedText: c.Date}
 	if c.Identifier != nil && c.Identifier.Value != "" {
 		rec.ID = c.Identifier.Value
 	}
@@ -340,15 +343,6 @@ func RecordFromComposition(c *CompositionResource) *Record {
 		rec.InitialSummary = true
 	}
 	return rec
-}
-
-func parseTime(s string) time.Time {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
 }
 
 func tenDigits(s string) bool {

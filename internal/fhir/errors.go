@@ -42,6 +42,9 @@ type SpineError struct {
 	IncidentID string
 	// MergedInto is the NHS number a merged record now lives under (Kind == Merged).
 	MergedInto string
+	// OtherNHS is the NHS number a WrongPatient answer named instead ("" when it named none).
+	// It is patient data: Error() never prints it; the audit row records it.
+	OtherNHS string
 	// Err is the underlying transport or decoding error, if any.
 	Err error
 }
@@ -148,10 +151,19 @@ func OutcomeError(status int, body []byte) *SpineError {
 			return nil
 		}
 	}
-	// The status decides where it is unambiguous about who must act.
+	// The HTTP status decides first; the Spine's code only refines within what the status
+	// allows. A 5xx is the service's failure whatever code it carries (never "that NHS number
+	// is not valid"); a 401 is always signed out; a 403 always refused.
+	code := e.Kind
 	switch {
+	case status >= 200 && status < 300:
+		if !isOO || e.Kind == "" {
+			return nil
+		}
 	case status == 401:
 		e.Kind = SignedOut
+	case status == 403:
+		e.Kind = AccessDenied
 	case status == 429:
 		e.Kind = RateLimited
 	case status == 408 || status == 504:
@@ -159,27 +171,23 @@ func OutcomeError(status int, body []byte) *SpineError {
 	case status == 413:
 		e.Kind = TooLarge
 	case status >= 500:
-		if e.Kind == "" || e.Kind == BadRequest {
-			e.Kind = Unavailable
+		e.Kind = Unavailable
+		if code == Timeout {
+			e.Kind = Timeout
 		}
-	case status >= 200 && status < 300:
-		if !isOO || e.Kind == "" {
-			return nil
+	case status == 404 || status == 410:
+		e.Kind = NotFound
+		if code == InvalidNHSNumber {
+			e.Kind = InvalidNHSNumber
+		}
+	case status >= 400:
+		e.Kind = BadRequest
+		switch code {
+		case InvalidNHSNumber, TooManyMatches, NotFound, AccessDenied:
+			e.Kind = code
 		}
 	case e.Kind == "":
-		switch status {
-		case 400, 405, 406, 409, 412, 415, 422:
-			e.Kind = BadRequest
-		case 403:
-			e.Kind = AccessDenied
-		case 404, 410:
-			e.Kind = NotFound
-		default:
-			e.Kind = Unavailable
-		}
-	}
-	if status == 403 && e.Kind == BadRequest {
-		e.Kind = AccessDenied
+		e.Kind = Unavailable // 1xx, 3xx, or no status: the answer was not one we can use
 	}
 	return e
 }
@@ -237,6 +245,12 @@ func UserMessage(err error) string {
 		}
 	}
 	msg := kindMessage(se)
+	if se.Kind == WrongPatient {
+		if se.IncidentID != "" {
+			return strings.TrimSuffix(msg, ".") + " (reference " + se.IncidentID + ")."
+		}
+		return msg
+	}
 	if se.IncidentID != "" {
 		msg += " (Incident " + se.IncidentID + ".)"
 	}
@@ -271,6 +285,8 @@ func kindMessage(se *SpineError) string {
 		return "The national service sent an answer too large to show safely. Call IT support."
 	case Malformed:
 		return "The national service sent an answer SCR Desk could not read. Try again; if it keeps happening, call IT support."
+	case WrongPatient:
+		return "The Spine sent a record for a different patient, so nothing is shown. Tell IT support."
 	case RateLimited:
 		return "The national service is busy. Wait a few seconds and try again."
 	case BadRequest:

@@ -99,12 +99,22 @@ type SCRDocument struct {
 	Consent Consent
 	Created time.Time
 	Author  string
+	// Subject is the NHS number of the patient the DocumentReference is about ("" when it
+	// names none that can be resolved). CheckDocumentSubject compares it with the one asked for.
+	Subject string
 }
 
 // Record is an SCR: the Composition of GET /Bundle, its sections converted to native tables.
 type Record struct {
 	ID      string
 	Created time.Time
+	// CreatedText is Composition.date exactly as sent: shown when it cannot be read.
+	CreatedText string
+	// Subject is the NHS number of the Composition's subject ("" when unresolvable); Patients
+	// holds the NHS number of every Patient in the Bundle ("" for one without). See
+	// CheckRecordSubject.
+	Subject  string
+	Patients []string
 	// Practice is the GP practice that created the summary, as the record states it.
 	Practice string
 	// InitialSummary is true for the older "Initial Summary" format (sections without codes).

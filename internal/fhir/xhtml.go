@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -13,8 +14,18 @@ const maxXHTMLTokens = 1 << 20
 // ParseSectionXHTML converts a Composition section's XHTML narrative (Narrative.div) into native
 // tables and paragraphs. It tokenises and keeps text only: the contents of script, style,
 // template, iframe, object and similar elements are dropped, as are all attributes (so event
-// handlers, styles and link targets never survive); a link's text is kept as text. Whitespace
-// runs collapse to one space. It never fails: malformed markup yields what text it holds.
+// handlers, styles and link targets never survive, except colspan and rowspan, which place
+// cells); a link's text is kept as text. Whitespace runs collapse to one space. It never fails:
+// malformed markup yields what text it holds.
+//
+// Tables are laid out as a browser would: a cell spanning columns (colspan) keeps its text in
+// its first column and leaves the columns it covers empty; a cell spanning rows (rowspan)
+// repeats its text in the rows it covers; a row with fewer cells than headings is padded with
+// empty cells on the right, so no text moves under another heading. A row that is one cell
+// spanning every column (a full-width note, "No relevant information available") is a row of
+// exactly one cell; every other row has one cell per heading (or more, when the table is wider
+// than its headings). Header cells spanning columns name every column they cover, and further
+// header rows add to the headings column by column.
 func ParseSectionXHTML(div string) (tables []Table, text []string) {
 	p := sectionParser{}
 	p.run(div)
@@ -24,6 +35,22 @@ func ParseSectionXHTML(div string) (tables []Table, text []string) {
 type paragraph struct {
 	id, text string
 }
+
+// cell is one td or th as written, before it is placed in the grid.
+type cell struct {
+	text             string
+	colspan, rowspan int
+	header           bool
+}
+
+// carried is a cell reaching down into later rows.
+type carried struct {
+	text string
+	left int // rows still covered
+}
+
+// maxSpan bounds colspan and rowspan (HTML's own limits are 1000 and 65534).
+const maxSpan = 100
 
 type sectionParser struct {
 	tables []Table
@@ -36,10 +63,27 @@ type sectionParser struct {
 	table    *Table
 	tdepth   int // nested table depth
 	inHead   bool
-	row      []string
+	row      []cell
+	carry    []carried // per column: a rowspan from a row above still covering it
 	rowHasTD bool
+	colspan  int // of the cell being read
+	rowspan  int
 	inCell   bool
 	inCap    bool
+	cur      cell
+}
+
+// span reads a colspan or rowspan value: a positive integer, at most maxSpan; anything else
+// (0, negative, junk) is 1.
+func span(v []byte) int {
+	n, err := strconv.Atoi(strings.TrimSpace(string(v)))
+	if err != nil || n < 1 {
+		return 1
+	}
+	if n > maxSpan {
+		return maxSpan
+	}
+	return n
 }
 
 func (p *sectionParser) run(div string) {
@@ -69,11 +113,17 @@ func (p *sectionParser) run(div string) {
 				continue
 			}
 			id := ""
+			p.colspan, p.rowspan = 1, 1
 			if hasAttr {
 				for {
 					k, v, more := z.TagAttr()
-					if string(k) == "id" {
+					switch string(k) {
+					case "id":
 						id = string(v)
+					case "colspan":
+						p.colspan = span(v)
+					case "rowspan":
+						p.rowspan = span(v)
 					}
 					if !more {
 						break
@@ -153,6 +203,7 @@ func (p *sectionParser) start(a atom.Atom, id string, selfClosing bool) {
 		case atom.Td, atom.Th:
 			p.endCell()
 			p.inCell = true
+			p.cur = cell{colspan: p.colspan, rowspan: p.rowspan, header: a == atom.Th}
 			if a == atom.Td {
 				p.rowHasTD = true
 			}
@@ -211,22 +262,114 @@ func (p *sectionParser) endCell() {
 		p.buf.Reset() // stray text between cells is whitespace or junk
 		return
 	}
-	p.row = append(p.row, collapse(p.buf.String()))
+	c := p.cur
+	c.text = collapse(p.buf.String())
+	if c.colspan < 1 {
+		c.colspan = 1
+	}
+	if c.rowspan < 1 {
+		c.rowspan = 1
+	}
+	p.row = append(p.row, c)
 	p.buf.Reset()
 	p.inCell = false
+	p.cur = cell{}
 }
 
 func (p *sectionParser) endRow() {
 	p.endCell()
 	if len(p.row) > 0 && p.table != nil {
-		if (p.inHead || !p.rowHasTD) && len(p.table.Headers) == 0 && len(p.table.Rows) == 0 {
-			p.table.Headers = p.row
-		} else {
-			p.table.Rows = append(p.table.Rows, p.row)
+		header := (p.inHead || !p.rowHasTD) && len(p.table.Rows) == 0
+		grid, full := p.place(p.row, header)
+		switch {
+		case header && len(p.table.Headers) == 0:
+			p.table.Headers = grid
+		case header:
+			p.addHeaderRow(grid)
+		case full:
+			p.table.Rows = append(p.table.Rows, []string{p.row[0].text})
+		default:
+			for len(grid) < len(p.table.Headers) {
+				grid = append(grid, "")
+			}
+			p.table.Rows = append(p.table.Rows, grid)
 		}
 	}
 	p.row = nil
 	p.rowHasTD = false
+}
+
+// place lays one row's cells into columns, taking the columns still covered by rowspans from
+// the rows above, and reports whether the row is a single full-width cell.
+func (p *sectionParser) place(cells []cell, header bool) (grid []string, full bool) {
+	width := len(p.table.Headers)
+	if !header && width > 1 && len(cells) == 1 && cells[0].colspan >= width && !p.carrying() {
+		return nil, true
+	}
+	col := 0
+	fill := func() {
+		for col < len(p.carry) && p.carry[col].left > 0 {
+			grid = append(grid, p.carry[col].text)
+			p.carry[col].left--
+			col++
+		}
+	}
+	for _, c := range cells {
+		fill()
+		for k := 0; k < c.colspan; k++ {
+			text := c.text
+			if k > 0 && !header {
+				text = "" // the covered columns of a spanning body cell stay empty
+			}
+			grid = append(grid, text)
+			if c.rowspan > 1 {
+				for len(p.carry) <= col {
+					p.carry = append(p.carry, carried{})
+				}
+				p.carry[col] = carried{text: text, left: c.rowspan - 1}
+			}
+			col++
+		}
+	}
+	fill()
+	for ; col < len(p.carry); col++ { // a rowspan reaching past this row's last cell
+		if p.carry[col].left > 0 {
+			for len(grid) < col {
+				grid = append(grid, "")
+			}
+			grid = append(grid, p.carry[col].text)
+			p.carry[col].left--
+		}
+	}
+	return grid, false
+}
+
+func (p *sectionParser) carrying() bool {
+	for _, c := range p.carry {
+		if c.left > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// addHeaderRow merges a further header row into the headings, column by column.
+func (p *sectionParser) addHeaderRow(grid []string) {
+	h := p.table.Headers
+	for i, t := range grid {
+		if i >= len(h) {
+			h = append(h, t)
+			continue
+		}
+		if t != "" && t != h[i] {
+			if h[i] == "" {
+				h[i] = t
+			} else {
+				h[i] += " " + t
+			}
+		}
+	}
+	p.table.Headers = h
 }
 
 func (p *sectionParser) endTable() {
@@ -236,6 +379,7 @@ func (p *sectionParser) endTable() {
 	p.endRow()
 	p.tables = append(p.tables, *p.table)
 	p.table = nil
+	p.carry = nil
 	p.tdepth = 0
 	p.inHead = false
 	p.buf.Reset()

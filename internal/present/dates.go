@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"scrdesk/internal/fhir"
 )
 
 // DateLayout is the NHS Common User Interface date format used on screen: "22-Oct-2010".
@@ -26,21 +28,15 @@ func FormatDate(t time.Time) string {
 }
 
 // ParseFHIRDate reads a FHIR R4 date or dateTime ("2010", "2010-10", "2010-10-22",
-// "2020-11-17T01:00:00+00:00") and returns it with how much of it was given: 1 year, 2 month,
+// "2020-11-17T01:00:00+00:00", "2007-03-14T01:00+00:00", and the other forms
+// fhir.ParseDateTime accepts) and returns it with how much of it was given: 1 year, 2 month,
 // 3 day, 4 time.
 func ParseFHIRDate(s string) (time.Time, int, error) {
-	s = strings.TrimSpace(s)
-	for _, f := range []struct {
-		layout    string
-		precision int
-	}{
-		{time.RFC3339Nano, 4}, {"2006-01-02T15:04:05", 4}, {"2006-01-02", 3}, {"2006-01", 2}, {"2006", 1},
-	} {
-		if t, err := time.Parse(f.layout, s); err == nil {
-			return t, f.precision, nil
-		}
+	t, p, ok := fhir.ParseDateTime(s)
+	if !ok {
+		return time.Time{}, 0, fmt.Errorf("read FHIR date %q: %w", strings.TrimSpace(s), ErrDate)
 	}
-	return time.Time{}, 0, fmt.Errorf("read FHIR date %q: %w", s, ErrDate)
+	return t, p, nil
 }
 
 // FHIRDate shows a FHIR date or dateTime as far as it was given: "22-Oct-2010", "Oct-2010",

@@ -130,7 +130,7 @@ func BenchmarkEnterToRecord(b *testing.B) {
 	// rows: the same sections and columns), on the real record screen.
 	var big present.RecordView
 	timeToRecord(b, h, sandbox.NHSManyMeds)
-	h.inspect(func(c *Controller) { big = present.Record(c.pt.record, nil) })
+	h.inspect(func(c *Controller) { big = present.Record(c.pt.record, c.pt.patient, nil) })
 	h.inspect(func(c *Controller) { c.closePatient() })
 	small := firstRows(big, 20)
 	renderTime := func(v present.RecordView) time.Duration {

@@ -263,7 +263,7 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	if rerr != nil {
 		return finish(1, rerr)
 	}
-	rv := present.Record(r, nil)
+	rv := present.Record(r, p, nil)
 	res.Record = &rv
 	if !*asJSON {
 		fmt.Fprintln(stdout)

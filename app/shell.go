@@ -62,7 +62,7 @@ func (c *Controller) frame() frame {
 		f.banner = present.Banner(pt.patient, c.svc.Now())
 		f.consent = pt.consent
 		if pt.record != nil {
-			r := present.Record(pt.record, nil)
+			r := present.Record(pt.record, pt.patient, nil)
 			f.record = &r
 		}
 	}

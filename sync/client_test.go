@@ -214,7 +214,10 @@ func TestSCR(t *testing.T) {
 		{name: "initial summary", nhs: sandbox.NHSInitialSummary, consent: fhir.ConsentAsk, initial: true},
 		{name: "restricted", nhs: sandbox.NHSRestricted, consent: fhir.ConsentAsk},
 		{name: "very restricted", nhs: sandbox.NHSVeryRestricted, consent: fhir.ConsentAsk},
-		{name: "merged old number", nhs: sandbox.NHSMergedOld, consent: fhir.ConsentAsk},
+		// Asked by the superseded number, the Spine answers about the current one: a subject
+		// other than the number asked for is refused (callers ask with Patient.NHSNumber).
+		{name: "merged old number", nhs: sandbox.NHSMergedOld, docKind: fhir.WrongPatient},
+		{name: "merged current number", nhs: sandbox.NHSMergedNew, consent: fhir.ConsentAsk},
 		{name: "deceased", nhs: sandbox.NHSDeceased, consent: fhir.ConsentAsk},
 		{name: "many medications", nhs: sandbox.NHSManyMeds, consent: fhir.ConsentAsk, minRows: 201},
 		{name: "hostile XHTML", nhs: sandbox.NHSHostileXHTML, consent: fhir.ConsentAsk, textHas: "See the leaflet."},

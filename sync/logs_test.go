@@ -36,11 +36,11 @@ func TestLogsHoldNoPatientData(t *testing.T) {
 			t.Fatal(err)
 		}
 		patients = append(patients, p)
-		doc, _, err := s.SCRDocument(ctx, n)
+		doc, _, err := s.SCRDocument(ctx, p.NHSNumber)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.SCRRecord(ctx, doc, n); err != nil {
+		if _, _, err := s.SCRRecord(ctx, doc, p.NHSNumber); err != nil {
 			t.Fatal(err)
 		}
 	}

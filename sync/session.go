@@ -330,6 +330,10 @@ func (s *Session) SCRDocument(ctx context.Context, nhs string) (*fhir.SCRDocumen
 		return nil, tr, s.check(err)
 	}
 	d, err := fhir.DecodeDocumentReference(body)
+	if err == nil {
+		// The same patient throughout: a DocumentReference about anyone else is refused whole.
+		err = fhir.CheckDocumentSubject(n, d)
+	}
 	if err != nil {
 		return nil, tr, s.c.decodeErr(cl, err)
 	}
@@ -358,8 +362,41 @@ func (s *Session) SCRRecord(ctx context.Context, doc *fhir.SCRDocument, nhs stri
 		return nil, tr, s.check(err)
 	}
 	r, err := fhir.DecodeRecord(body)
+	if err == nil {
+		// The Composition and every Patient in the Bundle must be the patient asked for.
+		err = fhir.CheckRecordSubject(n, r)
+	}
 	if err != nil {
 		return nil, tr, s.c.decodeErr(cl, err)
 	}
 	return r, tr, nil
+}
+
+// StaleSCR is the Code of the NotFound error LatestRecord gives when the Spine's pointer to the
+// record still leads to an empty Bundle after one fresh look.
+const StaleSCR = "STALE_SCR_ID"
+
+// LatestRecord finds the patient's latest SCR and fetches it: GET /DocumentReference, then
+// GET /Bundle. When the Bundle is empty (a stale SCR id), it asks /DocumentReference once more
+// and tries the id it then gives; if that is still empty the error is NotFound with Code
+// StaleSCR, which says so. doc is nil when the patient has no SCR. The Trace holds every
+// request id sent. Subjects are checked on every answer (CheckDocumentSubject,
+// CheckRecordSubject).
+func (s *Session) LatestRecord(ctx context.Context, nhs string) (*fhir.SCRDocument, *fhir.Record, Trace, error) {
+	var all Trace
+	for try := 0; ; try++ {
+		doc, tr, err := s.SCRDocument(ctx, nhs)
+		all.RequestIDs = append(all.RequestIDs, tr.RequestIDs...)
+		if err != nil || doc == nil {
+			return doc, nil, all, err
+		}
+		rec, tr, err := s.SCRRecord(ctx, doc, nhs)
+		all.RequestIDs = append(all.RequestIDs, tr.RequestIDs...)
+		if !errors.Is(err, &fhir.SpineError{Kind: fhir.NotFound, Code: "NO_RECORD_FOUND"}) {
+			return doc, rec, all, err
+		}
+		if try == 1 {
+			return doc, nil, all, &fhir.SpineError{Kind: fhir.NotFound, Code: StaleSCR, IncidentID: newIncident()}
+		}
+	}
 }

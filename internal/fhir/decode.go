@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 )
 
 // Hidden-field statements (Patient.Hidden), plain English.
@@ -71,8 +72,15 @@ func head(body []byte) (string, error) {
 }
 
 // DecodePatient decodes a PDS GET /Patient/{id} answer. requested is the NHS number asked for:
-// when the answer's number differs, the record was merged (Patient.Merged reports it).
+// when the answer's number differs, the record was merged (Patient.Merged reports it). Names,
+// addresses and telephones whose period has ended by now are not taken as current.
 func DecodePatient(body []byte, requested string) (*Patient, error) {
+	return DecodePatientAt(body, requested, time.Now())
+}
+
+// DecodePatientAt is DecodePatient with the time that decides which names, addresses and
+// telephones are current.
+func DecodePatientAt(body []byte, requested string, now time.Time) (*Patient, error) {
 	h, err := head(body)
 	if err != nil {
 		return nil, malformed(err)
@@ -87,7 +95,7 @@ func DecodePatient(body []byte, requested string) (*Patient, error) {
 	if err := json.Unmarshal(body, &r); err != nil {
 		return nil, malformed(err)
 	}
-	p := PatientFromResource(&r)
+	p := PatientFromResourceAt(&r, now)
 	if !tenDigits(p.NHSNumber) {
 		return nil, &SpineError{Kind: Malformed, Err: errors.New("decode: Patient without a ten-digit NHS number")}
 	}
@@ -126,8 +134,31 @@ func DecodePatientSearch(body []byte) ([]Patient, error) {
 }
 
 // PatientFromResource converts a wire Patient, applying its restriction: fields a restriction
-// hides are cleared even if present, and named in Hidden.
+// hides are cleared even if present, and named in Hidden. Only names, addresses and telephones
+// current at the time of the call are shown (PatientFromResourceAt).
 func PatientFromResource(r *PatientResource) *Patient {
+	return PatientFromResourceAt(r, time.Now())
+}
+
+// current reports whether a period includes the day of now: no start or a start on or before
+// it, and no end or an end on or after it. A period that cannot be read counts as current, so
+// nothing is hidden on a guess.
+func current(pd *Period, now time.Time) bool {
+	if pd == nil {
+		return true
+	}
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	if t, _, ok := ParseDateTime(pd.Start); ok && time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).After(day) {
+		return false
+	}
+	if t, _, ok := ParseDateTime(pd.End); ok && time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Before(day) {
+		return false
+	}
+	return true
+}
+
+// PatientFromResourceAt is PatientFromResource with the time that decides what is current.
+func PatientFromResourceAt(r *PatientResource, now time.Time) *Patient {
 	p := &Patient{}
 	for _, id := range r.Identifier {
 		if id.System == SystemNHSNumber && id.Value != "" {
@@ -138,7 +169,7 @@ func PatientFromResource(r *PatientResource) *Patient {
 	if p.NHSNumber == "" && len(r.ID) == 10 {
 		p.NHSNumber = r.ID
 	}
-	if n := pickName(r.Name); n != nil {
+	if n := pickName(r.Name, now); n != nil {
 		p.FamilyName = n.Family
 		p.GivenNames = strings.Join(n.Given, " ")
 		p.Prefix = strings.Join(n.Prefix, " ")
@@ -158,16 +189,38 @@ func PatientFromResource(r *PatientResource) *Patient {
 	} else if r.DeceasedBoolean != nil && *r.DeceasedBoolean {
 		p.Deceased = true
 	}
-	if a := pickAddress(r.Address); a != nil {
+	if a := pickAddress(r.Address, now); a != nil {
 		p.Address = append([]string(nil), a.Line...)
 		p.Postcode = a.PostalCode
+	} else if len(r.Address) > 0 {
+		p.NoCurrentAddress = true
 	}
-	for _, t := range r.Telecom {
-		if t.System == "phone" && t.Value != "" {
-			p.Phone = t.Value
-			break
+	if len(r.Name) > 0 && pickName(r.Name, now) == nil {
+		// No current name: the latest one is kept to tell the patient apart, marked as ended.
+		p.NoCurrentName = true
+		n := latestName(r.Name)
+		p.FamilyName = n.Family
+		p.GivenNames = strings.Join(n.Given, " ")
+		p.Prefix = strings.Join(n.Prefix, " ")
+		p.Name = collapse(strings.Join([]string{p.Prefix, p.GivenNames, p.FamilyName}, " "))
+		if p.Name == "" {
+			p.Name = collapse(n.Text)
+		}
+		if n.Period != nil {
+			p.NameEnded = n.Period.End
 		}
 	}
+	phones := 0
+	for _, t := range r.Telecom {
+		if t.System == "phone" && t.Value != "" {
+			phones++
+			if current(t.Period, now) {
+				p.Phone = t.Value
+				break
+			}
+		}
+	}
+	p.NoCurrentPhone = phones > 0 && p.Phone == ""
 	for _, gp := range r.GeneralPractitioner {
 		var parts []string
 		if gp.Display != "" {
@@ -204,26 +257,49 @@ func PatientFromResource(r *PatientResource) *Patient {
 	return p
 }
 
-func pickName(ns []HumanName) *HumanName {
-	for i := range ns {
-		if ns[i].Use == "usual" || ns[i].Use == "official" {
-			return &ns[i]
+// pickName chooses the current name to show: usual, then official, then any other current
+// name except an old or maiden one; nil when none is current.
+func pickName(ns []HumanName, now time.Time) *HumanName {
+	for _, use := range []string{"usual", "official", ""} {
+		for i := range ns {
+			if !current(ns[i].Period, now) || ns[i].Use == "old" || ns[i].Use == "maiden" {
+				continue
+			}
+			if use == "" || ns[i].Use == use {
+				return &ns[i]
+			}
 		}
-	}
-	if len(ns) > 0 {
-		return &ns[0]
 	}
 	return nil
 }
 
-func pickAddress(as []Address) *Address {
-	for i := range as {
-		if as[i].Use == "home" {
-			return &as[i]
+// latestName is the name whose period ended last (the first, when none says).
+func latestName(ns []HumanName) *HumanName {
+	best := &ns[0]
+	var bestEnd time.Time
+	for i := range ns {
+		if ns[i].Period == nil {
+			continue
+		}
+		if t, _, ok := ParseDateTime(ns[i].Period.End); ok && t.After(bestEnd) {
+			best, bestEnd = &ns[i], t
 		}
 	}
-	if len(as) > 0 {
-		return &as[0]
+	return best
+}
+
+// pickAddress chooses the current address to show: home first, never an old one; nil when
+// none is current.
+func pickAddress(as []Address, now time.Time) *Address {
+	for _, home := range []bool{true, false} {
+		for i := range as {
+			if !current(as[i].Period, now) || as[i].Use == "old" {
+				continue
+			}
+			if !home || as[i].Use == "home" {
+				return &as[i]
+			}
+		}
 	}
 	return nil
 }

@@ -262,6 +262,9 @@ func kindMessage(se *SpineError) string {
 	case InvalidNHSNumber:
 		return "That NHS number is not valid. Check the ten digits with the patient and try again."
 	case NotFound:
+		if se.Code == "STALE_SCR_ID" {
+			return "The Spine said this patient has a Summary Care Record but could not supply it, even after a second look: its pointer to the record is out of date. Try again in a few minutes; if it goes on, call IT support."
+		}
 		return "No patient or record was found. Check the details with the patient and search again."
 	case Merged:
 		if se.MergedInto != "" {

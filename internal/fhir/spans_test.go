@@ -273,3 +273,37 @@ func TestOutcomeErrorStatusFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestCurrentNamesAddressesPhones(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	r := &PatientResource{ResourceType: "Patient", ID: "9000000009",
+		Name: []HumanName{
+			{Use: "usual", Family: "Oldname", Given: []string{"Ann"}, Period: &Period{Start: "1990-01-01", End: "2020-05-31"}},
+			{Use: "maiden", Family: "Maiden", Given: []string{"Ann"}},
+			{Use: "official", Family: "Newname", Given: []string{"Ann"}, Period: &Period{Start: "2020-06-01"}},
+			{Use: "usual", Family: "Future", Period: &Period{Start: "2027-01-01"}},
+		},
+		Address: []Address{
+			{Use: "home", Line: []string{"1 Old Road"}, Period: &Period{End: "2025-12-31"}},
+			{Use: "old", Line: []string{"2 Older Road"}},
+			{Use: "temp", Line: []string{"3 Temp Street"}, Period: &Period{Start: "2026-01-01", End: "2026-12-31"}},
+		},
+		Telecom: []ContactPoint{{System: "phone", Value: "0100", Period: &Period{End: "2026-05-31"}}, {System: "phone", Value: "0200"}},
+	}
+	p := PatientFromResourceAt(r, now)
+	if p.FamilyName != "Newname" || p.NoCurrentName || p.Address[0] != "3 Temp Street" || p.NoCurrentAddress || p.Phone != "0200" {
+		t.Fatalf("%+v", p)
+	}
+	// The day a period ends it is still current.
+	if p := PatientFromResourceAt(r, time.Date(2020, 5, 31, 23, 0, 0, 0, time.UTC)); p.FamilyName != "Oldname" {
+		t.Fatalf("on the last day: %q", p.FamilyName)
+	}
+	ended := &PatientResource{ResourceType: "Patient", ID: "9000000009",
+		Name:    []HumanName{{Use: "usual", Family: "Gone", Period: &Period{End: "2025-12-31"}}},
+		Address: []Address{{Use: "home", Line: []string{"1 Old Road"}, Period: &Period{End: "2025-12-31"}}},
+		Telecom: []ContactPoint{{System: "phone", Value: "0100", Period: &Period{End: "2025-12-31"}}}}
+	p = PatientFromResourceAt(ended, now)
+	if !p.NoCurrentName || p.FamilyName != "Gone" || p.NameEnded != "2025-12-31" || !p.NoCurrentAddress || p.Address != nil || !p.NoCurrentPhone || p.Phone != "" {
+		t.Fatalf("nothing current: %+v", p)
+	}
+}

@@ -49,6 +49,12 @@ type Patient struct {
 	Hidden       []string
 	Deceased     bool
 	DeceasedDate string
+	// NoCurrentName, NoCurrentAddress and NoCurrentPhone are true when PDS listed names,
+	// addresses or telephones but every one of them had ended: none is shown as current.
+	// With NoCurrentName, Name holds the latest ended name, to tell the patient apart, and
+	// NameEnded when it ended as sent.
+	NoCurrentName, NoCurrentAddress, NoCurrentPhone bool
+	NameEnded                                       string
 }
 
 // Merged reports whether the number asked for was superseded by another NHS number.

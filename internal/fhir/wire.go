@@ -48,6 +48,13 @@ type HumanName struct {
 	Given  []string `json:"given,omitempty"`
 	Prefix []string `json:"prefix,omitempty"`
 	Suffix []string `json:"suffix,omitempty"`
+	Period *Period  `json:"period,omitempty"`
+}
+
+// Period is a FHIR Period: start and end dates or dateTimes, either may be absent.
+type Period struct {
+	Start string `json:"start,omitempty"`
+	End   string `json:"end,omitempty"`
 }
 
 // Address is a FHIR Address.
@@ -55,13 +62,15 @@ type Address struct {
 	Use        string   `json:"use,omitempty"`
 	Line       []string `json:"line,omitempty"`
 	PostalCode string   `json:"postalCode,omitempty"`
+	Period     *Period  `json:"period,omitempty"`
 }
 
 // ContactPoint is a FHIR ContactPoint.
 type ContactPoint struct {
-	System string `json:"system,omitempty"`
-	Value  string `json:"value,omitempty"`
-	Use    string `json:"use,omitempty"`
+	System string  `json:"system,omitempty"`
+	Value  string  `json:"value,omitempty"`
+	Use    string  `json:"use,omitempty"`
+	Period *Period `json:"period,omitempty"`
 }
 
 // PatientResource is a FHIR R4 Patient as PDS returns it.

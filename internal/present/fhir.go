@@ -2,6 +2,7 @@ package present
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,21 +65,35 @@ func Address(lines []string, postcode string) string {
 	return strings.Join(parts, ", ")
 }
 
-// restrictedText says what a restricted record hides and why (docs/domain.md rule 7).
-func restrictedText(p *fhir.Patient) string {
-	if len(p.Hidden) > 0 {
-		return strings.Join(p.Hidden, " ")
-	}
-	switch p.Restriction {
+// Restriction tags and what each hides (docs/domain.md rule 7). The record header's practice is
+// withheld with the same reason as the banner's GP field.
+const (
+	TagRestricted         = "Restricted"
+	TagVeryRestricted     = "Very restricted"
+	RestrictedHides       = "Restricted record: the address, telephone and GP practice are not shown anywhere, to protect the patient."
+	VeryRestrictedHides   = "Very restricted record: the address, telephone, GP practice and date of birth are not shown anywhere, to protect the patient."
+	PracticeWithheldWhy   = "GP practice withheld: the patient's record is restricted."
+	EmergencyMarking      = "EMERGENCY ACCESS: this record was opened without the patient's permission. The reason is recorded and your privacy officer is alerted."
+	NoCurrentAddress      = "No current address recorded"
+	NoCurrentPhone        = "No current telephone recorded"
+	noCurrentNamePrefix   = "No current name recorded"
+	deceasedDateNotStated = "Deceased (date not recorded)"
+)
+
+// restriction gives the tag and the sentence for a restricted record.
+func restriction(r fhir.Restriction) (tag, text string) {
+	switch r {
 	case fhir.VeryRestricted:
-		return "Very restricted record: the address, telephone, GP practice and date of birth are not shown to protect the patient."
+		return TagVeryRestricted, VeryRestrictedHides
 	case fhir.Restricted:
-		return "Restricted record: the address, telephone and GP practice are not shown to protect the patient."
+		return TagRestricted, RestrictedHides
 	}
-	return ""
+	return "", ""
 }
 
-// Banner builds the patient banner from a demographics record; now gives the age.
+// Banner builds the patient banner from a demographics record; now gives the age. Only current
+// names, addresses and telephones are shown as current; a deceased patient's age is their age
+// at death.
 func Banner(p *fhir.Patient, now time.Time) BannerView {
 	if p == nil {
 		return BannerView{}
@@ -93,11 +108,23 @@ func Banner(p *fhir.Patient, now time.Time) BannerView {
 		Phone:     strings.TrimSpace(p.Phone),
 		Test:      nhsnumber.IsTest(p.NHSNumber),
 	}
+	if p.NoCurrentName {
+		v.NameNote = noCurrentNamePrefix
+		if end := FHIRDate(p.NameEnded, nil); end != "" {
+			v.NameNote += ": this name ended " + end
+		}
+	}
+	if p.NoCurrentAddress && v.Address == "" {
+		v.Address = NoCurrentAddress
+	}
+	if p.NoCurrentPhone && v.Phone == "" {
+		v.Phone = NoCurrentPhone
+	}
 	if p.Restriction != fhir.None {
 		v.Restricted = true
-		v.RestrictedText = restrictedText(p)
+		v.RestrictedTag, v.RestrictedText = restriction(p.Restriction)
 		v.Address, v.GP, v.Phone = "", "", ""
-		if p.Restriction == fhir.VeryRestricted && p.BirthDate == "" {
+		if p.Restriction == fhir.VeryRestricted {
 			v.BirthDate = ""
 		}
 	}
@@ -106,12 +133,21 @@ func Banner(p *fhir.Patient, now time.Time) BannerView {
 	}
 	if p.Deceased {
 		v.Deceased = true
-		v.DeceasedText = "Deceased"
-		if d := FHIRDate(p.DeceasedDate, nil); d != "" {
-			if t, prec, err := ParseFHIRDate(p.DeceasedDate); err == nil && prec == 4 {
-				d = FormatDate(t)
+		v.DeceasedText = deceasedDateNotStated
+		died, _, derr := ParseFHIRDate(p.DeceasedDate)
+		if derr == nil {
+			v.DeceasedText = "Deceased " + FormatDate(died)
+		} else if strings.TrimSpace(p.DeceasedDate) != "" {
+			v.DeceasedText = "Deceased " + strings.TrimSpace(p.DeceasedDate) // as written
+		}
+		// The age shown is the age at death, never today's.
+		if birth, _, berr := ParseFHIRDate(p.BirthDate); berr == nil && v.BirthDate != "" {
+			v.BirthDate = FormatDate(birth)
+			if derr == nil {
+				if a := Age(birth, died); a != "" {
+					v.DeceasedText += ", aged " + a
+				}
 			}
-			v.DeceasedText += " " + d
 		}
 	}
 	if p.Merged() {
@@ -128,7 +164,7 @@ func Match(p *fhir.Patient, now time.Time) MatchView {
 	m := MatchView{Name: b.Name, NHS: b.NHS, BirthDate: b.BirthDate, Gender: b.Gender, Address: b.Address}
 	if b.Restricted {
 		m.Address = "Address not shown (restricted record)"
-		m.Flags = append(m.Flags, "Restricted")
+		m.Flags = append(m.Flags, b.RestrictedTag)
 	}
 	if b.Deceased {
 		m.Flags = append(m.Flags, b.DeceasedText)
@@ -168,11 +204,18 @@ const (
 	sentPrefix    = "Summary Sent:"
 )
 
+// NotStated fills a record header field the record does not give.
+const NotStated = "not stated in the record"
+
 // Record lays a Summary Care Record out for the screen: the title section's facts go to the
 // header, every statement is kept as written, sections are classified and ordered with allergies
-// first, and nothing is dropped: a section the viewer does not know keeps all its text. loc is
-// the time zone the created time is shown in (nil: as received).
-func Record(r *fhir.Record, loc *time.Location) RecordView {
+// first, and nothing is dropped: a section the viewer does not know keeps all its text. The
+// header always says when the summary was created and by whom (NotStated when the record does
+// not), and every statement the record makes about itself is listed first. pat is the patient
+// the record is about: for a restricted patient the practice's name and address are withheld
+// with the banner's reason. loc is the time zone the created time is shown in (nil: as
+// received).
+func Record(r *fhir.Record, pat *fhir.Patient, loc *time.Location) RecordView {
 	if r == nil {
 		return RecordView{}
 	}
@@ -186,10 +229,15 @@ func Record(r *fhir.Record, loc *time.Location) RecordView {
 			t = t.In(loc)
 		}
 		v.Created = t.Format(DateTimeLayout)
+	} else if c := strings.TrimSpace(r.CreatedText); c != "" {
+		v.Created = c // a date that cannot be read is shown as written
 	}
 	var secs []SectionView
 	for _, s := range r.Sections {
 		kind := ClassifySection(s.Code, s.Title)
+		if kind == KindOther && r.InitialSummary && len(s.Tables) == 0 && strings.Contains(strings.ToLower(s.Title), "summary") {
+			kind = KindSummary // the Initial Summary's title section: its text is about the record
+		}
 		if kind == KindSummary {
 			for _, p := range s.Text {
 				switch {
@@ -204,7 +252,7 @@ func Record(r *fhir.Record, loc *time.Location) RecordView {
 				case p == v.Practice || strings.HasPrefix(p, sentPrefix):
 				case v.Practice == "" && looksLikePractice(p):
 					v.Practice = p
-				case IsStatement(p, "", ""):
+				case IsStatement(p, "", "") || r.InitialSummary:
 					v.Statements = append(v.Statements, p)
 				default:
 					v.Notes = append(v.Notes, p)
@@ -232,7 +280,135 @@ func Record(r *fhir.Record, loc *time.Location) RecordView {
 		secs = append(secs, sv)
 	}
 	v.Sections = OrderSections(secs)
+	// Every statement the record makes about itself comes first, once, as written; sections
+	// keep theirs in place too.
+	seen := map[string]bool{}
+	for _, st := range v.Statements {
+		seen[st] = true
+	}
+	for _, sec := range v.Sections {
+		for _, st := range sec.Statements {
+			if !seen[st] {
+				seen[st] = true
+				v.Statements = append(v.Statements, st)
+			}
+		}
+	}
+	if v.Author == "" {
+		v.Author = v.Practice
+	}
+	if pat != nil && pat.Restriction != fhir.None {
+		withholdPractice(&v)
+	}
+	if v.Created == "" {
+		v.Created = NotStated
+	}
+	if v.Author == "" {
+		v.Author = NotStated
+	}
 	return v
+}
+
+// withholdPractice removes the practice's name and address from the record header of a
+// restricted patient, wherever the header carries it, and says why.
+func withholdPractice(v *RecordView) {
+	practice := v.Practice
+	v.Practice = ""
+	v.PracticeWithheld = PracticeWithheldWhy
+	if practice == "" {
+		return
+	}
+	if v.Author == practice {
+		v.Author = "the patient's GP practice (withheld)"
+	}
+	drop := func(in []string) []string {
+		var out []string
+		for _, s := range in {
+			if !strings.Contains(s, practice) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	v.Notes, v.Statements = drop(v.Notes), drop(v.Statements)
+}
+
+// AllergyLine summarises the record's allergies for the banner, where it never scrolls away:
+// the entries' names and severity ("Allergies: Penicillin allergy (Severe); Latex allergy"),
+// "No known allergies" only when the record says so, and "Allergies: see record" when the
+// section is missing or cannot be summarised (no table with a description column, or no
+// entries). A nil record gives "".
+func AllergyLine(r *fhir.Record) string {
+	if r == nil {
+		return ""
+	}
+	const seeRecord = "Allergies: see record"
+	var entries []string
+	nka, found := false, false
+	for _, s := range r.Sections {
+		if ClassifySection(s.Code, s.Title) != KindAllergies {
+			continue
+		}
+		found = true
+		for _, p := range s.Text {
+			if saysNoKnownAllergies(p) {
+				nka = true
+			}
+		}
+		for _, t := range s.Tables {
+			desc, sev := column(t.Headers, "description", "allerg", "reaction", "drug", "substance", "agent"), column(t.Headers, "severity")
+			for _, row := range t.Rows {
+				if len(row) == 1 && len(t.Headers) > 1 { // a full-width note
+					if saysNoKnownAllergies(row[0]) {
+						nka = true
+					}
+					continue
+				}
+				if desc < 0 || desc >= len(row) || strings.TrimSpace(row[desc]) == "" {
+					return seeRecord
+				}
+				if saysNoKnownAllergies(row[desc]) {
+					nka = true
+					continue
+				}
+				e := strings.TrimSpace(row[desc])
+				if sev >= 0 && sev < len(row) && strings.TrimSpace(row[sev]) != "" {
+					e += " (" + strings.TrimSpace(row[sev]) + ")"
+				}
+				entries = append(entries, e)
+			}
+		}
+	}
+	switch {
+	case !found:
+		return seeRecord
+	case len(entries) > 0:
+		const most = 4
+		if len(entries) > most {
+			return "Allergies: " + strings.Join(entries[:most], "; ") + "; and " + strconv.Itoa(len(entries)-most) + " more: see record"
+		}
+		return "Allergies: " + strings.Join(entries, "; ")
+	case nka:
+		return "No known allergies"
+	}
+	return seeRecord
+}
+
+func saysNoKnownAllergies(s string) bool {
+	t := strings.ToLower(s)
+	return strings.Contains(t, "no known allerg") || strings.Contains(t, "no known drug allerg")
+}
+
+// column finds the first heading containing one of the words (case-insensitive), or -1.
+func column(headers []string, words ...string) int {
+	for _, w := range words {
+		for i, h := range headers {
+			if strings.Contains(strings.ToLower(h), w) {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // looksLikePractice guesses nothing: a practice line is only taken from the title section when
@@ -269,6 +445,11 @@ func Message(err error) MessageView {
 		m.Title = "NHS number not valid"
 	case fhir.NotFound:
 		m.Title = "Not found"
+		if se.Code == "STALE_SCR_ID" {
+			m.Title = "Summary Care Record not available"
+		}
+	case fhir.WrongPatient:
+		m.Title = "Record not shown: it was for a different patient"
 	case fhir.Merged:
 		m.Title = "NHS number replaced"
 	case fhir.AccessDenied:

@@ -26,7 +26,7 @@ func TestRecordFromSandboxBundles(t *testing.T) {
 	} {
 		t.Run(filepath.Base(filepath.Dir(name))+"/"+filepath.Base(name), func(t *testing.T) {
 			r := recordFromBundle(t, filepath.Join(fixtures(t), name))
-			v := Record(r, time.UTC)
+			v := Record(r, nil, time.UTC)
 			if v.Created != "14-May-2020 14:31" {
 				t.Errorf("Created = %q", v.Created)
 			}
@@ -36,10 +36,12 @@ func TestRecordFromSandboxBundles(t *testing.T) {
 			if !strings.HasPrefix(v.Practice, "EMISWebCR1 50004") {
 				t.Errorf("Practice = %q", v.Practice)
 			}
-			if len(v.Statements) != 1 || !strings.Contains(v.Statements[0], "recently registered") {
+			// What the record says about itself comes first, as written: the disclaimer that
+			// it may not include everything, and the recently-registered statement.
+			if len(v.Statements) != 2 || !strings.HasPrefix(v.Statements[0], "Sourced from") || !strings.Contains(v.Statements[1], "recently registered") {
 				t.Errorf("Statements = %q", v.Statements)
 			}
-			if len(v.Notes) != 1 || !strings.HasPrefix(v.Notes[0], "Sourced from") {
+			if len(v.Notes) != 0 {
 				t.Errorf("Notes = %q", v.Notes)
 			}
 			var kinds []SectionKind
@@ -74,7 +76,7 @@ func TestRecordKeepsUnknownAndInitialSummary(t *testing.T) {
 			{Code: "SomethingNewHeader", Title: "New thing", Text: []string{"Kept as text", "Some information has been withheld at the patient's request."}},
 		},
 	}
-	v := Record(r, nil)
+	v := Record(r, nil, nil)
 	if v.Format != "Initial Summary" || v.Practice != "The Surgery" {
 		t.Errorf("header = %+v", v)
 	}
@@ -135,21 +137,44 @@ func TestBanner(t *testing.T) {
 			p.Restriction = fhir.Restricted
 			p.Hidden = []string{"Address, telephone and GP are not shown: this is a restricted record."}
 		}, func(t *testing.T, v BannerView) {
-			if !v.Restricted || v.Address != "" || v.GP != "" || !strings.Contains(v.RestrictedText, "restricted record") {
+			if !v.Restricted || v.Address != "" || v.GP != "" || v.RestrictedTag != TagRestricted || v.RestrictedText != RestrictedHides {
 				t.Errorf("got %+v", v)
 			}
 		}},
 		{"very restricted without reasons", func(p *fhir.Patient) {
 			p.Restriction, p.BirthDate = fhir.VeryRestricted, ""
 		}, func(t *testing.T, v BannerView) {
-			if !v.Restricted || v.BirthDate != "" || !strings.Contains(v.RestrictedText, "Very restricted") {
+			if !v.Restricted || v.BirthDate != "" || v.RestrictedTag != TagVeryRestricted || !strings.Contains(v.RestrictedText, "date of birth") {
 				t.Errorf("got %+v", v)
 			}
 		}},
 		{"deceased", func(p *fhir.Patient) {
 			p.Deceased, p.DeceasedDate = true, "2024-01-12T10:00:00+00:00"
 		}, func(t *testing.T, v BannerView) {
-			if !v.Deceased || v.DeceasedText != "Deceased 12-Jan-2024" {
+			// The age is the age at death, and the birth date carries no age of today.
+			if !v.Deceased || v.DeceasedText != "Deceased 12-Jan-2024, aged 13y 2m" || v.BirthDate != "22-Oct-2010" {
+				t.Errorf("got %+v", v)
+			}
+		}},
+		{"deceased without a date", func(p *fhir.Patient) {
+			p.Deceased, p.DeceasedDate = true, ""
+		}, func(t *testing.T, v BannerView) {
+			if v.DeceasedText != "Deceased (date not recorded)" || v.BirthDate != "22-Oct-2010" {
+				t.Errorf("got %+v", v)
+			}
+		}},
+		{"deceased date as written", func(p *fhir.Patient) {
+			p.Deceased, p.DeceasedDate = true, "early 2024"
+		}, func(t *testing.T, v BannerView) {
+			if v.DeceasedText != "Deceased early 2024" {
+				t.Errorf("got %+v", v)
+			}
+		}},
+		{"no current name, address or phone", func(p *fhir.Patient) {
+			p.NoCurrentName, p.NameEnded, p.NoCurrentAddress, p.NoCurrentPhone = true, "2025-12-31", true, true
+			p.Address, p.Postcode, p.Phone = nil, "", ""
+		}, func(t *testing.T, v BannerView) {
+			if v.NameNote != "No current name recorded: this name ended 31-Dec-2025" || v.Address != NoCurrentAddress || v.Phone != NoCurrentPhone {
 				t.Errorf("got %+v", v)
 			}
 		}},
@@ -227,7 +252,9 @@ func TestBannerFromSandboxPatients(t *testing.T) {
 		check           func(t *testing.T, v BannerView)
 	}{
 		{"Patient.json", "9000000009", func(t *testing.T, v BannerView) {
-			if v.NHS != "900 000 0009" || v.Restricted || v.Address == "" || !strings.HasPrefix(v.BirthDate, "22-Oct-2010") {
+			// The published example's name, address and telephone all ended on 31-Dec-2025.
+			if v.NHS != "900 000 0009" || v.Restricted || v.Address != NoCurrentAddress || v.Phone != NoCurrentPhone ||
+				v.NameNote != "No current name recorded: this name ended 31-Dec-2025" || !strings.HasPrefix(v.BirthDate, "22-Oct-2010") {
 				t.Errorf("%+v", v)
 			}
 		}},

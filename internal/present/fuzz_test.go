@@ -37,7 +37,7 @@ func FuzzRecordFromXHTML(f *testing.F) {
 			{Code: "UnknownHeader", Title: "Unknown", Text: text},
 			{Code: fhir.CodeAllergies, Title: "Allergies", Tables: tables, Text: text},
 		}}
-		v := Record(r, nil)
+		v := Record(r, nil, nil)
 		if len(v.Sections) != 3 || v.Sections[0].Kind != KindAllergies {
 			t.Fatalf("sections %+v", v.Sections)
 		}

@@ -134,5 +134,11 @@ func IsStatement(text, id, class string) bool {
 		return true
 	}
 	t := strings.ToLower(text)
-	return strings.Contains(t, "withheld") || strings.Contains(t, "recently registered")
+	for _, w := range []string{"withheld", "recently registered", "not been verified", "not verified",
+		"unverified", "may not include", "may be incomplete", "may not be complete", "not been reviewed"} {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
 }

@@ -9,7 +9,7 @@ import (
 
 func TestRecordText(t *testing.T) {
 	r := recordFromBundle(t, filepath.Join(fixtures(t), "summary-care-record/specification-examples/GetScrBundle.json"))
-	got := RecordText(Record(r, time.UTC))
+	got := RecordText(Record(r, nil, time.UTC))
 	for _, want := range []string{
 		"Summary Care Record: GP Summary\nCreated: 14-May-2020 14:31\nCreated by: SMITH, Sean (Mr)\n",
 		"! At the time this record was created, this patient had recently registered",

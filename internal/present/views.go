@@ -54,13 +54,27 @@ type BannerView struct {
 	GP        string
 	Phone     string
 
+	NameNote string // "No current name recorded: this name ended 31-Dec-2025"
+
 	Restricted     bool   // PDS meta.security R or V
+	RestrictedTag  string // "Restricted" or "Very restricted"
 	RestrictedText string // what is hidden and why
 	Deceased       bool
 	DeceasedText   string // "Deceased 12-Jan-2024"
 	Merged         bool
 	MergedText     string // "NHS number 900 000 0009 was replaced by 900 000 0017"
 	Test           bool   // a test patient (test range or sandbox number)
+
+	// Allergies is the allergy line that never scrolls away, once the record is open:
+	// "Allergies: Penicillin allergy (Severe)", "No known allergies" or "Allergies: see record".
+	Allergies string
+	// Emergency marks a record opened by emergency access, for as long as it is open.
+	Emergency     bool
+	EmergencyText string
+	// Adjustments are the patient's reasonable adjustments in plain words ("Requires visual
+	// alert"); AdjustmentsNote says when they could not be read ("" when read).
+	Adjustments     []string
+	AdjustmentsNote string
 }
 
 // ConsentStage is where the consent and permission step has got to.
@@ -75,6 +89,7 @@ const (
 	ConsentEmergency                     // emergency access: a written reason is required
 	ConsentDeclined                      // the patient declined: nothing was opened
 	ConsentOpening                       // the answer is recorded; the record is being fetched
+	ConsentDeceased                      // the patient has died: the user writes why they need the record
 )
 
 // ConsentView is what the consent and permission screen shows.
@@ -88,11 +103,15 @@ type ConsentView struct {
 // RecordView is a Summary Care Record laid out for the screen: sections in the order of
 // docs/domain.md ("What the record looks like on screen"), allergies first.
 type RecordView struct {
-	Format     string   // "GP Summary" or "Initial Summary"
-	Created    string   // "14-May-2020 14:31"
-	Author     string   // "SMITH, Sean (Mr)"
-	Practice   string   // "EMISWebCR1 50004, Fulford Grange, Rawdon, Leeds, West Yorkshire, LS19 7BY."
-	Statements []string // record-wide statements ("recently registered", "withheld"), as written
+	Format   string // "GP Summary" or "Initial Summary"
+	Created  string // "14-May-2020 14:31", as written when it cannot be read, or "not stated"
+	Author   string // "SMITH, Sean (Mr)", or the practice when no author is named, or "not stated"
+	Practice string // "EMISWebCR1 50004, Fulford Grange, Rawdon, Leeds, West Yorkshire, LS19 7BY."
+	// PracticeWithheld says why the practice is not shown (a restricted patient), or "".
+	PracticeWithheld string
+	// Statements are what the record says about itself (not verified, items withheld,
+	// recently registered, the Initial Summary's own text), every one, as written, shown first.
+	Statements []string
 	Notes      []string // other record-wide text (the disclaimer), as written
 	Sections   []SectionView
 }

@@ -33,6 +33,10 @@ type Banner struct {
 	deceased   *widget.Label
 	merged     *widget.Label
 	test       *widget.Label
+	nameNote   *widget.Label
+	emergency  *widget.Label
+	allergies  *widget.Label
+	adjust     *widget.Label
 	closeBtn   *widget.Button
 	bg         *canvas.Rectangle
 	root       *fyne.Container
@@ -53,12 +57,16 @@ func NewBanner(cb BannerCallbacks) *Banner {
 	b.deceased = flagLabel(widget.DangerImportance, false)
 	b.merged = flagLabel(widget.WarningImportance, true)
 	b.test = flagLabel(widget.LowImportance, false)
+	b.nameNote = flagLabel(widget.WarningImportance, true)
+	b.emergency = flagLabel(widget.DangerImportance, true)
+	b.allergies = flagLabel(widget.DangerImportance, true)
+	b.adjust = flagLabel(widget.WarningImportance, true)
 	b.closeBtn = widget.NewButtonWithIcon("Close patient (Esc)", theme.CancelIcon(), b.close)
 	b.bg = canvas.NewRectangle(theme.Color(theme.ColorNameHeaderBackground))
 
 	head := container.NewBorder(nil, nil, nil, container.NewVBox(b.closeBtn),
 		container.New(layout.NewCustomPaddedVBoxLayout(0), container.NewHBox(b.name, b.deceased, b.restrFlag, b.test), b.ids))
-	body := container.New(layout.NewCustomPaddedVBoxLayout(0), head, b.address, b.restricted, b.merged)
+	body := container.New(layout.NewCustomPaddedVBoxLayout(0), head, b.emergency, b.nameNote, b.address, b.restricted, b.merged, b.allergies, b.adjust)
 	b.root = container.NewStack(b.bg, container.NewPadded(body))
 	return b
 }
@@ -91,8 +99,19 @@ func (b *Banner) Render(v present.BannerView) {
 	ids = append(ids, "NHS No. "+v.NHS)
 	b.ids.SetText(strings.Join(ids, "    "))
 
+	setOptional(b.nameNote, v.NameNote)
+	setOptional(b.emergency, v.EmergencyText)
+	setOptional(b.allergies, v.Allergies)
+	adj := ""
+	if len(v.Adjustments) > 0 {
+		adj = "Reasonable adjustments: " + strings.Join(v.Adjustments, "; ")
+	}
+	if v.AdjustmentsNote != "" {
+		adj = strings.TrimSpace(adj + "    " + v.AdjustmentsNote)
+	}
+	setOptional(b.adjust, adj)
 	if v.Restricted {
-		setOptional(b.restrFlag, "Restricted record")
+		setOptional(b.restrFlag, orDefault(v.RestrictedTag, "Restricted")+" record")
 		b.address.Hide()
 		setOptional(b.restricted, orDefault(v.RestrictedText, "Restricted record: some details are not shown to protect the patient."))
 	} else {

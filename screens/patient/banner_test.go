@@ -27,21 +27,36 @@ func TestBannerGoldens(t *testing.T) {
 	cases := []struct {
 		name string
 		edit func(p *fhir.Patient)
+		more func(v *present.BannerView)
 	}{
-		{"banner_normal.xml", func(*fhir.Patient) {}},
-		{"banner_restricted.xml", func(p *fhir.Patient) {
+		{name: "banner_normal.xml", edit: func(*fhir.Patient) {}},
+		{name: "banner_record_open_emergency.xml", edit: func(*fhir.Patient) {}, more: func(v *present.BannerView) {
+			v.Allergies = "Allergies: Penicillin allergy (Severe); Latex allergy"
+			v.Emergency, v.EmergencyText = true, present.EmergencyMarking
+			v.Adjustments = []string{"Requires visual alert", "Requires information verbally"}
+		}},
+		{name: "banner_no_known_allergies_adjustments_unread.xml", edit: func(*fhir.Patient) {}, more: func(v *present.BannerView) {
+			v.Allergies = "No known allergies"
+			v.AdjustmentsNote = "Reasonable adjustments could not be read just now."
+		}},
+		{name: "banner_no_current_name_address.xml", edit: func(p *fhir.Patient) {
+			p.NoCurrentName, p.NameEnded, p.NoCurrentAddress, p.NoCurrentPhone = true, "2025-12-31", true, true
+			p.Address, p.Postcode, p.Phone = nil, "", ""
+		}},
+		{name: "banner_deceased_no_date.xml", edit: func(p *fhir.Patient) { p.Deceased = true }},
+		{name: "banner_restricted.xml", edit: func(p *fhir.Patient) {
 			p.NHSNumber, p.RequestedNHSNumber, p.Restriction = "9000000025", "9000000025", fhir.Restricted
 			p.Address, p.Postcode, p.Phone, p.GP = nil, "", "", ""
 			p.Hidden = []string{"This is a restricted record: the address, telephone number and GP practice are not shown, to protect the patient."}
 		}},
-		{"banner_very_restricted.xml", func(p *fhir.Patient) {
+		{name: "banner_very_restricted.xml", edit: func(p *fhir.Patient) {
 			p.Restriction = fhir.VeryRestricted
 			p.Address, p.Postcode, p.Phone, p.GP, p.BirthDate = nil, "", "", "", ""
 		}},
-		{"banner_deceased.xml", func(p *fhir.Patient) {
+		{name: "banner_deceased.xml", edit: func(p *fhir.Patient) {
 			p.Deceased, p.DeceasedDate = true, "2024-01-12T10:00:00+00:00"
 		}},
-		{"banner_merged.xml", func(p *fhir.Patient) { p.NHSNumber = "9000000017" }},
+		{name: "banner_merged.xml", edit: func(p *fhir.Patient) { p.NHSNumber = "9000000017" }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -50,7 +65,11 @@ func TestBannerGoldens(t *testing.T) {
 			win := show(t, b.Object(), 1000, 200)
 			p := jane()
 			c.edit(&p)
-			b.Render(present.Banner(&p, now))
+			v := present.Banner(&p, now)
+			if c.more != nil {
+				c.more(&v)
+			}
+			b.Render(v)
 			golden(t, win, c.name)
 		})
 	}

@@ -34,7 +34,7 @@ var (
 // sandboxRecord is the published GP Summary example as the record view shows it.
 func sandboxRecord(t testing.TB) present.RecordView {
 	r := recordFromBundle(t, filepath.Join(fixtures(t), "summary-care-record/specification-examples/GetScrBundle.json"))
-	return present.Record(r, time.UTC)
+	return present.Record(r, nil, time.UTC)
 }
 
 // longRecord is a GP Summary whose repeat medication table has n rows.

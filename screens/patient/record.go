@@ -57,16 +57,26 @@ func (r *Record) Object() fyne.CanvasObject { return r.root }
 func (r *Record) Render(v present.RecordView) {
 	r.view = v
 	title := "Summary Care Record: " + orDefault(v.Format, "GP Summary")
-	if v.Created != "" {
+	switch v.Created {
+	case "":
+	case present.NotStated:
+		title += ", creation date not stated in the record"
+	default:
 		title += ", created " + v.Created
 	}
-	if v.Author != "" {
+	switch v.Author {
+	case "":
+	case present.NotStated:
+		title += "; author not stated in the record"
+	default:
 		title += " by " + v.Author
 	}
 	r.title.SetText(title)
 	line := ""
 	if v.Practice != "" {
 		line = "Practice: " + v.Practice
+	} else if v.PracticeWithheld != "" {
+		line = v.PracticeWithheld
 	}
 	setOptional(r.meta, line)
 	r.statements.Objects = nil

@@ -2,8 +2,10 @@ package patient
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -33,7 +35,7 @@ func hostileRecord() present.RecordView {
 	r := &fhir.Record{Practice: "The Hostile Surgery", Sections: []fhir.Section{
 		{Code: fhir.CodeAllergies, Title: "Allergies and Adverse Reactions", Tables: tables, Text: text},
 	}}
-	return present.Record(r, nil)
+	return present.Record(r, nil, nil)
 }
 
 func initialSummary() present.RecordView {
@@ -49,7 +51,7 @@ func initialSummary() present.RecordView {
 				Headers: []string{"Medication Item", "Dosage Instructions", "Quantity"},
 				Rows:    [][]string{{"No relevant information available for this category."}}}}},
 		}}
-	return present.Record(r, nil)
+	return present.Record(r, nil, nil)
 }
 
 func withheldRecord() present.RecordView {
@@ -71,7 +73,7 @@ func withheldRecord() present.RecordView {
 				"Plain text of an unknown section is shown, not dropped.", "Second paragraph.",
 			}},
 		}}
-	return present.Record(r, nil)
+	return present.Record(r, nil, nil)
 }
 
 func TestRecordGoldens(t *testing.T) {
@@ -86,6 +88,17 @@ func TestRecordGoldens(t *testing.T) {
 		{"record_withheld_and_unknown.xml", func(*testing.T) present.RecordView { return withheldRecord() }, 1280, 800},
 		{"record_hostile_xhtml.xml", func(*testing.T) present.RecordView { return hostileRecord() }, 1280, 800},
 		{"record_200_rows.xml", func(*testing.T) present.RecordView { return longRecord(200) }, 1280, 800},
+		{"record_restricted_practice_withheld.xml", func(t *testing.T) present.RecordView {
+			r := recordFromBundle(t, filepath.Join(fixtures(t), "summary-care-record/specification-examples/GetScrBundle.json"))
+			return present.Record(r, &fhir.Patient{Restriction: fhir.Restricted}, time.UTC)
+		}, 1280, 800},
+		{"record_spanning_cells.xml", func(*testing.T) present.RecordView {
+			tables, _ := fhir.ParseSectionXHTML(`<table><thead><tr><th>Type</th><th>Date</th><th>Medication Item</th><th>Dosage Instructions</th><th>Quantity</th></tr></thead><tbody>` +
+				`<tr><td rowspan="2">Acute Medication</td><td colspan="2">Prescribed: 01-Mar-2025, Amoxicillin 500mg capsules</td><td>One three times a day</td><td>21 capsule</td></tr>` +
+				`<tr><td>Prescribed: 02-Mar-2025</td><td>Paracetamol 500mg tablets</td><td>Two four times a day</td></tr>` +
+				`<tr><td colspan="5">Some information has been deliberately withheld from this summary.</td></tr></tbody></table>`)
+			return present.Record(&fhir.Record{Sections: []fhir.Section{{Code: fhir.CodeAcuteMeds, Title: "Acute Medications", Tables: tables}}}, nil, time.UTC)
+		}, 1280, 800},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -123,7 +136,8 @@ func TestRecordOrderAndText(t *testing.T) {
 	if !strings.Contains(r.title.Text, "created 14-May-2020 14:31") || !strings.Contains(r.meta.Text, "EMISWebCR1 50004") {
 		t.Errorf("created date or practice missing: %q, %q", r.title.Text, r.meta.Text)
 	}
-	if len(r.statements.Objects) != 1 {
+	// The disclaimer (may not include everything) and "recently registered", first.
+	if len(r.statements.Objects) != 2 {
 		t.Errorf("record-wide statements shown: %d", len(r.statements.Objects))
 	}
 }

@@ -66,6 +66,7 @@ var allowedExternal = map[string][]string{
 // explained in the importing package's doc comment and in ARCHITECTURE.md.
 var adapterImports = map[string][]string{
 	"scrdesk/internal/auditcli": {"scrdesk/internal/store"}, // the audit subcommands read the store
+	"scrdesk/internal/replica":  {"scrdesk/internal/store"}, // reads the raw rows and keeps its cursor in the store
 	"scrdesk/cardreader":        {},
 }
 

@@ -98,7 +98,10 @@ func (c *Controller) deliver(ctx context.Context, link *sync.Session, a store.Al
 	tr, err := link.SendAlert(cctx, q.Alert, q.RequestID)
 	cancel()
 	if err == nil {
-		if _, err := c.svc.Store.MarkSent(ctx, a.ID, c.alertEvent(audit.ActionAlertSent, q, tr.RequestIDs)); err != nil {
+		// Delivered: the payload's patient details are purged; the alert's kind stays for the
+		// status list, and the audit rows keep what happened.
+		kept, _ := json.Marshal(queuedAlert{RequestID: q.RequestID, Alert: sync.Alert{Type: q.Alert.Type, Subtype: q.Alert.Subtype}})
+		if _, err := c.svc.Store.MarkSentKeeping(ctx, a.ID, c.alertEvent(audit.ActionAlertSent, q, tr.RequestIDs), kept); err != nil {
 			c.svc.Log.Error("alert sent but not marked", "err", err)
 		}
 		return

@@ -40,8 +40,14 @@ const (
 	ActionAuditVerified   Action = "audit-verified"
 	ActionAuditExported   Action = "audit-exported"
 	ActionAuditQueried    Action = "audit-queried"
-	ActionAppStart        Action = "application-start"
-	ActionAppStop         Action = "application-stop"
+	// ActionAuditNewLog is the first row of a log started after the previous one was found
+	// removed or replaced; its detail names the previous log's instance id and checkpoint.
+	ActionAuditNewLog Action = "audit-log-started"
+	// ActionAuditUnprotected records rows that were written while the keyring refused the
+	// checkpoint (detail: from, to, since_ms), before the checkpoint covers them.
+	ActionAuditUnprotected Action = "audit-unprotected-entries"
+	ActionAppStart         Action = "application-start"
+	ActionAppStop          Action = "application-stop"
 )
 
 // Coding is a FHIR Coding: a code from a code system.
@@ -90,34 +96,36 @@ var (
 func local(a Action, display string) Coding { return Coding{SystemSCRDesk, string(a), display} }
 
 var actions = map[Action]ActionInfo{
-	ActionLogin:           {"Signed in", dcmAuth, dcmLogin, actionCodeExec, false},
-	ActionWrongPasscode:   {"Wrong passcode entered", dcmAuth, local(ActionWrongPasscode, "Wrong passcode"), actionCodeExec, false},
-	ActionCardBlocked:     {"Smartcard blocked", dcmAuth, local(ActionCardBlocked, "Card blocked"), actionCodeExec, false},
-	ActionRoleSelected:    {"Role chosen", dcmAuth, local(ActionRoleSelected, "Role selected"), actionCodeExec, false},
-	ActionLockCardRemoved: {"Locked: card removed", dcmAuth, local(ActionLockCardRemoved, "Lock, card removed"), actionCodeExec, false},
-	ActionLockIdle:        {"Locked: left idle", dcmAuth, local(ActionLockIdle, "Lock, idle"), actionCodeExec, false},
-	ActionLockManual:      {"Locked by the user", dcmAuth, local(ActionLockManual, "Lock, by hand"), actionCodeExec, false},
-	ActionLockServiceLost: {"Locked: card reader service lost", dcmAuth, local(ActionLockServiceLost, "Lock, service lost"), actionCodeExec, false},
-	ActionUnlock:          {"Unlocked", dcmAuth, local(ActionUnlock, "Unlock"), actionCodeExec, false},
-	ActionLogout:          {"Signed out", dcmAuth, dcmOut, actionCodeExec, false},
-	ActionCardSwapped:     {"Different smartcard inserted", dcmAuth, local(ActionCardSwapped, "Card swapped"), actionCodeExec, false},
-	ActionPatientSearch:   {"Searched for a patient", rest, restFind, actionCodeExec, false},
-	ActionPatientRead:     {"Viewed patient details", rest, restRead, actionCodeRead, true},
-	ActionConsentRead:     {"Saw the record's sharing (consent) state", rest, restFind, actionCodeRead, true},
-	ActionPermission:      {"Patient gave permission to view", dcmApp, local(ActionPermission, "Permission to view given"), actionCodeExec, true},
-	ActionPermissionNo:    {"Patient declined permission to view", dcmApp, local(ActionPermissionNo, "Permission to view declined"), actionCodeExec, true},
-	ActionEmergency:       {"Emergency access without permission", dcmEmerg, local(ActionEmergency, "Emergency access"), actionCodeExec, true},
-	ActionSelfClaimLR:     {"Claimed a care relationship with the patient", dcmApp, local(ActionSelfClaimLR, "Legitimate relationship self-claimed"), actionCodeExec, true},
-	ActionSCRRead:         {"Viewed the Summary Care Record", rest, restRead, actionCodeRead, true},
-	ActionAlertQueued:     {"Privacy alert queued for the governance lead", dcmAlert, local(ActionAlertQueued, "Alert queued"), actionCodeCreate, true},
-	ActionAlertSent:       {"Privacy alert sent", dcmAlert, restMake, actionCodeCreate, true},
-	ActionAlertFailed:     {"Privacy alert could not be sent", dcmAlert, local(ActionAlertFailed, "Alert failed"), actionCodeCreate, true},
-	ActionSettingsChanged: {"Changed a setting", dcmApp, local(ActionSettingsChanged, "Settings changed"), actionCodeUpdate, false},
-	ActionAuditVerified:   {"Checked the audit log", dcmLog, local(ActionAuditVerified, "Audit verified"), actionCodeExec, false},
-	ActionAuditExported:   {"Exported the audit log", dcmExp, local(ActionAuditExported, "Audit exported"), actionCodeRead, false},
-	ActionAuditQueried:    {"Searched the audit log", dcmLog, local(ActionAuditQueried, "Audit queried"), actionCodeRead, false},
-	ActionAppStart:        {"SCR Desk started", dcmApp, Coding{SystemDICOM, "110120", "Application Start"}, actionCodeExec, false},
-	ActionAppStop:         {"SCR Desk stopped", dcmApp, Coding{SystemDICOM, "110121", "Application Stop"}, actionCodeExec, false},
+	ActionLogin:            {"Signed in", dcmAuth, dcmLogin, actionCodeExec, false},
+	ActionWrongPasscode:    {"Wrong passcode entered", dcmAuth, local(ActionWrongPasscode, "Wrong passcode"), actionCodeExec, false},
+	ActionCardBlocked:      {"Smartcard blocked", dcmAuth, local(ActionCardBlocked, "Card blocked"), actionCodeExec, false},
+	ActionRoleSelected:     {"Role chosen", dcmAuth, local(ActionRoleSelected, "Role selected"), actionCodeExec, false},
+	ActionLockCardRemoved:  {"Locked: card removed", dcmAuth, local(ActionLockCardRemoved, "Lock, card removed"), actionCodeExec, false},
+	ActionLockIdle:         {"Locked: left idle", dcmAuth, local(ActionLockIdle, "Lock, idle"), actionCodeExec, false},
+	ActionLockManual:       {"Locked by the user", dcmAuth, local(ActionLockManual, "Lock, by hand"), actionCodeExec, false},
+	ActionLockServiceLost:  {"Locked: card reader service lost", dcmAuth, local(ActionLockServiceLost, "Lock, service lost"), actionCodeExec, false},
+	ActionUnlock:           {"Unlocked", dcmAuth, local(ActionUnlock, "Unlock"), actionCodeExec, false},
+	ActionLogout:           {"Signed out", dcmAuth, dcmOut, actionCodeExec, false},
+	ActionCardSwapped:      {"Different smartcard inserted", dcmAuth, local(ActionCardSwapped, "Card swapped"), actionCodeExec, false},
+	ActionPatientSearch:    {"Searched for a patient", rest, restFind, actionCodeExec, false},
+	ActionPatientRead:      {"Viewed patient details", rest, restRead, actionCodeRead, true},
+	ActionConsentRead:      {"Saw the record's sharing (consent) state", rest, restFind, actionCodeRead, true},
+	ActionPermission:       {"Patient gave permission to view", dcmApp, local(ActionPermission, "Permission to view given"), actionCodeExec, true},
+	ActionPermissionNo:     {"Patient declined permission to view", dcmApp, local(ActionPermissionNo, "Permission to view declined"), actionCodeExec, true},
+	ActionEmergency:        {"Emergency access without permission", dcmEmerg, local(ActionEmergency, "Emergency access"), actionCodeExec, true},
+	ActionSelfClaimLR:      {"Claimed a care relationship with the patient", dcmApp, local(ActionSelfClaimLR, "Legitimate relationship self-claimed"), actionCodeExec, true},
+	ActionSCRRead:          {"Viewed the Summary Care Record", rest, restRead, actionCodeRead, true},
+	ActionAlertQueued:      {"Privacy alert queued for the governance lead", dcmAlert, local(ActionAlertQueued, "Alert queued"), actionCodeCreate, true},
+	ActionAlertSent:        {"Privacy alert sent", dcmAlert, restMake, actionCodeCreate, true},
+	ActionAlertFailed:      {"Privacy alert could not be sent", dcmAlert, local(ActionAlertFailed, "Alert failed"), actionCodeCreate, true},
+	ActionSettingsChanged:  {"Changed a setting", dcmApp, local(ActionSettingsChanged, "Settings changed"), actionCodeUpdate, false},
+	ActionAuditVerified:    {"Checked the audit log", dcmLog, local(ActionAuditVerified, "Audit verified"), actionCodeExec, false},
+	ActionAuditExported:    {"Exported the audit log", dcmExp, local(ActionAuditExported, "Audit exported"), actionCodeRead, false},
+	ActionAuditQueried:     {"Searched the audit log", dcmLog, local(ActionAuditQueried, "Audit queried"), actionCodeRead, false},
+	ActionAuditNewLog:      {"Started a new audit log after the previous one was removed or replaced", dcmLog, local(ActionAuditNewLog, "Audit log started"), actionCodeCreate, false},
+	ActionAuditUnprotected: {"Entries were written while the audit log's checkpoint could not be saved", dcmLog, local(ActionAuditUnprotected, "Audit entries unprotected"), actionCodeExec, false},
+	ActionAppStart:         {"SCR Desk started", dcmApp, Coding{SystemDICOM, "110120", "Application Start"}, actionCodeExec, false},
+	ActionAppStop:          {"SCR Desk stopped", dcmApp, Coding{SystemDICOM, "110121", "Application Stop"}, actionCodeExec, false},
 }
 
 // Actions lists every known action in a fixed order (the order of the constants).
@@ -130,7 +138,7 @@ func Actions() []Action {
 		ActionPermissionNo, ActionEmergency, ActionSelfClaimLR, ActionSCRRead,
 		ActionAlertQueued, ActionAlertSent, ActionAlertFailed,
 		ActionSettingsChanged, ActionAuditVerified, ActionAuditExported, ActionAuditQueried,
-		ActionAppStart, ActionAppStop,
+		ActionAppStart, ActionAppStop, ActionAuditNewLog, ActionAuditUnprotected,
 	}
 }
 

@@ -58,59 +58,6 @@ func KeyID(key []byte) string {
 	return fmt.Sprintf("%x", h.Sum(nil)[:8])
 }
 
-// Kind says what happened to the first bad row.
-type Kind string
-
-// Kinds of damage Verify reports.
-const (
-	KindNone        Kind = ""             // intact
-	KindEdited      Kind = "edited"       // a field of the row was changed
-	KindDeleted     Kind = "deleted"      // the row is missing from the middle of the log
-	KindReordered   Kind = "reordered"    // the row sits in another row's place
-	KindTruncated   Kind = "truncated"    // rows at the end were cut off (caught by the checkpoint)
-	KindKeyMissing  Kind = "key-missing"  // the log has rows but its key cannot be found
-	KindKeyReplaced Kind = "key-replaced" // the key found is not the one the log was written with
-)
-
-// Report is the result of walking the chain.
-type Report struct {
-	OK bool
-	// Rows is how many rows were read; LastSeq is the newest row's sequence number.
-	Rows, LastSeq int64
-	// FirstBad is the sequence number of the first bad row (0 when OK).
-	FirstBad int64
-	Kind     Kind
-	// CheckpointSeq is the newest checkpoint found in the key store (0 if none).
-	CheckpointSeq int64
-	// WeakKey is true when the key is kept in the owner-only key file rather than the keyring.
-	WeakKey bool
-}
-
-// Message says in plain English what the report means and what to do.
-func (r Report) Message() string {
-	weak := ""
-	if r.WeakKey {
-		weak = " The log's key is kept in a file rather than the system keyring, which is weaker protection."
-	}
-	switch r.Kind {
-	case KindNone:
-		return fmt.Sprintf("The audit log is intact: %d entries checked.%s", r.Rows, weak)
-	case KindEdited:
-		return fmt.Sprintf("Entry %d of the audit log has been changed since it was written. Keep this computer as it is and tell your SCR Governance Person.", r.FirstBad)
-	case KindDeleted:
-		return fmt.Sprintf("Entry %d of the audit log has been deleted. Keep this computer as it is and tell your SCR Governance Person.", r.FirstBad)
-	case KindReordered:
-		return fmt.Sprintf("Entry %d of the audit log has been moved out of order. Keep this computer as it is and tell your SCR Governance Person.", r.FirstBad)
-	case KindTruncated:
-		return fmt.Sprintf("The newest entries of the audit log, from entry %d on, have been removed. Keep this computer as it is and tell your SCR Governance Person.", r.FirstBad)
-	case KindKeyMissing:
-		return "The key that protects the audit log cannot be found in the keyring, so the log cannot be checked. Ask IT support to restore the keyring; tell your SCR Governance Person."
-	case KindKeyReplaced:
-		return "The key that protects the audit log has been replaced, so the log cannot be trusted. Keep this computer as it is and tell your SCR Governance Person."
-	}
-	return fmt.Sprintf("The audit log failed its check at entry %d (%s).", r.FirstBad, r.Kind)
-}
-
 // RowSource gives random access to stored rows while a failure is diagnosed.
 type RowSource interface {
 	// Row returns the body and MAC stored at sequence number seq, and whether the row exists.

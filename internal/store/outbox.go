@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"scrdesk/internal/audit"
@@ -47,18 +48,22 @@ func (db *DB) Enqueue(ctx context.Context, payload []byte, ev audit.Event) (Aler
 	var entry audit.Entry
 	wctx := context.WithoutCancel(ctx)
 	err := db.write(wctx, func(tx *sql.Tx) error {
+		// The alert's id is named in its audit row, so Verify can reconcile the outbox.
+		var id int64
+		if err := tx.QueryRowContext(wctx, `SELECT coalesce(max(id), 0) + 1 FROM alert_outbox`).Scan(&id); err != nil {
+			return fmt.Errorf("queue alert: %w", err)
+		}
+		ev := withDetail(ev, "alert_id", strconv.FormatInt(id, 10))
 		var err error
 		entry, err = db.appendTx(wctx, tx, ev)
 		if err != nil {
 			return err
 		}
 		now := entry.Time
-		res, err := tx.ExecContext(wctx, `INSERT INTO alert_outbox (created_ms, payload, next_ms, audit_seq)
-			VALUES (?, ?, ?, ?)`, now.UnixMilli(), string(payload), now.UnixMilli(), entry.Seq)
-		if err != nil {
+		if _, err := tx.ExecContext(wctx, `INSERT INTO alert_outbox (id, created_ms, payload, next_ms, audit_seq)
+			VALUES (?, ?, ?, ?, ?)`, id, now.UnixMilli(), string(payload), now.UnixMilli(), entry.Seq); err != nil {
 			return fmt.Errorf("queue alert: %w", err)
 		}
-		id, _ := res.LastInsertId()
 		a = Alert{ID: id, Created: now, Payload: append(json.RawMessage(nil), payload...),
 			Next: now, State: AlertQueued, AuditSeq: entry.Seq}
 		return nil
@@ -107,14 +112,31 @@ func (db *DB) List(ctx context.Context, state AlertState, limit int) ([]Alert, e
 	return scanAlerts(rows)
 }
 
+// withDetail returns ev with one more detail (a copy: the caller's map is not changed).
+func withDetail(ev audit.Event, k, v string) audit.Event {
+	d := make(map[string]string, len(ev.Detail)+1)
+	for a, b := range ev.Detail {
+		d[a] = b
+	}
+	d[k] = v
+	ev.Detail = d
+	return ev
+}
+
 // finish moves a queued alert to state and records ev (action set by the caller) in one
-// transaction.
-func (db *DB) finish(ctx context.Context, id int64, state AlertState, errText string, ev audit.Event) (audit.Entry, error) {
+// transaction. A sent alert's payload is replaced by kept (JSON holding no patient data).
+func (db *DB) finish(ctx context.Context, id int64, state AlertState, errText string, ev audit.Event, kept []byte) (audit.Entry, error) {
 	var entry audit.Entry
 	wctx := context.WithoutCancel(ctx)
+	ev = withDetail(ev, "alert_id", strconv.FormatInt(id, 10))
 	err := db.write(wctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(wctx, `UPDATE alert_outbox SET state = ?, attempts = attempts + 1,
-			last_error = ? WHERE id = ? AND state = 'queued'`, string(state), errText, id)
+		q, args := `UPDATE alert_outbox SET state = ?, attempts = attempts + 1,
+			last_error = ? WHERE id = ? AND state = 'queued'`, []any{string(state), errText, id}
+		if kept != nil {
+			q, args = `UPDATE alert_outbox SET state = ?, attempts = attempts + 1,
+			last_error = ?, payload = ? WHERE id = ? AND state = 'queued'`, []any{string(state), errText, string(kept), id}
+		}
+		res, err := tx.ExecContext(wctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("update alert: %w", err)
 		}
@@ -128,13 +150,23 @@ func (db *DB) finish(ctx context.Context, id int64, state AlertState, errText st
 }
 
 // MarkSent records that alert id was delivered, with an alert-sent audit row (ev says who,
-// which patient and the request id), in one transaction.
+// which patient and the request id), in one transaction, and purges the alert's payload (NHS
+// number, reason): the audit rows keep what happened.
 func (db *DB) MarkSent(ctx context.Context, id int64, ev audit.Event) (audit.Entry, error) {
+	return db.MarkSentKeeping(ctx, id, ev, []byte(`{}`))
+}
+
+// MarkSentKeeping is MarkSent, keeping kept (valid JSON, no patient data: e.g. the alert's
+// type for the status list) in place of the purged payload.
+func (db *DB) MarkSentKeeping(ctx context.Context, id int64, ev audit.Event, kept []byte) (audit.Entry, error) {
+	if !json.Valid(kept) {
+		return audit.Entry{}, errors.New("kept payload is not JSON")
+	}
 	ev.Action = audit.ActionAlertSent
 	if ev.Outcome == "" {
 		ev.Outcome = audit.OutcomeSuccess
 	}
-	return db.finish(ctx, id, AlertSent, "", ev)
+	return db.finish(ctx, id, AlertSent, "", ev, kept)
 }
 
 // MarkFailed gives up on alert id, with an alert-failed audit row, in one transaction.
@@ -146,7 +178,7 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, ev audit
 	if ev.Reason == "" {
 		ev.Reason = errText
 	}
-	return db.finish(ctx, id, AlertFailed, errText, ev)
+	return db.finish(ctx, id, AlertFailed, errText, ev, nil)
 }
 
 // MarkRetry counts a failed attempt at alert id and schedules the next at next. It writes no

@@ -236,6 +236,9 @@ func (db *DB) Query(ctx context.Context, f audit.Filter, after audit.Cursor, lim
 	if err != nil {
 		return nil, after, err
 	}
+	if err := recheck(f, es); err != nil {
+		return nil, after, err
+	}
 	next := audit.Cursor{Done: done}
 	if len(seqs) > 0 {
 		next.Before = seqs[len(seqs)-1]
@@ -257,6 +260,9 @@ func (db *DB) Each(ctx context.Context, f audit.Filter, fn func(audit.Entry) err
 		if err != nil {
 			return err
 		}
+		if err := recheck(f, es); err != nil {
+			return err
+		}
 		for _, e := range es {
 			if err := fn(e); err != nil {
 				return err
@@ -270,6 +276,18 @@ func (db *DB) Each(ctx context.Context, f audit.Filter, fn func(audit.Entry) err
 			return err
 		}
 	}
+}
+
+// recheck checks each decoded (MAC-covered) body against the filter the index answered: an
+// index rebuilt over another expression cannot add a row to an export or a Subject Access
+// Request without it being refused.
+func recheck(f audit.Filter, es []audit.Entry) error {
+	for _, e := range es {
+		if !f.Matches(e) {
+			return fmt.Errorf("%w: entry %d", ErrIndexMismatch, e.Seq)
+		}
+	}
+	return nil
 }
 
 // Count returns how many entries match f.

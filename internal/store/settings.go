@@ -10,8 +10,23 @@ import (
 	"scrdesk/internal/settings"
 )
 
-// LoadSettings returns the saved settings, or settings.Defaults() when none were saved.
+// LoadSettings returns the saved settings, or settings.Defaults() when none were saved. The
+// saved document must be the one the last settings-changed row recorded (its SHA-256 is in
+// that row): if it is not, or the settings recorded were deleted, LoadSettings returns an error
+// wrapping ErrSettingsTampered and the defaults must not be used in their place either.
 func (db *DB) LoadSettings(ctx context.Context) (settings.Settings, error) {
+	doc, have, err := db.settingsDoc(ctx, db.sql)
+	if err != nil {
+		return settings.Defaults(), err
+	}
+	what, _, err := db.settingsCheck(ctx, doc, have)
+	if err != nil {
+		return settings.Defaults(), fmt.Errorf("check settings: %w", err)
+	}
+	if what != "" {
+		db.log.Error("settings refused: changed outside SCR Desk", "why", what)
+		return settings.Defaults(), fmt.Errorf("%w: %s", ErrSettingsTampered, what)
+	}
 	return loadSettings(ctx, db.sql)
 }
 
@@ -32,9 +47,12 @@ func loadSettings(ctx context.Context, q querier) (settings.Settings, error) {
 }
 
 // SaveSettings validates s and saves it. Each changed field is recorded as its own
-// settings-changed audit row (detail: field, old, new), with who/where taken from by, in the
-// same transaction as the save: either the change and its audit rows are both on disk or
-// neither is. Saving unchanged settings records nothing.
+// settings-changed audit row (detail: field, old, new, and doc_sha256, the hash of the whole
+// document saved, which LoadSettings checks), with who/where taken from by, in the same
+// transaction as the save: either the change and its audit rows are both on disk or neither
+// is. Saving unchanged settings records nothing, unless the saved document was changed outside
+// SCR Desk: then saving records it again (detail replaced_unrecorded), which is how IT support
+// puts tampered settings right.
 func (db *DB) SaveSettings(ctx context.Context, s settings.Settings, by audit.Event) error {
 	if err := s.Validate(); err != nil {
 		return err
@@ -51,9 +69,21 @@ func (db *DB) SaveSettings(ctx context.Context, s settings.Settings, by audit.Ev
 			old = settings.Settings{}
 		}
 		changes := settings.Diff(old, s)
-		if len(changes) == 0 {
+		curDoc, have, err := db.settingsDoc(wctx, tx)
+		if err != nil {
+			return err
+		}
+		unrecorded, _, err := db.settingsCheck(wctx, curDoc, have)
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 && unrecorded == "" {
 			return nil
 		}
+		if len(changes) == 0 {
+			changes = []settings.Change{{Field: "(whole document)", Old: "changed outside SCR Desk", New: "saved again"}}
+		}
+		hash := docHash(string(doc))
 		if _, err := tx.ExecContext(wctx, `INSERT INTO settings (id, doc, updated_ms) VALUES (1, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms`,
 			string(doc), db.opts.Now().UnixMilli()); err != nil {
@@ -65,7 +95,10 @@ func (db *DB) SaveSettings(ctx context.Context, s settings.Settings, by audit.Ev
 			if e.Outcome == "" {
 				e.Outcome = audit.OutcomeSuccess
 			}
-			e.Detail = map[string]string{"field": c.Field, "old": c.Old, "new": c.New}
+			e.Detail = map[string]string{"field": c.Field, "old": c.Old, "new": c.New, settingsHashKey: hash}
+			if unrecorded != "" {
+				e.Detail["replaced_unrecorded"] = unrecorded
+			}
 			if _, err := db.appendTx(wctx, tx, e); err != nil {
 				return err
 			}

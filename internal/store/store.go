@@ -43,10 +43,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -86,6 +83,14 @@ var (
 	ErrNotRecorded = errors.New("audit row not recorded")
 	// ErrNotFound means the row asked for does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrLogReplaced means the keyring knows a log this file is not (deleted, emptied, an
+	// older copy, or another log): nothing is recorded until a new log is started (NewLog).
+	ErrLogReplaced = errors.New("audit log removed or replaced")
+	// ErrSchemaChanged means the database's schema differs from the embedded migrations.
+	ErrSchemaChanged = errors.New("audit log schema changed outside SCR Desk")
+	// ErrIndexMismatch means an index returned a row that does not match the query: the
+	// database was tampered with.
+	ErrIndexMismatch = errors.New("audit index returned a row outside the filter")
 )
 
 // UserMessage says in plain English what went wrong and what to do.
@@ -99,6 +104,18 @@ func UserMessage(err error) string {
 		return "The key that protects the audit log is missing from the keyring, so nothing can be recorded and no patient data can be shown. Ask IT support to restore the keyring, and tell your SCR Governance Person."
 	case errors.Is(err, ErrKeyReplaced):
 		return "The key that protects the audit log has been replaced, so nothing can be recorded and no patient data can be shown. Tell your SCR Governance Person and IT support."
+	case errors.Is(err, ErrLogReplaced):
+		var lr *LogReplacedError
+		if errors.As(err, &lr) {
+			return lr.Break.Message() + " Nothing can be recorded, so no patient records can be opened. " + audit.DoNewLog
+		}
+		return "The audit log was removed or replaced. Nothing can be recorded, so no patient records can be opened. " + audit.DoNewLog
+	case errors.Is(err, ErrSchemaChanged):
+		return "The audit log's database has been changed outside SCR Desk (its structure differs from what SCR Desk made), so nothing can be recorded and no patient data can be shown. " + audit.DoSchemaFix
+	case errors.Is(err, ErrSettingsTampered):
+		return "The settings have been changed outside SCR Desk: they no longer match the settings recorded in the audit log. SCR Desk will not use them, nor quietly fall back to its defaults. " + audit.DoSettings
+	case errors.Is(err, ErrIndexMismatch):
+		return "The audit log's search index returned an entry that does not match the search: the database has been changed outside SCR Desk. " + audit.DoSchemaFix
 	case errors.Is(err, audit.ErrInvalidEvent):
 		return "SCR Desk could not record this action because its details were incomplete. Please report this to IT support."
 	}
@@ -135,17 +152,31 @@ type DB struct {
 	keys KeySource
 	opts Options
 
-	instance string // meta instance_id: names the key and checkpoint in the KeySource
+	instance   string   // meta instance_id: names the key and checkpoint in the KeySource
+	schemaDiff []string // how the schema found at Open differs from the migrations'
 
-	mu          sync.Mutex // serialises writers and guards the fields below
-	chain       *audit.Chain
-	key         []byte
-	state       keyState
-	sinceCP     int
-	lastCP      int64
-	freezeCP    bool // the checkpoint is evidence of tampering: never overwrite it
-	cpProblemAt int64
+	mu         sync.Mutex // serialises writers and guards the fields below
+	chain      *audit.Chain
+	key        []byte
+	state      keyState
+	broken     *audit.Break // the log was removed or replaced (Open found it)
+	sinceCP    int
+	lastCP     int64
+	lastCPTime time.Time
+	freezeCP   bool  // the checkpoint is evidence of tampering: never overwrite it
+	cpErr      error // the checkpoint could not be read at Open
+
+	degraded      bool // checkpoint writes are failing
+	degradedSince time.Time
+	degradedFrom  int64 // first row not protected
+	cpFailure     string
 }
+
+// LogReplacedError is ErrLogReplaced with what Open found.
+type LogReplacedError struct{ Break audit.Break }
+
+func (e *LogReplacedError) Error() string { return e.Break.Message() }
+func (e *LogReplacedError) Unwrap() error { return ErrLogReplaced }
 
 // Open opens (creating if needed) the database at path, migrates it to the newest schema, and
 // loads or creates the chain's key from keys. A missing or replaced key does not stop Open:
@@ -156,6 +187,12 @@ func Open(ctx context.Context, path string, keys KeySource, log *slog.Logger) (*
 
 // OpenWith is Open with options.
 func OpenWith(ctx context.Context, path string, keys KeySource, log *slog.Logger, opts Options) (*DB, error) {
+	return openWith(ctx, path, keys, log, opts, "")
+}
+
+// openWith opens the database; adopt, when set, is taken as the KeySource's current log (NewLog
+// opens its new log so before naming it there).
+func openWith(ctx context.Context, path string, keys KeySource, log *slog.Logger, opts Options, adopt string) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -168,7 +205,22 @@ func OpenWith(ctx context.Context, path string, keys KeySource, log *slog.Logger
 	if w, ok := keys.(interface{ Weak() bool }); ok && w.Weak() {
 		opts.WeakKey = true
 	}
-	sqldb, err := openSQL(path)
+	existed := false
+	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+		existed = true
+	}
+	var sqldb *sql.DB
+	var err error
+	if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) && adopt == "" && knownLog(keys) {
+		// The keyring knows a log and the file is gone: open nothing on disk (a new file would
+		// hide what happened); an empty database in memory stands in, and recording is refused.
+		sqldb, err = sql.Open("sqlite", ":memory:")
+		if err == nil {
+			sqldb.SetMaxOpenConns(1)
+		}
+	} else {
+		sqldb, err = openSQL(path)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -177,11 +229,29 @@ func OpenWith(ctx context.Context, path string, keys KeySource, log *slog.Logger
 		sqldb.Close()
 		return nil, err
 	}
-	if err := db.loadKey(ctx); err != nil {
+	diff, err := checkSchema(ctx, sqldb)
+	if err != nil {
+		sqldb.Close()
+		return nil, err
+	}
+	if db.schemaDiff = diff; len(diff) > 0 {
+		log.Error("audit log schema differs from the migrations; recording is refused", "differences", strings.Join(diff, "; "))
+	}
+	if err := db.loadIdentity(ctx, existed, adopt); err != nil {
 		sqldb.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// knownLog reports whether keys name a current log that has a checkpoint.
+func knownLog(keys KeySource) bool {
+	cur, err := keys.Get(IdentityName)
+	if err != nil || cur == "" {
+		return false
+	}
+	_, err = keys.Get("audit-checkpoint:" + cur)
+	return err == nil
 }
 
 // dsn builds the connection string: every pooled connection gets the same pragmas.
@@ -247,14 +317,24 @@ func (db *DB) Path() string { return db.path }
 // WeakKey reports whether the key comes from the owner-only key file (Options.WeakKey).
 func (db *DB) WeakKey() bool { return db.opts.WeakKey }
 
-// KeyProblem returns ErrKeyMissing or ErrKeyReplaced when Record cannot append, else nil.
+// KeyProblem returns why Record cannot append (ErrLogReplaced, ErrSchemaChanged,
+// ErrKeyMissing or ErrKeyReplaced), else nil.
 func (db *DB) KeyProblem() error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	return db.keyErr()
 }
 
+// Problem is KeyProblem: why nothing can be recorded, or nil.
+func (db *DB) Problem() error { return db.KeyProblem() }
+
 func (db *DB) keyErr() error {
+	if db.broken != nil {
+		return &LogReplacedError{Break: *db.broken}
+	}
+	if len(db.schemaDiff) > 0 {
+		return fmt.Errorf("%w: %s", ErrSchemaChanged, strings.Join(db.schemaDiff, "; "))
+	}
 	switch db.state {
 	case keyMissing:
 		return ErrKeyMissing
@@ -280,227 +360,6 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-// loadKey reads the instance id and the chain key, creating both on first run.
-func (db *DB) loadKey(ctx context.Context) error {
-	if _, err := db.sql.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)`,
-		uuid.NewString()); err != nil {
-		return fmt.Errorf("store instance id: %w", translate(err))
-	}
-	inst, _, err := metaGet(ctx, db.sql, "instance_id")
-	if err != nil {
-		return fmt.Errorf("read instance id: %w", err)
-	}
-	db.instance = inst
-	storedID, haveID, err := metaGet(ctx, db.sql, "key_id")
-	if err != nil {
-		return fmt.Errorf("read key id: %w", err)
-	}
-	last, _, err := lastRow(ctx, db.sql)
-	if err != nil {
-		return err
-	}
-	enc, err := db.keys.Get(db.keyName())
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		if last > 0 || haveID {
-			db.state = keyMissing
-			db.log.Error("audit key missing from the key store; recording is refused", "rows", last)
-			return nil
-		}
-		key := make([]byte, audit.KeySize)
-		if _, err := rand.Read(key); err != nil {
-			return fmt.Errorf("create audit key: %w", err)
-		}
-		if err := db.keys.Set(db.keyName(), base64.StdEncoding.EncodeToString(key)); err != nil {
-			return fmt.Errorf("store audit key: %w", err)
-		}
-		db.log.Info("created the audit log's key", "weak", db.opts.WeakKey)
-		enc = base64.StdEncoding.EncodeToString(key)
-	case err != nil:
-		return fmt.Errorf("read audit key: %w", err)
-	}
-	key, err := base64.StdEncoding.DecodeString(enc)
-	if err != nil || len(key) != audit.KeySize {
-		db.state = keyReplaced
-		db.log.Error("audit key in the key store is malformed; recording is refused")
-		return nil
-	}
-	id := audit.KeyID(key)
-	if !haveID {
-		if _, err := db.sql.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('key_id', ?)`, id); err != nil {
-			return fmt.Errorf("store key id: %w", translate(err))
-		}
-	} else if storedID != id {
-		db.state = keyReplaced
-		db.log.Error("audit key does not match the log; recording is refused")
-		return nil
-	}
-	db.key = key
-	db.chain, _ = audit.NewChain(key)
-	if last > 0 {
-		// A key whose fingerprint was replaced too: neither the first nor the newest row
-		// verifies. Appending to such a log would only bury the evidence.
-		okFirst, err := db.rowVerifies(ctx, 1)
-		if err != nil {
-			return err
-		}
-		okLast, err := db.rowVerifies(ctx, last)
-		if err != nil {
-			return err
-		}
-		if !okFirst && !okLast {
-			db.state, db.key, db.chain = keyReplaced, nil, nil
-			db.log.Error("audit key does not verify the log; recording is refused")
-			return nil
-		}
-	}
-	return db.checkCheckpoint(ctx, last)
-}
-
-// rowVerifies checks one row's MAC against its predecessor's stored MAC. A missing row counts
-// as not verifying.
-func (db *DB) rowVerifies(ctx context.Context, seq int64) (bool, error) {
-	var prev []byte
-	if seq > 1 {
-		err := db.sql.QueryRowContext(ctx, `SELECT mac FROM audit_event WHERE seq = ?`, seq-1).Scan(&prev)
-		if errors.Is(err, sql.ErrNoRows) {
-			return false, nil
-		}
-		if err != nil {
-			return false, fmt.Errorf("read audit row %d: %w", seq-1, err)
-		}
-	}
-	var mac, body []byte
-	err := db.sql.QueryRowContext(ctx, `SELECT mac, body FROM audit_event WHERE seq = ?`, seq).Scan(&mac, &body)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("read audit row %d: %w", seq, err)
-	}
-	return db.chain.Check(prev, seq, body, mac), nil
-}
-
-// checkpoint is the newest sequence number and MAC saved to the KeySource.
-type checkpoint struct {
-	Seq int64
-	MAC []byte
-}
-
-func (db *DB) readCheckpoint() (checkpoint, bool, error) {
-	v, err := db.keys.Get(db.checkpointName())
-	if errors.Is(err, fs.ErrNotExist) {
-		return checkpoint{}, false, nil
-	}
-	if err != nil {
-		return checkpoint{}, false, fmt.Errorf("read checkpoint: %w", err)
-	}
-	s, m, ok := strings.Cut(v, ":")
-	seq, err1 := strconv.ParseInt(s, 10, 64)
-	mac, err2 := hex.DecodeString(m)
-	if !ok || err1 != nil || err2 != nil || seq < 1 {
-		return checkpoint{}, true, fmt.Errorf("checkpoint is malformed")
-	}
-	return checkpoint{seq, mac}, true, nil
-}
-
-// checkCheckpoint compares the checkpoint with the log on Open. If the log lost rows or the
-// row at the checkpoint has another MAC, the checkpoint is evidence: it is frozen so that new
-// appends cannot overwrite it, and Verify will report the damage.
-func (db *DB) checkCheckpoint(ctx context.Context, last int64) error {
-	cp, ok, err := db.readCheckpoint()
-	if err != nil {
-		db.freezeCP = true
-		db.log.Error("audit checkpoint unreadable; it will not be overwritten", "err", err)
-		return nil
-	}
-	if !ok {
-		return nil
-	}
-	db.lastCP = cp.Seq
-	if cp.Seq > last {
-		db.freezeCP, db.cpProblemAt = true, last+1
-		db.log.Error("audit log is shorter than its checkpoint: rows were cut off", "rows", last, "checkpoint", cp.Seq)
-		return db.recordEvidence(ctx, cp.Seq, last+1)
-	}
-	var mac []byte
-	if err := db.sql.QueryRowContext(ctx, `SELECT mac FROM audit_event WHERE seq = ?`, cp.Seq).Scan(&mac); err != nil {
-		return fmt.Errorf("read checkpointed row: %w", err)
-	}
-	if string(mac) != string(cp.MAC) {
-		db.freezeCP, db.cpProblemAt = true, cp.Seq
-		db.log.Error("audit row at the checkpoint differs from the checkpoint", "seq", cp.Seq)
-		return db.recordEvidence(ctx, cp.Seq, cp.Seq)
-	}
-	return nil
-}
-
-// recordEvidence appends an audit-verified row (major failure) saying the log was cut off at
-// firstBad, so the finding survives even after new rows fill the gap's sequence numbers.
-func (db *DB) recordEvidence(ctx context.Context, cpSeq, firstBad int64) error {
-	ev := audit.Event{Action: audit.ActionAuditVerified, Outcome: audit.OutcomeMajorFailure,
-		Reason: "the audit log does not reach its checkpoint: newest rows were removed or replaced",
-		Detail: map[string]string{"kind": string(audit.KindTruncated),
-			"first_bad": strconv.FormatInt(firstBad, 10), "checkpoint_seq": strconv.FormatInt(cpSeq, 10)}}
-	wctx := context.WithoutCancel(ctx)
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	tx, err := db.sql.BeginTx(wctx, nil)
-	if err != nil {
-		return fmt.Errorf("record tamper evidence: %w", translate(err))
-	}
-	if _, err := db.appendTx(wctx, tx, ev); err != nil {
-		tx.Rollback()
-		return fmt.Errorf("record tamper evidence: %w", translate(err))
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("record tamper evidence: %w", translate(err))
-	}
-	db.sinceCP = 0
-	return nil
-}
-
-// truncationEvidence returns the smallest first_bad of the tamper-evidence rows recorded for
-// the checkpoint at cpSeq, or 0 if there are none.
-func (db *DB) truncationEvidence(ctx context.Context, cpSeq int64) (int64, error) {
-	var first int64
-	err := db.Each(ctx, audit.Filter{Action: audit.ActionAuditVerified, Outcome: audit.OutcomeMajorFailure},
-		func(e audit.Entry) error {
-			if e.Detail["kind"] != string(audit.KindTruncated) || e.Detail["checkpoint_seq"] != strconv.FormatInt(cpSeq, 10) {
-				return nil
-			}
-			if n, err := strconv.ParseInt(e.Detail["first_bad"], 10, 64); err == nil && n > 0 && (first == 0 || n < first) {
-				first = n
-			}
-			return nil
-		})
-	return first, err
-}
-
-// checkpointLocked saves the newest row's seq and MAC to the KeySource. Failure is logged, not
-// returned: the rows are already committed.
-func (db *DB) checkpointLocked(ctx context.Context) {
-	if db.freezeCP || db.chain == nil {
-		return
-	}
-	seq, mac, err := lastRow(ctx, db.sql)
-	if err != nil || seq == 0 {
-		return
-	}
-	if err := db.keys.Set(db.checkpointName(), strconv.FormatInt(seq, 10)+":"+hex.EncodeToString(mac)); err != nil {
-		db.log.Warn("could not checkpoint the audit log", "err", err)
-		return
-	}
-	db.sinceCP, db.lastCP = 0, seq
-}
-
-// Checkpoint saves the newest sequence number and MAC to the KeySource now.
-func (db *DB) Checkpoint(ctx context.Context) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	db.checkpointLocked(ctx)
 }
 
 func lastRow(ctx context.Context, q querier) (int64, []byte, error) {

@@ -15,9 +15,16 @@ import (
 	"scrdesk/internal/audit"
 )
 
-// outside opens the database file the way an intruder with a SQLite shell would: a separate
-// connection, with the append-only triggers dropped.
+// outside opens the database file the way a careful intruder with a SQLite shell would: a
+// separate connection, the append-only triggers dropped, then put back exactly as they were so
+// that the schema check has nothing to see (the chain and checkpoint must catch the edit).
 func outside(t *testing.T, path string, stmts ...string) {
+	t.Helper()
+	outsideKeepingTriggersDropped(t, path, append(stmts, triggersSQL(t)...)...)
+}
+
+// outsideKeepingTriggersDropped is outside without putting the triggers back.
+func outsideKeepingTriggersDropped(t *testing.T, path string, stmts ...string) {
 	t.Helper()
 	x, err := sql.Open("sqlite", path)
 	if err != nil {
@@ -30,6 +37,20 @@ func outside(t *testing.T, path string, stmts ...string) {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
+}
+
+// triggersSQL is the append-only triggers' CREATE statements, as the migrations made them.
+func triggersSQL(t *testing.T) []string {
+	t.Helper()
+	want, err := expectedSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, name := range []string{"audit_event_no_update", "audit_event_no_delete"} {
+		out = append(out, want["trigger "+name].sql)
+	}
+	return out
 }
 
 // swapSQL exchanges rows 3 and 6 (body and MAC): row 6 now sits in row 3's place.
@@ -98,15 +119,18 @@ func TestTamperDetected(t *testing.T) {
 			row: 8, kind: audit.KindTruncated,
 		},
 		{
-			name: "deleted tail, then the app appends more",
+			name: "deleted tail: recording refused",
 			tamper: func(t *testing.T, p string, _ *memKeys, _ string) {
 				outside(t, p, `DELETE FROM audit_event WHERE seq >= 8`)
 			},
 			afterOpen: func(t *testing.T, db *DB) {
-				for i := range 5 {
-					if _, err := db.Record(context.Background(), testEvent(i)); err != nil {
-						t.Fatal(err)
-					}
+				// An older copy, or a cut-off end: nothing more is recorded on top of it.
+				_, err := db.Record(context.Background(), testEvent(1))
+				if !errors.Is(err, ErrLogReplaced) {
+					t.Fatalf("Record on a cut-off log = %v, want ErrLogReplaced", err)
+				}
+				if b := db.Break(); b == nil || b.Found != "older" || b.KnownSeq != 10 || b.FileLastSeq != 7 {
+					t.Fatalf("Break = %+v", b)
 				}
 			},
 			row: 8, kind: audit.KindTruncated,

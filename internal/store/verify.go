@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"modernc.org/sqlite"
@@ -16,38 +19,118 @@ import (
 	"scrdesk/internal/audit"
 )
 
-// Verify walks the whole chain in sequence order and reports the first bad row and what
-// happened to it: edited, deleted, reordered, truncated (via the checkpoint), key missing or
-// key replaced. It reads the log without blocking writers (WAL). An error means the check
-// could not be done, not that the log is bad.
+// VerifyOptions tune VerifyWith.
+type VerifyOptions struct {
+	// Progress, when set, is called about ten times a second from another goroutine with the
+	// rows checked so far and the rows to check.
+	Progress func(done, total int64)
+}
+
+// Verify checks everything the log's trust rests on and reports each finding in words an SGP
+// understands: that the file is the log the keyring knows (not removed or replaced), the
+// schema against the embedded migrations, the chain (edited, deleted, reordered rows), the
+// checkpoint (cut-off end; rows after it are "not yet protected"; an unreadable checkpoint is
+// an error), entries once left unprotected, the settings against their last audit row, and the
+// alert outbox against its audit rows. It reads without blocking writers (WAL). An error
+// means the check could not be done, not that the log is bad.
 func (db *DB) Verify(ctx context.Context) (audit.Report, error) {
+	return db.VerifyWith(ctx, VerifyOptions{})
+}
+
+// VerifyWith is Verify with options.
+func (db *DB) VerifyWith(ctx context.Context, vo VerifyOptions) (audit.Report, error) {
 	db.mu.Lock()
-	state, key := db.state, db.key
+	state, key, broken := db.state, db.key, db.broken
+	rep := audit.Report{WeakKey: db.opts.WeakKey, Instance: db.instance, Checked: db.opts.Now().UTC()}
+	if db.degraded {
+		rep.DegradedSince = db.degradedSince
+	}
 	db.mu.Unlock()
-	rep := audit.Report{WeakKey: db.opts.WeakKey}
+	if broken != nil {
+		b := *broken
+		rep.Break = &b
+	}
 	last, _, err := lastRow(ctx, db.sql)
 	if err != nil {
 		return rep, err
 	}
 	rep.LastSeq = last
+	if last > 0 {
+		for _, p := range []struct {
+			seq int64
+			t   *time.Time
+		}{{1, &rep.First}, {last, &rep.Last}} {
+			var ms int64
+			if err := db.sql.QueryRowContext(ctx, `SELECT coalesce(json_extract(body, '$.t'), 0) FROM audit_event WHERE seq = ?`, p.seq).Scan(&ms); err == nil && ms > 0 {
+				*p.t = time.UnixMilli(ms).UTC()
+			}
+		}
+	}
+	add := func(f audit.Finding) { rep.Findings = append(rep.Findings, f) }
+	if broken != nil && broken.Found != "older" && broken.Found != "rewritten" {
+		add(audit.Finding{Kind: audit.KindLogReplaced, Severity: audit.SeverityError, Object: broken.KnownInstance,
+			What: broken.Message(), Do: audit.DoNewLog})
+	}
+	diff, err := checkSchema(ctx, db.sql)
+	if err != nil {
+		return rep, err
+	}
+	for _, d := range diff {
+		add(audit.Finding{Kind: audit.KindSchemaChanged, Severity: audit.SeverityError, Object: d,
+			What: "The audit log's database has been changed outside SCR Desk: " + d + ". Searches, exports and Subject Access Requests could hide or add entries.",
+			Do:   audit.DoSchemaFix})
+	}
+	if broken != nil && broken.Found != "older" && broken.Found != "rewritten" {
+		rep.Kind = audit.KindLogReplaced
+		rep.CheckpointSeq, rep.CheckpointTime = broken.KnownSeq, broken.KnownTime
+		if err := db.countRows(ctx, &rep); err != nil {
+			return rep, err
+		}
+		return rep, nil
+	}
 	switch state {
 	case keyMissing:
 		rep.Kind, rep.FirstBad = audit.KindKeyMissing, min(1, last)
+		add(audit.ChainFinding(rep.Kind, rep.FirstBad, 0, time.Time{}))
 		return rep, nil
 	case keyReplaced:
 		rep.Kind, rep.FirstBad = audit.KindKeyReplaced, min(1, last)
+		add(audit.ChainFinding(rep.Kind, rep.FirstBad, 0, time.Time{}))
 		return rep, nil
 	}
 	cp, haveCP, cpErr := db.readCheckpoint()
 	if cpErr != nil {
 		db.log.Warn("audit checkpoint unreadable during verify", "err", cpErr)
+		add(audit.Finding{Kind: audit.KindCheckpointUnreadable, Severity: audit.SeverityError,
+			What: "The audit log's checkpoint in the keyring cannot be read (" + cpErr.Error() + "), so a cut-off end of the log could not be seen.",
+			Do:   audit.DoKeyring})
 	}
 	if haveCP {
-		rep.CheckpointSeq = cp.Seq
+		rep.CheckpointSeq, rep.CheckpointTime = cp.Seq, cp.Time
 	}
 	chain, _ := audit.NewChain(key)
 
-	bad, prev, rows, err := walkAll(ctx, db.sql, chain, key, last)
+	var progress atomic.Int64
+	stop := make(chan struct{})
+	var pwg sync.WaitGroup
+	if vo.Progress != nil {
+		pwg.Go(func() {
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					vo.Progress(progress.Load(), last)
+					return
+				case <-t.C:
+					vo.Progress(progress.Load(), last)
+				}
+			}
+		})
+	}
+	bad, prev, rows, err := walkAll(ctx, db.sql, chain, key, last, &progress)
+	close(stop)
+	pwg.Wait()
 	rep.Rows = rows
 	if err != nil {
 		return rep, err
@@ -69,20 +152,14 @@ func (db *DB) Verify(ctx context.Context) (audit.Report, error) {
 				rep.FirstBad = 1
 			}
 		}
+		add(audit.ChainFinding(rep.Kind, rep.FirstBad, rep.CheckpointSeq, rep.CheckpointTime))
 		return rep, nil
 	}
 	if haveCP {
+		cut := int64(0)
 		switch {
 		case cp.Seq > last:
-			rep.FirstBad, rep.Kind = last+1, audit.KindTruncated
-			ev, err := db.truncationEvidence(ctx, cp.Seq)
-			if err != nil {
-				return rep, err
-			}
-			if ev > 0 && ev < rep.FirstBad {
-				rep.FirstBad = ev
-			}
-			return rep, nil
+			cut = last + 1
 		default:
 			var mac []byte
 			if err := db.sql.QueryRowContext(ctx, `SELECT mac FROM audit_event WHERE seq = ?`, cp.Seq).Scan(&mac); err != nil {
@@ -91,20 +168,98 @@ func (db *DB) Verify(ctx context.Context) (audit.Report, error) {
 			if string(mac) != string(cp.MAC) {
 				// The chain is whole but not the one checkpointed: rows from here on were cut
 				// off and others appended in their place.
-				rep.FirstBad, rep.Kind = cp.Seq, audit.KindTruncated
-				ev, err := db.truncationEvidence(ctx, cp.Seq)
-				if err != nil {
-					return rep, err
-				}
-				if ev > 0 && ev < rep.FirstBad {
-					rep.FirstBad = ev
-				}
-				return rep, nil
+				cut = cp.Seq
 			}
 		}
+		if cut > 0 {
+			rep.FirstBad, rep.Kind = cut, audit.KindTruncated
+			ev, err := db.truncationEvidence(ctx, cp.Seq)
+			if err != nil {
+				return rep, err
+			}
+			if ev > 0 && ev < rep.FirstBad {
+				rep.FirstBad = ev
+			}
+			add(audit.ChainFinding(rep.Kind, rep.FirstBad, cp.Seq, cp.Time))
+			return rep, nil
+		}
 	}
-	rep.OK = true
+	if cpErr == nil && last > rep.CheckpointSeq {
+		when := "no checkpoint has been saved yet"
+		if haveCP {
+			when = "the last checkpoint is entry " + audit.Group(cp.Seq)
+			if !cp.Time.IsZero() {
+				when += ", at " + cp.Time.Local().Format("15:04 on 2 January 2006")
+			}
+		}
+		add(audit.Finding{Kind: audit.KindNotProtected, Severity: audit.SeverityError, Row: rep.CheckpointSeq + 1, ToRow: last,
+			What: fmt.Sprintf("Entries %s to %s are not yet protected: %s, so if newer entries had been cut off it could not be seen.",
+				audit.Group(rep.CheckpointSeq+1), audit.Group(last), when),
+			Do: audit.DoKeyring})
+	}
+	if err := db.historyFindings(ctx, &rep); err != nil {
+		return rep, err
+	}
+	if f, err := db.settingsFinding(ctx); err != nil {
+		return rep, err
+	} else if f != nil {
+		add(*f)
+	}
+	fs, err := db.reconcileOutbox(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rep.Findings = append(rep.Findings, fs...)
+	rep.OK = len(rep.Errors()) == 0
 	return rep, nil
+}
+
+func (db *DB) countRows(ctx context.Context, rep *audit.Report) error {
+	return db.sql.QueryRowContext(ctx, `SELECT count(*) FROM audit_event`).Scan(&rep.Rows)
+}
+
+// historyFindings reports the log's own notes: a new log's first row (which names the log it
+// replaced) and entries once left unprotected.
+func (db *DB) historyFindings(ctx context.Context, rep *audit.Report) error {
+	if rep.LastSeq > 0 {
+		if e, err := db.Entry(ctx, 1); err == nil && e.Action == audit.ActionAuditNewLog {
+			seq, _ := strconv.ParseInt(e.Detail["previous_checkpoint_seq"], 10, 64)
+			ms, _ := strconv.ParseInt(e.Detail["previous_checkpoint_ms"], 10, 64)
+			b := audit.Break{Found: e.Detail["found"], KnownSeq: seq}
+			if ms > 0 {
+				b.KnownTime = time.UnixMilli(ms)
+			}
+			rep.Findings = append(rep.Findings, audit.Finding{Kind: audit.KindNewLog, Severity: audit.SeverityInfo, Row: 1,
+				Object: e.Detail["previous_instance"],
+				What: fmt.Sprintf("This log was started on %s by %s, because the previous log (%s) was found removed or replaced (last known: %s). Its first entry is the record of that break.",
+					e.Time.Local().Format("2 January 2006 at 15:04"), e.UserName, e.Detail["previous_instance"], b.LastKnown()),
+				Do: "Keep the previous log's file (" + e.Detail["previous_file"] + ") with the record of what happened."})
+		}
+	}
+	return db.Each(ctx, audit.Filter{Action: audit.ActionAuditUnprotected}, func(e audit.Entry) error {
+		from, _ := strconv.ParseInt(e.Detail["from"], 10, 64)
+		to, _ := strconv.ParseInt(e.Detail["to"], 10, 64)
+		since, _ := strconv.ParseInt(e.Detail["since_ms"], 10, 64)
+		f := audit.Finding{Kind: audit.KindWasUnprotected, Severity: audit.Severity(e.Detail["severity"]), Row: from, ToRow: to}
+		if f.Severity != audit.SeverityError {
+			f.Severity = audit.SeverityInfo
+		}
+		span := ""
+		if since > 0 {
+			span = " from " + time.UnixMilli(since).Local().Format("15:04 on 2 January 2006")
+		}
+		if f.Severity == audit.SeverityError {
+			f.What = fmt.Sprintf("Entries %s to %s were written while the keyring refused the audit log's checkpoint (%s until entry %s): if newer entries were cut off in that time, it could not be seen.",
+				audit.Group(from), audit.Group(to), strings.TrimSpace(span), audit.Group(e.Seq))
+			f.Do = "Tell your SCR Governance Person, and ask IT support why the keyring refused to save (see SCR Desk's log file)."
+		} else {
+			f.What = fmt.Sprintf("Entries %s to %s were written just before SCR Desk stopped and were protected when it started again (entry %s).",
+				audit.Group(from), audit.Group(to), audit.Group(e.Seq))
+			f.Do = audit.DoNothing
+		}
+		rep.Findings = append(rep.Findings, f)
+		return nil
+	})
 }
 
 type badRow struct {
@@ -139,6 +294,7 @@ type walkState struct {
 	n      int64
 	bad    badRow
 	ctx    context.Context
+	done   *atomic.Int64 // rows checked by every range, for progress
 }
 
 type walkAgg struct{ st *walkState }
@@ -179,8 +335,13 @@ func (a *walkAgg) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
 	st.prev = append(st.prev[:0], mac...)
 	st.first = false
 	st.expect++
-	if st.n&0xffff == 0 && st.ctx.Err() != nil {
-		return st.ctx.Err()
+	if st.n&0xffff == 0 {
+		if st.done != nil {
+			st.done.Add(0x10000)
+		}
+		if st.ctx.Err() != nil {
+			return st.ctx.Err()
+		}
 	}
 	return nil
 }
@@ -203,9 +364,9 @@ func (a *walkAgg) Final(*sqlite.FunctionContext) {}
 // after is 0). It returns the first bad row (seq 0 when none), the MAC of the last good row,
 // and how many rows it read. It reads through a connection of its own with the file
 // memory-mapped, so pages come straight from the page cache rather than one read(2) each.
-func walk(ctx context.Context, db *sql.DB, chain *audit.Chain, after, until int64, prev []byte) (badRow, []byte, int64, error) {
+func walk(ctx context.Context, db *sql.DB, chain *audit.Chain, after, until int64, prev []byte, done *atomic.Int64) (badRow, []byte, int64, error) {
 	st := &walkState{chain: chain, prev: append(make([]byte, 0, audit.MACSize), prev...),
-		first: prev == nil, expect: after + 1, ctx: ctx}
+		first: prev == nil, expect: after + 1, ctx: ctx, done: done}
 	h := walkHandle.Add(1)
 	walks.Store(h, st)
 	defer walks.Delete(h)
@@ -239,10 +400,10 @@ var parallelWalkMin int64 = 200_000
 // range starts from the stored MAC of the row before it, which the previous range checks, so
 // the result is the same as one walk from the start: the first bad row of the first range
 // that has one.
-func walkAll(ctx context.Context, db *sql.DB, chain *audit.Chain, key []byte, last int64) (badRow, []byte, int64, error) {
+func walkAll(ctx context.Context, db *sql.DB, chain *audit.Chain, key []byte, last int64, done *atomic.Int64) (badRow, []byte, int64, error) {
 	parts := int64(max(2, min(runtime.GOMAXPROCS(0), 4)))
 	if last < parallelWalkMin {
-		return walk(ctx, db, chain, 0, last, nil)
+		return walk(ctx, db, chain, 0, last, nil, done)
 	}
 	type result struct {
 		bad  badRow
@@ -272,7 +433,7 @@ func walkAll(ctx context.Context, db *sql.DB, chain *audit.Chain, key []byte, la
 			if i > 0 {
 				c, _ = audit.NewChain(key)
 			}
-			res[i].bad, res[i].prev, res[i].n, res[i].err = walk(ctx, db, c, after, until, prev)
+			res[i].bad, res[i].prev, res[i].n, res[i].err = walk(ctx, db, c, after, until, prev, done)
 		})
 	}
 	wg.Wait()

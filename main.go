@@ -99,6 +99,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return app.ClientKeyPassword(ctx, app.Options{Dirs: dirs, Log: log}, inv.Args, stdin, stdout, stderr)
 	case "audit verify", "audit export", "audit stats":
 		return auditCommand(ctx, inv, dirs, log, stdout, stderr)
+	case "audit new-log":
+		return newLogCommand(ctx, inv, dirs, log, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "scrdesk: %q is not known\n", inv.Command)
 	return 2
@@ -131,6 +133,22 @@ func storedSettings(ctx context.Context, dirs paths.Dirs, log *slog.Logger, conf
 		}
 	}
 	return st
+}
+
+// newLogCommand runs `scrdesk audit new-log`: the one way forward after the audit log was found
+// removed or replaced. Its first row names the operating-system account that ran it.
+func newLogCommand(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.Logger, stdout, stderr io.Writer) int {
+	keys, _, err := secrets.Open(app.KeyringService, dirs.KeyFile(), log)
+	if err != nil {
+		fmt.Fprintf(stderr, "scrdesk: no keyring and no key file: %v\n", err)
+		return 1
+	}
+	host, _ := os.Hostname()
+	who := audit.Event{Workstation: host, UserName: app.OSAccount()}
+	start := func(ctx context.Context, by audit.Event) (store.NewLogResult, error) {
+		return store.NewLog(ctx, dirs.Database(), keys, by, store.Options{})
+	}
+	return auditcli.NewLog(ctx, inv.Args, stdout, stderr, start, who)
 }
 
 // demoAnchorsFile writes the demo CA's certificate (public, trusted in demo mode only) where
@@ -176,8 +194,12 @@ func auditCommand(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log 
 		return 1
 	}
 	defer db.Close()
+	if p := db.Problem(); p != nil && inv.Command != "audit verify" {
+		fmt.Fprintf(stderr, "scrdesk: %s\n", store.UserMessage(p))
+	}
 	st, err := db.LoadSettings(ctx)
 	if err != nil {
+		// Verify reports tampered settings; the rows these commands write only need names.
 		st = settings.Defaults()
 	}
 	who := audit.Event{Workstation: st.WorkstationName, ODSCode: st.ODSCode, UserName: app.OSAccount()}

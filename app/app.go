@@ -135,6 +135,12 @@ func Open(ctx context.Context, opts Options) (Services, func(), error) {
 	}
 	closers = append(closers, func() { _ = db.Close() })
 	st, err := db.LoadSettings(ctx)
+	if errors.Is(err, store.ErrSettingsTampered) && opts.ConfigFile != "" {
+		// Settings changed outside SCR Desk are never used, nor replaced by the defaults; IT
+		// support's settings file puts them right (and the save records them again).
+		log.Warn("saved settings refused as changed outside SCR Desk; applying the settings file", "file", opts.ConfigFile)
+		err = nil
+	}
 	if err != nil {
 		closeAll()
 		return Services{}, nil, fmt.Errorf("settings: %w", err)

@@ -67,6 +67,8 @@ type Controller struct {
 	conState     string
 	outboxKick   chan struct{}
 	lastActivity time.Time
+	cpTried      time.Time // last checkpoint retry while degraded
+	cpRetrying   bool
 
 	// lockedAt is when the last drop happened (for the lock benchmark); guarded by mu.
 	mu       gosync.Mutex
@@ -139,8 +141,31 @@ func (c *Controller) Run(ctx context.Context) {
 			if c.m.State() == session.Ready {
 				c.handle(session.Tick{})
 			}
+			c.retryCheckpoint(ctx)
 		}
 	}
+}
+
+// checkpointRetryEvery is how often a degraded store's checkpoint is tried again.
+var checkpointRetryEvery = time.Minute
+
+// retryCheckpoint tries the checkpoint again, off the controller goroutine, while protection is
+// degraded; the screens say so until it succeeds.
+func (c *Controller) retryCheckpoint(ctx context.Context) {
+	now := c.svc.Now()
+	if c.cpRetrying || now.Sub(c.cpTried) < checkpointRetryEvery {
+		return
+	}
+	c.cpTried = now
+	if !c.svc.Store.Protection().Degraded {
+		return
+	}
+	c.cpRetrying = true
+	db := c.svc.Store
+	go func() {
+		db.Checkpoint(ctx)
+		c.Post(func() { c.cpRetrying = false; c.render() })
+	}()
 }
 
 func (c *Controller) shutdown() {

@@ -67,6 +67,10 @@ type harnessOpts struct {
 	// noRateLimit lifts the 5-a-second SCR limit on both sides (benchmarks measure the app, not
 	// the limit).
 	noRateLimit bool
+	// prepare runs on the data folder before the store is opened (e.g. to leave a log behind
+	// and then remove it); keys wraps the key file the store is given.
+	prepare func(t testing.TB, dbPath string, keys store.KeySource)
+	keys    func(store.KeySource) store.KeySource
 }
 
 func newHarness(t testing.TB, src cardreader.Source, anchors *x509.CertPool, o harnessOpts) *harness {
@@ -78,7 +82,14 @@ func newHarness(t testing.TB, src cardreader.Source, anchors *x509.CertPool, o h
 	if os.Getenv("SCRDESK_TEST_LOG") == "1" {
 		log = logging.New(os.Stderr, slog.LevelDebug)
 	}
-	db, err := store.Open(context.Background(), filepath.Join(dir, "scrdesk.db"), secrets.File(filepath.Join(dir, "secrets.json")), log)
+	var keys store.KeySource = secrets.File(filepath.Join(dir, "secrets.json"))
+	if o.keys != nil {
+		keys = o.keys(keys)
+	}
+	if o.prepare != nil {
+		o.prepare(t, filepath.Join(dir, "scrdesk.db"), keys)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "scrdesk.db"), keys, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,6 +59,16 @@ func (c *Controller) canOpen() bool {
 	if v.State != session.Ready {
 		return false
 	}
+	if b := c.svc.Store.Break(); b != nil {
+		// The log was removed or replaced: nothing can be recorded, so nothing is asked for.
+		c.search = present.SearchView{State: present.SearchError, Message: present.MessageView{
+			Title: "No patient records can be opened: the audit log was removed or replaced",
+			What:  b.Message(),
+			Todo:  audit.DoNewLog,
+		}}
+		c.render()
+		return false
+	}
 	if c.link == nil {
 		c.search = present.SearchView{State: present.SearchError, Message: present.MessageView{
 			Title: "Not connected to the national services",

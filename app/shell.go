@@ -8,6 +8,7 @@ import (
 
 	"scrdesk/internal/present"
 	"scrdesk/internal/session"
+	"scrdesk/internal/store"
 	"scrdesk/screens"
 	"scrdesk/screens/patient"
 )
@@ -49,6 +50,12 @@ func (c *Controller) frame() frame {
 			f.lock.Message = weakKeyNotice
 		}
 	}
+	if n := c.auditNotice(); n != "" {
+		// A removed or replaced log, or degraded protection, is said on every screen.
+		f.lock.Message = joinNotice(n, f.lock.Message)
+		f.pass.Message = joinNotice(f.pass.Message, n)
+		f.status.Notice = joinNotice(n, f.status.Notice)
+	}
 	if c.svc.Demo {
 		d := present.DemoPanelViewOf(demoUsers(), c.inserted, c.svc.Settings.PermittedActivityCodes)
 		f.demo = &d
@@ -67,6 +74,38 @@ func (c *Controller) frame() frame {
 		}
 	}
 	return f
+}
+
+// auditNotice is what every screen must say about the audit log's protection: that it was
+// removed or replaced (patient work is refused), or that checkpoints are failing, or "".
+func (c *Controller) auditNotice() string {
+	db := c.svc.Store
+	if db == nil {
+		return ""
+	}
+	if b := db.Break(); b != nil {
+		return b.Message() + " No patient records can be opened until your SCR Governance Person or IT support starts a new log (scrdesk audit new-log)."
+	}
+	if p := db.Protection(); p.Degraded {
+		return degradedNotice(p)
+	}
+	return ""
+}
+
+// degradedNotice is "Audit protection is degraded since 14:02: …".
+func degradedNotice(p store.Protection) string {
+	return "Audit protection is degraded since " + p.Since.Local().Format("15:04") +
+		": the keyring is not accepting the audit log's checkpoint. Ask IT support."
+}
+
+func joinNotice(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + " " + b
 }
 
 // weakKeyNotice is shown while secrets live in the fallback key file.

@@ -1,12 +1,17 @@
 // Package auditcli is the `scrdesk audit` command: verify the audit log's chain, export it
 // (streamed, as CSV or JSON Lines, itself audited), and print statistics.
 //
-//	scrdesk audit verify
+//	scrdesk audit verify [--json]
 //	scrdesk audit export [--from DATE] [--to DATE] [--nhs-number N] [--user ID]
 //	                     [--action A] [--outcome O] [--format csv|jsonl] [--out FILE]
 //	scrdesk audit stats
+//	scrdesk audit new-log --reason TEXT
 //
-// Exit status: 0 done (verify: the log is intact); 1 verify found a bad row, or the command
+// verify prints each finding as the entry concerned, what happened and what to do, in words
+// an SCR Governance Person understands (a progress bar on a terminal for big logs; --json for
+// tools). new-log is the one way forward after the log was found removed or replaced.
+//
+// Exit status: 0 done (verify: the log is verified); 1 verify found a problem, or the command
 // could not finish; 2 bad usage.
 //
 // The package holds no state. Run blocks until the command is done; call it from main, not on
@@ -28,6 +33,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"scrdesk/internal/audit"
 	"scrdesk/internal/nhsnumber"
 	"scrdesk/internal/store"
@@ -36,7 +43,7 @@ import (
 // Log is what the command needs from the store (*store.DB implements it).
 type Log interface {
 	audit.Recorder
-	Verify(ctx context.Context) (audit.Report, error)
+	VerifyWith(ctx context.Context, o store.VerifyOptions) (audit.Report, error)
 	Each(ctx context.Context, f audit.Filter, fn func(audit.Entry) error) error
 	Stats(ctx context.Context) (store.Stats, error)
 }
@@ -48,10 +55,11 @@ const (
 	ExitUsage = 2
 )
 
-const usage = `usage: scrdesk audit verify
+const usage = `usage: scrdesk audit verify [--json]
        scrdesk audit export [--from DATE] [--to DATE] [--nhs-number N] [--user ID]
                             [--action A] [--outcome O] [--format csv|jsonl] [--out FILE]
        scrdesk audit stats
+       scrdesk audit new-log --reason TEXT
 
 DATE is YYYY-MM-DD (a whole day, UTC; --to includes that day) or an RFC 3339 time.
 `
@@ -91,30 +99,193 @@ func noArgs(name string, args []string, stderr io.Writer) bool {
 }
 
 func verify(ctx context.Context, args []string, stdout, stderr io.Writer, db Log, who audit.Event) int {
-	if !noArgs("verify", args, stderr) {
+	fs := flag.NewFlagSet("scrdesk audit verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the report as JSON, for tools")
+	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
-	rep, err := db.Verify(ctx)
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "scrdesk audit verify: unexpected argument %q\n", fs.Arg(0))
+		return ExitUsage
+	}
+	var vo store.VerifyOptions
+	bar := newProgressBar(stderr)
+	if bar != nil && !*asJSON {
+		vo.Progress = bar.show
+	}
+	rep, err := db.VerifyWith(ctx, vo)
+	if bar != nil && vo.Progress != nil {
+		bar.done()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "scrdesk audit verify: the check could not be done: %v\n", err)
 		return ExitBad
 	}
-	fmt.Fprintln(stdout, rep.Message())
-	if !rep.OK {
-		fmt.Fprintf(stdout, "first bad row: %d (%s)\n", rep.FirstBad, rep.Kind)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintf(stderr, "scrdesk audit verify: %v\n", err)
+			return ExitBad
+		}
+	} else {
+		PrintReport(stdout, rep)
 	}
 	ev := who
 	ev.Action, ev.NHSNumber, ev.Outcome = audit.ActionAuditVerified, "", audit.OutcomeSuccess
 	ev.Detail = map[string]string{"rows": strconv.FormatInt(rep.Rows, 10)}
 	if !rep.OK {
 		ev.Outcome = audit.OutcomeMajorFailure
-		ev.Detail["kind"], ev.Detail["first_bad"] = string(rep.Kind), strconv.FormatInt(rep.FirstBad, 10)
+		kinds := []string{}
+		for _, f := range rep.Errors() {
+			kinds = append(kinds, string(f.Kind))
+		}
+		ev.Detail["findings"] = strings.Join(kinds, ",")
+		if rep.Kind != audit.KindNone {
+			ev.Detail["kind"], ev.Detail["first_bad"] = string(rep.Kind), strconv.FormatInt(rep.FirstBad, 10)
+		}
 	}
 	if _, err := db.Record(ctx, ev); err != nil {
 		fmt.Fprintf(stderr, "scrdesk audit verify: the check itself could not be recorded: %s\n", store.UserMessage(err))
 	}
 	if !rep.OK {
 		return ExitBad
+	}
+	return ExitOK
+}
+
+// PrintReport writes the report for a person: a summary line, then each problem as the entry
+// concerned, what happened and what to do, then what is worth knowing.
+func PrintReport(w io.Writer, rep audit.Report) {
+	errs := rep.Errors()
+	if rep.OK {
+		fmt.Fprintln(w, rep.Message())
+	} else {
+		n := len(errs)
+		if n == 0 {
+			n = 1
+		}
+		fmt.Fprintf(w, "The audit log FAILED its check: %d problem%s found.\n", n, plural(n))
+		if len(errs) == 0 && rep.Kind != audit.KindNone {
+			errs = []audit.Finding{audit.ChainFinding(rep.Kind, rep.FirstBad, rep.CheckpointSeq, rep.CheckpointTime)}
+		}
+	}
+	for i, f := range errs {
+		fmt.Fprintf(w, "\n%d. %s\n", i+1, entryLabel(f))
+		fmt.Fprintf(w, "   What happened: %s\n", f.What)
+		fmt.Fprintf(w, "   What to do:    %s\n", f.Do)
+	}
+	var infos []audit.Finding
+	for _, f := range rep.Findings {
+		if f.Severity != audit.SeverityError {
+			infos = append(infos, f)
+		}
+	}
+	if len(infos) > 0 {
+		fmt.Fprintln(w, "\nAlso on the record:")
+		for _, f := range infos {
+			fmt.Fprintf(w, "- %s: %s\n", entryLabel(f), f.What)
+		}
+	}
+	if !rep.DegradedSince.IsZero() {
+		fmt.Fprintf(w, "\nAudit protection is degraded since %s: the keyring is not accepting the audit log's checkpoint.\n",
+			rep.DegradedSince.Local().Format("15:04 on 2 January 2006"))
+	}
+	if !rep.OK && rep.Kind != audit.KindNone && rep.FirstBad > 0 {
+		fmt.Fprintf(w, "\nfirst bad row: %d (%s)\n", rep.FirstBad, rep.Kind)
+	}
+	if rep.WeakKey && !rep.OK {
+		fmt.Fprintln(w, "The log's key is kept in a file rather than the system keyring, which is weaker protection.")
+	}
+}
+
+func entryLabel(f audit.Finding) string {
+	switch {
+	case f.Row > 0 && f.ToRow > f.Row:
+		return fmt.Sprintf("Entries %s to %s", audit.Group(f.Row), audit.Group(f.ToRow))
+	case f.Row > 0:
+		return "Entry " + audit.Group(f.Row)
+	case f.Kind == audit.KindSchemaChanged:
+		return "The database's structure"
+	case f.Kind == audit.KindLogReplaced:
+		return "The whole log"
+	}
+	return "The log"
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// progressBar draws "Checking the audit log [#####.....] 45%" on a terminal.
+type progressBar struct {
+	w     io.Writer
+	shown bool
+}
+
+// newProgressBar returns a bar when w is a terminal, else nil.
+func newProgressBar(w io.Writer) *progressBar {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return &progressBar{w: w}
+}
+
+func (p *progressBar) show(done, total int64) {
+	if total < 100_000 {
+		return // a small log is checked before a bar would help
+	}
+	done = min(done, total)
+	const width = 30
+	n := int(done * width / total)
+	fmt.Fprintf(p.w, "\rChecking the audit log [%s%s] %3d%% (%s of %s entries)", strings.Repeat("#", n),
+		strings.Repeat(".", width-n), done*100/total, audit.Group(done), audit.Group(total))
+	p.shown = true
+}
+
+func (p *progressBar) done() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+// NewLogFunc starts a new log (store.NewLog bound to the data folder and keyring).
+type NewLogFunc func(ctx context.Context, by audit.Event) (store.NewLogResult, error)
+
+// NewLog runs `scrdesk audit new-log --reason TEXT`: the one way forward after the log was found
+// removed or replaced. The new log's first row records who, why, the previous log's instance id
+// and checkpoint, and what was found; the file found is kept beside the new one.
+func NewLog(ctx context.Context, args []string, stdout, stderr io.Writer, start NewLogFunc, who audit.Event) int {
+	fs := flag.NewFlagSet("scrdesk audit new-log", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	reason := fs.String("reason", "", "why a new log is started (recorded in its first entry)")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	if fs.NArg() > 0 || strings.TrimSpace(*reason) == "" {
+		fmt.Fprint(stderr, "scrdesk audit new-log: say why with --reason TEXT (it is recorded in the new log's first entry)\n")
+		return ExitUsage
+	}
+	who.Reason = strings.TrimSpace(*reason)
+	res, err := start(ctx, who)
+	if errors.Is(err, store.ErrNoBreak) {
+		fmt.Fprintln(stderr, "scrdesk audit new-log: the audit log is the one the keyring knows (not removed or replaced), so no new log is needed. Run scrdesk audit verify to check it.")
+		return ExitBad
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "scrdesk audit new-log: no new log was started: %v\n", err)
+		return ExitBad
+	}
+	fmt.Fprintf(stdout, "Started a new audit log. %s\n", res.Break.Message())
+	fmt.Fprintf(stdout, "Its first entry records the previous log (%s, last known: %s) and what was found.\n",
+		res.Break.KnownInstance, res.Break.LastKnown())
+	if res.Kept != "" {
+		fmt.Fprintf(stdout, "The file found was kept as %s: keep it with the record of what happened.\n", res.Kept)
 	}
 	return ExitOK
 }

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -150,12 +151,19 @@ func Probe(ctx context.Context, s Store, timeout time.Duration) error {
 	}
 }
 
+// KeyFileEnv, when set, moves the fallback key file to the path it names (for example to a
+// folder IT support protects separately from the audit log's).
+const KeyFileEnv = "SCRDESK_KEY_FILE"
+
 // Open returns the OS keyring for service if it answers a probe, or else the owner-only key file
-// at fallbackPath with weak set to true (and a warning logged). err is non-nil only when
-// neither can be used.
+// at fallbackPath (or $SCRDESK_KEY_FILE) with weak set to true (and a warning logged). err is
+// non-nil only when neither can be used.
 func Open(service, fallbackPath string, log *slog.Logger) (s Store, weak bool, err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if p := os.Getenv(KeyFileEnv); p != "" {
+		fallbackPath = p
 	}
 	kr := Keyring(service)
 	perr := Probe(context.Background(), kr, ProbeTimeout)

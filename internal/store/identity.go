@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,15 +20,24 @@ import (
 	"scrdesk/internal/audit"
 )
 
-// IdentityName is the KeySource entry that names the workstation user's current log: its
-// instance id. With the instance's checkpoint (audit-checkpoint:<id>) it is the log's identity
-// outside the file, so a deleted, emptied, older or different file is seen at Open.
-const IdentityName = "audit-log-instance"
+// IdentityName is the KeySource entry that names the workstation user's current log at the
+// database file path: its instance id. With the instance's checkpoint (audit-checkpoint:<id>)
+// it is the log's identity outside the file, so a deleted, emptied, older or different file
+// is seen at Open. The keyring is the user's, so this is per workstation user (and per data
+// folder, so that --data-dir folders do not mistake each other for a replaced log).
+func IdentityName(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	h := sha256.Sum256([]byte(filepath.Clean(abs)))
+	return "audit-log-instance:" + hex.EncodeToString(h[:8])
+}
 
 // loadIdentity works out which log the file is, against the identity the KeySource keeps, and
 // loads the chain's key. existed says whether the file was there (non-empty) before Open.
 func (db *DB) loadIdentity(ctx context.Context, existed bool, adopt string) error {
-	cur, err := db.keys.Get(IdentityName)
+	cur, err := db.keys.Get(IdentityName(db.path))
 	if errors.Is(err, fs.ErrNotExist) {
 		cur, err = "", nil
 	}
@@ -83,7 +94,7 @@ func (db *DB) loadIdentity(ctx context.Context, existed bool, adopt string) erro
 		return err
 	}
 	if db.state == keyOK && cur != db.instance && setIdentity {
-		if err := db.keys.Set(IdentityName, db.instance); err != nil {
+		if err := db.keys.Set(IdentityName(db.path), db.instance); err != nil {
 			return fmt.Errorf("store the audit log's identity in the key store: %w", err)
 		}
 	}

@@ -265,7 +265,7 @@ func NewLog(ctx context.Context, path string, keys KeySource, by audit.Event, op
 	if res.First, err = db.Record(ctx, ev); err != nil {
 		return res, err
 	}
-	if err := keys.Set(IdentityName, inst); err != nil {
+	if err := keys.Set(IdentityName(path), inst); err != nil {
 		return res, fmt.Errorf("store the new log's identity: %w", err)
 	}
 	return res, nil

@@ -211,7 +211,7 @@ func openWith(ctx context.Context, path string, keys KeySource, log *slog.Logger
 	}
 	var sqldb *sql.DB
 	var err error
-	if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) && adopt == "" && knownLog(keys) {
+	if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) && adopt == "" && knownLog(keys, path) {
 		// The keyring knows a log and the file is gone: open nothing on disk (a new file would
 		// hide what happened); an empty database in memory stands in, and recording is refused.
 		sqldb, err = sql.Open("sqlite", ":memory:")
@@ -245,8 +245,8 @@ func openWith(ctx context.Context, path string, keys KeySource, log *slog.Logger
 }
 
 // knownLog reports whether keys name a current log that has a checkpoint.
-func knownLog(keys KeySource) bool {
-	cur, err := keys.Get(IdentityName)
+func knownLog(keys KeySource, path string) bool {
+	cur, err := keys.Get(IdentityName(path))
 	if err != nil || cur == "" {
 		return false
 	}

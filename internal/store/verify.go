@@ -180,7 +180,11 @@ func (db *DB) VerifyWith(ctx context.Context, vo VerifyOptions) (audit.Report, e
 			if ev > 0 && ev < rep.FirstBad {
 				rep.FirstBad = ev
 			}
-			add(audit.ChainFinding(rep.Kind, rep.FirstBad, cp.Seq, cp.Time))
+			f := audit.ChainFinding(rep.Kind, rep.FirstBad, cp.Seq, cp.Time)
+			if broken != nil {
+				f.What = broken.Message() + fmt.Sprintf(" Entries from %s on are missing or not the ones recorded.", audit.Group(rep.FirstBad))
+			}
+			add(f)
 			return rep, nil
 		}
 	}

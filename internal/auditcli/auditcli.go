@@ -33,8 +33,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/term"
-
 	"scrdesk/internal/audit"
 	"scrdesk/internal/nhsnumber"
 	"scrdesk/internal/store"
@@ -230,8 +228,11 @@ type progressBar struct {
 // newProgressBar returns a bar when w is a terminal, else nil.
 func newProgressBar(w io.Writer) *progressBar {
 	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	if !ok {
 		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil // not a terminal (a pipe, a file)
 	}
 	return &progressBar{w: w}
 }

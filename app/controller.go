@@ -62,6 +62,7 @@ type Controller struct {
 	ptCancel     context.CancelFunc
 	search       present.SearchView
 	matches      []fhir.Patient
+	pickedNHS    string // the NHS number last opened from a demographic search's matches
 	inserted     string // demo card in the demo reader
 	alerts       []present.AlertView
 	conState     string

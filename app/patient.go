@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"scrdesk/internal/audit"
@@ -34,13 +35,14 @@ func (c *Controller) dropPatient() {
 	c.gen++
 	c.pt = nil
 	c.matches = nil
+	c.pickedNHS = ""
 	c.search = present.SearchView{}
 }
 
 // HoldsPatientData reports whether the controller holds anything about a patient. For tests:
 // must be called on the controller goroutine (use Inspect).
 func (c *Controller) holdsPatientData() bool {
-	return c.pt != nil || len(c.matches) > 0 || len(c.search.Matches) > 0
+	return c.pt != nil || len(c.matches) > 0 || c.pickedNHS != "" || len(c.search.Matches) > 0
 }
 
 // patientCtx starts a new patient request context, cancelling the previous one.
@@ -129,7 +131,7 @@ func (c *Controller) afterPatient(nhs string, p *fhir.Patient, tr sync.Trace, er
 		return
 	}
 	if _, aerr := c.record(audit.Event{Action: audit.ActionPatientRead, Outcome: audit.OutcomeSuccess, NHSNumber: p.NHSNumber,
-		RequestIDs: tr.RequestIDs, Detail: patientDetail(nhs, p)}); aerr != nil {
+		RequestIDs: tr.RequestIDs, Detail: audit.WithFlags(patientDetail(nhs, p), c.patientFlags(p, nhs)...)}); aerr != nil {
 		c.auditFailed(aerr)
 		return
 	}
@@ -199,7 +201,37 @@ func (c *Controller) pick(i int) {
 	if i < 0 || i >= len(c.matches) {
 		return
 	}
-	c.searchNHS(c.matches[i].NHSNumber)
+	nhs := c.matches[i].NHSNumber
+	c.searchNHS(nhs)
+	c.pickedNHS = nhs // found by details: the patient-read row says so
+}
+
+// patientFlags are the facts about the patient the governance rules need, recorded in the
+// access's own rows as flags rather than as more personal data (audit.Flag).
+func (c *Controller) patientFlags(p *fhir.Patient, asked string) []audit.Flag {
+	var out []audit.Flag
+	if c.pickedNHS != "" && c.pickedNHS == asked {
+		out = append(out, audit.FlagFoundByDetails)
+	}
+	if p == nil {
+		return out
+	}
+	user := strings.Fields(strings.ToLower(c.m.Snapshot().User.Name))
+	fam := strings.ToLower(strings.TrimSpace(p.FamilyName))
+	if len(user) > 0 && fam != "" && user[len(user)-1] == fam {
+		out = append(out, audit.FlagSameSurname)
+		given := strings.Fields(strings.ToLower(p.GivenNames))
+		if len(given) > 0 && given[0] == user[0] {
+			out = append(out, audit.FlagSelfLookup)
+		}
+	}
+	if p.Deceased {
+		out = append(out, audit.FlagDeceased)
+	}
+	if p.Restriction != fhir.None {
+		out = append(out, audit.FlagRestricted)
+	}
+	return out
 }
 
 // fetchConsent asks for the latest SCR's consent state (GET /DocumentReference).
@@ -320,7 +352,7 @@ func (c *Controller) openRecord(pt *patientState, basis string) {
 			if err != nil || rec == nil {
 				outcome = audit.OutcomeMinorFailure
 			}
-			detail := map[string]string{"basis": basis}
+			detail := audit.WithFlags(map[string]string{"basis": basis}, c.patientFlags(pt.patient, pt.nhs)...)
 			if rec != nil {
 				detail["record_id"] = rec.ID
 				detail["sections"] = itoa(len(rec.Sections))

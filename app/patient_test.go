@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -249,5 +250,53 @@ func TestEmergencyReasonByKeyboard(t *testing.T) {
 	}
 	if n := count(h.actions(), audit.ActionEmergency); n != 0 {
 		t.Errorf("emergency access recorded without a reason being submitted (%d rows)", n)
+	}
+}
+
+// TestPatientFlagsRecordedForTheRules: the facts the governance rules need about the patient
+// are flags in the access's own rows (deceased, restricted, found by details), and a patient
+// opened by NHS number after a search by details is not marked as found by details.
+func TestPatientFlagsRecordedForTheRules(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	flagsOf := func(nhs string, a audit.Action) []audit.Flag {
+		var last []audit.Flag
+		for _, e := range h.entries() {
+			if e.Action == a && e.NHSNumber == nhs {
+				last = e.Flags()
+			}
+		}
+		return last
+	}
+	open := func(nhs string) {
+		h.inspect(func(c *Controller) { c.closePatient(); c.searchNHS(nhs) })
+		h.until("the patient "+nhs, func(c *Controller) bool { return c.pt != nil && c.pt.patient.NHSNumber == nhs })
+	}
+	open(sandbox.NHSDeceased)
+	if got := flagsOf(sandbox.NHSDeceased, audit.ActionPatientRead); !slices.Equal(got, []audit.Flag{audit.FlagDeceased}) {
+		t.Errorf("deceased patient's row has flags %v", got)
+	}
+	open(sandbox.NHSRestricted)
+	if got := flagsOf(sandbox.NHSRestricted, audit.ActionPatientRead); !slices.Equal(got, []audit.Flag{audit.FlagRestricted}) {
+		t.Errorf("restricted patient's row has flags %v", got)
+	}
+	open(sandbox.NHSAsk)
+	if got := flagsOf(sandbox.NHSAsk, audit.ActionPatientRead); len(got) != 0 {
+		t.Errorf("ordinary patient's row has flags %v", got)
+	}
+	// Found by details: a demographic search, then the match picked.
+	h.inspect(func(c *Controller) { c.searchDemographics(present.Query{Family: "Smith", BirthDate: ""}) })
+	h.until("matches", func(c *Controller) bool { return len(c.matches) > 0 })
+	var picked string
+	h.inspect(func(c *Controller) { picked = c.matches[0].NHSNumber; c.pick(0) })
+	h.until("the picked patient", func(c *Controller) bool { return c.pt != nil && c.pt.patient.NHSNumber == picked })
+	if got := flagsOf(picked, audit.ActionPatientRead); !slices.Contains(got, audit.FlagFoundByDetails) {
+		t.Errorf("patient picked from a search by details: flags %v", got)
+	}
+	// The same patient by number afterwards: not found by details.
+	open(sandbox.NHSAsk)
+	open(picked)
+	if got := flagsOf(picked, audit.ActionPatientRead); slices.Contains(got, audit.FlagFoundByDetails) {
+		t.Errorf("patient opened by NHS number still marked found by details: %v", got)
 	}
 }

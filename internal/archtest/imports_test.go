@@ -45,6 +45,9 @@ var kinds = map[string]string{
 	"scrdesk/internal/instance":  "adapter",
 	"scrdesk/internal/auditcli":  "adapter",
 	"scrdesk/internal/replica":   "adapter",
+
+	// The SGP's workspace (issue 13).
+	"scrdesk/internal/governance": "leaf",
 }
 
 // packageExternal lists outside modules one package may use beyond its layer's list: the

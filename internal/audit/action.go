@@ -139,6 +139,9 @@ func Actions() []Action {
 		ActionAlertQueued, ActionAlertSent, ActionAlertFailed,
 		ActionSettingsChanged, ActionAuditVerified, ActionAuditExported, ActionAuditQueried,
 		ActionAppStart, ActionAppStop, ActionAuditNewLog, ActionAuditUnprotected,
+		// the SGP's review (review.go)
+		ActionCaseNote, ActionCaseReview, ActionCaseAppropriate, ActionCaseInappropriate, ActionCaseEscalated,
+		ActionSampleSeed, ActionSAR, ActionGovReport,
 	}
 }
 

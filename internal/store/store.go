@@ -62,6 +62,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"scrdesk/internal/audit"
+	"scrdesk/internal/governance"
 )
 
 // KeySource keeps the chain's key and checkpoint outside the database. secrets.Store satisfies
@@ -170,6 +171,8 @@ type DB struct {
 	degradedSince time.Time
 	degradedFrom  int64 // first row not protected
 	cpFailure     string
+
+	rules *governance.Engine // checks each appended row once EnableRules has caught up
 }
 
 // LogReplacedError is ErrLogReplaced with what Open found.
@@ -438,6 +441,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		db.sinceCP = before
+		db.rules = nil // the rules saw rows that did not commit: EnableRules again catches up
 		return fmt.Errorf("%w: commit: %w", ErrNotRecorded, translate(err))
 	}
 	if db.sinceCP >= db.opts.CheckpointEvery {
@@ -448,6 +452,11 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // appendTx appends one row inside tx. Call with db.mu held.
 func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, e audit.Event) (audit.Entry, error) {
+	return db.appendAtTx(ctx, tx, e, db.opts.Now())
+}
+
+// appendAtTx appends one row recorded at the time at (clamped so times never go backwards).
+func (db *DB) appendAtTx(ctx context.Context, tx *sql.Tx, e audit.Event, at time.Time) (audit.Entry, error) {
 	if err := e.Validate(); err != nil {
 		return audit.Entry{}, err
 	}
@@ -459,7 +468,7 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, e audit.Event) (audit.En
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return audit.Entry{}, fmt.Errorf("read newest row: %w", err)
 	}
-	now := db.opts.Now().UTC().Truncate(time.Millisecond)
+	now := at.UTC().Truncate(time.Millisecond)
 	if behind := lastMS - now.UnixMilli(); behind > 0 {
 		d := make(map[string]string, len(e.Detail)+1)
 		for k, v := range e.Detail {
@@ -483,6 +492,10 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, e audit.Event) (audit.En
 		return audit.Entry{}, fmt.Errorf("insert audit row: %w", err)
 	}
 	db.sinceCP++
+	if err := db.checkAppendedTx(ctx, tx, entry); err != nil {
+		db.rules = nil // the engine saw a row that will not commit: EnableRules again catches up
+		return audit.Entry{}, fmt.Errorf("check the governance rules: %w", err)
+	}
 	return entry, nil
 }
 

@@ -1,0 +1,30 @@
+package audit
+
+import "maps"
+
+// The SCR Governance Person's review (SGP.md): every step on a case, every report and the
+// sample's seed are rows of the log like the accesses they review. Detail "case" is the
+// reviewed entry's sequence number; Reason holds the reviewer's note.
+const (
+	ActionCaseNote          Action = "case-note"
+	ActionCaseReview        Action = "case-review-started"
+	ActionCaseAppropriate   Action = "case-closed-appropriate"
+	ActionCaseInappropriate Action = "case-closed-inappropriate"
+	ActionCaseEscalated     Action = "case-escalated"
+	ActionSampleSeed        Action = "review-sample-seed"
+	ActionSAR               Action = "subject-access-report"
+	ActionGovReport         Action = "governance-report"
+)
+
+func init() {
+	maps.Copy(actions, map[Action]ActionInfo{
+		ActionCaseNote:          {"Added a review note", dcmLog, local(ActionCaseNote, "Case note"), actionCodeCreate, true},
+		ActionCaseReview:        {"Started reviewing an access", dcmLog, local(ActionCaseReview, "Case in review"), actionCodeUpdate, true},
+		ActionCaseAppropriate:   {"Closed a review: the access was appropriate", dcmLog, local(ActionCaseAppropriate, "Case closed, appropriate"), actionCodeUpdate, true},
+		ActionCaseInappropriate: {"Closed a review: the access was inappropriate", dcmLog, local(ActionCaseInappropriate, "Case closed, inappropriate"), actionCodeUpdate, true},
+		ActionCaseEscalated:     {"Escalated a review", dcmLog, local(ActionCaseEscalated, "Case escalated"), actionCodeUpdate, true},
+		ActionSampleSeed:        {"Drew the review sample", dcmLog, local(ActionSampleSeed, "Review sample seed"), actionCodeCreate, false},
+		ActionSAR:               {"Produced a Subject Access Request report", dcmExp, local(ActionSAR, "Subject access report"), actionCodeRead, true},
+		ActionGovReport:         {"Produced the governance report", dcmExp, local(ActionGovReport, "Governance report"), actionCodeRead, false},
+	})
+}

@@ -1,0 +1,637 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"scrdesk/internal/audit"
+	"scrdesk/internal/governance"
+)
+
+// The SGP's workspace in the store: the rule hits and the cases (migration 0005) are caches
+// rebuilt from the audit log alone; every step on a case is an audit row (RecordStep), and the
+// cases' states are those rows replayed through governance.Apply.
+//
+// EnableRules runs the rules over the rows not yet checked (the backfill) and then over every
+// row as it is appended, in the row's own transaction: a hit is never missing for a committed
+// row, and a hit never exists for a row that was not committed.
+
+const metaRulesChecked = "rules_checked_seq"
+
+// rulesWarmup is how far back the rules re-read the log when they start, so their windows
+// (28 days of a user's accesses, recent opens, sessions) are full again. Hits they find again
+// are already stored and are kept once.
+const rulesWarmup = 29 * 24 * time.Hour
+
+// RulesChecked is the newest sequence number the rules have checked.
+func (db *DB) RulesChecked(ctx context.Context) (int64, error) {
+	v, ok, err := metaGet(ctx, db.sql, metaRulesChecked)
+	if err != nil || !ok {
+		return 0, err
+	}
+	return strconv.ParseInt(v, 10, 64)
+}
+
+// Progress reports a backfill's progress: rows done of total.
+type Progress func(done, total int64)
+
+// EnableRules checks every row the rules have not yet seen with cfg (after re-reading the
+// warm-up window), reporting progress, and then checks each appended row as it is recorded.
+// It returns when the log is caught up; ctx stops it early (rows checked so far stay checked).
+func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress Progress) error {
+	eng := governance.NewEngine(cfg)
+	checked, err := db.RulesChecked(ctx)
+	if err != nil {
+		return err
+	}
+	from := int64(1)
+	if checked > 0 {
+		e, err := db.Entry(ctx, checked)
+		if err == nil {
+			lo, _, err := seqRange(ctx, db.sql, audit.Filter{From: e.Time.Add(-rulesWarmup)})
+			if err != nil {
+				return err
+			}
+			from = lo
+		}
+	}
+	last, _, err := lastRow(ctx, db.sql)
+	if err != nil {
+		return err
+	}
+	total := last - from + 1
+	next := from
+	for {
+		// Outside the lock, a batch at a time; the last batch is taken under the lock so no
+		// append slips between the backfill and the live check.
+		n, err := db.checkBatch(ctx, eng, next, 5000, false)
+		if err != nil {
+			return err
+		}
+		next += n
+		if progress != nil {
+			progress(min(next-from, total), max(total, next-from))
+		}
+		if n < 5000 {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	for {
+		n, err := db.checkBatch(ctx, eng, next, 5000, true)
+		if err != nil {
+			return err
+		}
+		next += n
+		if n < 5000 {
+			break
+		}
+	}
+	db.rules = eng
+	return nil
+}
+
+// DisableRules stops checking appended rows (the backfill resumes where it stopped).
+func (db *DB) DisableRules() {
+	db.mu.Lock()
+	db.rules = nil
+	db.mu.Unlock()
+}
+
+// checkBatch runs the rules over up to limit rows from seq from, in one transaction with the
+// hits, the case steps found and the checked mark. locked says db.mu is held.
+func (db *DB) checkBatch(ctx context.Context, eng *governance.Engine, from int64, limit int, locked bool) (int64, error) {
+	rows, err := db.sql.QueryContext(ctx, selectStored+` WHERE seq >= ? ORDER BY seq LIMIT ?`, from, limit)
+	if err != nil {
+		return 0, fmt.Errorf("read the log for the rules: %w", err)
+	}
+	var es []audit.Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil && e.Seq == 0 {
+			rows.Close()
+			return 0, err
+		}
+		es = append(es, e) // a damaged body is checked as far as it reads; Verify says more
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(es) == 0 {
+		return 0, nil
+	}
+	if !locked {
+		db.mu.Lock()
+		defer db.mu.Unlock()
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, translate(err)
+	}
+	defer tx.Rollback()
+	w := newGovWriter(ctx, tx)
+	defer w.close()
+	for _, e := range es {
+		if err := w.entry(e, eng.Check(e)); err != nil {
+			return 0, err
+		}
+	}
+	if err := w.checked(es[len(es)-1].Seq); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, translate(err)
+	}
+	return int64(len(es)), nil
+}
+
+// govWriter writes hits, cases and steps inside one transaction with prepared statements.
+type govWriter struct {
+	ctx                    context.Context
+	tx                     *sql.Tx
+	hit, kase, step, setSt *sql.Stmt
+	readCase               *sql.Stmt
+	prepErr                error
+}
+
+func newGovWriter(ctx context.Context, tx *sql.Tx) *govWriter {
+	w := &govWriter{ctx: ctx, tx: tx}
+	prep := func(q string) *sql.Stmt {
+		if w.prepErr != nil {
+			return nil
+		}
+		s, err := tx.PrepareContext(ctx, q)
+		w.prepErr = err
+		return s
+	}
+	w.hit = prep(`INSERT OR IGNORE INTO rule_hit (seq, rule, time_ms, user_id, nhs_number, workstation, evidence, related) VALUES (?,?,?,?,?,?,?,?)`)
+	w.kase = prep(`INSERT INTO gov_case (seq, time_ms, user_id, user_name, nhs_number, workstation, risk, rules) VALUES (?,?,?,?,?,?,?,?)
+		ON CONFLICT (seq) DO UPDATE SET risk = excluded.risk, rules = excluded.rules`)
+	w.step = prep(`INSERT OR IGNORE INTO gov_step (case_seq, audit_seq) VALUES (?, ?)`)
+	w.setSt = prep(`UPDATE gov_case SET state = ?, closed_ms = ? WHERE seq = ?`)
+	w.readCase = prep(`SELECT user_id, user_name, state FROM gov_case WHERE seq = ?`)
+	return w
+}
+
+func (w *govWriter) close() {
+	for _, s := range []*sql.Stmt{w.hit, w.kase, w.step, w.setSt, w.readCase} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// entry stores e's hits (and its case), or replays e if it is a step on a case.
+func (w *govWriter) entry(e audit.Entry, hits []governance.Hit) error {
+	if w.prepErr != nil {
+		return w.prepErr
+	}
+	if len(hits) > 0 {
+		risk := 0
+		names := make([]string, 0, len(hits))
+		for _, h := range hits {
+			risk += h.Rule.Risk()
+			names = append(names, string(h.Rule))
+			rel := make([]string, 0, len(h.Related))
+			for _, r := range h.Related {
+				rel = append(rel, strconv.FormatInt(r, 10))
+			}
+			if _, err := w.hit.ExecContext(w.ctx, h.Seq, string(h.Rule), h.Time.UnixMilli(), h.UserID, h.NHSNumber,
+				h.Workstation, h.Evidence, strings.Join(rel, ",")); err != nil {
+				return fmt.Errorf("store rule hit: %w", err)
+			}
+		}
+		if _, err := w.kase.ExecContext(w.ctx, e.Seq, e.Time.UnixMilli(), e.UserID, e.UserName, e.NHSNumber,
+			e.Workstation, risk, strings.Join(names, ",")); err != nil {
+			return fmt.Errorf("store case: %w", err)
+		}
+	}
+	caseSeq, st, ok := StepOf(e)
+	if !ok {
+		return nil
+	}
+	var uid, uname, state string
+	err := w.readCase.QueryRowContext(w.ctx, caseSeq).Scan(&uid, &uname, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // a step on a case that no rule raises now (rules switched off): kept in the log
+	}
+	if err != nil {
+		return err
+	}
+	c, err := governance.Apply(governance.Case{Seq: caseSeq, Subject: governance.Person{UserID: uid, Name: uname}, State: governance.State(state)}, st)
+	if err != nil {
+		return nil // refused on replay: the log keeps it, the state ignores it
+	}
+	var closed int64
+	if at, ok := c.Closed(); ok {
+		closed = at.UnixMilli()
+	}
+	if _, err := w.step.ExecContext(w.ctx, caseSeq, e.Seq); err != nil {
+		return err
+	}
+	_, err = w.setSt.ExecContext(w.ctx, string(c.State), closed, caseSeq)
+	return err
+}
+
+func (w *govWriter) checked(seq int64) error {
+	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+		metaRulesChecked, strconv.FormatInt(seq, 10))
+	return err
+}
+
+// checkAppendedTx runs the live rules on a row just appended inside tx, and replays it if it
+// is a step on a case (whether or not the rules are on). Call with db.mu held.
+func (db *DB) checkAppendedTx(ctx context.Context, tx *sql.Tx, e audit.Entry) error {
+	var hits []governance.Hit
+	if db.rules != nil {
+		hits = db.rules.Check(e)
+	}
+	_, _, step := StepOf(e)
+	if len(hits) == 0 && !step {
+		if db.rules != nil && e.Seq%64 == 0 { // the checked mark, now and then: a restart re-reads the warm-up anyway
+			w := &govWriter{ctx: ctx, tx: tx}
+			return w.checked(e.Seq)
+		}
+		return nil
+	}
+	w := newGovWriter(ctx, tx)
+	defer w.close()
+	if err := w.entry(e, hits); err != nil {
+		return err
+	}
+	if db.rules == nil {
+		return nil
+	}
+	return w.checked(e.Seq)
+}
+
+var stepActions = map[governance.Kind]audit.Action{
+	governance.KindNote:     audit.ActionCaseNote,
+	governance.KindStart:    audit.ActionCaseReview,
+	governance.KindClose:    audit.ActionCaseAppropriate,
+	governance.KindBreach:   audit.ActionCaseInappropriate,
+	governance.KindEscalate: audit.ActionCaseEscalated,
+}
+
+// StepOf reads a case step back from its audit row: the case's sequence number and the step.
+func StepOf(e audit.Entry) (int64, governance.Step, bool) {
+	for k, a := range stepActions {
+		if a != e.Action {
+			continue
+		}
+		seq, err := strconv.ParseInt(e.Detail["case"], 10, 64)
+		if err != nil || seq <= 0 {
+			return 0, governance.Step{}, false
+		}
+		return seq, governance.Step{Kind: k, By: governance.Person{UserID: e.UserID, Name: e.UserName}, At: e.Time,
+			Note: e.Reason, ActionTaken: e.Detail["action_taken"], EscalatedTo: e.Detail["escalated_to"], Seq: e.Seq}, true
+	}
+	return 0, governance.Step{}, false
+}
+
+// RecordStep records step s on the case about entry caseSeq, as the audit row who (the SGP:
+// user, role, workstation) with the step's action; the case's state follows in the same
+// transaction. A step governance.Apply refuses (own access, no note, wrong state) records
+// nothing and returns the refusal.
+func (db *DB) RecordStep(ctx context.Context, caseSeq int64, s governance.Step, who audit.Event) (audit.Entry, governance.Case, error) {
+	if s.By.UserID == "" {
+		s.By = governance.Person{UserID: who.UserID, Name: who.UserName}
+	}
+	var entry audit.Entry
+	var out governance.Case
+	wctx := context.WithoutCancel(ctx)
+	err := db.write(wctx, func(tx *sql.Tx) error {
+		c, err := caseRow(wctx, tx, caseSeq)
+		if err != nil {
+			return err
+		}
+		n, err := governance.Apply(c, s)
+		if err != nil {
+			return err
+		}
+		ev := who
+		ev.Action, ev.Outcome = stepActions[s.Kind], audit.OutcomeSuccess
+		ev.NHSNumber, ev.Reason = c.NHSNumber, strings.TrimSpace(s.Note)
+		ev.Detail = map[string]string{"case": strconv.FormatInt(caseSeq, 10), "state": string(n.State)}
+		if s.ActionTaken != "" {
+			ev.Detail["action_taken"] = strings.TrimSpace(s.ActionTaken)
+		}
+		if s.EscalatedTo != "" {
+			ev.Detail["escalated_to"] = strings.TrimSpace(s.EscalatedTo)
+		}
+		entry, err = db.appendTx(wctx, tx, ev)
+		if err != nil {
+			return err
+		}
+		n.Steps[len(n.Steps)-1].Seq, n.Steps[len(n.Steps)-1].At = entry.Seq, entry.Time
+		out = n
+		return nil
+	})
+	if err != nil {
+		return audit.Entry{}, governance.Case{}, err
+	}
+	return entry, out, nil
+}
+
+// ErrNoCase means no case exists for that entry.
+var ErrNoCase = fmt.Errorf("%w: no case for that entry", ErrNotFound)
+
+func caseRow(ctx context.Context, q querier, seq int64) (governance.Case, error) {
+	var c governance.Case
+	var tms int64
+	var rules, state string
+	err := q.QueryRowContext(ctx, `SELECT seq, time_ms, user_id, user_name, nhs_number, workstation, rules, state FROM gov_case WHERE seq = ?`, seq).
+		Scan(&c.Seq, &tms, &c.Subject.UserID, &c.Subject.Name, &c.NHSNumber, &c.Workstation, &rules, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNoCase
+	}
+	if err != nil {
+		return c, err
+	}
+	c.Time, c.State = time.UnixMilli(tms).UTC(), governance.State(state)
+	for _, r := range strings.Split(rules, ",") {
+		if r != "" {
+			c.Hits = append(c.Hits, governance.Hit{Rule: governance.RuleID(r), Seq: c.Seq, Time: c.Time,
+				UserID: c.Subject.UserID, UserName: c.Subject.Name, NHSNumber: c.NHSNumber, Workstation: c.Workstation})
+		}
+	}
+	return c, nil
+}
+
+// Case returns the case about entry seq with each rule's evidence and every step recorded.
+func (db *DB) Case(ctx context.Context, seq int64) (governance.Case, error) {
+	c, err := caseRow(ctx, db.sql, seq)
+	if err != nil {
+		return c, err
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT rule, evidence, related FROM rule_hit WHERE seq = ?`, seq)
+	if err != nil {
+		return c, err
+	}
+	ev := map[string][2]string{}
+	for rows.Next() {
+		var r, e, rel string
+		if err := rows.Scan(&r, &e, &rel); err != nil {
+			rows.Close()
+			return c, err
+		}
+		ev[r] = [2]string{e, rel}
+	}
+	rows.Close()
+	for i := range c.Hits {
+		x := ev[string(c.Hits[i].Rule)]
+		c.Hits[i].Evidence = x[0]
+		for _, s := range strings.Split(x[1], ",") {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				c.Hits[i].Related = append(c.Hits[i].Related, n)
+			}
+		}
+	}
+	srows, err := db.sql.QueryContext(ctx, `SELECT audit_seq FROM gov_step WHERE case_seq = ? ORDER BY audit_seq`, seq)
+	if err != nil {
+		return c, err
+	}
+	var seqs []int64
+	for srows.Next() {
+		var s int64
+		if err := srows.Scan(&s); err != nil {
+			srows.Close()
+			return c, err
+		}
+		seqs = append(seqs, s)
+	}
+	srows.Close()
+	es, err := entries(ctx, db.sql, seqs)
+	if err != nil {
+		return c, err
+	}
+	for _, e := range es {
+		if _, st, ok := StepOf(e); ok {
+			c.Steps = append(c.Steps, st)
+		}
+	}
+	return c, nil
+}
+
+// CaseFilter selects cases for the queue. Zero fields do not filter.
+type CaseFilter struct {
+	State       governance.State
+	OpenOnly    bool // new or in review
+	Rule        governance.RuleID
+	UserID      string
+	NHSNumber   string
+	Workstation string
+	From, To    time.Time
+}
+
+// CaseCursor is where a page of cases ended: risk then sequence number, both descending.
+type CaseCursor struct {
+	Risk int
+	Seq  int64
+	Done bool
+}
+
+func (f CaseFilter) where() (string, string, []any) {
+	var conds []string
+	var args []any
+	index := "gov_case_queue"
+	switch {
+	case f.NHSNumber != "":
+		index = "gov_case_patient"
+	case f.UserID != "":
+		index = "gov_case_user"
+	case f.State != "":
+		index = "gov_case_state"
+	}
+	add := func(c string, a ...any) { conds = append(conds, c); args = append(args, a...) }
+	if f.NHSNumber != "" {
+		add("nhs_number = ?", f.NHSNumber)
+	}
+	if f.UserID != "" {
+		add("user_id = ?", f.UserID)
+	}
+	if f.State != "" {
+		add("state = ?", string(f.State))
+	}
+	if f.OpenOnly {
+		add("state IN ('new', 'in-review')")
+	}
+	if f.Rule != "" {
+		add("instr(',' || rules || ',', ?) > 0", ","+string(f.Rule)+",")
+	}
+	if f.Workstation != "" {
+		add("workstation = ?", f.Workstation)
+	}
+	if !f.From.IsZero() {
+		add("time_ms >= ?", f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		add("time_ms < ?", f.To.UnixMilli())
+	}
+	return index, strings.Join(conds, " AND "), args
+}
+
+// Cases returns up to limit cases matching f, highest risk first then newest, after the cursor
+// (paged by key, never by OFFSET). Hits carry their rules only; Case gives the evidence.
+func (db *DB) Cases(ctx context.Context, f CaseFilter, after CaseCursor, limit int) ([]governance.Case, CaseCursor, error) {
+	if after.Done {
+		return nil, after, nil
+	}
+	if limit <= 0 || limit > MaxPage {
+		limit = MaxPage
+	}
+	index, where, args := f.where()
+	if after.Seq > 0 {
+		if where != "" {
+			where += " AND "
+		}
+		where += "(risk < ? OR (risk = ? AND seq < ?))"
+		args = append(args, after.Risk, after.Risk, after.Seq)
+	}
+	q := `SELECT seq FROM gov_case INDEXED BY ` + index
+	if where != "" {
+		q += " WHERE " + where
+	}
+	q += " ORDER BY risk DESC, seq DESC LIMIT ?"
+	rows, err := db.sql.QueryContext(ctx, q, append(args, limit+1)...)
+	if err != nil {
+		return nil, after, fmt.Errorf("query cases: %w", err)
+	}
+	var seqs []int64
+	for rows.Next() {
+		var s int64
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return nil, after, err
+		}
+		seqs = append(seqs, s)
+	}
+	rows.Close()
+	done := len(seqs) <= limit
+	if !done {
+		seqs = seqs[:limit]
+	}
+	out := make([]governance.Case, 0, len(seqs))
+	for _, s := range seqs {
+		c, err := caseRow(ctx, db.sql, s)
+		if err != nil {
+			return nil, after, err
+		}
+		out = append(out, c)
+	}
+	next := CaseCursor{Done: done}
+	if len(out) > 0 {
+		l := out[len(out)-1]
+		next.Risk, next.Seq = l.Risk(), l.Seq
+	}
+	return out, next, nil
+}
+
+// CaseCount counts the cases matching f.
+func (db *DB) CaseCount(ctx context.Context, f CaseFilter) (int64, error) {
+	index, where, args := f.where()
+	q := `SELECT count(*) FROM gov_case INDEXED BY ` + index
+	if where != "" {
+		q += " WHERE " + where
+	}
+	var n int64
+	err := db.sql.QueryRowContext(ctx, q, args...).Scan(&n)
+	return n, err
+}
+
+// CasesSince returns every case (rules and state, no evidence) whose entry is at or after
+// from, and every case still open before it: what coverage is measured over.
+func (db *DB) CasesSince(ctx context.Context, from time.Time) ([]governance.Case, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT seq FROM gov_case INDEXED BY gov_case_time WHERE time_ms >= ?
+		UNION SELECT seq FROM gov_case INDEXED BY gov_case_state WHERE state IN ('new', 'in-review') ORDER BY 1`, from.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	var seqs []int64
+	for rows.Next() {
+		var s int64
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		seqs = append(seqs, s)
+	}
+	rows.Close()
+	out := make([]governance.Case, 0, len(seqs))
+	for _, s := range seqs {
+		c, err := caseRow(ctx, db.sql, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// SampleSeed returns the review sample's seed: the newest review-sample-seed row's, or a new
+// random seed recorded now as who (so an inspector can see the sample was not cherry-picked).
+func (db *DB) SampleSeed(ctx context.Context, who audit.Event) (uint64, error) {
+	es, _, err := db.Query(ctx, audit.Filter{Action: audit.ActionSampleSeed, Outcome: audit.OutcomeSuccess}, audit.Cursor{}, 1)
+	if err != nil {
+		return 0, err
+	}
+	if len(es) == 1 {
+		if v, err := strconv.ParseUint(es[0].Detail["seed"], 10, 64); err == nil {
+			return v, nil
+		}
+	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return 0, err
+	}
+	seed := binary.BigEndian.Uint64(b[:])
+	ev := who
+	ev.Action, ev.Outcome = audit.ActionSampleSeed, audit.OutcomeSuccess
+	ev.Detail = map[string]string{"seed": strconv.FormatUint(seed, 10)}
+	if _, err := db.Record(ctx, ev); err != nil {
+		return 0, err
+	}
+	return seed, nil
+}
+
+// RebuildGovernance empties the rule hits and cases and rebuilds them from the log alone with
+// cfg: the rules over every row, the case rows replayed.
+func (db *DB) RebuildGovernance(ctx context.Context, cfg governance.Config, progress Progress) error {
+	db.mu.Lock()
+	db.rules = nil
+	_, err := db.sql.ExecContext(ctx, `DELETE FROM rule_hit; DELETE FROM gov_case; DELETE FROM gov_step;
+		DELETE FROM meta WHERE key = '`+metaRulesChecked+`'`)
+	db.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("empty the rule hits: %w", err)
+	}
+	return db.EnableRules(ctx, cfg, progress)
+}
+
+// AppendBatch appends entries (their events, at their times) in one transaction, each through
+// the same chain and rules as Record. For the demo's synthetic log and for tests: real rows are
+// recorded one by one with Record, at the clock's time. A time before the newest row's is
+// clamped as Record clamps a clock that stepped back.
+func (db *DB) AppendBatch(ctx context.Context, es []audit.Entry) error {
+	wctx := context.WithoutCancel(ctx)
+	return db.write(wctx, func(tx *sql.Tx) error {
+		for _, e := range es {
+			if _, err := db.appendAtTx(wctx, tx, e.Event, e.Time); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"scrdesk/internal/audit"
+	"scrdesk/internal/governance"
+)
+
+func demoEntries() []audit.Entry {
+	staff := []governance.DemoStaff{
+		{UserID: "555000000011", Name: "Priya Shah", URID: "555000001101", RoleCode: "S8000:G8000:R8003", Workstation: "COUNTER-1"},
+		{UserID: "555000000022", Name: "Tom Evans", URID: "555000002201", RoleCode: "S8000:G8000:R8004", Workstation: "COUNTER-2"},
+		{UserID: "555000000077", Name: "Siân Ó Briain", URID: "555000007701", RoleCode: "S8000:G8000:R8003", Workstation: "COUNTER-1"},
+	}
+	sgp := governance.DemoStaff{UserID: "555000000033", Name: "Grace Okafor", URID: "555000003302", RoleCode: "S8000:G8000:R8003", Workstation: "COUNTER-1"}
+	return governance.DemoLog(1, time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC), 90, staff, sgp, "FA123")
+}
+
+var sgpWho = audit.Event{UserID: "555000000033", UserName: "Grace Okafor", URID: "555000003301",
+	RoleCode: "S8000:G8000:R0001", Workstation: "COUNTER-1", ODSCode: "FA123"}
+
+type hitRow struct {
+	Seq                 int64
+	Rule, User, NHS, Ev string
+}
+
+func allHits(t *testing.T, db *DB) []hitRow {
+	t.Helper()
+	rows, err := db.sql.Query(`SELECT seq, rule, user_id, nhs_number, evidence FROM rule_hit ORDER BY seq, rule`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []hitRow
+	for rows.Next() {
+		var h hitRow
+		if err := rows.Scan(&h.Seq, &h.Rule, &h.User, &h.NHS, &h.Ev); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// TestRulesLiveBackfillAndRebuildAgree: the hits found as rows are appended, by the backfill over
+// an existing log, and by a rebuild from the log alone are the same rows.
+func TestRulesLiveBackfillAndRebuildAgree(t *testing.T) {
+	ctx := context.Background()
+	es := demoEntries()
+	dir := t.TempDir()
+
+	live := openTest(t, filepath.Join(dir, "live.db"), newMemKeys(), Options{})
+	if err := live.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(es); i += 500 {
+		if err := live.AppendBatch(ctx, es[i:min(i+500, len(es))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	liveHits := allHits(t, live)
+	if len(liveHits) < 20 {
+		t.Fatalf("only %d live hits", len(liveHits))
+	}
+
+	back := openTest(t, filepath.Join(dir, "back.db"), newMemKeys(), Options{})
+	if err := back.AppendBatch(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(allHits(t, back)); n != 0 {
+		t.Fatalf("%d hits before the rules were enabled", n)
+	}
+	var calls int
+	var lastDone, lastTotal int64
+	if err := back.EnableRules(ctx, governance.DefaultConfig(), func(done, total int64) { calls++; lastDone, lastTotal = done, total }); err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || lastDone != lastTotal || lastTotal != int64(len(es)) {
+		t.Errorf("progress: %d calls, last %d of %d (want %d)", calls, lastDone, lastTotal, len(es))
+	}
+	if got := allHits(t, back); !reflect.DeepEqual(got, liveHits) {
+		t.Errorf("backfill found %d hits, live %d", len(got), len(liveHits))
+	}
+	// Rows appended after the backfill are checked live.
+	later := es[len(es)-1].Time.Add(time.Hour)
+	e := audit.Entry{Time: later, Event: audit.Event{Action: audit.ActionEmergency, Outcome: audit.OutcomeSuccess,
+		UserID: "555000000011", UserName: "Priya Shah", NHSNumber: governance.DemoNHSNumber(3), Reason: "x"}}
+	if err := back.AppendBatch(ctx, []audit.Entry{e}); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := back.CaseCount(ctx, CaseFilter{Rule: governance.RuleWeakReason, NHSNumber: governance.DemoNHSNumber(3)})
+	if n != 1 {
+		t.Errorf("the appended emergency with a one-letter reason raised %d weak-reason cases", n)
+	}
+	// Rebuild from the log alone.
+	before := allHits(t, back)
+	if err := back.RebuildGovernance(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := allHits(t, back); !reflect.DeepEqual(got, before) {
+		t.Errorf("rebuild: %d hits, before %d", len(got), len(before))
+	}
+	// Reopening resumes (warm-up re-reads, hits kept once).
+	back.DisableRules()
+	if err := back.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := allHits(t, back); !reflect.DeepEqual(got, before) {
+		t.Errorf("resume: %d hits, before %d", len(got), len(before))
+	}
+}
+
+// TestCaseStepsAreAuditRows: each step is one audit row with the reviewer, the note and the
+// outcome; the own-access rule refuses and records nothing; a rebuild replays the steps.
+func TestCaseStepsAreAuditRows(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
+	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AppendBatch(ctx, demoEntries()); err != nil {
+		t.Fatal(err)
+	}
+	cs, _, err := db.Cases(ctx, CaseFilter{Rule: governance.RuleEmergency, UserID: "555000000022"}, CaseCursor{}, 10)
+	if err != nil || len(cs) == 0 {
+		t.Fatalf("no emergency case for Tom: %v", err)
+	}
+	seq := cs[0].Seq
+	count := func() int64 { n, _ := db.Count(ctx, audit.Filter{}); return n }
+	rows := count()
+
+	step := func(s governance.Step) (audit.Entry, error) {
+		e, _, err := db.RecordStep(ctx, seq, s, sgpWho)
+		return e, err
+	}
+	if _, err := step(governance.Step{Kind: governance.KindClose, Note: "fine"}); !errors.Is(err, governance.ErrNotAllowed) {
+		t.Fatalf("close from new: %v", err)
+	}
+	e, err := step(governance.Step{Kind: governance.KindStart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Action != audit.ActionCaseReview || e.UserID != sgpWho.UserID || e.Detail["case"] == "" || e.Detail["state"] != "in-review" {
+		t.Errorf("start row: %+v", e)
+	}
+	e, err = step(governance.Step{Kind: governance.KindNote, Note: "Asked Tom: patient collapsed, confirmed by the rota"})
+	if err != nil || e.Action != audit.ActionCaseNote || e.Reason == "" || e.NHSNumber != cs[0].NHSNumber {
+		t.Fatalf("note row %+v, %v", e, err)
+	}
+	e, err = step(governance.Step{Kind: governance.KindBreach, Note: "no clinical need", ActionTaken: "Retrained; superintendent told"})
+	if err != nil || e.Action != audit.ActionCaseInappropriate || e.Detail["action_taken"] != "Retrained; superintendent told" {
+		t.Fatalf("breach row %+v, %v", e, err)
+	}
+	if got := count(); got != rows+3 {
+		t.Errorf("%d rows added, want 3 (refusals add none)", got-rows)
+	}
+	c, err := db.Case(ctx, seq)
+	if err != nil || c.State != governance.StateClosedInappropriate || len(c.Steps) != 3 || c.Hits[0].Evidence == "" {
+		t.Fatalf("case after steps: %+v %v", c, err)
+	}
+
+	// The SGP's own access: refused, nothing recorded.
+	own, _, err := db.Cases(ctx, CaseFilter{UserID: sgpWho.UserID}, CaseCursor{}, 10)
+	if err != nil || len(own) == 0 {
+		t.Fatalf("no case about the SGP's own access: %v", err)
+	}
+	rows = count()
+	for _, k := range []governance.Kind{governance.KindStart, governance.KindNote} {
+		if _, _, err := db.RecordStep(ctx, own[0].Seq, governance.Step{Kind: k, Note: "it was me"}, sgpWho); !errors.Is(err, governance.ErrOwnAccess) {
+			t.Errorf("%s on own case: %v", k, err)
+		}
+	}
+	if count() != rows {
+		t.Error("a refused step on the SGP's own case was recorded")
+	}
+	// Another SGP can.
+	other := sgpWho
+	other.UserID, other.UserName = "555000000088", "Second SGP"
+	if _, _, err := db.RecordStep(ctx, own[0].Seq, governance.Step{Kind: governance.KindStart}, other); err != nil {
+		t.Errorf("second SGP: %v", err)
+	}
+
+	// Rebuilt from the log alone: the same states.
+	if err := db.RebuildGovernance(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := db.Case(ctx, seq)
+	if err != nil || c2.State != governance.StateClosedInappropriate || len(c2.Steps) != 3 {
+		t.Errorf("rebuilt case: %+v %v", c2, err)
+	}
+	o2, _ := db.Case(ctx, own[0].Seq)
+	if o2.State != governance.StateInReview {
+		t.Errorf("rebuilt own case state %s", o2.State)
+	}
+}
+
+// TestCaseQueuePagesByKey: risk then newest, pages meet without gaps or repeats, filters apply.
+func TestCaseQueuePagesByKey(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
+	if err := db.AppendBatch(ctx, demoEntries()); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	total, err := db.CaseCount(ctx, CaseFilter{})
+	if err != nil || total < 20 {
+		t.Fatalf("%d cases, %v", total, err)
+	}
+	for _, f := range []CaseFilter{{}, {OpenOnly: true}, {Rule: governance.RuleSelfClaim}, {UserID: "555000000022"},
+		{Workstation: "COUNTER-2"}, {State: governance.StateNew}, {From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}} {
+		want, _ := db.CaseCount(ctx, f)
+		var got []governance.Case
+		cur := CaseCursor{}
+		for !cur.Done {
+			var page []governance.Case
+			page, cur, err = db.Cases(ctx, f, cur, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, page...)
+		}
+		if int64(len(got)) != want {
+			t.Errorf("%+v: paged %d, count %d", f, len(got), want)
+		}
+		seen := map[int64]bool{}
+		for i, c := range got {
+			if seen[c.Seq] {
+				t.Errorf("%+v: case %d twice", f, c.Seq)
+			}
+			seen[c.Seq] = true
+			if i > 0 && (c.Risk() > got[i-1].Risk() || c.Risk() == got[i-1].Risk() && c.Seq > got[i-1].Seq) {
+				t.Errorf("%+v: not sorted by risk then newest at %d", f, i)
+			}
+			if f.Rule != "" && !containsRule(c.Rules(), f.Rule) || f.UserID != "" && c.Subject.UserID != f.UserID ||
+				f.Workstation != "" && c.Workstation != f.Workstation {
+				t.Errorf("%+v: case %+v does not match", f, c)
+			}
+		}
+	}
+}
+
+func containsRule(rs []governance.RuleID, r governance.RuleID) bool {
+	for _, x := range rs {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSampleSeedIsRecordedOnce(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
+	s1, err := db.SampleSeed(ctx, sgpWho)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := db.SampleSeed(ctx, sgpWho)
+	n, _ := db.Count(ctx, audit.Filter{Action: audit.ActionSampleSeed})
+	if s1 != s2 || n != 1 {
+		t.Errorf("seeds %d %d, %d seed rows", s1, s2, n)
+	}
+}

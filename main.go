@@ -99,6 +99,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return app.ClientKeyPassword(ctx, app.Options{Dirs: dirs, Log: log}, inv.Args, stdin, stdout, stderr)
 	case "audit verify", "audit export", "audit stats":
 		return auditCommand(ctx, inv, dirs, log, stdout, stderr)
+	case "audit sar":
+		return sarCommand(ctx, inv, dirs, log, stdout, stderr)
 	case "audit new-log":
 		return newLogCommand(ctx, inv, dirs, log, stdout, stderr)
 	}
@@ -208,4 +210,23 @@ func auditCommand(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log 
 	}
 	sub := strings.TrimPrefix(inv.Command, "audit ")
 	return auditcli.Run(ctx, append([]string{sub}, inv.Args...), stdout, stderr, db, who)
+}
+
+// sarCommand runs `scrdesk audit sar` with the store and the pharmacy's name from settings.
+func sarCommand(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.Logger, stdout, stderr io.Writer) int {
+	db, err := openStore(ctx, dirs, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "scrdesk: the audit log could not be opened: %s\n", store.UserMessage(err))
+		return 1
+	}
+	defer db.Close()
+	st, err := db.LoadSettings(ctx)
+	if err != nil {
+		st = settings.Defaults()
+	}
+	who := audit.Event{Workstation: st.WorkstationName, ODSCode: st.ODSCode, UserName: app.OSAccount()}
+	if who.Workstation == "" {
+		who.Workstation, _ = os.Hostname()
+	}
+	return auditcli.SARCommand(ctx, inv.Args, stdout, stderr, db, who, st.PharmacyName)
 }

@@ -6,7 +6,8 @@
 #   scripts/deps.sh run     # build + what the app needs at run time
 #   scripts/deps.sh test    # run + everything make test uses (pcscd, virtual readers, OpenSC,
 #                           # Xvfb, gnome-keyring, mingw-w64, desktop-file-utils, appstream,
-#                           # PostgreSQL 15 for the central audit log's tests)
+#                           # PostgreSQL 15 for the central audit log's tests, poppler-utils
+#                           # to read back and render the PDF reports)
 set -euo pipefail
 what=${1:-run}
 
@@ -14,7 +15,7 @@ build=(gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev l
 run=("${build[@]}" pcscd libpcsclite1)
 test=("${run[@]}" vsmartcard-vpcd pcsc-tools opensc xvfb xdotool imagemagick x11-utils
       gnome-keyring dbus-x11 libsecret-tools gcc-mingw-w64-x86-64 desktop-file-utils appstream
-      iproute2 util-linux procps file postgresql-15)
+      iproute2 util-linux procps file postgresql-15 poppler-utils)
 
 case "$what" in
   build) want=("${build[@]}") ;;

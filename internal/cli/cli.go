@@ -39,6 +39,7 @@ var Commands = []struct{ Name, Help string }{
 	{"audit verify", "check the audit log (chain, checkpoint, schema, settings, outbox); exit 1 naming each problem (--json)"},
 	{"audit export", "export audit rows (--from --to --nhs-number --user --format csv|jsonl)"},
 	{"audit stats", "print counts from the audit log"},
+	{"audit sar", "Subject Access Request report for one patient (--nhs-number N [--from] [--to] --out FILE.pdf|.csv)"},
 	{"audit new-log", "start a new audit log after the old one was removed or replaced (--reason TEXT; SGP or IT support)"},
 	{"sandbox", "run the built-in sandbox Spine on --listen ADDR (for training and tests)"},
 	{"check-access", "sign in with the card in the reader and open a test patient's record (IT support)"},

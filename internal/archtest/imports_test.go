@@ -55,7 +55,7 @@ var kinds = map[string]string{
 // exception is the package's, not the layer's.
 var packageExternal = map[string][]string{
 	"scrdesk/internal/report": {"github.com/go-pdf/fpdf"}, // PDF: a library, not hand-written
-	"scrdesk/internal/cli":    {"golang.org/x/term"},                           // ReadSecret: a passcode or password typed with echo off
+	"scrdesk/internal/cli":    {"golang.org/x/term"},      // ReadSecret: a passcode or password typed with echo off
 }
 
 // allowedExternal lists the non-standard modules each layer may use.

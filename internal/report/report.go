@@ -141,6 +141,7 @@ func newPDF(title string, at time.Time) (*fpdf.Fpdf, error) {
 	}
 	pdf.SetTitle(title, true)
 	pdf.SetCreator("SCR Desk", true)
+	pdf.SetCatalogSort(true) // the same report gives the same bytes
 	pdf.SetCreationDate(at)
 	pdf.SetModificationDate(at)
 	pdf.SetMargins(15, 15, 15)

@@ -86,6 +86,10 @@ func problemOf(err error) session.Problem {
 	switch {
 	case errors.Is(err, cardreader.ErrNotPIV):
 		return session.NotStaffCard
+	case errors.As(err, &ce) && ce.Reason == cardreader.CertReasonExpired:
+		return session.CertExpired
+	case errors.As(err, &ce) && ce.Reason == cardreader.CertReasonUntrusted:
+		return session.CertUntrusted
 	case errors.As(err, &ce):
 		return session.CertNotValid
 	case errors.Is(err, cardreader.ErrChallenge):

@@ -64,7 +64,7 @@ type Controller struct {
 	matches      []fhir.Patient
 	pickedNHS    string // the NHS number last opened from a demographic search's matches
 	inserted     string // demo card in the demo reader
-	alerts       []present.AlertView
+	alerts       []userAlert // recent alerts, each with its user (the status area shows the user's own)
 	conState     string
 	outboxKick   chan struct{}
 	lastActivity time.Time
@@ -101,6 +101,7 @@ func sessionConfig(s settings.Settings) session.Config {
 		RemovalSignsOut: s.CardRemoval == settings.CardRemovalSignOut,
 		SCRActivities:   s.PermittedActivityCodes,
 		SGPActivities:   staff.DefaultSGPActivities,
+		WorkstationODS:  s.ODSCode,
 	}
 }
 
@@ -245,6 +246,7 @@ func (c *Controller) apply(f session.Effect) {
 	case session.EndSession:
 		c.endLink()
 		c.role = staff.Role{}
+		c.alerts = nil // per-user state goes with the session (read again for the next user)
 	case session.ReadCard:
 		c.readCard(f)
 	case session.VerifyPasscode:
@@ -287,6 +289,18 @@ func (c *Controller) chosen(urid string) {
 	c.handle(session.RoleChosen{URID: urid})
 	if c.m.State() == session.Ready {
 		c.role = c.m.Snapshot().Role
+	}
+}
+
+// confirmRole is called when the user confirms a role at another organisation than the
+// workstation's (the machine asked; the confirmation is audited).
+func (c *Controller) confirmRole(urid string) {
+	c.handle(session.RoleConfirmed{URID: urid})
+	if c.m.State() == session.Ready {
+		c.role = c.m.Snapshot().Role
+		if c.link != nil {
+			c.link = c.link.WithRole(c.role.URID)
+		}
 	}
 }
 

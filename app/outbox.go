@@ -149,20 +149,40 @@ func outcomeFor(a audit.Action) audit.Outcome {
 
 // refreshAlerts reads the outbox's recent alerts for the status area (no patient in them).
 func (c *Controller) refreshAlerts(ctx context.Context) {
-	var views []present.AlertView
+	var views []userAlert
 	for _, state := range []store.AlertState{store.AlertQueued, store.AlertFailed, store.AlertSent} {
 		list, err := c.svc.Store.List(ctx, state, 5)
 		if err != nil {
 			return
 		}
 		for _, a := range list {
-			views = append(views, alertView(a, c.svc.Now()))
+			var q queuedAlert
+			_ = json.Unmarshal(a.Payload, &q)
+			views = append(views, userAlert{user: q.Alert.UserID, view: alertView(a, c.svc.Now())})
 		}
 	}
 	c.Post(func() {
 		c.alerts = views
 		c.render()
 	})
+}
+
+// userAlert is an alert for the status area and whose access raised it: each user sees only
+// their own (the next user at the counter must not see the last one's).
+type userAlert struct {
+	user string
+	view present.AlertView
+}
+
+// alertsFor returns the views of user's alerts.
+func alertsFor(all []userAlert, user string) []present.AlertView {
+	var out []present.AlertView
+	for _, a := range all {
+		if user != "" && a.user == user {
+			out = append(out, a.view)
+		}
+	}
+	return out
 }
 
 func alertView(a store.Alert, now time.Time) present.AlertView {

@@ -39,9 +39,8 @@ func (c *Controller) frame() frame {
 		screen: present.ScreenFor(v.State),
 		lock:   present.LockViewOf(v, site),
 		pass:   present.PasscodeViewOf(v, c.svc.Demo),
-		role:   present.RoleViewOf(v, c.svc.Demo),
+		role:   present.RoleViewOf(v, site),
 		status: present.StatusViewOf(v, c.conState, c.svc.Demo),
-		alerts: c.alerts,
 	}
 	if c.svc.WeakKey {
 		// The audit log's key is in the owner-only file, not the OS keyring: the lock screen
@@ -64,6 +63,7 @@ func (c *Controller) frame() frame {
 		return f // nothing about any patient leaves the controller unless signed in and ready
 	}
 	f.search = c.search
+	f.alerts = alertsFor(c.alerts, v.User.ID)
 	if pt := c.pt; pt != nil {
 		f.hasPatient = true
 		f.banner = present.Banner(pt.patient, c.svc.Now())
@@ -160,8 +160,9 @@ func (s *shell) bind(c *Controller) {
 		Cancel: post(func() { c.handle(session.Cancel{}) }),
 	})
 	s.role = screens.NewRole(screens.RoleCallbacks{
-		Choose: func(urid string) { c.Post(func() { c.chosen(urid) }) },
-		Cancel: post(func() { c.handle(session.Cancel{}) }),
+		Choose:  func(urid string) { c.Post(func() { c.chosen(urid) }) },
+		Confirm: func(urid string) { c.Post(func() { c.confirmRole(urid) }) },
+		Cancel:  post(func() { c.handle(session.Cancel{}) }),
 	})
 	s.status = screens.NewStatusBar(screens.StatusBarCallbacks{
 		Lock:    post(func() { c.handle(session.LockByHand{}) }),
@@ -201,22 +202,14 @@ func (s *shell) bind(c *Controller) {
 	lockItem := fyne.NewMenuItem("Lock", func() { c.Post(func() { c.handle(session.LockByHand{}) }) })
 	lockItem.Shortcut = screens.LockShortcut
 	signOutItem := fyne.NewMenuItem("Sign out", func() { c.Post(func() { c.handle(session.SignOut{}) }) })
+	signOutItem.Shortcut = screens.SignOutShortcut
 	s.w.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("Session", lockItem, signOutItem)))
 	cv := s.w.Canvas()
+	// The window's keys: what nothing focused took. Focused buttons (kit.Button) pass on every
+	// key but Space and Enter, so these work wherever the focus is.
 	cv.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		c.Post(c.activity)
-		if s.current == present.ScreenWorkspace && s.last.hasPatient {
-			if ev.Name == fyne.KeyEscape {
-				c.Post(c.closePatient)
-				return
-			}
-			if s.consent.TypedKey(ev) {
-				return
-			}
-		}
-		if s.current == present.ScreenLock {
-			s.lock.TypedKey(ev)
-		}
+		s.typedKey(ev)
 	})
 	cv.SetOnTypedRune(func(r rune) {
 		c.Post(c.activity)
@@ -224,6 +217,34 @@ func (s *shell) bind(c *Controller) {
 			s.consent.TypedRune(r)
 		}
 	})
+}
+
+// typedKey handles a key that no focused widget used. On the UI goroutine.
+func (s *shell) typedKey(ev *fyne.KeyEvent) {
+	switch s.current {
+	case present.ScreenLock:
+		s.lock.TypedKey(ev)
+	case present.ScreenPasscode:
+		if ev.Name == fyne.KeyEscape {
+			s.pass.Cancel()
+		}
+	case present.ScreenRole:
+		s.role.TypedKey(ev)
+	case present.ScreenWorkspace:
+		if !s.last.hasPatient {
+			return
+		}
+		if s.last.record != nil {
+			if s.record.TypedKey(ev) {
+				return
+			}
+		} else if s.consent.TypedKey(ev) {
+			return // Escape on the emergency reason goes back one step
+		}
+		if ev.Name == fyne.KeyEscape {
+			s.c.Post(s.c.closePatient)
+		}
+	}
 }
 
 // render shows f. On the UI goroutine.
@@ -254,7 +275,7 @@ func (s *shell) render(f frame) {
 	case present.ScreenRole:
 		s.role.Render(f.role)
 		s.show(f.screen, s.role.Object())
-		if len(f.role.Roles) > 0 {
+		if len(f.role.Roles) > 0 || f.role.Confirm != nil {
 			s.w.Canvas().Focus(s.role.Focusable())
 		}
 	case present.ScreenWorkspace:

@@ -57,6 +57,7 @@ func (e *PasscodeError) Message() string {
 // unreadable, expired, not yet valid, not trusted here, or not usable for
 // signatures. Reason is a short lower-case phrase for logs; Err the cause.
 type CertificateError struct {
+	// Reason says what is wrong, e.g. CertReasonExpired or CertReasonUntrusted.
 	Reason string
 	Err    error
 }
@@ -69,6 +70,12 @@ func (e *CertificateError) Error() string {
 }
 
 func (e *CertificateError) Unwrap() error { return e.Err }
+
+// The CertificateError reasons a person is told apart (the screens word them differently).
+const (
+	CertReasonExpired   = "expired"
+	CertReasonUntrusted = "not trusted"
+)
 
 // Message is the sentence shown to the person (docs/card-profile.md).
 func (e *CertificateError) Message() string { return msgCertificate }

@@ -375,7 +375,7 @@ func CheckCertificate(cert *x509.Certificate, anchors *x509.CertPool, now time.T
 	case now.Before(cert.NotBefore):
 		return &CertificateError{Reason: "not yet valid"}
 	case now.After(cert.NotAfter):
-		return &CertificateError{Reason: "expired"}
+		return &CertificateError{Reason: CertReasonExpired}
 	case cert.KeyUsage != 0 && cert.KeyUsage&x509.KeyUsageDigitalSignature == 0:
 		return &CertificateError{Reason: "does not allow digital signatures"}
 	}
@@ -385,7 +385,7 @@ func CheckCertificate(cert *x509.Certificate, anchors *x509.CertPool, now time.T
 		KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
 	})
 	if err != nil {
-		return &CertificateError{Reason: "not trusted", Err: err}
+		return &CertificateError{Reason: CertReasonUntrusted, Err: err}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/internal/present"
+	"scrdesk/screens/kit"
 )
 
 // LockCallbacks are what the lock screen can ask for. Nil callbacks are ignored.
@@ -27,9 +28,11 @@ type Lock struct {
 	prompt   *widget.Label
 	locked   *widget.Label
 	message  *widget.Label
+	problem  *fyne.Container // the message with its icon: never told by colour alone
+	notice   *widget.Label
 	readers  *widget.Label
-	start    *widget.Button
-	signOut  *widget.Button
+	start    *kit.Button
+	signOut  *kit.Button
 	root     *fyne.Container
 }
 
@@ -43,13 +46,15 @@ func NewLock(cb LockCallbacks) *Lock {
 	l.locked = centered("", false)
 	l.message = centered("", false)
 	l.message.Importance = widget.DangerImportance
+	l.problem = container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()), nil, l.message)
+	l.notice = centered("", false)
 	l.readers = centered("", false)
-	l.start = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), func() { call(l.cb.Start) })
+	l.start = kit.NewButton("Sign in (Enter)", theme.LoginIcon(), func() { call(l.cb.Start) })
 	l.start.Importance = widget.HighImportance
-	l.signOut = widget.NewButtonWithIcon("End this session", theme.LogoutIcon(), func() { call(l.cb.SignOut) })
-	body := container.NewVBox(l.product, l.pharmacy, widget.NewSeparator(), l.prompt, l.locked, l.message,
+	l.signOut = kit.NewButton("End this session ("+ShortcutText(SignOutShortcut)+")", theme.LogoutIcon(), func() { call(l.cb.SignOut) })
+	body := container.NewVBox(l.product, l.pharmacy, widget.NewSeparator(), l.prompt, l.locked, l.problem, l.notice,
 		container.NewCenter(container.NewHBox(l.start, l.signOut)), l.readers)
-	l.root = container.NewBorder(l.demo, nil, nil, nil, container.NewCenter(body))
+	l.root = container.NewBorder(l.demo, nil, nil, nil, kit.Column(TextColumn, body))
 	l.Render(present.LockView{Product: present.Product, Prompt: "Insert your smartcard"})
 	return l
 }
@@ -63,9 +68,11 @@ func (l *Lock) Render(v present.LockView) {
 	setText(l.prompt, v.Prompt)
 	setText(l.locked, v.Locked)
 	setText(l.message, v.Message)
+	showIf(l.problem, v.Message != "")
+	setText(l.notice, v.Notice)
 	setText(l.readers, v.Readers)
 	if v.Start != "" {
-		l.start.SetText(v.Start)
+		l.start.SetText(v.Start + " (Enter)")
 	}
 	showIf(l.start, v.Start != "")
 	showIf(l.signOut, v.CanSignOut)
@@ -83,10 +90,15 @@ func (l *Lock) TypedKey(ev *fyne.KeyEvent) {
 // Object is the screen's canvas object.
 func (l *Lock) Object() fyne.CanvasObject { return l.root }
 
-// centered returns a centred, initially hidden label.
+// TextColumn is the widest a screen's column of text and controls grows: lines wrap inside it,
+// so no message widens the window.
+const TextColumn = 720
+
+// centered returns a centred, word-wrapping, initially hidden label.
 func centered(size fyne.ThemeSizeName, bold bool) *widget.Label {
 	lb := widget.NewLabel("")
 	lb.Alignment = fyne.TextAlignCenter
+	lb.Wrapping = fyne.TextWrapWord
 	lb.SizeName = size
 	lb.TextStyle.Bold = bold
 	return lb

@@ -1,6 +1,7 @@
 package screens
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -38,6 +39,46 @@ var lockStates = []struct {
 	{"locked_reading", session.View{State: session.ReadingCard, ServiceUp: true, Readers: 1, CardPresent: true, Locked: true,
 		LockedUser: priya, LockReason: session.ReasonCardRemoved, Resuming: true}, site},
 	{"demo_waiting", session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1}, demoSite},
+	{"card_expired", session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1, CardPresent: true,
+		Message: session.CertExpired.Message(), CardUnusable: true}, site},
+	{"card_untrusted", session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1, CardPresent: true,
+		Message: session.CertUntrusted.Message(), CardUnusable: true}, site},
+	{"locked_by_hand", session.View{State: session.Locked, ServiceUp: true, Readers: 1, CardPresent: true, Locked: true,
+		LockedUser: priya, LockReason: session.ReasonByHand}, site},
+	{"sign_in_cancelled", session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1, CardPresent: true, Message: session.MsgSignInCancel}, site},
+}
+
+// TestLockMessages: each locked reason is said once, in one sentence; news is not shown as a
+// problem; a card that cannot work gets no button.
+func TestLockMessages(t *testing.T) {
+	for _, r := range []session.LockReason{session.ReasonCardRemoved, session.ReasonIdle, session.ReasonByHand,
+		session.ReasonServiceLost, session.ReasonReaderRemoved} {
+		got := present.LockedText("Priya Shah", r)
+		if strings.Count(got, "ocked") != 1 || !strings.HasPrefix(got, "Priya Shah's session is locked") {
+			t.Errorf("%v: %q", r, got)
+		}
+	}
+	if got := present.LockedText("James", session.ReasonByHand); got != "James' session is locked." {
+		t.Errorf("possessive: %q", got)
+	}
+	out := present.LockViewOf(session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1, Message: session.MsgSignedOut}, site)
+	if out.Message != "" || out.Notice != session.MsgSignedOut {
+		t.Errorf("signed out shown as a problem: %+v", out)
+	}
+	exp := present.LockViewOf(session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1, CardPresent: true,
+		Message: session.CertExpired.Message(), CardUnusable: true}, site)
+	if exp.Start != "" || exp.Message == "" || exp.Prompt != "Take the smartcard out" {
+		t.Errorf("expired card: %+v", exp)
+	}
+	if session.CertExpired.Message() == session.CertUntrusted.Message() || !strings.Contains(session.CertExpired.Message(), "expired") ||
+		!strings.Contains(session.CertUntrusted.Message(), "trusts") {
+		t.Error("expired and untrusted certificates are not told apart")
+	}
+	retry := present.LockViewOf(session.View{State: session.WaitingForCard, ServiceUp: true, Readers: 1, CardPresent: true,
+		Message: session.ReadFailed.Message()}, site)
+	if retry.Start == "" {
+		t.Error("a card that could not be read is not offered a retry")
+	}
 }
 
 func TestLockGoldens(t *testing.T) {
@@ -83,7 +124,7 @@ func TestLockButtons(t *testing.T) {
 	l := NewLock(LockCallbacks{Start: func() { starts++ }, SignOut: func() { signOuts++ }})
 	l.Render(present.LockViewOf(session.View{State: session.Locked, ServiceUp: true, Readers: 1, CardPresent: true, Locked: true, LockedUser: priya}, site))
 	test.NewTempWindow(t, l.Object())
-	if l.start.Text != "Unlock" || l.start.Hidden || l.signOut.Hidden {
+	if l.start.Text != "Unlock (Enter)" || l.start.Hidden || l.signOut.Hidden {
 		t.Fatalf("buttons: start %q hidden %v, sign out hidden %v", l.start.Text, l.start.Hidden, l.signOut.Hidden)
 	}
 	test.Tap(l.start)

@@ -9,6 +9,7 @@ import (
 
 	"scrdesk/internal/present"
 	"scrdesk/internal/session"
+	"scrdesk/screens/kit"
 )
 
 // PasscodeCallbacks are what the passcode screen can ask for. Nil callbacks are ignored.
@@ -35,8 +36,8 @@ type Passcode struct {
 	hint    *widget.Label
 	message *widget.Label
 	busy    *widget.Label
-	submit  *widget.Button
-	cancel  *widget.Button
+	submit  *kit.Button
+	cancel  *kit.Button
 	root    *fyne.Container
 }
 
@@ -58,14 +59,14 @@ func NewPasscode(cb PasscodeCallbacks) *Passcode {
 	p.message = centered("", false)
 	p.message.Importance = widget.DangerImportance
 	p.busy = centered("", false)
-	p.submit = widget.NewButtonWithIcon("Sign in", theme.ConfirmIcon(), p.doSubmit)
+	p.submit = kit.NewButton("Sign in (Enter)", theme.ConfirmIcon(), p.doSubmit)
 	p.submit.Importance = widget.HighImportance
-	p.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.doCancel)
+	p.cancel = kit.NewButton("Cancel (Esc)", theme.CancelIcon(), p.doCancel)
 	p.form = container.NewCenter(container.NewGridWrap(fyne.NewSize(280, p.entry.MinSize().Height), p.entry))
 	body := container.NewVBox(p.title, p.user, p.form, p.tries, p.hint, p.message, p.busy,
 		container.NewCenter(container.NewHBox(p.cancel, p.submit)))
-	p.root = container.NewBorder(p.demo, nil, nil, nil, container.NewCenter(body))
-	p.Render(present.PasscodeView{Title: "Enter your smartcard passcode"})
+	p.root = container.NewBorder(p.demo, nil, nil, nil, kit.Column(TextColumn, body))
+	p.Render(present.PasscodeView{Title: "Enter your smartcard passcode", Submit: "Sign in"})
 	return p
 }
 
@@ -86,6 +87,9 @@ func (p *Passcode) Render(v present.PasscodeView) {
 	setText(p.busy, busy)
 	showIf(p.form, !v.Blocked)
 	showIf(p.submit, !v.Blocked)
+	if v.Submit != "" {
+		p.submit.SetText(v.Submit + " (Enter)")
+	}
 	if v.Busy {
 		p.entry.Disable()
 		p.submit.Disable()
@@ -96,9 +100,9 @@ func (p *Passcode) Render(v present.PasscodeView) {
 		p.cancel.Enable()
 	}
 	if v.Blocked {
-		p.cancel.SetText("Close")
+		p.cancel.SetText("Close (Esc)")
 	} else {
-		p.cancel.SetText("Cancel")
+		p.cancel.SetText("Cancel (Esc)")
 	}
 	p.root.Refresh()
 	if !v.Busy && !v.Blocked {
@@ -127,6 +131,9 @@ func (p *Passcode) doSubmit() {
 		p.cb.Submit(code)
 	}
 }
+
+// Cancel is Escape when the entry does not have the focus (e.g. on a blocked card).
+func (p *Passcode) Cancel() { p.doCancel() }
 
 func (p *Passcode) doCancel() {
 	if p.view.Busy {

@@ -9,12 +9,14 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/internal/present"
+	"scrdesk/screens/kit"
 )
 
 // RoleCallbacks are what the role screen can ask for. Nil callbacks are ignored.
 type RoleCallbacks struct {
-	Choose func(urid string) // the user picked this role
-	Cancel func()            // Escape, or "Sign out" on the refusal
+	Choose  func(urid string) // the user picked this role
+	Confirm func(urid string) // the user confirmed a role at another organisation
+	Cancel  func()            // Escape, or "Sign out" on the refusal (back to the list when confirming)
 }
 
 // Role is the role choice screen: the user's roles (role name; organisation name and ODS code),
@@ -30,7 +32,12 @@ type Role struct {
 	hint    *widget.Label
 	refusal *widget.Label
 	loading *widget.Label
-	signOut *widget.Button
+	signOut *kit.Button
+	confirm *fyne.Container // the other-organisation question
+	warning *widget.Label
+	useRole *kit.Button
+	back    *kit.Button
+	view    present.RoleView
 	root    *fyne.Container
 }
 
@@ -50,19 +57,35 @@ func NewRole(cb RoleCallbacks) *Role {
 	r.refusal.Importance = widget.DangerImportance
 	r.refusal.Wrapping = fyne.TextWrapWord
 	r.loading = centered("", false)
-	r.signOut = widget.NewButtonWithIcon("Sign out", theme.LogoutIcon(), func() { call(r.cb.Cancel) })
-	body := container.NewVBox(r.title, r.user, r.loading, r.refusal,
+	r.signOut = kit.NewButton("Sign out (Esc)", theme.LogoutIcon(), func() { call(r.cb.Cancel) })
+	r.warning = widget.NewLabel("")
+	r.warning.Wrapping = fyne.TextWrapWord
+	r.warning.Importance = widget.WarningImportance
+	r.warning.TextStyle.Bold = true
+	r.useRole = kit.NewButton("Use this role (Enter)", theme.ConfirmIcon(), func() {
+		if r.view.Confirm != nil && r.cb.Confirm != nil {
+			r.cb.Confirm(r.view.Confirm.URID)
+		}
+	})
+	r.useRole.Importance = widget.HighImportance
+	r.back = kit.NewButton("Back (Esc)", theme.NavigateBackIcon(), func() { call(r.cb.Cancel) })
+	r.confirm = container.NewVBox(container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, r.warning),
+		container.NewCenter(container.NewHBox(r.back, r.useRole)))
+	body := container.NewVBox(r.title, r.user, r.loading, r.refusal, r.confirm,
 		container.NewCenter(r.list), r.hint, container.NewCenter(r.signOut))
-	r.root = container.NewBorder(r.demo, nil, nil, nil, container.NewPadded(body))
+	r.root = container.NewBorder(r.demo, nil, nil, nil, container.NewPadded(kit.Column(TextColumn, body)))
 	r.Render(present.RoleView{})
 	return r
 }
 
 // Render shows v; the first role is highlighted. Call on the UI goroutine.
 func (r *Role) Render(v present.RoleView) {
+	r.view = v
 	showIf(r.demo, v.Demo)
 	title := "Choose your role"
 	switch {
+	case v.Confirm != nil:
+		title = "Check the organisation"
 	case v.Loading:
 		title = "Signing in"
 	case v.Refusal != "":
@@ -76,6 +99,16 @@ func (r *Role) Render(v present.RoleView) {
 	}
 	setText(r.loading, loading)
 	setText(r.refusal, v.Refusal)
+	showIf(r.confirm, v.Confirm != nil)
+	if v.Confirm != nil {
+		r.warning.SetText(v.Confirm.Text)
+		r.list.SetRoles(nil)
+		setText(r.hint, "")
+		showIf(r.signOut, false)
+		r.root.Refresh()
+		focusIfShown(r.useRole)
+		return
+	}
 	r.list.SetRoles(v.Roles)
 	hint := ""
 	if len(v.Roles) > 0 {
@@ -89,8 +122,27 @@ func (r *Role) Render(v present.RoleView) {
 	}
 }
 
-// Focusable is the widget to focus when the screen shows (the list).
-func (r *Role) Focusable() fyne.Focusable { return r.list }
+// Focusable is the widget to focus when the screen shows: the list, or the "Use this role"
+// button while confirming a role at another organisation.
+func (r *Role) Focusable() fyne.Focusable {
+	if r.view.Confirm != nil {
+		return r.useRole
+	}
+	return r.list
+}
+
+// TypedKey handles the window's keys while the role screen shows and nothing has the focus:
+// Escape goes back (or cancels), Enter confirms the role being confirmed.
+func (r *Role) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyEscape:
+		call(r.cb.Cancel)
+	case fyne.KeyReturn, fyne.KeyEnter:
+		if r.view.Confirm != nil {
+			r.useRole.OnTapped()
+		}
+	}
+}
 
 // Object is the screen's canvas object.
 func (r *Role) Object() fyne.CanvasObject { return r.root }

@@ -1,6 +1,7 @@
 package screens
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -31,6 +32,7 @@ var roleStates = []struct {
 	{"choosing", session.View{State: session.ChoosingRole, User: tom, Roles: tomRoles}, false},
 	{"refused", session.View{State: session.NoRole, User: tom, Message: session.MsgNoRole}, false},
 	{"demo_choosing", session.View{State: session.ChoosingRole, User: tom, Roles: tomRoles[:2]}, true},
+	{"confirm_other_org", session.View{State: session.ChoosingRole, User: tom, Roles: tomRoles, Confirming: true, Confirm: tomRoles[0]}, true},
 }
 
 func TestRoleGoldens(t *testing.T) {
@@ -38,7 +40,7 @@ func TestRoleGoldens(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			test.NewTempApp(t)
 			r := NewRole(RoleCallbacks{})
-			r.Render(present.RoleViewOf(c.v, c.demo))
+			r.Render(present.RoleViewOf(c.v, present.Site{Pharmacy: "Demo Pharmacy, Leeds", ODS: "FA123", Demo: c.demo}))
 			assertGolden(t, "role/"+c.name+".xml", r.Object(), screenSize)
 		})
 	}
@@ -48,7 +50,7 @@ func TestRoleGoldens(t *testing.T) {
 func TestRoleGoldenFocusedSecond(t *testing.T) {
 	test.NewTempApp(t)
 	r := NewRole(RoleCallbacks{})
-	r.Render(present.RoleViewOf(roleStates[1].v, false))
+	r.Render(present.RoleViewOf(roleStates[1].v, site))
 	w := test.NewTempWindow(t, r.Object())
 	w.Canvas().Focus(r.Focusable())
 	r.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
@@ -74,7 +76,7 @@ func TestRoleKeyboard(t *testing.T) {
 			var chosen []string
 			cancels := 0
 			r := NewRole(RoleCallbacks{Choose: func(u string) { chosen = append(chosen, u) }, Cancel: func() { cancels++ }})
-			r.Render(present.RoleViewOf(roleStates[1].v, false))
+			r.Render(present.RoleViewOf(roleStates[1].v, site))
 			w := test.NewTempWindow(t, r.Object())
 			w.Canvas().Focus(r.Focusable())
 			for _, k := range c.keys {
@@ -99,7 +101,7 @@ func TestRoleSpaceAndTap(t *testing.T) {
 	test.NewTempApp(t)
 	var chosen []string
 	r := NewRole(RoleCallbacks{Choose: func(u string) { chosen = append(chosen, u) }})
-	r.Render(present.RoleViewOf(roleStates[1].v, false))
+	r.Render(present.RoleViewOf(roleStates[1].v, site))
 	w := test.NewTempWindow(t, r.Object())
 	w.Canvas().Focus(r.Focusable())
 	test.Type(r.list, " ")
@@ -116,7 +118,7 @@ func TestRoleRefusalSignOut(t *testing.T) {
 	test.NewTempApp(t)
 	cancels := 0
 	r := NewRole(RoleCallbacks{Cancel: func() { cancels++ }})
-	r.Render(present.RoleViewOf(roleStates[2].v, false))
+	r.Render(present.RoleViewOf(roleStates[2].v, site))
 	test.NewTempWindow(t, r.Object())
 	if !r.list.Hidden || r.signOut.Hidden || r.list.Selected() != -1 {
 		t.Fatalf("refusal shows the list (%v) or hides sign out (%v)", !r.list.Hidden, r.signOut.Hidden)
@@ -124,5 +126,29 @@ func TestRoleRefusalSignOut(t *testing.T) {
 	test.Tap(r.signOut)
 	if cancels != 1 {
 		t.Errorf("cancels %d", cancels)
+	}
+}
+
+// TestRoleConfirmOtherOrg: a role at another organisation is named with the workstation's, and
+// Enter (or the button) confirms it while Escape goes back.
+func TestRoleConfirmOtherOrg(t *testing.T) {
+	test.NewTempApp(t)
+	var confirmed string
+	cancels := 0
+	r := NewRole(RoleCallbacks{Confirm: func(u string) { confirmed = u }, Cancel: func() { cancels++ }})
+	v := present.RoleViewOf(session.View{State: session.ChoosingRole, User: tom, Roles: tomRoles, Confirming: true, Confirm: tomRoles[0]}, site)
+	want := "This role is for Riverside Pharmacy, York (FX456); this workstation is Demo Pharmacy, Leeds (FA123)."
+	if v.Confirm == nil || !strings.HasPrefix(v.Confirm.Text, want) {
+		t.Fatalf("confirm %+v, want text starting %q", v.Confirm, want)
+	}
+	r.Render(v)
+	test.NewTempWindow(t, r.Object())
+	if r.Focusable() != fyne.Focusable(r.useRole) {
+		t.Error("the Use this role button does not take the focus")
+	}
+	r.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	r.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if confirmed != tomRoles[0].URID || cancels != 1 {
+		t.Errorf("confirmed %q, cancels %d", confirmed, cancels)
 	}
 }

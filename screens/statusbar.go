@@ -9,11 +9,30 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/internal/present"
+	"scrdesk/screens/kit"
 )
 
 // LockShortcut is Ctrl+L (Cmd+L on macOS): lock the workstation. The controller registers it on
 // the window's canvas (Canvas().AddShortcut) and sends session.LockByHand.
 var LockShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}
+
+// SignOutShortcut is Ctrl+Shift+L: sign out (or end a locked session from the lock screen).
+var SignOutShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+
+// ShortcutText is how a button names its shortcut: "Ctrl+L", "Ctrl+Shift+L".
+func ShortcutText(s *desktop.CustomShortcut) string {
+	t := ""
+	if s.Modifier&(fyne.KeyModifierControl|fyne.KeyModifierSuper) != 0 {
+		t += "Ctrl+"
+	}
+	if s.Modifier&fyne.KeyModifierAlt != 0 {
+		t += "Alt+"
+	}
+	if s.Modifier&fyne.KeyModifierShift != 0 {
+		t += "Shift+"
+	}
+	return t + string(s.KeyName)
+}
 
 // StatusBarCallbacks are what the status bar can ask for. Nil callbacks are ignored.
 type StatusBarCallbacks struct {
@@ -22,19 +41,22 @@ type StatusBarCallbacks struct {
 }
 
 // StatusBar is the bar shown while signed in: user, role, organisation, reader, connection
-// state, a Lock and a Sign out button, and the DEMO badge in demo mode.
+// state, a Lock and a Sign out button, and the DEMO badge in demo mode. It is one line, and
+// every text in it ellipsizes (full text on hover) rather than widening the window; a notice
+// (e.g. why this role cannot open records) takes a second line, with a warning icon.
 type StatusBar struct {
 	cb StatusBarCallbacks
 
 	demo       *fyne.Container
-	user       *widget.Label
-	role       *widget.Label
-	org        *widget.Label
-	reader     *widget.Label
-	connection *widget.Label
+	user       *kit.Label
+	role       *kit.Label
+	org        *kit.Label
+	reader     *kit.Label
+	connection *kit.Label
 	notice     *widget.Label
-	lock       *widget.Button
-	signOut    *widget.Button
+	noticeRow  *fyne.Container
+	lock       *kit.Button
+	signOut    *kit.Button
 	root       *fyne.Container
 }
 
@@ -45,24 +67,22 @@ func NewStatusBar(cb StatusBarCallbacks) *StatusBar {
 	badge.TextStyle.Bold = true
 	badge.TextSize = theme.TextSize()
 	s.demo = container.NewStack(canvas.NewRectangle(DemoYellow), container.NewPadded(badge))
-	s.user = widget.NewLabel("")
+	s.user = kit.NewLabel("")
 	s.user.TextStyle.Bold = true
-	s.role = widget.NewLabel("")
-	s.org = widget.NewLabel("")
-	s.reader = widget.NewLabel("")
-	s.connection = widget.NewLabel("")
+	s.role = kit.NewLabel("")
+	s.org = kit.NewLabel("")
+	s.reader = kit.NewLabel("")
+	s.connection = kit.NewLabel("")
 	s.notice = widget.NewLabel("")
 	s.notice.Importance = widget.WarningImportance
-	s.lock = widget.NewButtonWithIcon("Lock", theme.VisibilityOffIcon(), func() { call(s.cb.Lock) })
+	s.notice.Wrapping = fyne.TextWrapWord
+	s.noticeRow = container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, s.notice)
+	s.lock = kit.NewButton("Lock ("+ShortcutText(LockShortcut)+")", theme.VisibilityOffIcon(), func() { call(s.cb.Lock) })
 	s.lock.Importance = widget.HighImportance
-	s.signOut = widget.NewButtonWithIcon("Sign out", theme.LogoutIcon(), func() { call(s.cb.SignOut) })
-	// Role and organisation give way (with an ellipsis) before anything else on a narrow window.
-	s.role.Truncation = fyne.TextTruncateEllipsis
-	s.org.Truncation = fyne.TextTruncateEllipsis
-	left := container.NewHBox(s.demo, s.user, s.notice)
-	right := container.NewHBox(s.reader, s.connection, s.signOut, s.lock)
-	middle := container.NewGridWithColumns(2, s.role, s.org)
-	s.root = container.NewVBox(container.NewBorder(nil, nil, left, right, middle), widget.NewSeparator())
+	s.signOut = kit.NewButton("Sign out ("+ShortcutText(SignOutShortcut)+")", theme.LogoutIcon(), func() { call(s.cb.SignOut) })
+	right := container.NewHBox(s.signOut, s.lock)
+	middle := container.New(&shares{weights: []float32{3, 3, 4, 3, 3}}, s.user, s.role, s.org, s.reader, s.connection)
+	s.root = container.NewVBox(container.NewBorder(nil, nil, s.demo, right, middle), s.noticeRow, widget.NewSeparator())
 	s.Render(present.StatusView{})
 	return s
 }
@@ -70,14 +90,52 @@ func NewStatusBar(cb StatusBarCallbacks) *StatusBar {
 // Render shows v. Call on the UI goroutine.
 func (s *StatusBar) Render(v present.StatusView) {
 	showIf(s.demo, v.Demo)
-	setText(s.user, v.User)
-	setText(s.role, v.Role)
-	setText(s.org, v.Org)
-	setText(s.reader, v.Reader)
-	setText(s.connection, v.Connection)
+	for _, x := range []struct {
+		l *kit.Label
+		t string
+	}{{s.user, v.User}, {s.role, v.Role}, {s.org, v.Org}, {s.reader, v.Reader}, {s.connection, v.Connection}} {
+		x.l.Text = x.t
+		x.l.Refresh()
+	}
 	setText(s.notice, v.Notice)
+	showIf(s.noticeRow, v.Notice != "")
 	s.root.Refresh()
 }
 
 // Object is the bar's canvas object.
 func (s *StatusBar) Object() fyne.CanvasObject { return s.root }
+
+// Buttons are the bar's Lock and Sign out buttons, for tests.
+func (s *StatusBar) Buttons() (lock, signOut *kit.Button) { return s.lock, s.signOut }
+
+// shares lays objects out side by side, each given a share of the width by weight (and never
+// more than it needs while others need more): the status bar's texts ellipsize within theirs.
+type shares struct{ weights []float32 }
+
+func (l *shares) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	var sum float32
+	for i := range objs {
+		if objs[i].Visible() && i < len(l.weights) {
+			sum += l.weights[i]
+		}
+	}
+	pad := theme.Padding()
+	x := float32(0)
+	for i, o := range objs {
+		if !o.Visible() || i >= len(l.weights) || sum == 0 {
+			continue
+		}
+		w := (size.Width - pad*float32(len(objs)-1)) * l.weights[i] / sum
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(max(w, 0), size.Height))
+		x += w + pad
+	}
+}
+
+func (l *shares) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var h float32
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(0, h)
+}

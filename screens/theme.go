@@ -14,6 +14,17 @@ var (
 	NHSDarkBlue = color.NRGBA{R: 0x00, G: 0x30, B: 0x87, A: 0xFF}
 	DemoYellow  = color.NRGBA{R: 0xFF, G: 0xB8, B: 0x1C, A: 0xFF}
 	DemoInk     = color.NRGBA{R: 0x21, G: 0x2B, B: 0x32, A: 0xFF}
+
+	// Text and status colours chosen for contrast (every pair is checked by
+	// TestThemeContrast): NHS text black, NHS dark green, a dark red and a dark amber that
+	// keep 4.5:1 on white and on the record's tinted rows. Fyne's defaults (green 1.5:1,
+	// orange 2.2:1, red 3.7:1 on white) are not readable at a counter.
+	TextInk      = color.NRGBA{R: 0x21, G: 0x2B, B: 0x32, A: 0xFF}
+	SuccessGreen = color.NRGBA{R: 0x00, G: 0x7F, B: 0x3B, A: 0xFF}
+	ErrorRed     = color.NRGBA{R: 0xB0, G: 0x1E, B: 0x14, A: 0xFF}
+	WarningAmber = color.NRGBA{R: 0x8F, G: 0x4A, B: 0x00, A: 0xFF}
+	SecondaryInk = color.NRGBA{R: 0x59, G: 0x60, B: 0x67, A: 0xFF}
+	White        = color.NRGBA{R: 0xFF, G: 0xFF, B: 0xFF, A: 0xFF}
 )
 
 // Text scale bounds for Theme (settings' "text size").
@@ -66,17 +77,30 @@ func (t *Theme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 		}
 		return NHSBlue
 	case theme.ColorNameFocus:
+		// The blend Fyne lays over a focused button; the ring that shows the focus on every
+		// button is kit.FocusRing.
 		c := NHSBlue
-		c.A = 0x7F
+		c.A = 0x40
 		return c
 	case theme.ColorNameDisabled, theme.ColorNamePlaceHolder:
-		// Secondary text (low-importance labels, hints) must still be readable at a counter:
-		// the default light grey is too faint; this grey has 5:1 contrast on white.
-		return color.NRGBA{R: 0x68, G: 0x72, B: 0x7B, A: 0xFF}
+		// Secondary text (low-importance labels, hints, placeholders) must still be readable at
+		// a counter, on white and on the grey of an input field.
+		return SecondaryInk
 	case theme.ColorNameSelection:
 		c := NHSBlue
 		c.A = 0x3F
 		return c
+	case theme.ColorNameForeground:
+		return TextInk
+	case theme.ColorNameSuccess:
+		return SuccessGreen
+	case theme.ColorNameError:
+		return ErrorRed
+	case theme.ColorNameWarning:
+		return WarningAmber
+	case theme.ColorNameForegroundOnPrimary, theme.ColorNameForegroundOnError,
+		theme.ColorNameForegroundOnSuccess, theme.ColorNameForegroundOnWarning:
+		return White
 	}
 	return t.base.Color(n, v)
 }

@@ -56,7 +56,8 @@ type LockView struct {
 	Prompt     string // "Insert your smartcard", "Reading your smartcard…", ...
 	Readers    string // the readers' state, in words
 	Locked     string // whose session is locked and why, or ""
-	Message    string // a card problem, a sign-out, ... or ""
+	Message    string // a card problem, shown as a problem (icon and colour), or ""
+	Notice     string // news that is no problem ("Signed out."), shown plainly, or ""
 	Start      string // the button that starts sign-in with the card already in ("" = none)
 	CanSignOut bool   // a locked session can be ended from here
 	Busy       bool   // the card is being read
@@ -66,6 +67,7 @@ type LockView struct {
 // PasscodeView is what the passcode screen shows.
 type PasscodeView struct {
 	Title   string // "Enter your passcode" / "Unlock: enter your passcode"
+	Submit  string // the button: "Sign in", or "Unlock" when the passcode resumes a locked session
 	User    string // whose card
 	Tries   string // "3 tries left", or ""
 	Message string // wrong passcode, card swapped, ... or ""
@@ -81,12 +83,20 @@ type RoleItem struct {
 	Org  string // "Demo Pharmacy, Leeds (FA123)"
 }
 
+// RoleConfirm is the question asked before signing in under a role at another organisation
+// than the workstation's.
+type RoleConfirm struct {
+	URID string
+	Text string // "This role is for Riverside Pharmacy, York (FX456); this workstation is ..."
+}
+
 // RoleView is what the role screen shows.
 type RoleView struct {
 	User    string
-	Roles   []RoleItem // in the order offered (the last choice first)
-	Refusal string     // no role at all: why the user cannot sign in
-	Loading bool       // the roles are being fetched
+	Roles   []RoleItem   // in the order offered (the last choice first)
+	Confirm *RoleConfirm // a role at another organisation waits for confirmation, or nil
+	Refusal string       // no role at all: why the user cannot sign in
+	Loading bool         // the roles are being fetched
 	Demo    bool
 }
 
@@ -161,11 +171,15 @@ func LockViewOf(v session.View, site Site) LockView {
 		Product:  Product,
 		Pharmacy: OrgLine(site.Pharmacy, site.ODS),
 		Readers:  ReadersText(v.ServiceUp, v.Readers, v.CardPresent),
-		Message:  v.Message,
 		Demo:     site.Demo,
 	}
+	if IsNotice(v.Message) {
+		lv.Notice = v.Message
+	} else {
+		lv.Message = v.Message
+	}
 	if v.Locked {
-		lv.Locked = "Locked: " + possessive(v.LockedUser.Name) + " session. " + v.LockReason.Message()
+		lv.Locked = LockedText(v.LockedUser.Name, v.LockReason)
 		lv.CanSignOut = true
 	}
 	switch {
@@ -176,6 +190,9 @@ func LockViewOf(v session.View, site Site) LockView {
 		lv.Prompt = "Waiting for the smartcard service"
 	case v.State == session.NoReader:
 		lv.Prompt = "Plug in a card reader"
+	case v.CardPresent && v.CardUnusable:
+		// Reading the same card again cannot help: no button that cannot work.
+		lv.Prompt = "Take the smartcard out"
 	case v.CardPresent && v.Locked:
 		lv.Prompt = "Press Enter to unlock"
 		lv.Start = "Unlock"
@@ -188,10 +205,37 @@ func LockViewOf(v session.View, site Site) LockView {
 	return lv
 }
 
+// IsNotice reports whether a session message is news rather than a problem (signed out,
+// sign-in cancelled, a locked session ended by another card): shown plainly, not in red.
+func IsNotice(msg string) bool {
+	return strings.HasPrefix(msg, session.MsgSignedOut) || msg == session.MsgSignInCancel || msg == session.MsgCardSwapped
+}
+
+// LockedText says whose session is locked and why, in one sentence:
+// "Priya Shah's session is locked because the smartcard was removed."
+func LockedText(name string, r session.LockReason) string {
+	who := "A session"
+	if name != "" {
+		who = possessive(name) + " session"
+	}
+	switch r {
+	case session.ReasonCardRemoved:
+		return who + " is locked because the smartcard was removed."
+	case session.ReasonIdle:
+		return who + " is locked after a period without use."
+	case session.ReasonServiceLost:
+		return who + " is locked because the smartcard service stopped. It resumes when a reader is back."
+	case session.ReasonReaderRemoved:
+		return who + " is locked because the card reader was unplugged."
+	}
+	return who + " is locked."
+}
+
 // PasscodeViewOf builds the passcode screen's view from the session.
 func PasscodeViewOf(v session.View, demo bool) PasscodeView {
 	pv := PasscodeView{
 		Title:   "Enter your smartcard passcode",
+		Submit:  "Sign in",
 		User:    v.User.Name,
 		Tries:   TriesText(v.TriesLeft),
 		Message: v.Message,
@@ -201,6 +245,7 @@ func PasscodeViewOf(v session.View, demo bool) PasscodeView {
 	}
 	if v.Resuming {
 		pv.Title = "Unlock: enter your smartcard passcode"
+		pv.Submit = "Unlock"
 	}
 	if pv.Blocked {
 		pv.Title = "Smartcard locked"
@@ -209,11 +254,15 @@ func PasscodeViewOf(v session.View, demo bool) PasscodeView {
 	return pv
 }
 
-// RoleViewOf builds the role screen's view from the session.
-func RoleViewOf(v session.View, demo bool) RoleView {
-	rv := RoleView{User: v.User.Name, Loading: v.State == session.LoadingRoles, Demo: demo}
+// RoleViewOf builds the role screen's view from the session; site is the workstation's.
+func RoleViewOf(v session.View, site Site) RoleView {
+	rv := RoleView{User: v.User.Name, Loading: v.State == session.LoadingRoles, Demo: site.Demo}
 	if v.State == session.NoRole {
 		rv.Refusal = v.Message
+	}
+	if v.State == session.ChoosingRole && v.Confirming {
+		rv.Confirm = &RoleConfirm{URID: v.Confirm.URID, Text: OtherOrgText(v.Confirm, site)}
+		return rv
 	}
 	for _, r := range v.Roles {
 		rv.Roles = append(rv.Roles, RoleItem{URID: r.URID, Role: roleName(r), Org: OrgLine(r.OrgName, r.OrgCode)})
@@ -269,6 +318,20 @@ func DemoPanelViewOf(users []staff.DemoUser, inserted string, scrActivities []st
 	return pv
 }
 
+// OtherOrgText says that a role is at another organisation than the workstation's.
+func OtherOrgText(r staff.Role, site Site) string {
+	here := OrgLine(site.Pharmacy, site.ODS)
+	return "This role is for " + OrgLine(r.OrgName, r.OrgCode) + "; this workstation is " + here + ". " +
+		"Use it only if you are working for " + orDefault(strings.TrimSpace(r.OrgName), r.OrgCode) + " at this counter: the choice is recorded."
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
 func roleName(r staff.Role) string {
 	if r.RoleName != "" {
 		return r.RoleName
@@ -278,8 +341,6 @@ func roleName(r staff.Role) string {
 
 func possessive(name string) string {
 	switch {
-	case name == "":
-		return "a"
 	case strings.HasSuffix(name, "s"):
 		return name + "'"
 	}

@@ -132,15 +132,15 @@ func TestPasscodeViewOf(t *testing.T) {
 }
 
 func TestRoleViewOf(t *testing.T) {
-	rv := RoleViewOf(session.View{State: session.ChoosingRole, User: tom, Roles: tomRoles}, false)
+	rv := RoleViewOf(session.View{State: session.ChoosingRole, User: tom, Roles: tomRoles}, site)
 	if len(rv.Roles) != 3 || rv.Roles[0].Org != "Riverside Pharmacy, York (FX456)" || rv.Roles[2].Role != "S8000:G8000:R8008" || rv.Refusal != "" {
 		t.Errorf("choosing view %+v", rv)
 	}
-	rv = RoleViewOf(session.View{State: session.NoRole, User: tom, Message: session.MsgNoRole}, false)
+	rv = RoleViewOf(session.View{State: session.NoRole, User: tom, Message: session.MsgNoRole}, site)
 	if rv.Refusal != session.MsgNoRole || len(rv.Roles) != 0 {
 		t.Errorf("refusal view %+v", rv)
 	}
-	if rv := RoleViewOf(session.View{State: session.LoadingRoles}, false); !rv.Loading {
+	if rv := RoleViewOf(session.View{State: session.LoadingRoles}, site); !rv.Loading {
 		t.Errorf("loading view %+v", rv)
 	}
 }

@@ -70,6 +70,10 @@ type RolesFailed struct{ Seq uint64 }
 // RoleChosen: the user picked a role on the role screen.
 type RoleChosen struct{ URID string }
 
+// RoleConfirmed: the user confirmed a role at another organisation than this workstation's
+// (View.Confirm), after being told so.
+type RoleConfirmed struct{ URID string }
+
 // Activity: keyboard or mouse input was seen (resets the idle timer).
 type Activity struct{}
 
@@ -106,6 +110,7 @@ func (PasscodeBlocked) isEvent()   {}
 func (RolesLoaded) isEvent()       {}
 func (RolesFailed) isEvent()       {}
 func (RoleChosen) isEvent()        {}
+func (RoleConfirmed) isEvent()     {}
 func (Activity) isEvent()          {}
 func (Tick) isEvent()              {}
 func (LockByHand) isEvent()        {}

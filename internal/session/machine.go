@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"scrdesk/internal/staff"
@@ -25,14 +26,16 @@ type Machine struct {
 	user      User
 	tries     int
 	roles     []staff.Role // ChoosingRole, in the order offered
+	confirm   *staff.Role  // ChoosingRole: a role at another organisation, waiting for confirmation
 	role      staff.Role   // Ready
 	lastInput time.Time    // Ready
 
 	held *held // the locked session, if any
 
-	msg     string
-	pending uint64 // Seq of the request whose answer the machine waits for
-	seq     uint64
+	msg      string
+	unusable bool   // the card in the reader failed for good (Problem.Retry is false)
+	pending  uint64 // Seq of the request whose answer the machine waits for
+	seq      uint64
 }
 
 // held is a locked session: whose card, who, under which role, and why it locked.
@@ -106,6 +109,7 @@ func (m *Machine) Handle(e Event) []Effect {
 			return nil
 		}
 		m.card, m.reader = false, ""
+		m.unusable = false
 		switch m.state {
 		case NoReader, WaitingForCard, Locked:
 			m.msg = "" // the message was about the card that left
@@ -122,7 +126,7 @@ func (m *Machine) Handle(e Event) []Effect {
 	case StartSignIn:
 		switch m.state {
 		case NoReader, WaitingForCard, Locked:
-			if m.card {
+			if m.card && !m.unusable {
 				fx = m.startRead()
 			}
 		}
@@ -137,6 +141,7 @@ func (m *Machine) Handle(e Event) []Effect {
 		}
 		fx = append(fx, Audit{Action: ActLogin, Outcome: e.Kind.Outcome(), Reason: e.Kind.String(), User: m.user})
 		m.abort(e.Kind.Message())
+		m.unusable = !e.Kind.Retry()
 	case PasscodeSubmitted:
 		if m.state == Passcode {
 			m.state = Verifying
@@ -183,6 +188,13 @@ func (m *Machine) Handle(e Event) []Effect {
 			m.msg = MsgNoRole
 			fx = append(fx, Audit{Action: ActLogin, Outcome: MinorFailure, Reason: "no role", User: m.user})
 		case 1:
+			if m.otherOrg(e.Roles[0]) {
+				m.roles = slices.Clone(e.Roles)
+				m.confirm = &m.roles[0]
+				m.state = ChoosingRole
+				m.msg = ""
+				break
+			}
 			fx = m.signIn(e.Roles[0])
 		default:
 			m.roles = OrderRoles(e.Roles, e.LastURID)
@@ -196,16 +208,30 @@ func (m *Machine) Handle(e Event) []Effect {
 		fx = append(fx, Audit{Action: ActLogin, Outcome: SeriousFailure, Reason: "roles not loaded", User: m.user})
 		m.abort(MsgRolesFailed)
 	case RoleChosen:
-		if m.state != ChoosingRole {
+		if m.state != ChoosingRole || m.confirm != nil {
 			return nil
 		}
 		i := slices.IndexFunc(m.roles, func(r staff.Role) bool { return r.URID == e.URID })
 		if i < 0 {
 			return nil
 		}
+		if m.otherOrg(m.roles[i]) {
+			m.confirm = &m.roles[i]
+			break
+		}
 		fx = append(fx, RememberRole{UserID: m.user.ID, URID: e.URID},
 			Audit{Action: ActRoleSelected, Outcome: Success, User: m.user, Role: m.roles[i]})
 		fx = append(fx, m.signIn(m.roles[i])...)
+	case RoleConfirmed:
+		if m.state != ChoosingRole || m.confirm == nil || m.confirm.URID != e.URID {
+			return nil
+		}
+		r := *m.confirm
+		m.confirm = nil
+		fx = append(fx, RememberRole{UserID: m.user.ID, URID: r.URID},
+			Audit{Action: ActRoleSelected, Outcome: Success, User: m.user, Role: r,
+				Reason: "role at another organisation (" + r.OrgCode + ") confirmed at workstation " + m.cfg.WorkstationODS})
+		fx = append(fx, m.signIn(r)...)
 	case Activity:
 		if m.state == Ready {
 			m.lastInput = m.now()
@@ -248,12 +274,22 @@ func (m *Machine) Handle(e Event) []Effect {
 		}
 		m.settle()
 	case Cancel:
+		if m.state == ChoosingRole && m.confirm != nil && len(m.roles) > 1 {
+			m.confirm = nil // back to the list of roles
+			break
+		}
 		switch m.state {
 		case Passcode, CardBlocked, LoadingRoles, ChoosingRole, NoRole:
 			fx = m.cancel()
 		}
 	}
 	return fx
+}
+
+// otherOrg reports whether r is at another organisation than the workstation's (when the
+// workstation's ODS code is configured).
+func (m *Machine) otherOrg(r staff.Role) bool {
+	return m.cfg.WorkstationODS != "" && r.OrgCode != "" && !strings.EqualFold(r.OrgCode, m.cfg.WorkstationODS)
 }
 
 // next allocates the Seq of a new request and waits for its answer only.
@@ -266,6 +302,7 @@ func (m *Machine) next() uint64 {
 func (m *Machine) startRead() []Effect {
 	m.state = ReadingCard
 	m.msg = ""
+	m.unusable = false
 	m.user, m.cardID, m.tries = User{}, CardID{}, -1
 	return []Effect{ReadCard{Seq: m.next(), Reader: m.reader}}
 }
@@ -377,6 +414,7 @@ func (m *Machine) abort(msg string) {
 func (m *Machine) clear() {
 	m.cardID, m.user, m.tries = CardID{}, User{}, -1
 	m.roles, m.role, m.lastInput = nil, staff.Role{}, time.Time{}
+	m.confirm = nil
 	m.pending = 0
 }
 
@@ -427,6 +465,13 @@ func (m *Machine) Snapshot() View {
 		User:        m.user,
 		TriesLeft:   m.tries,
 		Message:     m.msg,
+
+		CardUnusable: m.unusable && m.card,
+	}
+	if m.state == ChoosingRole && m.confirm != nil {
+		v.Confirming = true
+		v.Confirm = *m.confirm
+		v.Confirm.Activities = slices.Clone(v.Confirm.Activities)
 	}
 	if m.state == ChoosingRole {
 		v.Roles = slices.Clone(m.roles)

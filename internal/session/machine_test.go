@@ -769,3 +769,110 @@ func BenchmarkLockOnCardOut(b *testing.B) {
 		}
 	}
 }
+
+// TestRoleAtAnotherOrganisation: a role whose ODS code is not the workstation's is signed in
+// only after a confirmation, which is audited with both codes; Cancel goes back to the list
+// (several roles) or ends the sign-in (one role).
+func TestRoleAtAnotherOrganisation(t *testing.T) {
+	york := staff.Role{URID: "555000002202", OrgCode: "FX456", OrgName: "Riverside Pharmacy, York", RoleName: "Technician", Activities: []string{"B0570"}}
+	cfg := testConfig()
+	cfg.WorkstationODS = "FA123"
+	signInTo := func(t *testing.T, roles ...staff.Role) *rig {
+		r := newRig(t, cfg)
+		for _, p := range []string{"readerUp", "cardIn", "read", "submit", "right"} {
+			r.do(events[p])
+		}
+		r.m.Handle(RolesLoaded{Seq: r.m.pending, Roles: roles})
+		return r
+	}
+	t.Run("several roles: chosen, asked, confirmed, audited", func(t *testing.T) {
+		r := signInTo(t, scrRole, york)
+		if fx := r.m.Handle(RoleChosen{URID: york.URID}); len(fx) != 0 {
+			t.Fatalf("choosing the York role signed in at once: %s", fxString(fx))
+		}
+		v := r.m.Snapshot()
+		if v.State != ChoosingRole || !v.Confirming || v.Confirm.URID != york.URID {
+			t.Fatalf("not asked: %+v", v)
+		}
+		if fx := r.m.Handle(RoleChosen{URID: scrRole.URID}); len(fx) != 0 {
+			t.Errorf("another choice while asked: %s", fxString(fx))
+		}
+		if fx := r.m.Handle(RoleConfirmed{URID: scrRole.URID}); len(fx) != 0 {
+			t.Errorf("confirming a role not asked about: %s", fxString(fx))
+		}
+		fx := r.m.Handle(RoleConfirmed{URID: york.URID})
+		var audited bool
+		for _, f := range fx {
+			if a, ok := f.(Audit); ok && a.Action == ActRoleSelected && strings.Contains(a.Reason, "FX456") && strings.Contains(a.Reason, "FA123") {
+				audited = true
+			}
+		}
+		if !audited || r.m.Snapshot().State != Ready || r.m.Snapshot().Role.URID != york.URID {
+			t.Errorf("confirmation: %s, view %+v", fxString(fx), r.m.Snapshot())
+		}
+	})
+	t.Run("several roles: Cancel goes back to the list", func(t *testing.T) {
+		r := signInTo(t, scrRole, york)
+		r.m.Handle(RoleChosen{URID: york.URID})
+		r.m.Handle(Cancel{})
+		v := r.m.Snapshot()
+		if v.State != ChoosingRole || v.Confirming || len(v.Roles) != 2 {
+			t.Errorf("after Cancel: %+v", v)
+		}
+		if fx := r.m.Handle(RoleChosen{URID: scrRole.URID}); r.m.Snapshot().State != Ready {
+			t.Errorf("the workstation's own role was not signed in: %s", fxString(fx))
+		}
+	})
+	t.Run("one role: asked before signing in; Cancel ends the sign-in", func(t *testing.T) {
+		r := signInTo(t, york)
+		v := r.m.Snapshot()
+		if v.State != ChoosingRole || !v.Confirming || v.Confirm.URID != york.URID {
+			t.Fatalf("one York role signed in without a word: %+v", v)
+		}
+		r.m.Handle(Cancel{})
+		if v := r.m.Snapshot(); v.State != WaitingForCard || v.Confirming {
+			t.Errorf("after Cancel: %+v", v)
+		}
+	})
+	t.Run("the workstation's own organisation is not asked about", func(t *testing.T) {
+		r := signInTo(t, scrRole)
+		if v := r.m.Snapshot(); v.State != Ready {
+			t.Errorf("own role: %+v", v)
+		}
+	})
+	t.Run("no workstation code configured: nothing to compare", func(t *testing.T) {
+		r := newRig(t, testConfig())
+		for _, p := range []string{"readerUp", "cardIn", "read", "submit", "right"} {
+			r.do(events[p])
+		}
+		r.m.Handle(RolesLoaded{Seq: r.m.pending, Roles: []staff.Role{york}})
+		if v := r.m.Snapshot(); v.State != Ready {
+			t.Errorf("%+v", v)
+		}
+	})
+}
+
+// TestCardThatCannotWork: an expired or untrusted certificate leaves the card unusable (no
+// retry offered, StartSignIn does nothing) until it is taken out; a read failure may be retried.
+func TestCardThatCannotWork(t *testing.T) {
+	for _, p := range []Problem{CertExpired, CertUntrusted, CertNotValid, NotStaffCard, ReadFailed} {
+		t.Run(p.String(), func(t *testing.T) {
+			r := newRig(t, testConfig())
+			r.do(events["readerUp"])
+			r.do(events["cardIn"])
+			r.m.Handle(CardUnreadable{Seq: r.m.pending, Kind: p})
+			v := r.m.Snapshot()
+			if v.CardUnusable == p.Retry() || v.Message != p.Message() {
+				t.Fatalf("view %+v", v)
+			}
+			fx := r.m.Handle(StartSignIn{})
+			if (len(fx) == 0) != !p.Retry() {
+				t.Errorf("StartSignIn: %s", fxString(fx))
+			}
+			r.m.Handle(CardOut{})
+			if r.m.Snapshot().CardUnusable {
+				t.Error("still unusable after the card left")
+			}
+		})
+	}
+}

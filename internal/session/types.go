@@ -125,13 +125,16 @@ type Problem int
 
 // The problems.
 const (
-	ReadFailed   Problem = iota // the card did not answer as expected
-	NotStaffCard                // no PIV application
-	CertNotValid                // certificate missing, not trusted, or expired
-	NotProven                   // the card did not sign the challenge with the certificate's key
+	ReadFailed    Problem = iota // the card did not answer as expected
+	NotStaffCard                 // no PIV application
+	CertNotValid                 // certificate missing, unreadable, not yet valid, or unusable
+	NotProven                    // the card did not sign the challenge with the certificate's key
+	CertExpired                  // the certificate's validity has ended
+	CertUntrusted                // the certificate does not chain to a trusted authority
 )
 
-var problemNames = [...]string{"read failed", "not a staff card", "certificate not valid", "challenge not proven"}
+var problemNames = [...]string{"read failed", "not a staff card", "certificate not valid", "challenge not proven",
+	"certificate expired", "certificate not trusted"}
 
 func (p Problem) String() string {
 	if p >= 0 && int(p) < len(problemNames) {
@@ -143,7 +146,7 @@ func (p Problem) String() string {
 // Outcome is the audit outcome of a sign-in that failed with p.
 func (p Problem) Outcome() Outcome {
 	switch p {
-	case CertNotValid:
+	case CertNotValid, CertExpired, CertUntrusted:
 		return SeriousFailure
 	case NotProven:
 		return MajorFailure
@@ -160,9 +163,17 @@ func (p Problem) Message() string {
 		return "This smartcard's certificate is not valid here: contact your Registration Authority."
 	case NotProven:
 		return "This smartcard could not prove it holds its certificate's key: contact your Registration Authority."
+	case CertExpired:
+		return "This smartcard's certificate has expired, so it cannot sign you in. Take the card out; your Registration Authority can renew it."
+	case CertUntrusted:
+		return "This smartcard was not issued by an authority this workstation trusts, so it cannot sign you in. Take the card out; if it is your NHS smartcard, ask IT support to check this workstation's smartcard settings."
 	}
 	return "The smartcard could not be read. Take it out and insert it again."
 }
+
+// Retry reports whether reading the same card again might work (a bad contact, a card still
+// powering up). When it cannot, the lock screen offers no Sign in button for that card.
+func (p Problem) Retry() bool { return p == ReadFailed }
 
 // Messages the screens show, in one place so tests and screens agree.
 const (
@@ -182,6 +193,9 @@ type Config struct {
 	RemovalSignsOut bool          // card removal ends the session instead of locking it
 	SCRActivities   []string      // a role may open SCRs if it carries one of these
 	SGPActivities   []string      // a role may use the SGP workspace if it carries one of these
+	// WorkstationODS is this pharmacy's ODS code: a role at another organisation is signed in
+	// only after the user confirms it (View.Confirm), and that confirmation is audited.
+	WorkstationODS string
 }
 
 // View is a copy of the machine's state for the screens and the controller: plain data, safe to
@@ -194,10 +208,14 @@ type View struct {
 	CardPresent bool   // the card the machine follows is in a reader
 	Reader      string // that card's reader
 
-	User      User         // the user signing in or signed in (zero before the card is read)
-	Role      staff.Role   // the chosen role (Ready, Locked)
-	Roles     []staff.Role // ChoosingRole: the roles in the order to offer them
-	TriesLeft int          // Passcode, Verifying: passcode tries left, -1 if unknown
+	User  User         // the user signing in or signed in (zero before the card is read)
+	Role  staff.Role   // the chosen role (Ready, Locked)
+	Roles []staff.Role // ChoosingRole: the roles in the order to offer them
+	// Confirm, in ChoosingRole when Confirming: the chosen role is at another organisation than
+	// the workstation's; the user must confirm it (RoleConfirmed) or go back (Cancel).
+	Confirm    staff.Role
+	Confirming bool
+	TriesLeft  int // Passcode, Verifying: passcode tries left, -1 if unknown
 
 	Locked     bool       // a locked session is held (also while its owner re-enters the passcode)
 	LockedUser User       // whose session is locked
@@ -205,6 +223,9 @@ type View struct {
 	Resuming   bool       // the card being read / passcode being asked is to unlock that session
 
 	Message string // a plain-English line for the current screen, or ""
+	// CardUnusable: the card in the reader failed in a way reading it again cannot fix (its
+	// certificate, not a staff card): it must come out; Message says why.
+	CardUnusable bool
 
 	CanViewSCR  bool   // Ready: the role may open Summary Care Records
 	NoSCRReason string // Ready and !CanViewSCR: why not, in plain English

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/internal/present"
+	"scrdesk/screens/kit"
 )
 
 // Record shows a Summary Care Record natively: a fixed header (format, when it was created and
@@ -561,7 +562,7 @@ func updateRecordRow(c *fyne.Container, row recordRow, tables []*columns) {
 		bg.FillColor = theme.Color(theme.ColorNameHeaderBackground)
 		if row.allergy {
 			imp = widget.DangerImportance
-			bg.FillColor = tint(theme.Color(theme.ColorNameError), 0x40)
+			bg.FillColor = tint(theme.Color(theme.ColorNameError), kit.AllergyHeadingTint)
 		}
 	case rowColumns:
 		style.Bold = true
@@ -569,10 +570,10 @@ func updateRecordRow(c *fyne.Container, row recordRow, tables []*columns) {
 	case rowStatement:
 		style.Bold = true
 		imp = widget.WarningImportance
-		bg.FillColor = tint(theme.Color(theme.ColorNameWarning), 0x30)
+		bg.FillColor = tint(theme.Color(theme.ColorNameWarning), kit.StatementTint)
 	case rowCells, rowSpan:
 		if row.allergy {
-			bg.FillColor = tint(theme.Color(theme.ColorNameError), 0x18)
+			bg.FillColor = tint(theme.Color(theme.ColorNameError), kit.AllergyRowTint)
 		} else if row.odd {
 			bg.FillColor = theme.Color(theme.ColorNameHover)
 		}

@@ -62,8 +62,8 @@ type Controller struct {
 	ptCancel     context.CancelFunc
 	search       present.SearchView
 	matches      []fhir.Patient
-	pickedNHS    string // the NHS number last opened from a demographic search's matches
-	inserted     string // demo card in the demo reader
+	pickedNHS    string      // the NHS number last opened from a demographic search's matches
+	inserted     string      // demo card in the demo reader
 	alerts       []userAlert // recent alerts, each with its user (the status area shows the user's own)
 	conState     string
 	outboxKick   chan struct{}

@@ -203,7 +203,30 @@ func (s *shell) bind(c *Controller) {
 	lockItem.Shortcut = screens.LockShortcut
 	signOutItem := fyne.NewMenuItem("Sign out", func() { c.Post(func() { c.handle(session.SignOut{}) }) })
 	signOutItem.Shortcut = screens.SignOutShortcut
-	s.w.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("Session", lockItem, signOutItem)))
+	menus := []*fyne.Menu{fyne.NewMenu("Session", lockItem, signOutItem)}
+	if s.demoPanel != nil {
+		// Demo cards from the keyboard (Alt+1 ...), and the panel folded away (Alt+0): menu
+		// shortcuts reach the window whatever has the focus.
+		toggle := fyne.NewMenuItem("Show or hide the demo cards", s.demoPanel.Toggle)
+		toggle.Shortcut = screens.DemoToggleShortcut
+		items := []*fyne.MenuItem{toggle}
+		for i, u := range demoUsers() {
+			sc := screens.DemoCardShortcut(i)
+			if sc == nil {
+				break
+			}
+			i := i
+			label := u.Label
+			if label == "" {
+				label = u.Name
+			}
+			it := fyne.NewMenuItem("Insert or remove: "+label, func() { s.demoPanel.PressCard(i) })
+			it.Shortcut = sc
+			items = append(items, it)
+		}
+		menus = append(menus, fyne.NewMenu("Demo", items...))
+	}
+	s.w.SetMainMenu(fyne.NewMainMenu(menus...))
 	cv := s.w.Canvas()
 	// The window's keys: what nothing focused took. Focused buttons (kit.Button) pass on every
 	// key but Space and Enter, so these work wherever the focus is.

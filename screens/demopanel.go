@@ -4,10 +4,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/internal/present"
+	"scrdesk/screens/kit"
 )
 
 // newDemoBanner is the yellow DEMO strip every screen shows in demo mode.
@@ -33,31 +35,94 @@ type DemoPanelCallbacks struct {
 
 // DemoPanel is the "Demo cards" panel of demo mode: one row per demo card with its passcode
 // printed (demo cards protect nothing) and a button that inserts or removes it.
+//
+// It collapses (DemoToggleShortcut, or its Hide button) to a narrow strip, so that the workspace
+// gets the width at a small counter screen; every card has a key (Alt+1, Alt+2, ...) shown on
+// its button, so the demo can be driven from the keyboard whether the panel shows or not.
 type DemoPanel struct {
-	cb   DemoPanelCallbacks
-	rows *fyne.Container
-	root *fyne.Container
-	btn  map[string]*widget.Button
+	cb        DemoPanelCallbacks
+	rows      *fyne.Container
+	full      *fyne.Container
+	mini      *fyne.Container
+	root      *fyne.Container
+	btn       map[string]*widget.Button
+	keys      []string // card keys in order: Alt+1 is keys[0]
+	inserted  map[string]bool
+	collapsed bool
+}
+
+// DemoToggleShortcut (Alt+0) shows or hides the demo panel.
+var DemoToggleShortcut = &desktop.CustomShortcut{KeyName: fyne.Key0, Modifier: fyne.KeyModifierAlt}
+
+// DemoCardShortcut is the key that inserts or removes the i-th demo card (Alt+1 ...), or nil.
+func DemoCardShortcut(i int) *desktop.CustomShortcut {
+	names := []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5, fyne.Key6, fyne.Key7, fyne.Key8, fyne.Key9}
+	if i < 0 || i >= len(names) {
+		return nil
+	}
+	return &desktop.CustomShortcut{KeyName: names[i], Modifier: fyne.KeyModifierAlt}
 }
 
 // NewDemoPanel builds the panel. Call on the UI goroutine.
 func NewDemoPanel(cb DemoPanelCallbacks) *DemoPanel {
-	p := &DemoPanel{cb: cb, btn: map[string]*widget.Button{}}
+	p := &DemoPanel{cb: cb, btn: map[string]*widget.Button{}, inserted: map[string]bool{}}
 	title := widget.NewLabel("Demo cards")
 	title.TextStyle.Bold = true
 	title.SizeName = theme.SizeNameSubHeadingText
+	hide := kit.NewButton("Hide ("+ShortcutText(DemoToggleShortcut)+")", theme.NavigateNextIcon(), p.Toggle)
 	p.rows = container.NewVBox()
-	p.root = container.NewBorder(container.NewVBox(newDemoStrip("DEMO", "These cards work only in demo mode"), title),
-		nil, nil, nil, container.NewVScroll(p.rows))
+	p.full = container.NewBorder(container.NewVBox(newDemoStrip("DEMO", "These cards work only in demo mode"),
+		container.NewBorder(nil, nil, nil, hide, title)), nil, nil, nil, container.NewVScroll(p.rows))
+	show := kit.NewButton("", theme.NavigateBackIcon(), p.Toggle)
+	badge := canvas.NewText("DEMO", DemoInk)
+	badge.TextStyle.Bold = true
+	p.mini = container.NewVBox(container.NewStack(canvas.NewRectangle(DemoYellow), container.NewPadded(badge)), show,
+		widget.NewLabelWithStyle(ShortcutText(DemoToggleShortcut), fyne.TextAlignCenter, fyne.TextStyle{}))
+	p.mini.Hide()
+	p.root = container.NewStack(p.full, p.mini)
 	return p
+}
+
+// Toggle collapses the panel to a narrow strip, or shows it again.
+func (p *DemoPanel) Toggle() {
+	p.collapsed = !p.collapsed
+	showIf(p.full, !p.collapsed)
+	showIf(p.mini, p.collapsed)
+	p.root.Refresh()
+}
+
+// Collapsed reports whether the panel is collapsed.
+func (p *DemoPanel) Collapsed() bool { return p.collapsed }
+
+// PressCard inserts or removes the i-th card (its Alt+N key), as its button does.
+func (p *DemoPanel) PressCard(i int) {
+	if i < 0 || i >= len(p.keys) {
+		return
+	}
+	key := p.keys[i]
+	if p.inserted[key] {
+		if p.cb.Remove != nil {
+			p.cb.Remove(key)
+		}
+	} else if p.cb.Insert != nil {
+		p.cb.Insert(key)
+	}
 }
 
 // Render shows v. Call on the UI goroutine.
 func (p *DemoPanel) Render(v present.DemoPanelView) {
 	p.rows.Objects = nil
 	p.btn = map[string]*widget.Button{}
-	for _, c := range v.Cards {
+	p.keys = nil
+	p.inserted = map[string]bool{}
+	for i, c := range v.Cards {
 		key := c.Key
+		p.keys = append(p.keys, key)
+		p.inserted[key] = c.Inserted
+		suffix := ""
+		if sc := DemoCardShortcut(i); sc != nil {
+			suffix = " (" + ShortcutText(sc) + ")"
+		}
 		name := widget.NewLabel(c.Label)
 		name.TextStyle.Bold = true
 		detail := "Passcode " + c.Passcode
@@ -66,22 +131,22 @@ func (p *DemoPanel) Render(v present.DemoPanelView) {
 		}
 		info := widget.NewLabel(detail)
 		info.SizeName = theme.SizeNameCaptionText
-		var b *widget.Button
+		var b *kit.Button
 		if c.Inserted {
-			b = widget.NewButtonWithIcon("Remove", theme.LogoutIcon(), func() {
+			b = kit.NewButton("Remove"+suffix, theme.LogoutIcon(), func() {
 				if p.cb.Remove != nil {
 					p.cb.Remove(key)
 				}
 			})
 			b.Importance = widget.HighImportance
 		} else {
-			b = widget.NewButtonWithIcon("Insert", theme.LoginIcon(), func() {
+			b = kit.NewButton("Insert"+suffix, theme.LoginIcon(), func() {
 				if p.cb.Insert != nil {
 					p.cb.Insert(key)
 				}
 			})
 		}
-		p.btn[key] = b
+		p.btn[key] = &b.Button
 		p.rows.Add(container.NewBorder(nil, nil, nil, container.NewCenter(b), container.NewVBox(name, info)))
 	}
 	p.root.Refresh()

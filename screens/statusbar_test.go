@@ -1,6 +1,7 @@
 package screens
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -51,5 +52,25 @@ func TestStatusBarButtons(t *testing.T) {
 	}
 	if LockShortcut.ShortcutName() == "" || LockShortcut.KeyName != fyne.KeyL {
 		t.Errorf("lock shortcut %v", LockShortcut)
+	}
+}
+
+// TestStatusBarNeverWidensTheWindow: however long the name, role, organisation or notice, the
+// bar asks for no more width than a small window, and each text keeps its full wording for
+// hover and assistive technology.
+func TestStatusBarNeverWidensTheWindow(t *testing.T) {
+	test.NewTempApp(t)
+	long := strings.Repeat("Bartholomew-Fitzwilliam ", 8)
+	v := present.StatusView{User: long, Role: long, Org: long + "(FA123)", Reader: "Reader: " + long, Connection: long,
+		Notice: "This role cannot open Summary Care Records. " + long, Demo: true}
+	b := NewStatusBar(StatusBarCallbacks{})
+	b.Render(v)
+	w := test.NewTempWindow(t, b.Object())
+	w.Resize(fyne.NewSize(1024, 200))
+	if got := b.Object().MinSize().Width; got > 700 {
+		t.Errorf("status bar asks for %.0f px with long texts", got)
+	}
+	if b.user.AccessibilityLabel() != long || !b.user.Truncated() {
+		t.Errorf("user label: accessible name %q, truncated %v", b.user.AccessibilityLabel(), b.user.Truncated())
 	}
 }

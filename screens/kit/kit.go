@@ -86,6 +86,23 @@ func (b *Button) TypedKey(ev *fyne.KeyEvent) {
 	PassKey(b, ev)
 }
 
+// TypedRune hands typed characters to the window (a button takes none), so that the answer
+// keys of a question work while one of its buttons has the focus.
+func (b *Button) TypedRune(r rune) { PassRune(b, r) }
+
+// PassRune hands r to the window canvas's rune handler of o.
+func PassRune(o fyne.CanvasObject, r rune) {
+	a := fyne.CurrentApp()
+	if a == nil {
+		return
+	}
+	if c := a.Driver().CanvasForObject(o); c != nil {
+		if f := c.OnTypedRune(); f != nil {
+			f(r)
+		}
+	}
+}
+
 // PassKey hands ev to the window canvas's key handler of o, as if nothing had the focus: the
 // way a focused widget gives the window the keys it does not use itself.
 func PassKey(o fyne.CanvasObject, ev *fyne.KeyEvent) {

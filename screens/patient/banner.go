@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/internal/present"
+	"scrdesk/screens/kit"
 )
 
 // BannerCallbacks are what the banner asks the controller to do.
@@ -25,7 +26,7 @@ type BannerCallbacks struct {
 type Banner struct {
 	cb BannerCallbacks
 
-	name       *widget.Label
+	name       *kit.Label
 	ids        *widget.Label
 	address    *widget.Label
 	restricted *widget.Label
@@ -37,7 +38,7 @@ type Banner struct {
 	emergency  *widget.Label
 	allergies  *widget.Label
 	adjust     *widget.Label
-	closeBtn   *widget.Button
+	closeBtn   *kit.Button
 	bg         *canvas.Rectangle
 	root       *fyne.Container
 }
@@ -45,9 +46,11 @@ type Banner struct {
 // NewBanner builds an empty banner. Call on the UI goroutine.
 func NewBanner(cb BannerCallbacks) *Banner {
 	b := &Banner{cb: cb}
-	b.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	// A long name ellipsizes (the full name on hover and as the accessible name) rather than
+	// widening the window past the screen.
+	b.name = kit.NewLabel("")
+	b.name.TextStyle.Bold = true
 	b.name.SizeName = theme.SizeNameSubHeadingText
-	b.name.Selectable = true
 	b.ids = widget.NewLabel("")
 	b.ids.Selectable = true
 	b.address = widget.NewLabel("")
@@ -61,11 +64,12 @@ func NewBanner(cb BannerCallbacks) *Banner {
 	b.emergency = flagLabel(widget.DangerImportance, true)
 	b.allergies = flagLabel(widget.DangerImportance, true)
 	b.adjust = flagLabel(widget.WarningImportance, true)
-	b.closeBtn = widget.NewButtonWithIcon("Close patient (Esc)", theme.CancelIcon(), b.close)
+	b.closeBtn = kit.NewButton("Close patient (Esc)", theme.CancelIcon(), b.close)
 	b.bg = canvas.NewRectangle(theme.Color(theme.ColorNameHeaderBackground))
 
 	head := container.NewBorder(nil, nil, nil, container.NewVBox(b.closeBtn),
-		container.New(layout.NewCustomPaddedVBoxLayout(0), container.NewHBox(b.name, b.deceased, b.restrFlag, b.test), b.ids))
+		container.New(layout.NewCustomPaddedVBoxLayout(0),
+			container.NewBorder(nil, nil, nil, container.NewHBox(b.deceased, b.restrFlag, b.test), b.name), b.ids))
 	body := container.New(layout.NewCustomPaddedVBoxLayout(0), head, b.emergency, b.nameNote, b.address, b.restricted, b.merged, b.allergies, b.adjust)
 	b.root = container.NewStack(b.bg, container.NewPadded(body))
 	return b
@@ -88,7 +92,8 @@ func (b *Banner) Object() fyne.CanvasObject { return b.root }
 
 // Render shows the patient in v.
 func (b *Banner) Render(v present.BannerView) {
-	b.name.SetText(v.Name)
+	b.name.Text = v.Name
+	b.name.Refresh()
 	var ids []string
 	if v.BirthDate != "" {
 		ids = append(ids, "Born "+v.BirthDate)

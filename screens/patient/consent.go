@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/internal/present"
+	"scrdesk/screens/kit"
 )
 
 // ConsentCallbacks are what the consent screen asks the controller to do (docs/domain.md rules
@@ -47,16 +48,16 @@ type Consent struct {
 	heading  *widget.Label
 	body     *widget.Label
 	progress *widget.ProgressBarInfinite
-	yes      *widget.Button
-	emerg    *widget.Button
-	no       *widget.Button
+	yes      *kit.Button
+	emerg    *kit.Button
+	no       *kit.Button
 	lr       *widget.Label
 	answers  *fyne.Container
 	reason   *reasonEntry
-	reasonOK *widget.Button
-	back     *widget.Button
+	reasonOK *kit.Button
+	back     *kit.Button
 	reasonUI *fyne.Container
-	closeBtn *widget.Button
+	closeBtn *kit.Button
 	message  *Message
 	root     fyne.CanvasObject
 }
@@ -71,13 +72,13 @@ func NewConsent(cb ConsentCallbacks) *Consent {
 	c.body.Wrapping = fyne.TextWrapWord
 	c.progress = widget.NewProgressBarInfinite()
 
-	c.yes = widget.NewButtonWithIcon(AnswerYesText, theme.ConfirmIcon(), c.answerYes)
+	c.yes = kit.NewButton(AnswerYesText, theme.ConfirmIcon(), c.answerYes)
 	c.yes.Importance = widget.HighImportance
 	c.yes.Alignment = widget.ButtonAlignLeading
-	c.emerg = widget.NewButtonWithIcon(AnswerEmergText, theme.WarningIcon(), c.answerEmergency)
+	c.emerg = kit.NewButton(AnswerEmergText, theme.WarningIcon(), c.answerEmergency)
 	c.emerg.Importance = widget.WarningImportance
 	c.emerg.Alignment = widget.ButtonAlignLeading
-	c.no = widget.NewButtonWithIcon(AnswerNoText, theme.CancelIcon(), c.answerNo)
+	c.no = kit.NewButton(AnswerNoText, theme.CancelIcon(), c.answerNo)
 	c.no.Alignment = widget.ButtonAlignLeading
 	c.lr = widget.NewLabel(RelationshipText)
 	c.lr.Wrapping = fyne.TextWrapWord
@@ -91,9 +92,9 @@ func NewConsent(cb ConsentCallbacks) *Consent {
 	c.reason.Wrapping = fyne.TextWrapWord
 	c.reason.OnChanged = func(string) { c.updateReasonButton() }
 	c.reason.OnSubmitted = func(string) { c.submitReason() } // Shift+Enter in a multi-line entry
-	c.reasonOK = widget.NewButtonWithIcon("Open the record (emergency access)", theme.ConfirmIcon(), c.submitReason)
+	c.reasonOK = kit.NewButton("Open the record, emergency access (Shift+Enter)", theme.ConfirmIcon(), c.submitReason)
 	c.reasonOK.Importance = widget.WarningImportance
-	c.back = widget.NewButtonWithIcon("Back to the question", theme.NavigateBackIcon(), func() {
+	c.back = kit.NewButton("Back to the question (Esc)", theme.NavigateBackIcon(), func() {
 		c.Render(present.ConsentView{Stage: present.ConsentAsk, Patient: c.patient})
 		// The answer keys (1/2/3) reach the window again, not the hidden reason field.
 		if cv := canvasOf(c.reason); cv != nil {
@@ -103,14 +104,15 @@ func NewConsent(cb ConsentCallbacks) *Consent {
 	keysHint := widget.NewLabel("Shift+Enter opens the record; Escape goes back.")
 	keysHint.Importance = widget.LowImportance
 	c.reasonUI = container.NewVBox(c.reason, container.NewHBox(c.reasonOK, c.back), keysHint)
-	c.closeBtn = widget.NewButtonWithIcon("Close patient", theme.CancelIcon(), func() {
+	c.closeBtn = kit.NewButton("Close patient (Esc)", theme.CancelIcon(), func() {
 		if c.cb.OnClose != nil {
 			c.cb.OnClose()
 		}
 	})
 	c.message = NewMessage()
-	c.root = container.NewPadded(container.NewVBox(c.heading, c.body, c.progress, c.answers, c.reasonUI,
-		container.NewHBox(c.closeBtn), c.message.Object()))
+	// In a scroll: at a large text scale the question never makes the window taller than the screen.
+	c.root = container.NewVScroll(container.NewPadded(container.NewVBox(c.heading, c.body, c.progress, c.answers, c.reasonUI,
+		container.NewHBox(c.closeBtn), c.message.Object())))
 	c.Render(present.ConsentView{Stage: present.ConsentChecking})
 	return c
 }

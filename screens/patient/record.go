@@ -443,7 +443,7 @@ func columnWidths(weights, mins []float32, width float32) []float32 {
 type recordBody struct {
 	widget.BaseWidget
 	rec   *Record
-	list  *widget.List
+	list  *recordList
 	built float32 // the width the list's heights were worked out for
 }
 
@@ -468,15 +468,16 @@ func (b *recordBody) width() float32 {
 func (b *recordBody) rebuild(width float32) {
 	r := b.rec
 	rows := r.rows
-	l := widget.NewList(
-		func() int { return len(rows) },
-		newRecordRowObject,
-		func(id widget.ListItemID, o fyne.CanvasObject) {
-			if id >= 0 && id < len(rows) {
-				updateRecordRow(o.(*fyne.Container), rows[id], r.tables)
-			}
-		},
-	)
+	l := &recordList{}
+	l.Length = func() int { return len(rows) }
+	l.CreateItem = newRecordRowObject
+	l.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) {
+		if id >= 0 && id < len(rows) {
+			updateRecordRow(o.(*fyne.Container), rows[id], r.tables)
+		}
+	}
+	l.OnSelected = func(id widget.ListItemID) { l.Unselect(id) } // rows are read, not chosen
+	l.ExtendBaseWidget(l)
 	l.HideSeparators = true
 	m := newRowMetrics()
 	for i, row := range rows {
@@ -488,6 +489,17 @@ func (b *recordBody) rebuild(width float32) {
 	b.list = l
 	b.built = width
 }
+
+// recordList is the record's list. When it has the focus (a click in the record, or Tab) it
+// passes every key to the window, which scrolls the record (Page Up/Down, Home, End, arrows) and
+// closes the patient on Escape: the same keys wherever the focus is.
+type recordList struct{ widget.List }
+
+// TypedKey hands the key to the window.
+func (l *recordList) TypedKey(ev *fyne.KeyEvent) { kit.PassKey(l, ev) }
+
+// TypedRune hands the rune to the window.
+func (l *recordList) TypedRune(r rune) { kit.PassRune(l, r) }
 
 // CreateRenderer is part of fyne.Widget.
 func (b *recordBody) CreateRenderer() fyne.WidgetRenderer { return &recordBodyRenderer{b: b} }

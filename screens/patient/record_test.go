@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
 	"scrdesk/internal/fhir"
 	"scrdesk/internal/present"
+	"scrdesk/screens/kit"
 )
 
 // hostileXHTML is a section narrative written to attack a viewer: script, event handlers,
@@ -305,5 +307,43 @@ func TestRecordKeyboardScroll(t *testing.T) {
 	}
 	if r.TypedKey(&fyne.KeyEvent{Name: fyne.KeyA}) {
 		t.Error("A was used")
+	}
+}
+
+// TestRecordKeysWhateverHasTheFocus: after a click in the record (the list takes the focus), or
+// with a button focused, Page Down and End still scroll the record and Escape still reaches the
+// window (which closes the patient): nothing focusable swallows them.
+func TestRecordKeysWhateverHasTheFocus(t *testing.T) {
+	test.NewTempApp(t)
+	r := NewRecord()
+	closeBtn := kit.NewButton("Close patient (Esc)", nil, nil)
+	win := show(t, container.NewBorder(closeBtn, nil, nil, nil, r.Object()), 1280, 800)
+	r.Render(longRecord(200))
+	test.RenderToMarkup(win.Canvas())
+	escapes := 0
+	win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if !r.TypedKey(ev) && ev.Name == fyne.KeyEscape {
+			escapes++
+		}
+	})
+	off := func() float32 { return r.body.list.GetScrollOffset() }
+	for _, focus := range []fyne.Focusable{r.body.list, closeBtn} {
+		r.TypedKey(&fyne.KeyEvent{Name: fyne.KeyHome})
+		win.Canvas().Focus(focus)
+		before := off()
+		win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+		if off() <= before {
+			t.Errorf("%T focused: Page Down did not scroll (%v -> %v)", focus, before, off())
+		}
+		win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnd})
+		end := off()
+		win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+		if off() != end || end < 1000 {
+			t.Errorf("%T focused: End reached %v", focus, end)
+		}
+		win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	}
+	if escapes != 2 {
+		t.Errorf("Escape reached the window %d times, want 2", escapes)
 	}
 }

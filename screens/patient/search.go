@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/internal/present"
+	"scrdesk/screens/kit"
 )
 
 // SearchCallbacks are what the search screen asks the controller to do. Any may be nil.
@@ -33,12 +34,12 @@ type Search struct {
 
 	nhs     *widget.Entry
 	nhsHint *widget.Label
-	nhsBtn  *widget.Button
+	nhsBtn  *kit.Button
 
 	family, given, dob, postcode *widget.Entry
 	gender                       *widget.Select
 	formHint                     *widget.Label
-	formBtn                      *widget.Button
+	formBtn                      *kit.Button
 
 	area      *fyne.Container // holds one of the state panels below
 	help      *widget.Label
@@ -65,7 +66,7 @@ func NewSearch(cb SearchCallbacks) *Search {
 	s.nhs.OnSubmitted = func(string) { s.submitNHS() }
 	s.nhsHint = widget.NewLabel("")
 	s.nhsHint.Wrapping = fyne.TextWrapWord
-	s.nhsBtn = widget.NewButtonWithIcon("Search", theme.SearchIcon(), s.submitNHS)
+	s.nhsBtn = kit.NewButton("Search (Enter)", theme.SearchIcon(), s.submitNHS)
 	s.nhsBtn.Importance = widget.HighImportance
 
 	s.family = widget.NewEntry()
@@ -85,7 +86,7 @@ func NewSearch(cb SearchCallbacks) *Search {
 	s.formHint.Wrapping = fyne.TextWrapWord
 	s.formHint.Importance = widget.DangerImportance
 	s.formHint.Hide()
-	s.formBtn = widget.NewButtonWithIcon("Search by details", theme.SearchIcon(), s.submitForm)
+	s.formBtn = kit.NewButton("Search by details (Enter)", theme.SearchIcon(), s.submitForm)
 
 	s.help = widget.NewLabel("Type or scan the patient's NHS number and press Enter, or search by their details.")
 	s.help.Wrapping = fyne.TextWrapWord

@@ -158,7 +158,13 @@ func (c *Controller) refreshAlerts(ctx context.Context) {
 		for _, a := range list {
 			var q queuedAlert
 			_ = json.Unmarshal(a.Payload, &q)
-			views = append(views, userAlert{user: q.Alert.UserID, view: alertView(a, c.svc.Now())})
+			user := q.Alert.UserID
+			if user == "" && a.AuditSeq > 0 { // a sent alert's payload is purged: its queued row names the user
+				if e, err := c.svc.Store.Entry(ctx, a.AuditSeq); err == nil {
+					user = e.UserID
+				}
+			}
+			views = append(views, userAlert{user: user, view: alertView(a, c.svc.Now())})
 		}
 	}
 	c.Post(func() {

@@ -3,7 +3,7 @@
 //
 //	scrdesk audit verify [--json]
 //	scrdesk audit export [--from DATE] [--to DATE] [--nhs-number N] [--user ID]
-//	                     [--action A] [--outcome O] [--format csv|jsonl] [--out FILE]
+//	                     [--action A] [--outcome O] [--format csv|jsonl|fhir] [--out FILE]
 //	scrdesk audit stats
 //	scrdesk audit new-log --reason TEXT
 //
@@ -55,7 +55,7 @@ const (
 
 const usage = `usage: scrdesk audit verify [--json]
        scrdesk audit export [--from DATE] [--to DATE] [--nhs-number N] [--user ID]
-                            [--action A] [--outcome O] [--format csv|jsonl] [--out FILE]
+                            [--action A] [--outcome O] [--format csv|jsonl|fhir] [--out FILE]
        scrdesk audit stats
        scrdesk audit new-log --reason TEXT
 
@@ -317,7 +317,7 @@ func exportFilter(args []string, stderr io.Writer) (audit.Filter, string, string
 	user := fs.String("user", "", "only this user id")
 	action := fs.String("action", "", "only this action")
 	outcome := fs.String("outcome", "", "only this outcome")
-	format := fs.String("format", "csv", "csv or jsonl")
+	format := fs.String("format", "csv", "csv, jsonl or fhir (an R4 Bundle of IHE BALP AuditEvents)")
 	out := fs.String("out", "", "write to FILE (created owner-only) instead of standard output")
 	if err := fs.Parse(args); err != nil {
 		return audit.Filter{}, "", "", false
@@ -360,8 +360,8 @@ func exportFilter(args []string, stderr io.Writer) (audit.Filter, string, string
 			return bad("--outcome: unknown outcome %q (success, minor-failure, serious-failure, major-failure)", *outcome)
 		}
 	}
-	if *format != "csv" && *format != "jsonl" {
-		return bad("--format must be csv or jsonl")
+	if *format != "csv" && *format != "jsonl" && *format != "fhir" {
+		return bad("--format must be csv, jsonl or fhir")
 	}
 	return f, *format, *out, true
 }
@@ -488,6 +488,8 @@ func Write(ctx context.Context, w io.Writer, format string, db Log, f audit.Filt
 				RequestIDs: e.RequestIDs, Detail: e.Detail, MAC: hex.EncodeToString(e.MAC)})
 		})
 		return n, err
+	case "fhir":
+		return writeFHIR(ctx, w, db, f)
 	}
 	return 0, fmt.Errorf("unknown format %q", format)
 }

@@ -37,7 +37,7 @@ var Commands = []struct{ Name, Help string }{
 	{"version", "print the version and exit"},
 	{"card check", "check a smartcard and reader: identity, certificate, passcode, signature (IT support)"},
 	{"audit verify", "check the audit log (chain, checkpoint, schema, settings, outbox); exit 1 naming each problem (--json)"},
-	{"audit export", "export audit rows (--from --to --nhs-number --user --format csv|jsonl)"},
+	{"audit export", "export audit rows (--from --to --nhs-number --user --format csv|jsonl|fhir)"},
 	{"audit stats", "print counts from the audit log"},
 	{"audit sar", "Subject Access Request report for one patient (--nhs-number N [--from] [--to] --out FILE.pdf|.csv)"},
 	{"audit new-log", "start a new audit log after the old one was removed or replaced (--reason TEXT; SGP or IT support)"},

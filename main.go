@@ -97,7 +97,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			inv.Args, stdin, stdout, stderr)
 	case "client-key-password":
 		return app.ClientKeyPassword(ctx, app.Options{Dirs: dirs, Log: log}, inv.Args, stdin, stdout, stderr)
-	case "audit verify", "audit export", "audit stats":
+	case "central-db-password":
+		return app.CentralDBPassword(ctx, app.Options{Dirs: dirs, Log: log}, inv.Args, stdin, stdout, stderr)
+	case "audit verify", "audit export", "audit stats", "audit central", "audit central-schema":
 		return auditCommand(ctx, inv, dirs, log, stdout, stderr)
 	case "audit sar":
 		return sarCommand(ctx, inv, dirs, log, stdout, stderr)
@@ -110,11 +112,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // openStore opens the audit log and settings with the keyring (or its file fallback).
 func openStore(ctx context.Context, dirs paths.Dirs, log *slog.Logger) (*store.DB, error) {
+	db, _, err := openStoreKeys(ctx, dirs, log)
+	return db, err
+}
+
+func openStoreKeys(ctx context.Context, dirs paths.Dirs, log *slog.Logger) (*store.DB, secrets.Store, error) {
 	keys, _, err := secrets.Open(app.KeyringService, dirs.KeyFile(), log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return store.Open(ctx, dirs.Database(), keys, log)
+	db, err := store.Open(ctx, dirs.Database(), keys, log)
+	return db, keys, err
 }
 
 // storedSettings reads the settings (the --config file wins), or the defaults when the store
@@ -190,7 +198,7 @@ func runGUI(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.
 // auditCommand runs `scrdesk audit verify|export|stats`. The rows these commands write name the
 // operating-system account that ran them: no smartcard is involved.
 func auditCommand(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.Logger, stdout, stderr io.Writer) int {
-	db, err := openStore(ctx, dirs, log)
+	db, keys, err := openStoreKeys(ctx, dirs, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "scrdesk: the audit log could not be opened: %s\n", store.UserMessage(err))
 		return 1
@@ -209,7 +217,11 @@ func auditCommand(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log 
 		who.Workstation, _ = os.Hostname()
 	}
 	sub := strings.TrimPrefix(inv.Command, "audit ")
-	return auditcli.Run(ctx, append([]string{sub}, inv.Args...), stdout, stderr, db, who)
+	central := auditcli.Central{DSN: st.CentralDSN, Keys: keys}
+	if pw, err := keys.Get(app.CentralDBPasswordKey); err == nil {
+		central.Password = pw
+	}
+	return auditcli.RunWith(ctx, append([]string{sub}, inv.Args...), stdout, stderr, db, who, central)
 }
 
 // sarCommand runs `scrdesk audit sar` with the store and the pharmacy's name from settings.

@@ -219,6 +219,11 @@ func Open(ctx context.Context, opts Options) (Services, func(), error) {
 		return Services{}, nil, fmt.Errorf("national services link: %w", err)
 	}
 	svc.Spine = client
+	if st.CentralDSN != "" {
+		stop := startReplication(ctx, db, keys, svc.Settings, log)
+		closers = append(closers, stop.stop)
+		svc.Central = stop.text
+	}
 	return svc, closeAll, nil
 }
 

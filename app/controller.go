@@ -35,6 +35,9 @@ type Services struct {
 	// WeakKey is set when secrets are kept in the owner-only key file because no OS keyring
 	// answered: weaker protection, said on screen.
 	WeakKey bool
+	// Central, when a central audit database is set up, says how far replication has got
+	// ("central audit log: replicated to entry N, 3 s ago"); nil otherwise. Never blocks.
+	Central func() string
 }
 
 // Controller is the session controller: one goroutine (Run) owns the session state machine,

@@ -15,7 +15,19 @@ import (
 // keeps it in the OS keyring (or the owner-only key file where there is none), never in
 // settings or SQLite. --clear removes it.
 func ClientKeyPassword(ctx context.Context, opts Options, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("client-key-password", flag.ContinueOnError)
+	return keepSecret(opts, args, stdin, stdout, stderr, "client-key-password", ClientKeyPasswordKey,
+		"Password of the client key: ", "The client key password")
+}
+
+// CentralDBPassword is `scrdesk central-db-password`, for IT support: the central audit
+// database's password, kept in the keyring like the client key's (never in settings).
+func CentralDBPassword(ctx context.Context, opts Options, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return keepSecret(opts, args, stdin, stdout, stderr, "central-db-password", CentralDBPasswordKey,
+		"Password of the central audit database: ", "The central audit database password")
+}
+
+func keepSecret(opts Options, args []string, stdin io.Reader, stdout, stderr io.Writer, cmd, key, prompt, what string) int {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fromStdin := fs.Bool("stdin", false, "read the password from the first line of stdin, without a prompt")
 	clearIt := fs.Bool("clear", false, "remove the stored password")
@@ -24,30 +36,30 @@ func ClientKeyPassword(ctx context.Context, opts Options, args []string, stdin i
 	}
 	keys, weak, err := secrets.Open(KeyringService, opts.Dirs.KeyFile(), opts.Log)
 	if err != nil {
-		fmt.Fprintf(stderr, "client-key-password: no keyring and no key file: %s\n", secrets.UserMessage(err))
+		fmt.Fprintf(stderr, "%s: no keyring and no key file: %s\n", cmd, secrets.UserMessage(err))
 		return 1
 	}
 	if *clearIt {
-		if err := keys.Delete(ClientKeyPasswordKey); err != nil {
-			fmt.Fprintf(stderr, "client-key-password: %s\n", secrets.UserMessage(err))
+		if err := keys.Delete(key); err != nil {
+			fmt.Fprintf(stderr, "%s: %s\n", cmd, secrets.UserMessage(err))
 			return 1
 		}
-		fmt.Fprintln(stdout, "The client key password was removed.")
+		fmt.Fprintf(stdout, "%s was removed.\n", what)
 		return 0
 	}
-	pw, err := cli.ReadSecret(stdin, stderr, "Password of the client key: ", *fromStdin)
+	pw, err := cli.ReadSecret(stdin, stderr, prompt, *fromStdin)
 	if err != nil || pw == "" {
-		fmt.Fprintln(stderr, "client-key-password: no password was given")
+		fmt.Fprintf(stderr, "%s: no password was given\n", cmd)
 		return 2
 	}
-	if err := keys.Set(ClientKeyPasswordKey, pw); err != nil {
-		fmt.Fprintf(stderr, "client-key-password: %s\n", secrets.UserMessage(err))
+	if err := keys.Set(key, pw); err != nil {
+		fmt.Fprintf(stderr, "%s: %s\n", cmd, secrets.UserMessage(err))
 		return 1
 	}
 	where := "in the system keyring"
 	if weak {
 		where = "in the owner-only key file (no system keyring answered: weaker protection)"
 	}
-	fmt.Fprintf(stdout, "The client key password is kept %s.\n", where)
+	fmt.Fprintf(stdout, "%s is kept %s.\n", what, where)
 	return 0
 }

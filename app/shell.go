@@ -42,6 +42,9 @@ func (c *Controller) frame() frame {
 		role:   present.RoleViewOf(v, site),
 		status: present.StatusViewOf(v, c.conState, c.svc.Demo),
 	}
+	if c.svc.Central != nil {
+		f.status.Central = c.svc.Central()
+	}
 	if c.svc.WeakKey {
 		// The audit log's key is in the owner-only file, not the OS keyring: the lock screen
 		// says so (the status bar has no room for it).

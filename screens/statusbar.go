@@ -43,7 +43,8 @@ type StatusBarCallbacks struct {
 // StatusBar is the bar shown while signed in: user, role, organisation, reader, connection
 // state, a Lock and a Sign out button, and the DEMO badge in demo mode. It is one line, and
 // every text in it ellipsizes (full text on hover) rather than widening the window; a notice
-// (e.g. why this role cannot open records) takes a second line, with a warning icon.
+// (e.g. why this role cannot open records) takes a second line, with a warning icon. When a
+// central audit database is set up, its replication state takes a line of its own below.
 type StatusBar struct {
 	cb StatusBarCallbacks
 
@@ -53,6 +54,7 @@ type StatusBar struct {
 	org        *kit.Label
 	reader     *kit.Label
 	connection *kit.Label
+	central    *kit.Label
 	notice     *widget.Label
 	noticeRow  *fyne.Container
 	lock       *kit.Button
@@ -73,6 +75,7 @@ func NewStatusBar(cb StatusBarCallbacks) *StatusBar {
 	s.org = kit.NewLabel("")
 	s.reader = kit.NewLabel("")
 	s.connection = kit.NewLabel("")
+	s.central = kit.NewLabel("")
 	s.notice = widget.NewLabel("")
 	s.notice.Importance = widget.WarningImportance
 	s.notice.Wrapping = fyne.TextWrapWord
@@ -82,7 +85,7 @@ func NewStatusBar(cb StatusBarCallbacks) *StatusBar {
 	s.signOut = kit.NewButton("Sign out ("+ShortcutText(SignOutShortcut)+")", theme.LogoutIcon(), func() { call(s.cb.SignOut) })
 	right := container.NewHBox(s.signOut, s.lock)
 	middle := container.New(&shares{weights: []float32{3, 3, 4, 3, 3}}, s.user, s.role, s.org, s.reader, s.connection)
-	s.root = container.NewVBox(container.NewBorder(nil, nil, s.demo, right, middle), s.noticeRow, widget.NewSeparator())
+	s.root = container.NewVBox(container.NewBorder(nil, nil, s.demo, right, middle), s.noticeRow, s.central, widget.NewSeparator())
 	s.Render(present.StatusView{})
 	return s
 }
@@ -99,6 +102,9 @@ func (s *StatusBar) Render(v present.StatusView) {
 	}
 	setText(s.notice, v.Notice)
 	showIf(s.noticeRow, v.Notice != "")
+	s.central.Text = v.Central
+	showIf(s.central, v.Central != "")
+	s.central.Refresh()
 	s.root.Refresh()
 }
 

@@ -70,8 +70,8 @@ var allowedExternal = map[string][]string{
 // adapterImports are the written exceptions to "adapters never import each other"; each is
 // explained in the importing package's doc comment and in ARCHITECTURE.md.
 var adapterImports = map[string][]string{
-	"scrdesk/internal/auditcli": {"scrdesk/internal/store"}, // the audit subcommands read the store
-	"scrdesk/internal/replica":  {"scrdesk/internal/store"}, // reads the raw rows and keeps its cursor in the store
+	"scrdesk/internal/auditcli": {"scrdesk/internal/store", "scrdesk/internal/replica"}, // the audit subcommands read the store and the central log
+	"scrdesk/internal/replica":  {"scrdesk/internal/store"},                             // reads the raw rows and keeps its cursor in the store
 	"scrdesk/cardreader":        {},
 }
 

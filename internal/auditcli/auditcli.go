@@ -35,6 +35,7 @@ import (
 
 	"scrdesk/internal/audit"
 	"scrdesk/internal/nhsnumber"
+	"scrdesk/internal/replica"
 	"scrdesk/internal/store"
 )
 
@@ -54,24 +55,56 @@ const (
 )
 
 const usage = `usage: scrdesk audit verify [--json]
+       scrdesk audit verify --central [--dsn DSN] [--ods CODE]
        scrdesk audit export [--from DATE] [--to DATE] [--nhs-number N] [--user ID]
                             [--action A] [--outcome O] [--format csv|jsonl|fhir] [--out FILE]
        scrdesk audit stats
        scrdesk audit new-log --reason TEXT
+       scrdesk audit central
+       scrdesk audit central-schema
 
+verify --central checks the pharmacy's central audit database (settings central_dsn, or
+--dsn) with only the workstations' public keys; it needs a login with the scrdesk_reader role
+(the password from the keyring, or PGPASSWORD).
 DATE is YYYY-MM-DD (a whole day, UTC; --to includes that day) or an RFC 3339 time.
 `
 
 // Run runs `scrdesk audit` with args (the words after "audit"). who says who is running it
 // (user, workstation, ODS code); it is recorded with the verify and export rows.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, db Log, who audit.Event) int {
+	return RunWith(ctx, args, stdout, stderr, db, who, Central{})
+}
+
+// Central is what the central-log commands need besides the local log.
+type Central struct {
+	// DSN is the central database (settings central_dsn); Password from the keyring.
+	DSN, Password string
+	// Keys holds the workstation's signing key (replica.SigningKey).
+	Keys replica.KeySource
+}
+
+// RunWith is Run with the central database's settings.
+func RunWith(ctx context.Context, args []string, stdout, stderr io.Writer, db Log, who audit.Event, c Central) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return ExitUsage
 	}
 	switch args[0] {
 	case "verify":
+		for _, a := range args[1:] {
+			if a == "--central" || a == "-central" {
+				return verifyCentral(ctx, args[1:], stdout, stderr, db, who, c)
+			}
+		}
 		return verify(ctx, args[1:], stdout, stderr, db, who)
+	case "central":
+		return centralInfo(ctx, args[1:], stdout, stderr, db, c)
+	case "central-schema":
+		if !noArgs("central-schema", args[1:], stderr) {
+			return ExitUsage
+		}
+		fmt.Fprint(stdout, replica.Schema)
+		return ExitOK
 	case "export":
 		return export(ctx, args[1:], stdout, stderr, db, who)
 	case "stats":

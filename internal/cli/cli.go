@@ -41,9 +41,12 @@ var Commands = []struct{ Name, Help string }{
 	{"audit stats", "print counts from the audit log"},
 	{"audit sar", "Subject Access Request report for one patient (--nhs-number N [--from] [--to] --out FILE.pdf|.csv)"},
 	{"audit new-log", "start a new audit log after the old one was removed or replaced (--reason TEXT; SGP or IT support)"},
+	{"audit central", "this workstation's central replication: signing key fingerprint, how far it has replicated (IT support)"},
+	{"audit central-schema", "print the central PostgreSQL schema, roles and grants for IT support to apply with psql"},
 	{"sandbox", "run the built-in sandbox Spine on --listen ADDR (for training and tests)"},
 	{"check-access", "sign in with the card in the reader and open a test patient's record (IT support)"},
 	{"client-key-password", "keep the TLS client key's password in the keyring (IT support)"},
+	{"central-db-password", "keep the central audit database's password in the keyring (IT support)"},
 }
 
 // Parse reads args (without the program name).

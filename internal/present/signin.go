@@ -107,6 +107,7 @@ type StatusView struct {
 	Org        string
 	Reader     string
 	Connection string // the national services' state, in words (from the controller)
+	Central    string // the central audit log's replication state, in words, or "" when not set up
 	Notice     string // e.g. why this role cannot open records, or ""
 	Demo       bool
 }

@@ -93,6 +93,12 @@ type Settings struct {
 
 	// TextScale enlarges or shrinks text (1 is normal).
 	TextScale float64 `json:"text_scale"`
+
+	// CentralDSN is the pharmacy's central audit database (PostgreSQL), as a URL
+	// ("postgres://counter1@backoffice:5432/scrdesk?sslmode=verify-full") or key=value pairs;
+	// "" keeps the log on this workstation only. It never holds the password: that lives in the
+	// keyring (`scrdesk central-db-password`).
+	CentralDSN string `json:"central_dsn,omitempty"`
 }
 
 // Defaults returns the settings of a new installation: demo environment, lock on card removal,
@@ -218,6 +224,9 @@ func (s Settings) Validate() error {
 	if s.ClientCertFile != "" && (!filepath.IsAbs(s.ClientCertFile) || !printable(s.ClientCertFile) || len(s.ClientCertFile) > 1024) {
 		add("client_cert_file", "The client certificate file must be a full path, like /etc/scrdesk/client.pem.")
 	}
+	if p := checkCentralDSN(s.CentralDSN); p != "" {
+		add("central_dsn", p)
+	}
 	if len(s.PermittedActivityCodes) == 0 {
 		add("permitted_activity_codes", "At least one permitted activity code is needed, or nobody can open a record.")
 	}
@@ -237,6 +246,37 @@ func (s Settings) Validate() error {
 		return nil
 	}
 	return v
+}
+
+// checkCentralDSN checks the central database's address: a postgres:// URL or key=value
+// pairs, printable, and without a password (the keyring holds it).
+func checkCentralDSN(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	if !printable(raw) || len(raw) > 1024 {
+		return "The central audit database address must be one line of plain text."
+	}
+	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return "The central audit database address must look like postgres://user@host:5432/database."
+		}
+		if _, has := u.User.Password(); has || u.Query().Has("password") {
+			return "The central audit database address must not contain the password: keep it in the keyring with scrdesk central-db-password."
+		}
+		return ""
+	}
+	for _, kv := range strings.Fields(raw) {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok {
+			return "The central audit database address must be a postgres:// URL or key=value pairs like host=backoffice user=counter1 dbname=scrdesk."
+		}
+		if strings.EqualFold(k, "password") {
+			return "The central audit database address must not contain the password: keep it in the keyring with scrdesk central-db-password."
+		}
+	}
+	return ""
 }
 
 func checkBaseURL(raw string) string {
@@ -281,6 +321,7 @@ func (s Settings) fieldText() [][2]string {
 		{"preferred_reader", s.PreferredReader},
 		{"permitted_activity_codes", strings.Join(s.PermittedActivityCodes, ",")},
 		{"text_scale", strconv.FormatFloat(s.TextScale, 'g', -1, 64)},
+		{"central_dsn", s.CentralDSN},
 	}
 }
 

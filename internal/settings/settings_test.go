@@ -193,3 +193,33 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestCentralDSN(t *testing.T) {
+	for _, c := range []struct {
+		dsn string
+		ok  bool
+	}{
+		{"", true},
+		{"postgres://counter1@backoffice:5432/scrdesk?sslmode=verify-full", true},
+		{"host=backoffice port=5432 user=counter1 dbname=scrdesk sslmode=require", true},
+		{"postgres://counter1:secret@backoffice/scrdesk", false},
+		{"postgres://counter1@backoffice/scrdesk?password=secret", false},
+		{"host=backoffice password=secret", false},
+		{"host=backoffice PASSWORD=secret", false},
+		{"just some words", false},
+		{"postgres:///nohost", false},
+		{"host=a\nuser=b", false},
+	} {
+		s := Defaults()
+		s.CentralDSN = c.dsn
+		if err := s.Validate(); (err == nil) != c.ok {
+			t.Errorf("%q: Validate = %v, want ok=%v", c.dsn, err, c.ok)
+		}
+	}
+	old := Defaults()
+	s := old
+	s.CentralDSN = "host=backoffice user=counter1 dbname=scrdesk"
+	if d := Diff(old, s); len(d) != 1 || d[0].Field != "central_dsn" {
+		t.Errorf("Diff = %+v", d)
+	}
+}

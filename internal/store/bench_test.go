@@ -2,14 +2,18 @@ package store
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -382,4 +386,104 @@ func BenchmarkVerify(b *testing.B) {
 		rows += rep.Rows
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkVerifyBesideBareHMAC prints, on the cached large log (10 million rows unless
+// SCRDESK_BENCH_ROWS says otherwise), the whole Verify (chain, checkpoint, schema, settings,
+// outbox) beside a bare loop of HMAC-SHA256 over the same bodies in the same run: the bodies
+// are read from the database in batches and only the hashing is timed, on as many goroutines as
+// Verify's walk uses (and on one, for reference). The issue asks for Verify within 1.5x of the
+// bare loop. It also prints the open-time schema check at that size (asked: under 20 ms).
+func BenchmarkVerifyBesideBareHMAC(b *testing.B) {
+	ctx := context.Background()
+	n := benchRows()
+	path, keys := buildBenchDB(b, n)
+	db, err := Open(ctx, path, keys, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for b.Loop() {
+		// The figures below are the benchmark's output; one pass is enough.
+	}
+	// Open-time schema check, at this size.
+	first := time.Now()
+	if _, err := checkSchema(ctx, db.sql); err != nil {
+		b.Fatal(err)
+	}
+	firstD := time.Since(first)
+	schemaD := median(51, func() {
+		if d, err := checkSchema(ctx, db.sql); err != nil || len(d) > 0 {
+			b.Fatalf("schema check: %v %v", d, err)
+		}
+	})
+	openD := median(5, func() {
+		d2, err := Open(ctx, path, keys, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d2.Close()
+	})
+	fmt.Printf("\nschema check at %d rows: median %v (first in the process %v); whole Open %v\n",
+		n, schemaD.Round(time.Microsecond), firstD.Round(time.Microsecond), openD.Round(time.Microsecond))
+	b.ReportMetric(float64(schemaD.Microseconds())/1000, "ms-schema-check")
+
+	// Verify, whole.
+	start := time.Now()
+	rep, err := db.Verify(ctx)
+	if err != nil || !rep.OK {
+		b.Fatalf("Verify = %+v, %v", rep, err)
+	}
+	verifyD := time.Since(start)
+
+	// The bare loop over the same bodies.
+	parts := max(2, min(runtime.GOMAXPROCS(0), 4))
+	key := db.key
+	bare := func(bodies [][]byte, workers int) time.Duration {
+		t := time.Now()
+		var wg gosync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				h := hmac.New(sha256.New, key)
+				var prev [32]byte
+				var buf [40]byte
+				for i := w; i < len(bodies); i += workers {
+					h.Reset()
+					copy(buf[:32], prev[:])
+					binary.BigEndian.PutUint64(buf[32:], uint64(i))
+					h.Write(buf[:])
+					h.Write(bodies[i])
+					h.Sum(prev[:0])
+				}
+			})
+		}
+		wg.Wait()
+		return time.Since(t)
+	}
+	var bareN, bare1 time.Duration
+	const batch = 250_000
+	for lo := int64(1); lo <= int64(n); lo += batch {
+		rows, err := db.sql.QueryContext(ctx, `SELECT body FROM audit_event WHERE seq >= ? AND seq < ?`, lo, lo+batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bodies := make([][]byte, 0, batch)
+		for rows.Next() {
+			var body []byte
+			if err := rows.Scan(&body); err != nil {
+				b.Fatal(err)
+			}
+			bodies = append(bodies, body)
+		}
+		rows.Close()
+		bareN += bare(bodies, parts)
+		bare1 += bare(bodies, 1)
+	}
+	ratio := float64(verifyD) / float64(bareN)
+	fmt.Printf("verify %d rows: %v (%.0f rows/s)\n", rep.Rows, verifyD.Round(time.Millisecond), float64(rep.Rows)/verifyD.Seconds())
+	fmt.Printf("bare HMAC-SHA256 over the same bodies: %v on %d goroutines (%.0f rows/s), %v on one\n",
+		bareN.Round(time.Millisecond), parts, float64(n)/bareN.Seconds(), bare1.Round(time.Millisecond))
+	fmt.Printf("verify / bare loop: %.2fx (asked: at most 1.5x)\n", ratio)
+	b.ReportMetric(ratio, "verify/bare")
+	b.ReportMetric(float64(rep.Rows)/verifyD.Seconds(), "verify-rows/s")
 }

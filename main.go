@@ -85,7 +85,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "sandbox":
 		return sandbox.Command(ctx, inv.Args, stdout, stderr, sandbox.Options{TrustAnchors: virtualcard.DemoCA().Pool(), Log: log})
 	case "card check":
-		st := storedSettings(ctx, dirs, log, inv.Global.Config)
+		st := storedSettings(ctx, dirs, log, inv.Global.Config, stderr)
 		anchors := st.TrustAnchorsFile
 		if anchors == "" && (inv.Global.Demo || st.Environment == settings.EnvDemo) {
 			anchors = demoAnchorsFile(dirs)
@@ -127,11 +127,16 @@ func openStoreKeys(ctx context.Context, dirs paths.Dirs, log *slog.Logger) (*sto
 
 // storedSettings reads the settings (the --config file wins), or the defaults when the store
 // cannot be opened (a headless check must still run on a broken install).
-func storedSettings(ctx context.Context, dirs paths.Dirs, log *slog.Logger, configFile string) settings.Settings {
+// Settings changed outside SCR Desk are not used; the person is told that the defaults stand in.
+func storedSettings(ctx context.Context, dirs paths.Dirs, log *slog.Logger, configFile string, stderr io.Writer) settings.Settings {
 	st := settings.Defaults()
 	if db, err := openStore(ctx, dirs, log); err == nil {
-		if s, err := db.LoadSettings(ctx); err == nil {
+		s, err := db.LoadSettings(ctx)
+		switch {
+		case err == nil:
 			st = s
+		case errors.Is(err, store.ErrSettingsTampered) && configFile == "":
+			fmt.Fprintf(stderr, "scrdesk: %s\nThis check uses the default settings instead (pass --config FILE to use the pharmacy's).\n", store.UserMessage(err))
 		}
 		_ = db.Close()
 	}

@@ -258,3 +258,24 @@ func FuzzParseTime(f *testing.F) {
 		}
 	})
 }
+
+// TestProgressBar: the bar shows the share of entries checked, and clears its line at the end.
+func TestProgressBar(t *testing.T) {
+	var b bytes.Buffer
+	p := &progressBar{w: &b}
+	p.show(10, 1000) // a small log: no bar
+	if b.Len() != 0 {
+		t.Fatalf("bar for a small log: %q", b.String())
+	}
+	p.show(450_000, 1_000_000)
+	if got := b.String(); !strings.Contains(got, "Checking the audit log [#############.................]  45% (450,000 of 1,000,000 entries)") {
+		t.Fatalf("bar = %q", got)
+	}
+	p.done()
+	if !strings.HasSuffix(b.String(), "\r\033[K") {
+		t.Fatalf("bar not cleared: %q", b.String())
+	}
+	if newProgressBar(&b) != nil {
+		t.Fatal("a buffer is not a terminal")
+	}
+}

@@ -31,6 +31,7 @@ import (
 const (
 	PDSPath      = "/personal-demographics/FHIR/R4"
 	SCRPath      = "/summary-care-record/FHIR/R4"
+	RAPath       = "/reasonable-adjustment-flag/FHIR/STU3" // Reasonable Adjustment Flag API
 	IdentityPath = "/oauth2"
 )
 

@@ -400,3 +400,75 @@ func (s *Session) LatestRecord(ctx context.Context, nhs string) (*fhir.SCRDocume
 		}
 	}
 }
+
+// raCategory is the search parameter for the National Reasonable Adjustments Flag category.
+var raCategory = fhir.SystemRACategory + "|" + fhir.RACategoryNRAF
+
+// raGet sends GET {RAPath}/{resource} for the patient nhs, with the same headers as the SCR
+// calls (request id, bearer token, URID), and returns the body.
+func (s *Session) raGet(ctx context.Context, resource, nhs string, q url.Values, tr *Trace) ([]byte, call, error) {
+	n, err := nhsnumber.Normalize(nhs)
+	if err != nil {
+		return nil, call{}, invalidNHS()
+	}
+	q.Set("patient", n)
+	cl, err := s.fhirCall("GET", RAPath, "/"+resource, resource, q)
+	if err != nil {
+		return nil, cl, err
+	}
+	body, _, err := s.c.do(ctx, cl, tr)
+	if err != nil {
+		return nil, cl, s.check(err)
+	}
+	return body, cl, nil
+}
+
+// Adjustments reads the patient's active reasonable adjustments (Reasonable Adjustment Flag
+// API, GET /Flag?patient=&category=...|NRAF&status=active). None recorded is an empty slice.
+// Every Flag must be about nhs (fhir.DecodeFlags). A failure here must never block the SCR:
+// callers show it beside the record, not instead of it.
+func (s *Session) Adjustments(ctx context.Context, nhs string) ([]fhir.Adjustment, Trace, error) {
+	var tr Trace
+	body, cl, err := s.raGet(ctx, "Flag", nhs, url.Values{"category": {raCategory}, "status": {"active"}}, &tr)
+	if err != nil {
+		return nil, tr, err
+	}
+	n, _ := nhsnumber.Normalize(nhs)
+	a, err := fhir.DecodeFlags(body, n)
+	if err != nil {
+		return nil, tr, s.c.decodeErr(cl, err)
+	}
+	return a, tr, nil
+}
+
+// AdjustmentConsent reads whether the patient consented to their reasonable adjustments being
+// recorded (GET /Consent?patient=&category=...|NRAF&status=active).
+func (s *Session) AdjustmentConsent(ctx context.Context, nhs string) (bool, Trace, error) {
+	var tr Trace
+	body, cl, err := s.raGet(ctx, "Consent", nhs, url.Values{"category": {raCategory}, "status": {"active"}}, &tr)
+	if err != nil {
+		return false, tr, err
+	}
+	n, _ := nhsnumber.Normalize(nhs)
+	ok, err := fhir.DecodeRAConsent(body, n)
+	if err != nil {
+		return false, tr, s.c.decodeErr(cl, err)
+	}
+	return ok, tr, nil
+}
+
+// AdjustmentConditions reads the underlying conditions behind the adjustments
+// (GET /List?patient=&status=active&code=http://snomed.info/sct|1094391000000102).
+func (s *Session) AdjustmentConditions(ctx context.Context, nhs string) ([]string, Trace, error) {
+	var tr Trace
+	body, cl, err := s.raGet(ctx, "List", nhs, url.Values{"status": {"active"}, "code": {"http://snomed.info/sct|1094391000000102"}}, &tr)
+	if err != nil {
+		return nil, tr, err
+	}
+	n, _ := nhsnumber.Normalize(nhs)
+	c, err := fhir.DecodeRAConditions(body, n)
+	if err != nil {
+		return nil, tr, s.c.decodeErr(cl, err)
+	}
+	return c, tr, nil
+}

@@ -53,6 +53,17 @@
 //	9990001294  record whose XHTML holds scripts, event handlers, styles and links
 //	9990001367  the Spine's access control refuses: 403, 420 / PSIS-30418 on SCR calls
 //	9990001502  stale SCR id: DocumentReference answers, /Bundle returns an empty searchset
+//	9990001790  the DocumentReference is about ANOTHER patient (9990000107)
+//	9990001804  the Bundle's Composition and Patient are ANOTHER patient (9990000107)
+//	9990001812  tables with colspan and rowspan, a short row, a Composition date without
+//	            seconds and no "Summary Created"; two reasonable-adjustment flags
+//	9990001820  an ended name, address and telephone beside the current ones
+//	9990001839  allergies "No known allergies"; one reasonable-adjustment flag
+//
+// The Reasonable Adjustment Flag API (FHIR STU3, under /reasonable-adjustment-flag/FHIR/STU3:
+// GET /Flag, /Consent, /List) answers with NHS England's published examples (their patient
+// 5900026175 replaced by the one asked for) for 9990001812, 9990001839 and 9000000009, an empty
+// searchset for every other known patient, and the published 404 for an unknown one.
 //
 // Any other valid number is not found (404 RESOURCE_NOT_FOUND); an invalid one is
 // 400 INVALID_RESOURCE_ID. A search for family name "Jones" answers TOO_MANY_MATCHES, as does any

@@ -18,6 +18,7 @@ type patient struct {
 	res        fhir.PatientResource // the same, decoded, for search matching
 	mergedInto string               // set on a superseded number: PDS answers with this record
 	scr        *scr
+	ra         string // Reasonable Adjustment flags served: "" none, "one", "two"
 }
 
 // scr is a patient's Summary Care Record as the SCR API serves it.
@@ -29,6 +30,11 @@ type scr struct {
 	stale   bool   // /Bundle answers an empty searchset
 	docRaw  []byte // fixture DocumentReference bundle, if any
 	bundle  []byte // fixture or generated record Bundle
+	// docSubject and bundleSubject, when set, are another patient's NHS number: the
+	// DocumentReference, or the Bundle's Composition and Patient, name them instead.
+	docSubject, bundleSubject string
+	// date is the Composition's date exactly as sent, when not the RFC 3339 default.
+	date string
 }
 
 // Synthetic patients' NHS numbers: see the table in doc.go.
@@ -50,6 +56,11 @@ const (
 	NHSHostileXHTML   = "9990001294"
 	NHSAccessDenied   = "9990001367"
 	NHSStaleSCR       = "9990001502"
+	NHSWrongDocRef    = "9990001790" // the DocumentReference is about NHSAsk
+	NHSWrongBundle    = "9990001804" // the Bundle's Composition and Patient are NHSAsk
+	NHSSpanning       = "9990001812" // spanning cells, a date without seconds, two RA flags
+	NHSEndedNames     = "9990001820" // ended name, address and telephone beside current ones
+	NHSNoKnownAlls    = "9990001839" // "No known allergies", one RA flag
 	// Fixture patients.
 	NHSJaneSmith   = "9000000009"
 	NHSJayneSmyth  = "9000000017"
@@ -69,6 +80,11 @@ type synth struct {
 	scr                                       *scr
 	sections                                  func() []fhir.CompositionSection
 	initial                                   bool
+	ra                                        string
+	// names, addresses and telecom replace the defaults when set (periods included).
+	names     []fhir.HumanName
+	addresses []fhir.Address
+	telecom   []fhir.ContactPoint
 }
 
 var sandboxEpoch = time.Date(2025, 3, 14, 10, 30, 0, 0, time.UTC)
@@ -92,6 +108,7 @@ func buildPatients() (map[string]*patient, error) {
 		}
 		ps[nhs] = p
 	}
+	ps[NHSJaneSmith].ra = "one"
 	docRaw, err := dataFile("summary-care-record/specification-examples/DocumentReferenceBundle.json")
 	if err != nil {
 		return nil, err
@@ -147,13 +164,32 @@ func buildPatients() (map[string]*patient, error) {
 			scr: &scr{consent: "Ask", denied: true}, sections: gp("plain")},
 		{nhs: NHSStaleSCR, given: "Stella", family: "Stale", prefix: "Ms", gender: "female", birth: "1970-07-17", postcode: "LS10 1LJ", lines: []string{"3 Hunslet Road", "Leeds"},
 			scr: &scr{consent: "Ask", stale: true}, sections: gp("plain")},
+		{nhs: NHSWrongDocRef, given: "Wendy", family: "Wrongdoc", prefix: "Ms", gender: "female", birth: "1977-03-03", postcode: "LS12 1AA", lines: []string{"4 Tong Road", "Leeds"},
+			scr: &scr{consent: "Ask", docSubject: NHSAsk}, sections: gp("plain")},
+		{nhs: NHSWrongBundle, given: "Warren", family: "Wrongbundle", prefix: "Mr", gender: "male", birth: "1969-09-09", postcode: "LS13 2BB", lines: []string{"6 Town Street", "Leeds"},
+			scr: &scr{consent: "Ask", bundleSubject: NHSAsk}, sections: gp("plain")},
+		{nhs: NHSSpanning, given: "Colin", family: "Colspan", prefix: "Mr", gender: "male", birth: "1950-05-05", postcode: "LS14 3CC", lines: []string{"8 Seacroft Avenue", "Leeds"},
+			scr: &scr{consent: "Ask", date: "2025-03-14T10:30+00:00"}, sections: spanning, ra: "two"},
+		{nhs: NHSEndedNames, given: "Edith", family: "Newsome", prefix: "Mrs", gender: "female", birth: "1962-02-02", ra: "",
+			names: []fhir.HumanName{
+				{Use: "usual", Given: []string{"Edith"}, Family: "Oldroyd", Prefix: []string{"Miss"}, Period: &fhir.Period{Start: "1962-02-02", End: "2019-06-30"}},
+				{Use: "usual", Given: []string{"Edith"}, Family: "Newsome", Prefix: []string{"Mrs"}, Period: &fhir.Period{Start: "2019-07-01"}}},
+			addresses: []fhir.Address{
+				{Use: "home", Line: []string{"1 Former Street", "Leeds"}, PostalCode: "LS15 4DD", Period: &fhir.Period{Start: "2000-01-01", End: "2024-03-31"}},
+				{Use: "home", Line: []string{"2 Present Lane", "Leeds"}, PostalCode: "LS16 5EE", Period: &fhir.Period{Start: "2024-04-01"}}},
+			telecom: []fhir.ContactPoint{
+				{System: "phone", Value: "01134960001", Use: "home", Period: &fhir.Period{End: "2024-03-31"}},
+				{System: "phone", Value: "01134960002", Use: "home", Period: &fhir.Period{Start: "2024-04-01"}}},
+			scr: &scr{consent: "Ask"}, sections: gp("plain")},
+		{nhs: NHSNoKnownAlls, given: "Nina", family: "Noallergy", prefix: "Ms", gender: "female", birth: "1985-08-18", postcode: "LS17 6FF", lines: []string{"10 Harrogate Road", "Leeds"},
+			scr: &scr{consent: "Ask"}, sections: gp("nka"), ra: "one"},
 	}
 	for i := 0; i < 3; i++ {
 		list = append(list, synth{nhs: []string{"9990001642", "9990001715", "9990001782"}[i], given: []string{"Tom", "Tina", "Ted"}[i], family: TooManyFamily,
 			prefix: "Mr", gender: []string{"male", "female", "male"}[i], birth: "1980-01-0" + fmt.Sprint(i+1), postcode: "LS1 1UR", lines: []string{"Leeds"}})
 	}
 	for i, s := range list {
-		p := &patient{nhs: s.nhs, scr: s.scr}
+		p := &patient{nhs: s.nhs, scr: s.scr, ra: s.ra}
 		p.res = s.resource()
 		p.raw, _ = marshal(p.res)
 		if p.scr != nil {
@@ -189,10 +225,19 @@ func (s synth) resource() fhir.PatientResource {
 		r.BirthDate = ""
 		return r
 	}
+	if s.names != nil {
+		r.Name = s.names
+	}
 	if s.postcode != "" {
 		r.Address = []fhir.Address{{Use: "home", Line: s.lines, PostalCode: s.postcode}}
 	}
+	if s.addresses != nil {
+		r.Address = s.addresses
+	}
 	r.Telecom = []fhir.ContactPoint{{System: "phone", Value: "0113496" + s.nhs[6:], Use: "home"}}
+	if s.telecom != nil {
+		r.Telecom = s.telecom
+	}
 	r.GeneralPractitioner = []fhir.Reference{{Type: "Organization", Identifier: &fhir.Identifier{System: fhir.SystemODS, Value: "B86001"}}}
 	return r
 }
@@ -269,6 +314,8 @@ func gpSummary(variant string) []fhir.CompositionSection {
 		}
 	case "hostile":
 		allergies = nil
+	case "nka":
+		allergies = [][]string{{"05-Jan-2024", "No known allergies", "", "", ""}}
 	}
 	secs := []fhir.CompositionSection{titleSection()}
 	secs = append(secs, extraTitle...)
@@ -307,6 +354,30 @@ func gpSummary(variant string) []fhir.CompositionSection {
 	return secs
 }
 
+// spanning is a GP Summary whose tables span columns and rows, as some GP systems write them,
+// and whose title section gives no "Summary Created" (the header uses the Composition's date,
+// sent without seconds).
+func spanning() []fhir.CompositionSection {
+	return []fhir.CompositionSection{
+		section("Title", "General Practice Summary",
+			`<h3 id="Disclaimer">Sourced from the patient's General Practice record. This summary may not include all the information pertinent to this patient.</h3>`+
+				`<p id="Author">Created by: OKONJO, Ngozi (Dr)</p><p id="Practice">Sandbox Medical Centre, 1 Park Square, Leeds, LS1 2NE.</p>`),
+		section(fhir.CodeAllergies, "Allergies and Adverse Reactions",
+			`<table id="Allergies"><thead><tr><th>Date</th><th>Description</th><th>Certainty</th><th>Severity</th><th>Supporting Information</th></tr></thead><tbody>`+
+				`<tr><td>02-Feb-2019</td><td>Penicillin allergy</td><td>Certain</td><td>Severe</td><td>Anaphylaxis</td></tr>`+
+				`<tr><td>11-Nov-2021</td><td>Latex allergy</td><td>Likely</td></tr></tbody></table>`),
+		section(fhir.CodeAcuteMeds, "Acute Medications (For the 12 month period 14-Mar-2024 to 14-Mar-2025)",
+			`<table id="AcuteMeds"><thead><tr><th>Type</th><th>Date</th><th>Medication Item</th><th>Dosage Instructions</th><th>Quantity</th></tr></thead><tbody>`+
+				`<tr><td rowspan="2">Acute Medication</td><td>Prescribed: 01-Mar-2025</td><td>Amoxicillin 500mg capsules</td><td>One three times a day</td><td>21 capsule</td></tr>`+
+				`<tr><td>Prescribed: 03-Mar-2025</td><td>Paracetamol 500mg tablets</td><td>Two up to four times a day</td><td>32 tablet</td></tr>`+
+				`<tr><td colspan="2">Acute Medication, Prescribed: 05-Mar-2025</td><td>Ibuprofen 200mg tablets</td><td>One three times a day after food</td><td>24 tablet</td></tr>`+
+				`<tr><td colspan="5">Some information has been deliberately withheld from this summary.</td></tr></tbody></table>`),
+		section(fhir.CodeRepeatMeds, "Current Repeat Medications", xtable("RepeatMeds", medHeaders, [][]string{{"Repeat Medication", "Last Issued: 10-Mar-2025", "Ramipril 5mg capsules", "One daily", "28 capsule"}})),
+		section(fhir.CodeDiscRepeatMeds, "Discontinued Repeat Medications (For the 6 month period 14-Sep-2024 to 14-Mar-2025)", xtable("DiscRepeatMeds", medHeaders, nil)),
+		section(fhir.CodeRisks, "Risks to Patient", xtable("RisksToPatient", riskHeaders, nil)),
+	}
+}
+
 func initialSummary() []fhir.CompositionSection {
 	return []fhir.CompositionSection{
 		{Title: "Initial Summary", Text: xdiv(`<p>Summary Created: 01-Apr-2009 09:00</p><p id="Practice">Old Town Surgery, Leeds, LS1 3AA.</p>`)},
@@ -318,13 +389,21 @@ func initialSummary() []fhir.CompositionSection {
 // recordBundle builds the GET /Bundle answer for a synthetic record, in the published shape.
 func recordBundle(s synth, r *scr) []byte {
 	compID := "C0" + r.docID[2:]
+	subj := s.nhs
+	if r.bundleSubject != "" {
+		subj = r.bundleSubject
+	}
+	date := r.created.Format(time.RFC3339)
+	if r.date != "" {
+		date = r.date
+	}
 	comp := fhir.CompositionResource{
 		ResourceType: "Composition", ID: compID,
 		Identifier: &fhir.Identifier{System: "https://tools.ietf.org/html/rfc4122", Value: compID},
 		Status:     "final",
 		Type:       &fhir.CodeableConcept{Coding: []fhir.Coding{{System: "http://snomed.info/sct", Code: "196981000000101", Display: "General Practice Summary"}}},
-		Subject:    &fhir.Reference{Reference: "Patient/" + s.nhs},
-		Date:       r.created.Format(time.RFC3339),
+		Subject:    &fhir.Reference{Reference: "Patient/" + subj},
+		Date:       date,
 		Author:     []fhir.Reference{{Reference: "PractitionerRole/SANDBOX-GP"}},
 		Section:    s.sections(),
 	}
@@ -332,11 +411,11 @@ func recordBundle(s synth, r *scr) []byte {
 		comp.Type = &fhir.CodeableConcept{Coding: []fhir.Coding{{Display: "Initial Summary"}}}
 	}
 	cb, _ := marshal(comp)
-	pb, _ := marshal(map[string]any{"resourceType": "Patient", "id": s.nhs,
-		"identifier": []fhir.Identifier{{System: fhir.SystemNHSNumber, Value: s.nhs}}})
+	pb, _ := marshal(map[string]any{"resourceType": "Patient", "id": subj,
+		"identifier": []fhir.Identifier{{System: fhir.SystemNHSNumber, Value: subj}}})
 	total := 2
 	b := fhir.Bundle{ResourceType: "Bundle", ID: r.docID, Type: "searchset", Total: &total,
-		Entry: []fhir.BundleEntry{{FullURL: "Composition/" + compID, Resource: cb}, {FullURL: "Patient/" + s.nhs, Resource: pb}}}
+		Entry: []fhir.BundleEntry{{FullURL: "Composition/" + compID, Resource: cb}, {FullURL: "Patient/" + subj, Resource: pb}}}
 	out, _ := marshal(b)
 	return out
 }
@@ -346,13 +425,17 @@ func docRefBundle(p *patient) []byte {
 	if p.scr.docRaw != nil {
 		return p.scr.docRaw
 	}
+	subj := p.nhs
+	if p.scr.docSubject != "" {
+		subj = p.scr.docSubject
+	}
 	dr := fhir.DocumentReferenceResource{
 		ResourceType:     "DocumentReference",
 		ID:               "D0" + p.scr.docID[2:],
 		MasterIdentifier: &fhir.Identifier{System: fhir.SystemSCRUUID, Value: p.scr.docID},
 		Status:           "current",
 		Type:             &fhir.CodeableConcept{Coding: []fhir.Coding{{System: "http://snomed.info/sct", Code: "196981000000101", Display: "General Practice Summary"}}},
-		Subject:          &fhir.Reference{Reference: "Patient/" + p.nhs},
+		Subject:          &fhir.Reference{Reference: "Patient/" + subj},
 		Date:             p.scr.created.Format(time.RFC3339),
 		SecurityLabel:    []fhir.CodeableConcept{{Coding: []fhir.Coding{{System: fhir.SystemACSPermission, Code: p.scr.consent}}}},
 	}
@@ -360,11 +443,11 @@ func docRefBundle(p *patient) []byte {
 	dr.Content[0].Attachment.URL = "/summary-care-record/FHIR/R4/Bundle?composition.identifier=" + p.scr.docID +
 		"&composition.subject:Patient.identifier=https://fhir.nhs.uk/Id/nhs-number|" + p.nhs
 	db, _ := marshal(dr)
-	pb, _ := marshal(map[string]any{"resourceType": "Patient", "id": p.nhs,
-		"identifier": []fhir.Identifier{{System: fhir.SystemNHSNumber, Value: p.nhs}}})
+	pb, _ := marshal(map[string]any{"resourceType": "Patient", "id": subj,
+		"identifier": []fhir.Identifier{{System: fhir.SystemNHSNumber, Value: subj}}})
 	total := 1
 	b := fhir.Bundle{ResourceType: "Bundle", ID: "DR-" + p.nhs, Type: "searchset", Total: &total,
-		Entry: []fhir.BundleEntry{{FullURL: "DocumentReference/" + dr.ID, Search: &fhir.EntrySearch{Mode: "match"}, Resource: db}, {FullURL: p.nhs, Resource: pb}}}
+		Entry: []fhir.BundleEntry{{FullURL: "DocumentReference/" + dr.ID, Search: &fhir.EntrySearch{Mode: "match"}, Resource: db}, {FullURL: subj, Resource: pb}}}
 	out, _ := marshal(b)
 	return out
 }

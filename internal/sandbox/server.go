@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 const (
 	PDSBase      = "/personal-demographics/FHIR/R4"
 	SCRBase      = "/summary-care-record/FHIR/R4"
+	RABase       = "/reasonable-adjustment-flag/FHIR/STU3"
 	TokenPath    = "/oauth2/token"
 	UserInfoPath = "/oauth2/userinfo"
 )
@@ -106,6 +108,9 @@ func New(opts Options) *Server {
 	m.HandleFunc("GET "+SCRBase+"/DocumentReference", s.fhirHandler(true, s.handleDocRef))
 	m.HandleFunc("GET "+SCRBase+"/Bundle", s.fhirHandler(true, s.handleBundle))
 	m.HandleFunc("POST "+SCRBase+"/AuditEvent", s.fhirHandler(true, s.handleAlert))
+	m.HandleFunc("GET "+RABase+"/Flag", s.fhirHandler(false, s.handleRA("Flag")))
+	m.HandleFunc("GET "+RABase+"/Consent", s.fhirHandler(false, s.handleRA("Consent")))
+	m.HandleFunc("GET "+RABase+"/List", s.fhirHandler(false, s.handleRA("List")))
 	s.mux = m
 	return s
 }
@@ -118,7 +123,7 @@ func resourceOf(path string) string {
 	case UserInfoPath:
 		return "userinfo"
 	}
-	rest := strings.TrimPrefix(strings.TrimPrefix(path, PDSBase), SCRBase)
+	rest := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(path, PDSBase), SCRBase), RABase)
 	rest = strings.TrimPrefix(rest, "/")
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		rest = rest[:i]
@@ -527,4 +532,42 @@ func (s *Server) tokenUser(tok string) (string, bool) {
 		return "", false
 	}
 	return t.user, true
+}
+
+// raPatient is the patient of NHS England's published Reasonable Adjustment Flag examples; the
+// sandbox serves those payloads with the asked-for patient's number in its place.
+const raPatient = "5900026175"
+
+// handleRA answers the Reasonable Adjustment Flag API (FHIR STU3) for resource Flag, Consent or
+// List: the published examples for patients the sandbox gives flags, an empty searchset for
+// everyone else, and the published error for a patient it does not know.
+func (s *Server) handleRA(resource string) func(http.ResponseWriter, *http.Request, fhirCall) {
+	return func(w http.ResponseWriter, r *http.Request, _ fhirCall) {
+		nhs := strings.TrimSpace(r.URL.Query().Get("patient"))
+		if _, id, ok := strings.Cut(nhs, "|"); ok {
+			nhs = id
+		}
+		p := s.lookup(nhs)
+		if p == nil {
+			writeJSON(w, 404, mustData("reasonable-adjustment-flag/sandbox-mocks/flagGETerror.json"))
+			return
+		}
+		file := ""
+		switch {
+		case p.ra == "":
+		case resource == "Flag" && p.ra == "two":
+			file = "reasonable-adjustment-flag/specification-examples/readTwoFlagResponse.json"
+		case resource == "Flag":
+			file = "reasonable-adjustment-flag/sandbox-mocks/flagGET.json"
+		case resource == "Consent":
+			file = "reasonable-adjustment-flag/sandbox-mocks/consentGET.json"
+		case resource == "List":
+			file = "reasonable-adjustment-flag/specification-examples/readListResponse.json"
+		}
+		if file == "" {
+			writeJSON(w, 200, []byte(`{"resourceType":"Bundle","type":"searchset","total":0}`))
+			return
+		}
+		writeJSON(w, 200, bytes.ReplaceAll(mustData(file), []byte(raPatient), []byte(p.nhs)))
+	}
 }

@@ -23,11 +23,19 @@ type patientState struct {
 	record  *fhir.Record
 	consent present.ConsentView
 	message present.MessageView // a failure inside the patient screens
+
+	emergency   bool     // the record was opened by emergency access: marked while open
+	adjust      []string // reasonable adjustments, in plain words
+	adjustNote  string   // why they could not be read, or ""
+	adjustAbort func()   // cancels the adjustments read (it runs beside the record's requests)
 }
 
 // dropPatient forgets the open patient, the search and its matches, and cancels any request
 // still under way for them: their answers are ignored (gen).
 func (c *Controller) dropPatient() {
+	if c.pt != nil && c.pt.adjustAbort != nil {
+		c.pt.adjustAbort()
+	}
 	if c.ptCancel != nil {
 		c.ptCancel()
 		c.ptCancel = nil
@@ -138,7 +146,48 @@ func (c *Controller) afterPatient(nhs string, p *fhir.Patient, tr sync.Trace, er
 	c.search = present.SearchView{}
 	c.pt = &patientState{nhs: nhs, patient: p, consent: present.ConsentView{Stage: present.ConsentChecking, Patient: present.PatientName(p)}}
 	c.render()
+	c.fetchAdjustments()
 	c.fetchConsent()
+}
+
+// fetchAdjustments reads the patient's reasonable adjustments (Reasonable Adjustment Flag API)
+// beside the record's requests, audits the read, and shows them in the banner. Its failure is
+// said in the banner and never blocks the SCR.
+func (c *Controller) fetchAdjustments() {
+	pt := c.pt
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	pt.adjustAbort = cancel
+	link, gen, nhs := c.link, c.gen, pt.patient.NHSNumber
+	go func() {
+		a, tr, err := link.Adjustments(ctx, nhs)
+		c.Post(func() {
+			cancel()
+			if gen != c.gen || c.pt != pt {
+				return
+			}
+			e := audit.Event{Action: audit.ActionAdjustmentsRead, Outcome: audit.OutcomeSuccess, NHSNumber: nhs,
+				RequestIDs: tr.RequestIDs, Detail: map[string]string{"flags": itoa(len(a))}}
+			if err != nil {
+				e.Outcome, e.Detail = subjectOutcome(err, nhs)
+			}
+			if _, aerr := c.record(e); aerr != nil {
+				c.auditFailed(aerr)
+				return
+			}
+			pt.adjust, pt.adjustNote = present.Adjustments(a, err)
+			c.render()
+		})
+	}()
+}
+
+// subjectOutcome is the audit outcome and detail of a failed read: a serious failure naming
+// both numbers when the Spine answered about another patient, else a minor failure.
+func subjectOutcome(err error, asked string) (audit.Outcome, map[string]string) {
+	if other, part, ok := fhir.WrongPatientOf(err); ok {
+		return audit.OutcomeSeriousFailure, map[string]string{"failure": "wrong-patient", "part": part,
+			"asked_nhs_number": asked, "answered_nhs_number": other}
+	}
+	return audit.OutcomeMinorFailure, nil
 }
 
 func patientDetail(asked string, p *fhir.Patient) map[string]string {
@@ -249,7 +298,7 @@ func (c *Controller) fetchConsent() {
 			detail := map[string]string{}
 			switch {
 			case err != nil:
-				outcome = audit.OutcomeMinorFailure
+				outcome, detail = subjectOutcome(err, pt.patient.NHSNumber)
 			case doc == nil:
 				detail["consent"] = "no record"
 			default:
@@ -265,6 +314,9 @@ func (c *Controller) fetchConsent() {
 			} else {
 				pt.doc = doc
 				pt.consent.Stage = present.ConsentStageFor(doc)
+				if pt.consent.Stage == present.ConsentAsk && pt.patient.Deceased {
+					pt.consent.Stage = present.ConsentDeceased // not asked as if they could answer
+				}
 				pt.consent.Message = present.MessageView{}
 			}
 			c.render()
@@ -311,7 +363,31 @@ func (c *Controller) emergency(reason string) {
 		c.auditFailed(err)
 		return
 	}
+	pt.emergency = true
 	c.openRecord(pt, "emergency")
+}
+
+// deceasedReason: the patient has died, so cannot be asked; the user's written reason for
+// needing the record is recorded as such, with the self-claimed relationship and its alert.
+func (c *Controller) deceasedReason(reason string) {
+	pt := c.pt
+	if pt == nil || pt.doc == nil || reason == "" || pt.consent.Stage != present.ConsentDeceased {
+		return
+	}
+	nhs := pt.patient.NHSNumber
+	if _, err := c.record(audit.Event{Action: audit.ActionSelfClaimLR, Outcome: audit.OutcomeSuccess, NHSNumber: nhs}); err != nil {
+		c.auditFailed(err)
+		return
+	}
+	if _, err := c.record(audit.Event{Action: audit.ActionDeceasedReason, Outcome: audit.OutcomeSuccess, NHSNumber: nhs, Reason: reason}); err != nil {
+		c.auditFailed(err)
+		return
+	}
+	if err := c.queueAlert(sync.AlertSelfClaimedLR, 1, nhs, "Deceased patient's record viewed at the pharmacy counter: "+reason); err != nil {
+		c.auditFailed(err)
+		return
+	}
+	c.openRecord(pt, "deceased")
 }
 
 // declined: the patient said no; nothing is opened.
@@ -337,13 +413,9 @@ func (c *Controller) openRecord(pt *patientState, basis string) {
 	link := c.link
 	nhs := pt.patient.NHSNumber
 	go func() {
-		doc, tr1, err := link.SCRDocument(ctx, nhs)
-		var rec *fhir.Record
-		var tr2 sync.Trace
-		if err == nil && doc != nil {
-			rec, tr2, err = link.SCRRecord(ctx, doc, nhs)
-		}
-		ids := append(append([]string{}, tr1.RequestIDs...), tr2.RequestIDs...)
+		// DocumentReference then Bundle, each subject checked; a stale id is retried once.
+		doc, rec, tr, err := link.LatestRecord(ctx, nhs)
+		ids := tr.RequestIDs
 		c.Post(func() {
 			if gen != c.gen || c.pt != pt {
 				return
@@ -353,6 +425,14 @@ func (c *Controller) openRecord(pt *patientState, basis string) {
 				outcome = audit.OutcomeMinorFailure
 			}
 			detail := audit.WithFlags(map[string]string{"basis": basis}, c.patientFlags(pt.patient, pt.nhs)...)
+			if err != nil {
+				var d map[string]string
+				if outcome, d = subjectOutcome(err, nhs); d != nil {
+					for k, v := range d {
+						detail[k] = v
+					}
+				}
+			}
 			if rec != nil {
 				detail["record_id"] = rec.ID
 				detail["sections"] = itoa(len(rec.Sections))
@@ -363,7 +443,12 @@ func (c *Controller) openRecord(pt *patientState, basis string) {
 			}
 			switch {
 			case err != nil:
+				// Nothing of the record is shown; the person is told what happened.
+				pt.record, pt.emergency = nil, false
 				pt.consent.Stage = present.ConsentAsk
+				if pt.patient.Deceased {
+					pt.consent.Stage = present.ConsentDeceased
+				}
 				pt.consent.Message = present.Message(err)
 			case rec == nil || doc == nil:
 				pt.consent.Stage = present.ConsentNoRecord

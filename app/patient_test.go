@@ -182,7 +182,7 @@ func TestHostileRecordRendersAsText(t *testing.T) {
 	}
 	for _, r := range h.sb.Requests() {
 		switch r.Resource {
-		case "Patient", "DocumentReference", "Bundle", "AuditEvent", "token", "userinfo":
+		case "Patient", "DocumentReference", "Bundle", "AuditEvent", "Flag", "token", "userinfo": // Flag: the reasonable adjustments, read for every patient
 		default:
 			t.Errorf("the record made SCR Desk fetch %+v", r)
 		}

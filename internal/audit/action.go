@@ -29,6 +29,10 @@ const (
 	ActionEmergency     Action = "emergency-access"    // DICOM 110127 Emergency Override Started; Reason required
 	ActionSelfClaimLR   Action = "legitimate-relationship-self-claimed"
 	ActionSCRRead       Action = "scr-read" // Summary Care Record viewed
+	// ActionDeceasedReason: the patient has died, so could not be asked; Reason holds the
+	// user's written reason for needing the record.
+	ActionDeceasedReason  Action = "deceased-record-reason"
+	ActionAdjustmentsRead Action = "reasonable-adjustments-read" // RA flags seen (or the read failed)
 
 	// Privacy alerts to the SGP (SCR API POST /AuditEvent), DICOM 110113 Security Alert.
 	ActionAlertQueued Action = "alert-queued"
@@ -115,6 +119,8 @@ var actions = map[Action]ActionInfo{
 	ActionEmergency:        {"Emergency access without permission", dcmEmerg, local(ActionEmergency, "Emergency access"), actionCodeExec, true},
 	ActionSelfClaimLR:      {"Claimed a care relationship with the patient", dcmApp, local(ActionSelfClaimLR, "Legitimate relationship self-claimed"), actionCodeExec, true},
 	ActionSCRRead:          {"Viewed the Summary Care Record", rest, restRead, actionCodeRead, true},
+	ActionDeceasedReason:   {"Gave a reason to view a deceased patient's record", dcmApp, local(ActionDeceasedReason, "Deceased patient's record, reason given"), actionCodeExec, true},
+	ActionAdjustmentsRead:  {"Saw the patient's reasonable adjustments", rest, restFind, actionCodeRead, true},
 	ActionAlertQueued:      {"Privacy alert queued for the governance lead", dcmAlert, local(ActionAlertQueued, "Alert queued"), actionCodeCreate, true},
 	ActionAlertSent:        {"Privacy alert sent", dcmAlert, restMake, actionCodeCreate, true},
 	ActionAlertFailed:      {"Privacy alert could not be sent", dcmAlert, local(ActionAlertFailed, "Alert failed"), actionCodeCreate, true},
@@ -136,6 +142,7 @@ func Actions() []Action {
 		ActionUnlock, ActionLogout, ActionCardSwapped,
 		ActionPatientSearch, ActionPatientRead, ActionConsentRead, ActionPermission,
 		ActionPermissionNo, ActionEmergency, ActionSelfClaimLR, ActionSCRRead,
+		ActionDeceasedReason, ActionAdjustmentsRead,
 		ActionAlertQueued, ActionAlertSent, ActionAlertFailed,
 		ActionSettingsChanged, ActionAuditVerified, ActionAuditExported, ActionAuditQueried,
 		ActionAppStart, ActionAppStop, ActionAuditNewLog, ActionAuditUnprotected,

@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 )
 
@@ -113,4 +114,14 @@ func CheckRecordSubject(want string, rec *Record) error {
 		}
 	}
 	return nil
+}
+
+// WrongPatientOf reports whether err is a WrongPatient error, with the NHS number the answer
+// named instead ("" when none) and the part that named it.
+func WrongPatientOf(err error) (other, part string, ok bool) {
+	var se *SpineError
+	if !errors.As(err, &se) || se.Kind != WrongPatient {
+		return "", "", false
+	}
+	return se.OtherNHS, se.Code, true
 }

@@ -287,7 +287,15 @@ func Record(r *fhir.Record, pat *fhir.Patient, loc *time.Location) RecordView {
 		seen[st] = true
 	}
 	for _, sec := range v.Sections {
-		for _, st := range sec.Statements {
+		found := append([]string(nil), sec.Statements...)
+		for _, t := range sec.Tables {
+			for _, row := range t.Rows {
+				if len(row) == 1 && len(t.Headers) > 1 && IsStatement(row[0], "", "") {
+					found = append(found, row[0]) // a full-width note that is a statement
+				}
+			}
+		}
+		for _, st := range found {
 			if !seen[st] {
 				seen[st] = true
 				v.Statements = append(v.Statements, st)
@@ -450,6 +458,7 @@ func Message(err error) MessageView {
 		}
 	case fhir.WrongPatient:
 		m.Title = "Record not shown: it was for a different patient"
+		m.What, m.Incident = fhir.UserMessage(se), "" // "Tell IT support (reference …)."
 	case fhir.Merged:
 		m.Title = "NHS number replaced"
 	case fhir.AccessDenied:
@@ -474,4 +483,19 @@ func Message(err error) MessageView {
 		m.Title = "Something went wrong"
 	}
 	return m
+}
+
+// Adjustments gives the banner's reasonable-adjustment lines: each flag in its own plain words
+// ("Requires visual alert"), or, when the read failed, a note saying so (the record is shown
+// regardless). No flags and no error give nothing.
+func Adjustments(flags []fhir.Adjustment, err error) (lines []string, note string) {
+	if err != nil {
+		return nil, "Reasonable adjustments could not be read just now: ask the patient if they need any."
+	}
+	for _, f := range flags {
+		if t := strings.TrimSpace(f.Text); t != "" {
+			lines = append(lines, t)
+		}
+	}
+	return lines, ""
 }

@@ -23,6 +23,9 @@ type ConsentCallbacks struct {
 	OnEmergency func(reason string)
 	// OnDeclined: the patient declined; nothing is to be opened.
 	OnDeclined func()
+	// OnDeceased: the patient has died, so cannot be asked; reason is the user's written reason
+	// for needing the record, never empty.
+	OnDeceased func(reason string)
 	// OnClose closes the patient (from the opted-out, no-record and declined stages).
 	OnClose func()
 }
@@ -35,7 +38,11 @@ const (
 	AnswerNoText     = "3  No, the patient declined"
 	RelationshipText = "By choosing 1 you confirm that you are involved in this patient's direct care (a self-claimed legitimate relationship). Your SCR Governance Person is told."
 	EmergencyText    = "Emergency access is recorded and your SCR Governance Person is told. Write why you need to see the record without the patient's permission."
+	DeceasedHeading  = "This patient has died: say why you need their record"
+	DeceasedText     = "A deceased patient cannot be asked for permission. Write why you need to see their Summary Care Record; your reason is recorded and your SCR Governance Person is told."
 )
+
+const reasonKeysHint = "Shift+Enter opens the record; Escape goes back."
 
 // Consent asks for and records the basis on which a record is opened: it says when the patient
 // has opted out or has no record, asks the permission question with its three answers, takes
@@ -57,6 +64,7 @@ type Consent struct {
 	reasonOK *kit.Button
 	back     *kit.Button
 	reasonUI *fyne.Container
+	keysHint *widget.Label
 	closeBtn *kit.Button
 	message  *Message
 	root     fyne.CanvasObject
@@ -101,9 +109,9 @@ func NewConsent(cb ConsentCallbacks) *Consent {
 			cv.Unfocus()
 		}
 	})
-	keysHint := widget.NewLabel("Shift+Enter opens the record; Escape goes back.")
-	keysHint.Importance = widget.LowImportance
-	c.reasonUI = container.NewVBox(c.reason, container.NewHBox(c.reasonOK, c.back), keysHint)
+	c.keysHint = widget.NewLabel(reasonKeysHint)
+	c.keysHint.Importance = widget.LowImportance
+	c.reasonUI = container.NewVBox(c.reason, container.NewHBox(c.reasonOK, c.back), c.keysHint)
 	c.closeBtn = kit.NewButton("Close patient (Esc)", theme.CancelIcon(), func() {
 		if c.cb.OnClose != nil {
 			c.cb.OnClose()
@@ -128,6 +136,7 @@ func (c *Consent) Stage() present.ConsentStage { return c.stage }
 
 // Render shows v.
 func (c *Consent) Render(v present.ConsentView) {
+	prev := c.stage
 	c.stage = v.Stage
 	c.setPatient(v.Patient)
 	for _, o := range []fyne.CanvasObject{c.progress, c.answers, c.reasonUI, c.closeBtn} {
@@ -153,6 +162,10 @@ func (c *Consent) Render(v present.ConsentView) {
 		c.body.SetText("Ask " + who + ": \"May I look at your Summary Care Record?\"")
 		c.answers.Show()
 	case present.ConsentEmergency:
+		c.reason.SetPlaceHolder("Reason for emergency access (required)")
+		c.reasonOK.SetText("Open the record, emergency access (Shift+Enter)")
+		c.back.Show()
+		c.keysHint.SetText(reasonKeysHint)
 		c.heading.SetText("Emergency access: a reason is required")
 		c.body.SetText(EmergencyText)
 		if v.Reason != "" { // an empty Reason keeps what is typed, e.g. after a failure
@@ -160,6 +173,24 @@ func (c *Consent) Render(v present.ConsentView) {
 		}
 		c.updateReasonButton()
 		c.reasonUI.Show()
+	case present.ConsentDeceased:
+		c.heading.SetText(DeceasedHeading)
+		c.body.SetText(DeceasedText)
+		if v.Reason != "" {
+			c.reason.SetText(v.Reason)
+		}
+		c.reason.SetPlaceHolder("Why you need this record (required)")
+		c.reasonOK.SetText("Open the record (Shift+Enter)")
+		c.back.Hide()
+		c.keysHint.SetText("Shift+Enter opens the record.")
+		c.updateReasonButton()
+		c.reasonUI.Show()
+		c.closeBtn.Show()
+		if prev != present.ConsentDeceased { // keyboard first: the reason can be typed at once
+			if cv := canvasOf(c.reason); cv != nil {
+				cv.Focus(c.reason)
+			}
+		}
 	case present.ConsentDeclined:
 		c.heading.SetText("The patient declined")
 		c.body.SetText("Nothing was opened. Close the patient when you are ready.")
@@ -213,7 +244,8 @@ func (c *Consent) TypedKey(ev *fyne.KeyEvent) bool {
 	return false
 }
 
-// ReasonField is the emergency reason entry, for the controller to focus on that stage.
+// ReasonField is the emergency (or deceased patient's) reason entry, for the controller to
+// focus on that stage.
 func (c *Consent) ReasonField() fyne.Focusable { return c.reason }
 
 func (c *Consent) answerYes() {
@@ -287,10 +319,13 @@ func (c *Consent) updateReasonButton() {
 
 func (c *Consent) submitReason() {
 	r := strings.TrimSpace(c.reason.Text)
-	if r == "" || c.stage != present.ConsentEmergency {
+	if r == "" {
 		return
 	}
-	if c.cb.OnEmergency != nil {
+	switch {
+	case c.stage == present.ConsentEmergency && c.cb.OnEmergency != nil:
 		c.cb.OnEmergency(r)
+	case c.stage == present.ConsentDeceased && c.cb.OnDeceased != nil:
+		c.cb.OnDeceased(r)
 	}
 }

@@ -25,6 +25,9 @@ func TestConsentGoldens(t *testing.T) {
 		{"consent_emergency_reason_given.xml", present.ConsentView{Stage: present.ConsentEmergency, Patient: "SMITH, Jane (Mrs)"},
 			"Patient collapsed at the counter and cannot answer; checking for allergies before the paramedics arrive."},
 		{"consent_declined.xml", present.ConsentView{Stage: present.ConsentDeclined, Patient: "SMITH, Jane (Mrs)"}, ""},
+		{"consent_deceased_reason_required.xml", present.ConsentView{Stage: present.ConsentDeceased, Patient: "DEARDEN, Douglas (Mr)"}, ""},
+		{"consent_deceased_reason_given.xml", present.ConsentView{Stage: present.ConsentDeceased, Patient: "DEARDEN, Douglas (Mr)"},
+			"Family member collecting medicines returned after death; checking what was dispensed."},
 		{"consent_opening.xml", present.ConsentView{Stage: present.ConsentOpening, Patient: "SMITH, Jane (Mrs)"}, ""},
 		{"consent_audit_failed.xml", present.ConsentView{Stage: present.ConsentAsk, Patient: "SMITH, Jane (Mrs)",
 			Message: present.MessageView{Title: "Could not record this step",
@@ -196,5 +199,30 @@ func TestConsentReasonShiftEnter(t *testing.T) {
 	c.reason.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if len(l.emergency) != 1 {
 		t.Fatalf("plain Enter submitted: %q", l.emergency)
+	}
+}
+
+// TestConsentDeceasedReason: a deceased patient is not asked; the written reason goes to
+// OnDeceased, never to OnEmergency or OnPermission, and the answer keys do nothing.
+func TestConsentDeceasedReason(t *testing.T) {
+	test.NewTempApp(t)
+	var got []string
+	c := NewConsent(ConsentCallbacks{
+		OnPermission: func() { got = append(got, "permission") },
+		OnEmergency:  func(r string) { got = append(got, "emergency:"+r) },
+		OnDeceased:   func(r string) { got = append(got, "deceased:"+r) },
+	})
+	show(t, c.Object(), 1000, 700)
+	c.Render(present.ConsentView{Stage: present.ConsentDeceased, Patient: "DEARDEN, Douglas (Mr)"})
+	if c.TypedRune('1') || c.TypedRune('2') {
+		t.Fatal("answer keys used on the deceased stage")
+	}
+	if !c.reasonOK.Disabled() {
+		t.Fatal("open allowed without a reason")
+	}
+	test.Type(c.reason, "  Checking dispensing after death  ")
+	test.Tap(c.reasonOK)
+	if len(got) != 1 || got[0] != "deceased:Checking dispensing after death" {
+		t.Fatalf("callbacks %q", got)
 	}
 }

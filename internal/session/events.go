@@ -64,6 +64,11 @@ type RolesLoaded struct {
 	LastURID string
 }
 
+// SwitchRole changes a Ready session to another of the user's roles (from the identity
+// service's list, which the controller keeps): the SGP who is also a pharmacist moves between
+// the governance workspace and the counter. Everything on screen is dropped first.
+type SwitchRole struct{ Role staff.Role }
+
 // RolesFailed answers LoadRoles when the identity service could not be asked.
 type RolesFailed struct{ Seq uint64 }
 
@@ -118,3 +123,4 @@ func (SignOut) isEvent()           {}
 func (ServiceLost) isEvent()       {}
 func (ServiceBack) isEvent()       {}
 func (Cancel) isEvent()            {}
+func (SwitchRole) isEvent()        {}

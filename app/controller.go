@@ -32,6 +32,8 @@ type Services struct {
 	// DemoInsert and DemoRemove put a demo card in the demo reader and take it out (demo mode only).
 	DemoInsert func(key string)
 	DemoRemove func(key string)
+	// ReportDir is where the SGP's reports are saved (default: "reports" beside the database).
+	ReportDir string
 	// WeakKey is set when secrets are kept in the owner-only key file because no OS keyring
 	// answered: weaker protection, said on screen.
 	WeakKey bool
@@ -65,9 +67,15 @@ type Controller struct {
 	ptCancel     context.CancelFunc
 	search       present.SearchView
 	matches      []fhir.Patient
-	pickedNHS    string      // the NHS number last opened from a demographic search's matches
-	inserted     string      // demo card in the demo reader
-	alerts       []userAlert // recent alerts, each with its user (the status area shows the user's own)
+	pickedNHS    string         // the NHS number last opened from a demographic search's matches
+	allRoles     []staff.Role   // every role the identity service gave this user (the status bar's switch)
+	gv           *govState      // the governance workspace, nil when not shown
+	govGen       uint64         // bumped whenever the workspace opens: stale answers are ignored
+	rules        *rulesProgress // the rules' backfill
+	clearNote    bool           // the next render empties the case's note field
+	lastSAR      string         // the last Subject Access Request PDF saved (tests)
+	inserted     string         // demo card in the demo reader
+	alerts       []userAlert    // recent alerts, each with its user (the status area shows the user's own)
 	conState     string
 	outboxKick   chan struct{}
 	lastActivity time.Time
@@ -128,6 +136,7 @@ func (c *Controller) Run(ctx context.Context) {
 		}
 	}()
 	go c.runOutbox(ctx)
+	c.startRules(ctx)
 	c.record(audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess, Detail: map[string]string{"demo": boolText(c.svc.Demo)}})
 	c.render()
 	tick := time.NewTicker(time.Second)
@@ -238,6 +247,7 @@ func (c *Controller) apply(f session.Effect) {
 	switch f := f.(type) {
 	case session.DropPatientData:
 		c.dropPatient()
+		c.gv = nil // the governance workspace goes with everything else
 		// Lock means gone: the screens drop their patient data before anything else happens.
 		c.render()
 	case session.ShowLock:
@@ -246,6 +256,10 @@ func (c *Controller) apply(f session.Effect) {
 		c.dropPatient()
 		c.search = present.SearchView{}
 		c.kickOutbox()
+		c.gv = nil
+		if c.govMode() {
+			c.enterGov()
+		}
 	case session.EndSession:
 		c.endLink()
 		c.role = staff.Role{}

@@ -10,6 +10,7 @@ import (
 	"scrdesk/internal/session"
 	"scrdesk/internal/store"
 	"scrdesk/screens"
+	gscreens "scrdesk/screens/governance"
 	"scrdesk/screens/patient"
 )
 
@@ -29,6 +30,10 @@ type frame struct {
 	consent    present.ConsentView
 	record     *present.RecordView
 	alerts     []present.AlertView
+
+	gov         *gscreens.View // the governance workspace, when the role is an SGP's
+	switchLabel string         // the status bar's switch to the user's other kind of role, or ""
+	clearNote   bool
 }
 
 // frame computes what the window must show now. Call on the controller goroutine.
@@ -64,6 +69,19 @@ func (c *Controller) frame() frame {
 	}
 	if f.screen != present.ScreenWorkspace {
 		return f // nothing about any patient leaves the controller unless signed in and ready
+	}
+	if r, ok := c.switchTarget(); ok {
+		if c.govMode() {
+			f.switchLabel = "Counter (" + r.RoleName + ")"
+		} else {
+			f.switchLabel = "Governance workspace"
+		}
+	}
+	if c.govMode() {
+		f.gov = c.govFrame()
+		f.status.Notice = joinNotice(c.auditNotice(), "Governance workspace")
+		f.clearNote, c.clearNote = c.clearNote, false
+		return f // the counter's patient views stay empty
 	}
 	f.search = c.search
 	f.alerts = alertsFor(c.alerts, v.User.ID)
@@ -139,7 +157,11 @@ type shell struct {
 	alerts  *patient.Alerts
 
 	main      *fyne.Container // the current screen
-	workspace *fyne.Container
+	workspace *fyne.Container // the status bar over the counter's or the governance views
+	signed    *fyne.Container // the counter's or the governance views
+	counter   *fyne.Container
+	gov       *gscreens.Workspace
+	switchBtn *widget.Button
 	ptArea    *fyne.Container // search, or consent, or record
 	current   present.Screen
 	ptShown   string
@@ -192,9 +214,21 @@ func (s *shell) bind(c *Controller) {
 	s.record = patient.NewRecord()
 	s.alerts = patient.NewAlerts()
 
+	s.gov = gscreens.New(gscreens.Callbacks{
+		Go:         func(p gscreens.Page) { c.Post(func() { c.activity(); c.govGo(p) }) },
+		Filter:     func(p gscreens.Page, f gscreens.Filter) { c.Post(func() { c.activity(); c.govFilter(p, f) }) },
+		More:       func(p gscreens.Page) { c.Post(func() { c.activity(); c.govMore(p) }) },
+		Open:       func(seq int64) { c.Post(func() { c.activity(); c.govOpen(seq) }) },
+		Step:       func(seq int64, k, n, x string) { c.Post(func() { c.activity(); c.govStep(seq, k, n, x) }) },
+		SARPreview: func(v gscreens.SARView) { c.Post(func() { c.activity(); c.govSAR(v, false) }) },
+		SARSave:    func(v gscreens.SARView) { c.Post(func() { c.activity(); c.govSAR(v, true) }) },
+	})
+	s.switchBtn = widget.NewButton("", func() { c.Post(func() { c.activity(); c.switchRole() }) })
+	s.switchBtn.Hide()
 	s.ptArea = container.NewStack(s.search.Object())
-	top := container.NewVBox(s.status.Object(), s.banner.Object())
-	s.workspace = container.NewBorder(top, s.alerts.Object(), nil, nil, s.ptArea)
+	s.counter = container.NewBorder(s.banner.Object(), s.alerts.Object(), nil, nil, s.ptArea)
+	s.signed = container.NewStack(s.counter)
+	s.workspace = container.NewBorder(container.NewBorder(nil, nil, nil, s.switchBtn, s.status.Object()), nil, nil, nil, s.signed)
 	s.main = container.NewStack(s.lock.Object())
 	content := fyne.CanvasObject(container.NewStack(newActivityCatcher(func() { c.Post(c.activity) }), s.main))
 	if s.demo {
@@ -263,6 +297,10 @@ func (s *shell) typedKey(ev *fyne.KeyEvent) {
 	case present.ScreenRole:
 		s.role.TypedKey(ev)
 	case present.ScreenWorkspace:
+		if s.last.gov != nil {
+			s.gov.TypedKey(ev)
+			return
+		}
 		if !s.last.hasPatient {
 			return
 		}
@@ -294,6 +332,11 @@ func (s *shell) render(f frame) {
 	if f.screen != present.ScreenWorkspace {
 		s.search.Clear()
 	}
+	if f.gov == nil && s.signed.Objects[0] != s.counter {
+		s.gov.Clear() // the governance workspace leaves nothing behind
+		s.signed.Objects = []fyne.CanvasObject{s.counter}
+		s.signed.Refresh()
+	}
 	switch f.screen {
 	case present.ScreenLock:
 		s.lock.Render(f.lock)
@@ -312,6 +355,25 @@ func (s *shell) render(f frame) {
 		}
 	case present.ScreenWorkspace:
 		s.status.Render(f.status)
+		if f.switchLabel == "" {
+			s.switchBtn.Hide()
+		} else {
+			s.switchBtn.SetText(f.switchLabel)
+			s.switchBtn.Show()
+		}
+		if f.gov != nil {
+			s.gov.Render(*f.gov)
+			if f.clearNote {
+				s.gov.ClearNote()
+			}
+			if s.signed.Objects[0] != s.gov.Object() {
+				s.signed.Objects = []fyne.CanvasObject{s.gov.Object()}
+				s.signed.Refresh()
+			}
+			s.show(f.screen, s.workspace)
+			s.ptShown = ""
+			break
+		}
 		s.alerts.Render(f.alerts)
 		first := s.current != present.ScreenWorkspace
 		s.show(f.screen, s.workspace)

@@ -874,6 +874,9 @@ func TestCardThatCannotWork(t *testing.T) {
 				t.Error("still unusable after the card left")
 			}
 		})
+	}
+}
+
 func TestSwitchRoleWhileReady(t *testing.T) {
 	sgp := staff.DemoUsers()[2].Roles
 	m := New(Config{SCRActivities: staff.DefaultSCRActivities, SGPActivities: staff.DefaultSGPActivities}, time.Now)

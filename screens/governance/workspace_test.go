@@ -44,17 +44,17 @@ func sampleViews() map[string]View {
 		Preview: []string{"2 Mar 2026 09:31  The Summary Care Record  Tom Evans, Pharmacy technician  Patient's permission"},
 		Saved:   "Saved SAR-2026-7.pdf and SAR-2026-7.csv in /home/grace/Documents"}
 	return map[string]View{
-		"home.xml":             {Page: PageHome, Home: home},
-		"home-broken.xml":      {Page: PageHome, Home: broken},
-		"cases.xml":            {Page: PageCases, Cases: CasesView{States: states, Rules: rules, Rows: rows, Count: "2 cases match", Filter: Filter{State: "open"}}},
-		"cases-empty.xml":      {Page: PageCases, Cases: CasesView{States: states, Rules: rules, Count: "No case matches these filters", Filter: Filter{User: "555000000011"}}},
-		"case-new.xml":         {Page: PageCase, Case: kase},
-		"case-in-review.xml":   {Page: PageCase, Case: inReview},
-		"case-own.xml":         {Page: PageCase, Case: own, Message: "This case is about your own access: another SCR Governance Person must review it.", Problem: true},
-		"case-closed.xml":      {Page: PageCase, Case: closed},
-		"audit.xml":            {Page: PageAudit, Audit: audit},
-		"sar-empty.xml":        {Page: PageSAR},
-		"sar-preview.xml":      {Page: PageSAR, SAR: sar},
+		"home.xml":           {Page: PageHome, Home: home},
+		"home-broken.xml":    {Page: PageHome, Home: broken},
+		"cases.xml":          {Page: PageCases, Cases: CasesView{States: states, Rules: rules, Rows: rows, Count: "2 cases match", Filter: Filter{State: "open"}}},
+		"cases-empty.xml":    {Page: PageCases, Cases: CasesView{States: states, Rules: rules, Count: "No case matches these filters", Filter: Filter{User: "555000000011"}}},
+		"case-new.xml":       {Page: PageCase, Case: kase},
+		"case-in-review.xml": {Page: PageCase, Case: inReview},
+		"case-own.xml":       {Page: PageCase, Case: own, Message: "This case is about your own access: another SCR Governance Person must review it.", Problem: true},
+		"case-closed.xml":    {Page: PageCase, Case: closed},
+		"audit.xml":          {Page: PageAudit, Audit: audit},
+		"sar-empty.xml":      {Page: PageSAR},
+		"sar-preview.xml":    {Page: PageSAR, SAR: sar},
 	}
 }
 

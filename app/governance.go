@@ -1,0 +1,688 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"scrdesk/internal/audit"
+	"scrdesk/internal/auditcli"
+	"scrdesk/internal/governance"
+	"scrdesk/internal/nhsnumber"
+	"scrdesk/internal/session"
+	"scrdesk/internal/staff"
+	"scrdesk/internal/store"
+	gscreens "scrdesk/screens/governance"
+)
+
+// The SCR Governance Person's workspace, driven from the controller goroutine. A role that
+// carries B0015/B0016 (or role code R0001) opens it after sign-in; everything here is dropped
+// with the patient data when the session locks (DropPatientData), so a lock leaves nothing of it
+// on screen or in memory. Store calls run on the controller goroutine (never the UI's); the
+// verification and the rules' backfill run in workers whose answers carry the workspace's
+// generation, so an answer arriving after a lock changes nothing.
+
+// govState is the open workspace.
+type govState struct {
+	gen  uint64
+	view gscreens.View
+	seed uint64
+
+	caseFilter store.CaseFilter
+	caseCur    store.CaseCursor
+	cases      []governance.Case
+
+	auditFilter audit.Filter
+	auditCur    audit.Cursor
+	auditRows   []audit.Entry
+
+	integrity   string
+	integrityOK bool
+	sar         *sarDraft
+}
+
+type sarDraft struct {
+	req auditcli.SARRequest
+}
+
+// rulesProgress is the rules' backfill, shared with its worker.
+type rulesProgress struct {
+	mu          gosync.Mutex
+	done, total int64
+	finished    bool
+	err         error
+}
+
+func (p *rulesProgress) set(done, total int64) {
+	p.mu.Lock()
+	p.done, p.total = done, total
+	p.mu.Unlock()
+}
+
+func (p *rulesProgress) get() (int64, int64, bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.done, p.total, p.finished, p.err
+}
+
+// startRules runs the rules over the log not yet checked, then over every appended row.
+func (c *Controller) startRules(ctx context.Context) {
+	p := &rulesProgress{}
+	c.rules = p
+	go func() {
+		err := c.svc.Store.EnableRules(ctx, c.govConfig(), p.set)
+		p.mu.Lock()
+		p.finished, p.err = true, err
+		p.mu.Unlock()
+		if err != nil && ctx.Err() == nil {
+			c.svc.Log.Error("governance rules backfill stopped", "err", err)
+		}
+		c.Post(func() {
+			if c.gv != nil && c.gv.view.Page == gscreens.PageHome {
+				c.govHome()
+				c.render()
+			}
+		})
+	}()
+}
+
+func (c *Controller) govConfig() governance.Config { return governance.DefaultConfig() }
+
+// govMode reports whether the signed-in role opens the governance workspace.
+func (c *Controller) govMode() bool {
+	v := c.m.Snapshot()
+	return v.State == session.Ready && v.CanSGP
+}
+
+// switchRole is the status bar's switch: the other kind of role this user holds.
+func (c *Controller) switchTarget() (staff.Role, bool) {
+	v := c.m.Snapshot()
+	if v.State != session.Ready {
+		return staff.Role{}, false
+	}
+	sgp := v.CanSGP
+	for _, r := range c.allRoles {
+		if r.URID == v.Role.URID {
+			continue
+		}
+		isSGP := r.Can(staff.DefaultSGPActivities) || strings.HasSuffix(r.RoleCode, ":R0001")
+		if sgp && !isSGP && r.Can(c.svc.Settings.PermittedActivityCodes) || !sgp && isSGP {
+			return r, true
+		}
+	}
+	return staff.Role{}, false
+}
+
+func (c *Controller) switchRole() {
+	r, ok := c.switchTarget()
+	if !ok {
+		return
+	}
+	if c.link != nil {
+		c.link = c.link.WithRole(r.URID)
+	}
+	c.role = r
+	c.handle(session.SwitchRole{Role: r})
+}
+
+// enterGov opens the workspace on Home.
+func (c *Controller) enterGov() {
+	c.govGen++
+	c.gv = &govState{gen: c.govGen, integrity: "Checking the audit log…", view: gscreens.View{Page: gscreens.PageHome}}
+	who := c.who(audit.Event{})
+	if _, err := c.record(audit.Event{Action: audit.ActionAuditQueried, Outcome: audit.OutcomeSuccess,
+		Detail: map[string]string{"view": "governance workspace"}}); err != nil {
+		c.gv.view.Message, c.gv.view.Problem = store.UserMessage(err), true
+	}
+	seed, err := c.svc.Store.SampleSeed(context.Background(), who)
+	if err != nil {
+		c.svc.Log.Error("review sample seed", "err", err)
+	}
+	c.gv.seed = seed
+	c.govHome()
+	gen := c.gv.gen
+	db := c.svc.Store
+	go func() {
+		rep, err := db.Verify(context.Background())
+		c.Post(func() {
+			if c.gv == nil || c.gv.gen != gen {
+				return // locked or left since: the answer changes nothing
+			}
+			if err != nil {
+				c.gv.integrity, c.gv.integrityOK = "The audit log could not be checked: "+err.Error()+". Try again; if it keeps happening, call IT support.", false
+			} else {
+				c.gv.integrity, c.gv.integrityOK = rep.Message(), rep.OK
+			}
+			if c.gv.view.Page == gscreens.PageHome {
+				c.govHome()
+			}
+			c.render()
+		})
+	}()
+}
+
+// govHome fills Home: integrity, open and overdue cases, coverage, last review, backfill.
+func (c *Controller) govHome() {
+	ctx := context.Background()
+	db, g, cfg := c.svc.Store, c.gv, c.govConfig()
+	now := c.svc.Now()
+	h := gscreens.HomeView{Integrity: g.integrity, IntegrityOK: g.integrityOK}
+	open, _ := db.CaseCount(ctx, store.CaseFilter{OpenOnly: true})
+	cases, err := db.CasesSince(ctx, now.Add(-cfg.ReviewPeriod))
+	if err != nil {
+		c.svc.Log.Error("cases for coverage", "err", err)
+	}
+	cv := cfg.Measure(g.seed, cases, now)
+	h.Open = fmt.Sprintf("%s open (%s in the review sample)", plural(open, "case"), plural(int64(cv.Sampled-cv.Reviewed), "case"))
+	if cv.Overdue > 0 {
+		h.Overdue = fmt.Sprintf("%s in the review sample overdue: the SOP's review period (%s) has passed.", plural(int64(cv.Overdue), "case is", "cases are"), "weekly")
+	}
+	h.Coverage = float64(cv.Percent()) / 100
+	h.CoverageTxt = fmt.Sprintf("Reviewed %d of %d sampled cases (%d%%) this period. The SOP: every emergency access and rule hit, half of self-claims.",
+		cv.Reviewed, cv.Sampled, cv.Percent())
+	h.LastReview = "No review recorded yet."
+	var last audit.Entry
+	for _, a := range []audit.Action{audit.ActionCaseNote, audit.ActionCaseReview, audit.ActionCaseAppropriate, audit.ActionCaseInappropriate, audit.ActionCaseEscalated} {
+		es, _, err := db.Query(ctx, audit.Filter{Action: a, Outcome: audit.OutcomeSuccess}, audit.Cursor{}, 1)
+		if err == nil && len(es) == 1 && es[0].Seq > last.Seq {
+			last = es[0]
+		}
+	}
+	if last.Seq > 0 {
+		h.LastReview = "Last review: " + when(last.Time) + " by " + last.UserName
+	}
+	h.Seed = fmt.Sprintf("Review sample seed %d (recorded in the audit log).", g.seed)
+	if c.rules != nil {
+		done, total, finished, rerr := c.rules.get()
+		switch {
+		case rerr != nil:
+			h.Backfill = "The rules could not check the whole log: " + rerr.Error()
+		case !finished && total > 0:
+			h.Backfill = fmt.Sprintf("Checking the log against the rules: %s of %s entries", audit.Group(done), audit.Group(total))
+			h.Progress = float64(done) / float64(total)
+		}
+	}
+	g.view.Home = h
+}
+
+func plural(n int64, one string, many ...string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	if len(many) > 0 {
+		return audit.Group(n) + " " + many[0]
+	}
+	return audit.Group(n) + " " + one + "s"
+}
+
+func when(t time.Time) string { return t.Local().Format("2 Jan 2006 15:04") }
+
+var caseStates = []gscreens.Choice{{Value: "", Label: "Any state"}, {Value: "open", Label: "Open (new or in review)"},
+	{Value: string(governance.StateNew), Label: "New"}, {Value: string(governance.StateInReview), Label: "In review"},
+	{Value: string(governance.StateClosedAppropriate), Label: "Closed: appropriate"},
+	{Value: string(governance.StateClosedInappropriate), Label: "Closed: inappropriate"},
+	{Value: string(governance.StateEscalated), Label: "Escalated"}}
+
+func ruleChoices() []gscreens.Choice {
+	out := []gscreens.Choice{{Value: "", Label: "Any rule"}}
+	for _, r := range governance.Rules() {
+		out = append(out, gscreens.Choice{Value: string(r.ID), Label: r.Label})
+	}
+	return out
+}
+
+// govGo shows page p.
+func (c *Controller) govGo(p gscreens.Page) {
+	if c.gv == nil {
+		return
+	}
+	c.gv.view.Message, c.gv.view.Problem = "", false
+	switch p {
+	case gscreens.PageHome:
+		c.govHome()
+	case gscreens.PageCases:
+		if c.gv.cases == nil {
+			c.govFilter(p, gscreens.Filter{State: "open"})
+			return
+		}
+	case gscreens.PageAudit:
+		if c.gv.auditRows == nil {
+			c.govFilter(p, gscreens.Filter{})
+			return
+		}
+	case gscreens.PageCase:
+		if c.gv.view.Case.Seq == 0 {
+			p = gscreens.PageCases
+		}
+	}
+	c.gv.view.Page = p
+	c.render()
+}
+
+func parseDay(s string, end bool) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, time.Local)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date: write it as YYYY-MM-DD", s)
+	}
+	if end {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d, nil
+}
+
+func parseNHS(s string) (string, error) {
+	if strings.TrimSpace(s) == "" {
+		return "", nil
+	}
+	n, err := nhsnumber.Normalize(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not an NHS number: check the 10 digits", s)
+	}
+	return n, nil
+}
+
+// govFilter applies a filter typed on the queue or the audit browser and shows its first page.
+func (c *Controller) govFilter(p gscreens.Page, f gscreens.Filter) {
+	if c.gv == nil {
+		return
+	}
+	g := c.gv
+	g.view.Message, g.view.Problem = "", false
+	from, err1 := parseDay(f.From, false)
+	to, err2 := parseDay(f.To, true)
+	nhs, err3 := parseNHS(f.NHS)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		g.view.Message, g.view.Problem = strings.ReplaceAll(err.Error(), "\n", "; "), true
+		c.render()
+		return
+	}
+	ctx := context.Background()
+	switch p {
+	case gscreens.PageCases:
+		cf := store.CaseFilter{Rule: governance.RuleID(f.Rule), UserID: strings.TrimSpace(f.User), NHSNumber: nhs,
+			Workstation: strings.TrimSpace(f.Workstation), From: from, To: to}
+		if f.State == "open" {
+			cf.OpenOnly = true
+		} else {
+			cf.State = governance.State(f.State)
+		}
+		rows, cur, err := c.svc.Store.Cases(ctx, cf, store.CaseCursor{}, 50)
+		if err != nil {
+			g.view.Message, g.view.Problem = "The cases could not be read: "+err.Error(), true
+			break
+		}
+		n, _ := c.svc.Store.CaseCount(ctx, cf)
+		g.caseFilter, g.caseCur, g.cases = cf, cur, rows
+		g.view.Cases = gscreens.CasesView{Filter: f, States: caseStates, Rules: ruleChoices(), More: !cur.Done,
+			Count: plural(n, "case") + " match"}
+		if n == 0 {
+			g.view.Cases.Count = "No case matches these filters."
+		}
+		c.govCaseRows()
+		c.govAudited("cases", f)
+	case gscreens.PageAudit:
+		af := audit.Filter{Action: audit.Action(f.Action), Outcome: audit.Outcome(f.Outcome), UserID: strings.TrimSpace(f.User),
+			NHSNumber: nhs, From: from, To: to}
+		c.govAudited("audit log", f) // the search is itself audited, before it runs
+		rows, cur, err := c.svc.Store.Query(ctx, af, audit.Cursor{}, 100)
+		if err != nil {
+			g.view.Message, g.view.Problem = "The audit log could not be read: "+err.Error(), true
+			break
+		}
+		g.auditFilter, g.auditCur, g.auditRows = af, cur, rows
+		g.view.Audit = gscreens.AuditView{Filter: f, Actions: actionChoices(), Outcomes: outcomeChoices(), More: !cur.Done, Count: "Newest first"}
+		c.govAuditRows()
+	}
+	g.view.Page = p
+	c.render()
+}
+
+func (c *Controller) govAudited(what string, f gscreens.Filter) {
+	d := map[string]string{"view": what}
+	for k, v := range map[string]string{"state": f.State, "rule": f.Rule, "action": f.Action, "outcome": f.Outcome,
+		"user": f.User, "nhs_number": f.NHS, "from": f.From, "to": f.To, "workstation": f.Workstation} {
+		if strings.TrimSpace(v) != "" {
+			d[k] = strings.TrimSpace(v)
+		}
+	}
+	c.record(audit.Event{Action: audit.ActionAuditQueried, Outcome: audit.OutcomeSuccess, Detail: d})
+}
+
+func actionChoices() []gscreens.Choice {
+	out := []gscreens.Choice{{Value: "", Label: "Any action"}}
+	for _, a := range audit.Actions() {
+		out = append(out, gscreens.Choice{Value: string(a), Label: a.Label()})
+	}
+	return out
+}
+
+func outcomeChoices() []gscreens.Choice {
+	out := []gscreens.Choice{{Value: "", Label: "Any outcome"}}
+	for _, o := range audit.Outcomes() {
+		out = append(out, gscreens.Choice{Value: string(o), Label: o.Label()})
+	}
+	return out
+}
+
+func (c *Controller) govCaseRows() {
+	g := c.gv
+	rows := make([]gscreens.CaseRow, 0, len(g.cases))
+	for _, k := range g.cases {
+		var what []string
+		for _, r := range k.Rules() {
+			what = append(what, r.Label())
+		}
+		who := k.Subject.Name
+		if k.NHSNumber != "" {
+			who += ", patient " + formatNHS(k.NHSNumber)
+		}
+		rows = append(rows, gscreens.CaseRow{Seq: k.Seq, Risk: strconv.Itoa(k.Risk()), When: when(k.Time), Who: who,
+			What: strings.Join(what, ", "), State: k.State.Label()})
+	}
+	g.view.Cases.Rows = rows
+}
+
+func (c *Controller) govAuditRows() {
+	g := c.gv
+	rows := make([]string, 0, len(g.auditRows))
+	for _, e := range g.auditRows {
+		rows = append(rows, when(e.Time)+"  "+governance.Plain(e))
+	}
+	g.view.Audit.Rows = rows
+}
+
+func formatNHS(n string) string { return nhsnumber.Format(n) }
+
+// govMore shows the next page of the queue or the browser (keyset-paged).
+func (c *Controller) govMore(p gscreens.Page) {
+	if c.gv == nil {
+		return
+	}
+	g, ctx := c.gv, context.Background()
+	switch p {
+	case gscreens.PageCases:
+		rows, cur, err := c.svc.Store.Cases(ctx, g.caseFilter, g.caseCur, 50)
+		if err == nil {
+			g.cases, g.caseCur = append(g.cases, rows...), cur
+			g.view.Cases.More = !cur.Done
+			c.govCaseRows()
+		}
+	case gscreens.PageAudit:
+		rows, cur, err := c.svc.Store.Query(ctx, g.auditFilter, g.auditCur, 100)
+		if err == nil {
+			g.auditRows, g.auditCur = append(g.auditRows, rows...), cur
+			g.view.Audit.More = !cur.Done
+			c.govAuditRows()
+		}
+	}
+	c.render()
+}
+
+// govOpen shows case seq with its context.
+func (c *Controller) govOpen(seq int64) {
+	if c.gv == nil {
+		return
+	}
+	ctx := context.Background()
+	k, err := c.svc.Store.Case(ctx, seq)
+	if err != nil {
+		c.gv.view.Message, c.gv.view.Problem = "That case could not be read: "+err.Error(), true
+		c.render()
+		return
+	}
+	e, _ := c.svc.Store.Entry(ctx, seq)
+	me := c.m.Snapshot().User.ID
+	v := gscreens.CaseView{Seq: seq, State: k.State.Label(), Own: k.Subject.UserID == me,
+		CanStart: k.State == governance.StateNew || k.State == "", CanClose: k.State == governance.StateInReview}
+	var what []string
+	for _, r := range k.Rules() {
+		what = append(what, r.Label())
+	}
+	v.Title = fmt.Sprintf("%s: %s on %s", strings.Join(what, ", "), k.Subject.Name, when(k.Time))
+	v.Facts = []gscreens.Line{{Label: "What happened", Text: governance.Plain(e)}, {Label: "Role", Text: governance.RoleName(e.RoleCode)},
+		{Label: "Workstation", Text: k.Workstation}}
+	if k.NHSNumber != "" {
+		v.Facts = append(v.Facts, gscreens.Line{Label: "Patient", Text: formatNHS(k.NHSNumber)})
+	}
+	if e.Reason != "" {
+		v.Facts = append(v.Facts, gscreens.Line{Label: "Reason given", Text: e.Reason})
+	}
+	for _, h := range k.Hits {
+		v.Evidence = append(v.Evidence, gscreens.Line{Label: h.Rule.Label(), Text: h.Evidence})
+	}
+	near, _, _ := c.svc.Store.Query(ctx, audit.Filter{UserID: k.Subject.UserID, From: k.Time.Add(-12 * time.Hour), To: k.Time.Add(12 * time.Hour)}, audit.Cursor{}, 200)
+	for _, n := range near {
+		if governance.IsAccess(n) && n.Seq != seq && len(v.UserNear) < 12 {
+			v.UserNear = append(v.UserNear, when(n.Time)+" "+governance.Plain(n))
+		}
+	}
+	if k.NHSNumber != "" {
+		pts, _, _ := c.svc.Store.Query(ctx, audit.Filter{NHSNumber: k.NHSNumber}, audit.Cursor{}, 200)
+		for _, n := range pts {
+			if governance.IsAccess(n) && n.Seq != seq && len(v.Patient) < 12 {
+				v.Patient = append(v.Patient, when(n.Time)+" "+governance.Plain(n))
+			}
+		}
+	}
+	for _, s := range k.Steps {
+		line := when(s.At) + " " + s.By.Name + ": " + stepWords(s)
+		v.Steps = append(v.Steps, line)
+	}
+	c.gv.view.Case, c.gv.view.Page = v, gscreens.PageCase
+	c.gv.view.Message, c.gv.view.Problem = "", false
+	if v.Own {
+		c.gv.view.Message, c.gv.view.Problem = "This case is about your own access: another SCR Governance Person must review it.", true
+	}
+	c.render()
+}
+
+func stepWords(s governance.Step) string {
+	var w string
+	switch s.Kind {
+	case governance.KindNote:
+		w = "note"
+	case governance.KindStart:
+		w = "started the review"
+	case governance.KindClose:
+		w = "closed it: the access was appropriate"
+	case governance.KindBreach:
+		w = "closed it: the access was inappropriate; action taken: " + s.ActionTaken
+	case governance.KindEscalate:
+		w = "escalated it to " + s.EscalatedTo
+	}
+	if s.Note != "" {
+		w += " \u201c" + s.Note + "\u201d"
+	}
+	return w
+}
+
+var stepKinds = map[string]governance.Kind{"note": governance.KindNote, "start": governance.KindStart,
+	"close": governance.KindClose, "breach": governance.KindBreach, "escalate": governance.KindEscalate}
+
+// govStep records a step on case seq; a refusal (own access, no note, wrong state) is said on
+// screen and records nothing.
+func (c *Controller) govStep(seq int64, kind, note, extra string) {
+	if c.gv == nil {
+		return
+	}
+	k, ok := stepKinds[kind]
+	if !ok {
+		return
+	}
+	st := governance.Step{Kind: k, Note: note}
+	switch k {
+	case governance.KindBreach:
+		st.ActionTaken = extra
+	case governance.KindEscalate:
+		st.EscalatedTo = extra
+	}
+	_, _, err := c.svc.Store.RecordStep(context.Background(), seq, st, c.who(audit.Event{}))
+	if err != nil {
+		c.gv.view.Message, c.gv.view.Problem = sentence(err), true
+		c.render()
+		return
+	}
+	c.gv.cases = nil // the queue reloads with the new state
+	c.govOpen(seq)
+	c.gv.view.Message, c.gv.view.Problem = "Recorded in the audit log.", false
+	c.clearNote = true
+	c.render()
+}
+
+func sentence(err error) string {
+	for _, e := range []error{governance.ErrOwnAccess, governance.ErrNeedNote, governance.ErrNeedAction, governance.ErrNeedWhom, governance.ErrNotAllowed} {
+		if errors.Is(err, e) {
+			s := e.Error()
+			return strings.ToUpper(s[:1]) + s[1:] + "."
+		}
+	}
+	return store.UserMessage(err)
+}
+
+// govSAR previews (save=false) or produces the Subject Access Request report.
+func (c *Controller) govSAR(f gscreens.SARView, save bool) {
+	if c.gv == nil {
+		return
+	}
+	g := c.gv
+	g.view.SAR = f
+	g.view.Page = gscreens.PageSAR
+	g.view.Message, g.view.Problem = "", false
+	nhs, err := parseNHS(f.NHS)
+	if err == nil && nhs == "" {
+		err = errors.New("give the patient's NHS number")
+	}
+	from, err1 := parseDay(f.From, false)
+	to, err2 := parseDay(f.To, true)
+	received, err3 := parseDay(f.Received, false)
+	if err := errors.Join(err, err1, err2, err3); err != nil {
+		g.view.Message, g.view.Problem = strings.ReplaceAll(err.Error(), "\n", "; "), true
+		c.render()
+		return
+	}
+	v := c.m.Snapshot()
+	req := auditcli.SARRequest{NHSNumber: nhs, From: from, To: to, Reference: strings.TrimSpace(f.Reference), Received: received,
+		IdentityCheck: strings.TrimSpace(f.Identity), NamesGiven: f.Names, Pharmacy: c.svc.Settings.PharmacyName,
+		ODS: c.svc.Settings.ODSCode, ProducedBy: v.User.Name + ", SCR Governance Person", Now: c.svc.Now()}
+	ctx := context.Background()
+	if !save {
+		c.govAudited("subject access request preview", gscreens.Filter{NHS: nhs})
+		s, err := auditcli.BuildSAR(ctx, c.svc.Store, req)
+		if err != nil {
+			g.view.Message, g.view.Problem = "The report could not be made: "+err.Error(), true
+			c.render()
+			return
+		}
+		g.view.SAR.Summary = fmt.Sprintf("%s from %s to %s. %s", plural(int64(len(s.Lines)), "access", "accesses"),
+			s.From.Local().Format("2 January 2006"), s.To.Local().Format("2 January 2006"), s.Integrity)
+		g.view.SAR.Preview = nil
+		for i, l := range s.Lines {
+			if i == 30 {
+				g.view.SAR.Preview = append(g.view.SAR.Preview, fmt.Sprintf("… and %d more", len(s.Lines)-30))
+				break
+			}
+			by := l.Role
+			if l.Person != "" {
+				by = l.Person + ", " + l.Role
+			}
+			g.view.SAR.Preview = append(g.view.SAR.Preview, strings.Join([]string{when(l.Time), l.What, by, l.Basis, l.Review}, "  •  "))
+		}
+		c.render()
+		return
+	}
+	dir := c.reportDir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		g.view.Message, g.view.Problem = "The report folder could not be made: "+err.Error(), true
+		c.render()
+		return
+	}
+	name := "SAR-" + nhs + "-" + c.svc.Now().Format("20060102-150405")
+	if r := safeName(req.Reference); r != "" {
+		name = "SAR-" + r
+	}
+	var pdf bytes.Buffer
+	s, ent, err := auditcli.ProduceSAR(ctx, c.svc.Store, req, c.who(audit.Event{}), "pdf", &pdf)
+	if err != nil {
+		g.view.Message, g.view.Problem = err.Error(), true
+		c.render()
+		return
+	}
+	var csvb bytes.Buffer
+	s.WriteCSV(&csvb)
+	pdfPath, csvPath := filepath.Join(dir, name+".pdf"), filepath.Join(dir, name+".csv")
+	if err := errors.Join(os.WriteFile(pdfPath, pdf.Bytes(), 0o600), os.WriteFile(csvPath, csvb.Bytes(), 0o600)); err != nil {
+		g.view.Message, g.view.Problem = "The report was recorded (entry "+strconv.FormatInt(ent.Seq, 10)+") but could not be saved: "+err.Error(), true
+		c.render()
+		return
+	}
+	c.lastSAR = pdfPath
+	g.view.SAR.Saved = "Saved " + pdfPath + " and " + filepath.Base(csvPath) + ". Report hash " + s.Hash()
+	c.render()
+}
+
+func safeName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// reportDir is where the SGP's reports are saved: beside the database, owner-only.
+func (c *Controller) reportDir() string {
+	if c.svc.ReportDir != "" {
+		return c.svc.ReportDir
+	}
+	return filepath.Join(filepath.Dir(c.svc.Store.Path()), "reports")
+}
+
+// govFrame is the workspace's view for the frame, or nil.
+func (c *Controller) govFrame() *gscreens.View {
+	if c.gv == nil {
+		return nil
+	}
+	v := c.gv.view
+	if v.Page == gscreens.PageHome {
+		v.Home.Integrity, v.Home.IntegrityOK = c.gv.integrity, c.gv.integrityOK
+	}
+	return &v
+}
+
+// DemoGovernanceLog is the demo's 90 days of synthetic accesses ending at end: the demo users
+// on two workstations (the SGP among them, for a case she may not review herself).
+func DemoGovernanceLog(end time.Time) []audit.Entry {
+	us := staff.DemoUsers()
+	r := func(u staff.DemoUser, i int, ws string) governance.DemoStaff {
+		return governance.DemoStaff{UserID: u.UserID, Name: u.Name, URID: u.Roles[i].URID, RoleCode: u.Roles[i].RoleCode, Workstation: ws}
+	}
+	staffs := []governance.DemoStaff{r(us[0], 0, "COUNTER-1"), r(us[1], 0, "COUNTER-2"),
+		{UserID: "555000000077", Name: "Siân Ó Briain", URID: "555000007701", RoleCode: "S8000:G8000:R8003", Workstation: "COUNTER-1"}}
+	return governance.DemoLog(13, end, 90, staffs, r(us[2], 1, "COUNTER-1"), staff.DemoODS)
+}
+
+// seedDemoLog gives a demo install 90 days of synthetic accesses for the governance workspace,
+// once, into a new (empty) log: rows are never back-dated behind real ones.
+func seedDemoLog(ctx context.Context, db *store.DB, log interface {
+	Error(string, ...any)
+}) {
+	n, err := db.Count(ctx, audit.Filter{}) // only a new log: its rows must be older than any real one
+	if err != nil || n > 0 {
+		return
+	}
+	if err := db.AppendBatch(ctx, DemoGovernanceLog(time.Now().Add(-2*time.Hour))); err != nil {
+		log.Error("demo governance log not seeded", "err", err)
+	}
+}

@@ -1,0 +1,225 @@
+package app
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"scrdesk/cardreader"
+	"scrdesk/cardreader/virtualcard"
+	"scrdesk/internal/audit"
+	"scrdesk/internal/governance"
+	"scrdesk/internal/session"
+	"scrdesk/internal/staff"
+	"scrdesk/internal/store"
+	gscreens "scrdesk/screens/governance"
+)
+
+// sgpHarness signs the demo SGP (Grace Okafor: an SGP role and a pharmacist role) in under her
+// SGP role, over a 90-day demo log.
+func sgpHarness(t *testing.T) (*harness, *cardreader.DemoReader) {
+	t.Helper()
+	ca, err := virtualcard.NewCA("Test RA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := staff.DemoUsers()[2]
+	card, err := virtualcard.New(virtualcard.Options{UserID: u.UserID, Name: u.Name, PIN: u.PIN, CA: ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr := cardreader.NewDemoReader()
+	dr.Attach(demoReader)
+	h := newHarness(t, dr, ca.Pool(), harnessOpts{})
+	if err := h.db.AppendBatch(context.Background(), DemoGovernanceLog(time.Now().Add(-time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	dr.Insert(demoReader, card)
+	h.typePasscode(u.PIN)
+	h.waitState(session.ChoosingRole)
+	h.inspect(func(c *Controller) { c.chosen(u.Roles[0].URID) })
+	h.waitState(session.Ready)
+	h.until("the governance workspace", func(c *Controller) bool { return c.gv != nil })
+	return h, dr
+}
+
+func lastRows(h *harness, n int) []audit.Entry {
+	es := h.entries()
+	if len(es) < n {
+		return es
+	}
+	return es[len(es)-n:]
+}
+
+// TestGovernanceWorkspaceActions: the SGP role opens the workspace (audited); Home verifies the
+// log; a case is opened, noted, reviewed and closed, each step one audit row with the note; a
+// refused step writes nothing; the SGP cannot act on her own access; the SAR is saved and
+// audited; card out drops everything, and the verification answer arriving after the lock
+// changes nothing.
+func TestGovernanceWorkspaceActions(t *testing.T) {
+	h, dr := sgpHarness(t)
+	if !h.frame.status.Demo && h.frame.gov == nil {
+		t.Fatal("no governance view in the frame")
+	}
+	if n := count(h.actions(), audit.ActionAuditQueried); n == 0 {
+		t.Error("opening the workspace was not audited")
+	}
+	h.until("the integrity line", func(c *Controller) bool { return c.gv != nil && c.gv.integrityOK })
+	h.inspect(func(c *Controller) { c.govGo(gscreens.PageHome) })
+	if !strings.HasPrefix(h.frame.gov.Home.Integrity, "Verified") || h.frame.gov.Home.Open == "" {
+		t.Errorf("home: %+v", h.frame.gov.Home)
+	}
+	if h.frame.switchLabel == "" {
+		t.Error("no switch to the counter role")
+	}
+
+	// The queue: open cases, highest risk first.
+	h.inspect(func(c *Controller) { c.govGo(gscreens.PageCases) })
+	rows := h.frame.gov.Cases.Rows
+	if len(rows) == 0 {
+		t.Fatal("no open cases in the demo log")
+	}
+	var target int64
+	me := staff.DemoUsers()[2].Name
+	for _, r := range rows {
+		if !strings.HasPrefix(r.Who, me) {
+			target = r.Seq
+			break
+		}
+	}
+	h.inspect(func(c *Controller) { c.govOpen(target) })
+	if h.frame.gov.Page != gscreens.PageCase || h.frame.gov.Case.Own || len(h.frame.gov.Case.Evidence) == 0 {
+		t.Fatalf("case view: %+v", h.frame.gov.Case)
+	}
+
+	step := func(kind, note, extra string) []audit.Entry {
+		before := len(h.entries())
+		h.inspect(func(c *Controller) { c.govStep(target, kind, note, extra) })
+		return h.entries()[before:]
+	}
+	// A note.
+	got := step("note", "Asked the pharmacist; checking the rota", "")
+	if len(got) != 1 || got[0].Action != audit.ActionCaseNote || got[0].Reason != "Asked the pharmacist; checking the rota" ||
+		got[0].Detail["case"] == "" || got[0].UserID != staff.DemoUsers()[2].UserID || got[0].RoleCode != staff.DemoUsers()[2].Roles[0].RoleCode {
+		t.Errorf("note rows: %+v", got)
+	}
+	// Closing before the review started is refused, on screen, with no row.
+	if got := step("close", "fine", ""); len(got) != 0 || !h.frame.gov.Problem {
+		t.Errorf("close from new wrote %d rows; message %q", len(got), h.frame.gov.Message)
+	}
+	if got := step("start", "", ""); len(got) != 1 || got[0].Action != audit.ActionCaseReview {
+		t.Errorf("start rows: %+v", got)
+	}
+	if got := step("breach", "no clinical need", ""); len(got) != 0 || !strings.Contains(h.frame.gov.Message, "action was taken") {
+		t.Errorf("inappropriate without the action: %d rows, %q", len(got), h.frame.gov.Message)
+	}
+	got = step("close", "Patient collapsed; the rota confirms the pharmacist was on duty", "")
+	if len(got) != 1 || got[0].Action != audit.ActionCaseAppropriate || got[0].Detail["state"] != string(governance.StateClosedAppropriate) {
+		t.Errorf("close rows: %+v", got)
+	}
+	if h.frame.gov.Case.State != governance.StateClosedAppropriate.Label() || len(h.frame.gov.Case.Steps) != 3 {
+		t.Errorf("case after closing: %+v", h.frame.gov.Case)
+	}
+
+	// Her own access: shown, but every step refused and nothing written.
+	own, _, err := h.db.Cases(context.Background(), store.CaseFilter{UserID: staff.DemoUsers()[2].UserID}, store.CaseCursor{}, 1)
+	if err != nil || len(own) == 0 {
+		t.Fatalf("no case about the SGP's own access: %v", err)
+	}
+	target = own[0].Seq
+	h.inspect(func(c *Controller) { c.govOpen(target) })
+	if !h.frame.gov.Case.Own || !h.frame.gov.Problem {
+		t.Errorf("own case not marked: %+v", h.frame.gov.Case)
+	}
+	for _, k := range []string{"note", "start", "close"} {
+		if got := step(k, "it was me and it was fine", ""); len(got) != 0 {
+			t.Errorf("%s on her own case wrote %v", k, got)
+		}
+	}
+
+	// The audit browser: plain words, its search audited.
+	before := count(h.actions(), audit.ActionAuditQueried)
+	h.inspect(func(c *Controller) {
+		c.govFilter(gscreens.PageAudit, gscreens.Filter{Action: string(audit.ActionEmergency)})
+	})
+	if len(h.frame.gov.Audit.Rows) == 0 || !strings.Contains(h.frame.gov.Audit.Rows[0], "in an emergency") {
+		t.Errorf("audit rows: %v", h.frame.gov.Audit.Rows)
+	}
+	if count(h.actions(), audit.ActionAuditQueried) != before+1 {
+		t.Error("the audit search was not audited")
+	}
+
+	// Subject Access Request: saved as PDF and CSV, audited with its hash.
+	nhs := governance.DemoNHSNumber(9)
+	dir := t.TempDir()
+	h.inspect(func(c *Controller) { c.svc.ReportDir = dir })
+	h.inspect(func(c *Controller) {
+		c.govSAR(gscreens.SARView{NHS: nhs, Reference: "SAR-9", Identity: "Passport"}, false)
+	})
+	if len(h.frame.gov.SAR.Preview) == 0 || h.frame.gov.SAR.Summary == "" {
+		t.Errorf("SAR preview: %+v %q", h.frame.gov.SAR, h.frame.gov.Message)
+	}
+	h.inspect(func(c *Controller) {
+		c.govSAR(gscreens.SARView{NHS: nhs, Reference: "SAR-9", Identity: "Passport"}, true)
+	})
+	last := lastRows(h, 1)[0]
+	if last.Action != audit.ActionSAR || last.NHSNumber != nhs || len(last.Detail["hash"]) != 64 {
+		t.Errorf("SAR row: %+v (message %q)", last, h.frame.gov.Message)
+	}
+	var pdf string
+	h.inspect(func(c *Controller) { pdf = c.lastSAR })
+	if st, err := os.Stat(pdf); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("SAR file %q: %v", pdf, err)
+	}
+	if _, err := exec.LookPath("pdftotext"); err == nil {
+		out, _ := exec.Command("pdftotext", pdf, "-").Output()
+		if !strings.Contains(string(out), "SAR-9") || !strings.Contains(string(out), last.Detail["hash"][:20]) {
+			t.Error("the saved PDF lacks its reference or hash")
+		}
+	}
+
+	// Card out: everything goes; a verification answer arriving after the lock changes nothing.
+	h.inspect(func(c *Controller) { c.govGo(gscreens.PageHome) }) // starts nothing new; verify below
+	h.inspect(func(c *Controller) { c.enterGov() })               // a verification in flight
+	dr.Remove(demoReader)
+	h.waitState(session.Locked)
+	time.Sleep(300 * time.Millisecond)
+	h.inspect(func(c *Controller) {
+		if c.gv != nil {
+			t.Error("the governance workspace survived the lock")
+		}
+	})
+	if h.frame.gov != nil {
+		t.Error("the locked frame carries the governance view")
+	}
+	if h.sh.signed.Objects[0] == h.sh.gov.Object() {
+		t.Error("the governance screen is still in the window after the lock")
+	}
+}
+
+// TestSwitchBetweenGovernanceAndCounter: the SGP who is also a pharmacist switches from the
+// status bar; the switch is audited and drops the workspace.
+func TestSwitchBetweenGovernanceAndCounter(t *testing.T) {
+	h, _ := sgpHarness(t)
+	h.inspect(func(c *Controller) { c.switchRole() })
+	h.until("the counter", func(c *Controller) bool { return c.gv == nil && !c.govMode() && c.m.State() == session.Ready })
+	v := h.frame
+	if v.gov != nil || v.switchLabel != "Governance workspace" {
+		t.Errorf("after switching: gov %v, switch %q", v.gov != nil, v.switchLabel)
+	}
+	es := lastRows(h, 3)
+	found := false
+	for _, e := range es {
+		if e.Action == audit.ActionRoleSelected && e.URID == staff.DemoUsers()[2].Roles[1].URID {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("switch not audited: %+v", es)
+	}
+	h.inspect(func(c *Controller) { c.switchRole() })
+	h.until("the workspace again", func(c *Controller) bool { return c.gv != nil })
+}

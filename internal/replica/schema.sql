@@ -47,8 +47,11 @@ CREATE TABLE IF NOT EXISTS scrdesk.audit_event (
 );
 -- The SGP's pharmacy-wide queries, keyset-paged on (time_ms, instance_id, seq).
 CREATE INDEX IF NOT EXISTS audit_by_ods_time    ON scrdesk.audit_event (ods_code, time_ms, instance_id, seq);
-CREATE INDEX IF NOT EXISTS audit_by_ods_patient ON scrdesk.audit_event (ods_code, nhs_number, time_ms) WHERE nhs_number <> '';
-CREATE INDEX IF NOT EXISTS audit_by_ods_user    ON scrdesk.audit_event (ods_code, user_id, time_ms);
+CREATE INDEX IF NOT EXISTS audit_by_ods_patient ON scrdesk.audit_event (ods_code, nhs_number, time_ms, instance_id, seq) WHERE nhs_number <> '';
+CREATE INDEX IF NOT EXISTS audit_by_ods_user    ON scrdesk.audit_event (ods_code, user_id, time_ms, instance_id, seq);
+-- The concurrent-sessions rule reads only sign-ins, unlocks, locks and sign-outs.
+CREATE INDEX IF NOT EXISTS audit_sessions ON scrdesk.audit_event (ods_code, time_ms, instance_id, seq)
+	WHERE action IN ('login', 'unlock', 'logout', 'lock-card-removed', 'lock-idle', 'lock-manual', 'lock-service-lost');
 
 -- Signed chain heads: the workstation's statement that its chain reached seq with link.
 CREATE TABLE IF NOT EXISTS scrdesk.chain_head (

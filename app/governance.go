@@ -174,6 +174,9 @@ func (c *Controller) govHome() {
 	db, g, cfg := c.svc.Store, c.gv, c.govConfig()
 	now := c.svc.Now()
 	h := gscreens.HomeView{Integrity: g.integrity, IntegrityOK: g.integrityOK}
+	if c.svc.Central != nil {
+		h.Central = c.svc.Central()
+	}
 	open, _ := db.CaseCount(ctx, store.CaseFilter{OpenOnly: true})
 	cases, err := db.CasesSince(ctx, now.Add(-cfg.ReviewPeriod))
 	if err != nil {

@@ -74,3 +74,22 @@ func TestStatusBarNeverWidensTheWindow(t *testing.T) {
 		t.Errorf("user label: accessible name %q, truncated %v", b.user.AccessibilityLabel(), b.user.Truncated())
 	}
 }
+
+// TestStatusBarCentralLine: with a central audit database set up, its replication state takes
+// a line of its own; without one, the bar is as before (the goldens above).
+func TestStatusBarCentralLine(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewStatusBar(StatusBarCallbacks{})
+	v := present.StatusViewOf(statusStates[0].v, "Spine: connected", false)
+	v.Central = "central audit log offline since 09:14, 212 entries waiting"
+	s.Render(v)
+	assertGolden(t, "statusbar/central.xml", s.Object(), fyne.NewSize(1400, 90))
+	if !s.central.Visible() || s.central.Text != v.Central {
+		t.Fatalf("central line %q visible %v", s.central.Text, s.central.Visible())
+	}
+	v.Central = ""
+	s.Render(v)
+	if s.central.Visible() {
+		t.Fatal("the central line stays when no central database is set up")
+	}
+}

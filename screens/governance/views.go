@@ -35,6 +35,10 @@ type View struct {
 type HomeView struct {
 	Integrity   string // "Verified: all 1,204,311 entries, ..." or what is wrong and what to do
 	IntegrityOK bool
+	// Central is the pharmacy-wide audit log's replication state ("central audit log:
+	// replicated to entry 1,204, 3 s ago" / "... offline since 09:14, 212 entries waiting"),
+	// or "" when no central database is set up.
+	Central     string
 	Open        string // "12 cases open"
 	Overdue     string // "" or "3 cases are overdue for review (weekly)"
 	Coverage    float64

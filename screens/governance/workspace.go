@@ -30,9 +30,9 @@ type Workspace struct {
 	root    *fyne.Container
 
 	// Home
-	integrity, open, overdue, coverageTxt, lastReview, backfill, seed *widget.Label
-	coverage, progress                                                *widget.ProgressBar
-	home                                                              *fyne.Container
+	integrity, central, open, overdue, coverageTxt, lastReview, backfill, seed *widget.Label
+	coverage, progress                                                         *widget.ProgressBar
+	home                                                                       *fyne.Container
 
 	// Cases
 	cState, cRule                *widget.Select
@@ -106,12 +106,13 @@ func New(cb Callbacks) *Workspace {
 
 	// Home
 	w.integrity = wrapLabel(true)
+	w.central = wrapLabel(false)
 	w.open, w.overdue, w.coverageTxt, w.lastReview, w.backfill, w.seed =
 		wrapLabel(false), wrapLabel(true), wrapLabel(false), wrapLabel(false), wrapLabel(false), wrapLabel(false)
 	w.overdue.Importance = widget.DangerImportance
 	w.coverage, w.progress = widget.NewProgressBar(), widget.NewProgressBar()
 	w.home = container.NewVBox(widget.NewLabelWithStyle("Is the log whole?", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		w.integrity, widget.NewSeparator(), w.overdue, w.open,
+		w.integrity, w.central, widget.NewSeparator(), w.overdue, w.open,
 		widget.NewLabelWithStyle("Review coverage against the SOP", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		w.coverage, w.coverageTxt, w.lastReview, w.seed, w.backfill, w.progress)
 
@@ -332,6 +333,7 @@ func (w *Workspace) renderHome(h HomeView) {
 		w.integrity.Importance = widget.DangerImportance
 	}
 	w.integrity.Refresh()
+	showText(w.central, h.Central)
 	showText(w.overdue, h.Overdue)
 	w.open.SetText(h.Open)
 	w.coverage.SetValue(h.Coverage)

@@ -17,6 +17,8 @@ func sampleViews() map[string]View {
 		IntegrityOK: true, Open: "31 cases open, 12 in the sample", Coverage: 0.4,
 		CoverageTxt: "Reviewed 8 of 20 sampled cases (40%). The SOP: all emergency access and rule hits, half of self-claims, weekly.",
 		LastReview:  "Last review: 18 March 2026 at 14:05 by Grace Okafor", Seed: "Sample seed 7741 (recorded in the log)"}
+	central := home
+	central.Central = "central audit log offline since 09:14, 212 entries waiting"
 	broken := home
 	broken.IntegrityOK = false
 	broken.Integrity = "Entry 1,204 has been changed since it was written. Keep the file as it is, tell the superintendent pharmacist and call IT support."
@@ -46,6 +48,7 @@ func sampleViews() map[string]View {
 	return map[string]View{
 		"home.xml":           {Page: PageHome, Home: home},
 		"home-broken.xml":    {Page: PageHome, Home: broken},
+		"home-central.xml":   {Page: PageHome, Home: central},
 		"cases.xml":          {Page: PageCases, Cases: CasesView{States: states, Rules: rules, Rows: rows, Count: "2 cases match", Filter: Filter{State: "open"}}},
 		"cases-empty.xml":    {Page: PageCases, Cases: CasesView{States: states, Rules: rules, Count: "No case matches these filters", Filter: Filter{User: "555000000011"}}},
 		"case-new.xml":       {Page: PageCase, Case: kase},

@@ -81,3 +81,37 @@ func FuzzOutcomeError(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReasonableAdjustments runs the Reasonable Adjustment decoders over arbitrary bytes: none
+// may panic, every failure is a *SpineError, and a success is about the patient asked for only.
+func FuzzReasonableAdjustments(f *testing.F) {
+	seedFixtures(f)
+	f.Add([]byte(`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Flag","status":"active","subject":{"reference":"Patient/9000000009"},"code":{"coding":[{"display":"Requires visual alert"}]}}}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		flags, err := fhir.DecodeFlags(b, "9000000009")
+		checkDecodeErr(t, err)
+		for _, a := range flags {
+			if a.Text == "" {
+				t.Fatal("a flag without words")
+			}
+		}
+		_, err = fhir.DecodeRAConsent(b, "9000000009")
+		checkDecodeErr(t, err)
+		_, err = fhir.DecodeRAConditions(b, "9000000009")
+		checkDecodeErr(t, err)
+	})
+}
+
+// FuzzParseDateTime: any text either reads as a date with a precision 1-4, or is left to be
+// shown as written; nothing panics.
+func FuzzParseDateTime(f *testing.F) {
+	for _, s := range []string{"2007-03-14T01:00+00:00", "2020-11-17T01:00:00+00:00", "20070314010000", "2007-03", "2007", "", "14-Mar-2007"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tm, p, ok := fhir.ParseDateTime(s)
+		if ok != (p >= fhir.PrecisionYear && p <= fhir.PrecisionTime) || (!ok && !tm.IsZero()) {
+			t.Fatalf("ParseDateTime(%q) = %v, %d, %v", s, tm, p, ok)
+		}
+	})
+}

@@ -74,8 +74,20 @@ func FuzzParseSectionXHTML(f *testing.F) {
 	for _, c := range xhtmlCases {
 		f.Add(c.in)
 	}
+	for _, c := range spanCases {
+		f.Add(c.in)
+	}
 	f.Fuzz(func(t *testing.T, in string) {
 		tables, text := ParseSectionXHTML(in)
+		// No cell ever moves under another heading: a row is a full-width note or has a cell
+		// for every heading.
+		for _, tb := range tables {
+			for _, r := range tb.Rows {
+				if len(r) != 1 && len(r) < len(tb.Headers) {
+					t.Fatalf("row %q shorter than the headings %q", r, tb.Headers)
+				}
+			}
+		}
 		var all []string
 		all = append(all, text...)
 		for _, tb := range tables {

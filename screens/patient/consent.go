@@ -65,6 +65,10 @@ type Consent struct {
 	back     *kit.Button
 	reasonUI *fyne.Container
 	keysHint *widget.Label
+	// goingBack is true while "Back" renders the question: any other render of the question
+	// for the same patient (a frame the controller sends for another reason, such as the
+	// reasonable adjustments arriving) keeps the emergency reason stage and what is typed.
+	goingBack bool
 	closeBtn *kit.Button
 	message  *Message
 	root     fyne.CanvasObject
@@ -103,7 +107,9 @@ func NewConsent(cb ConsentCallbacks) *Consent {
 	c.reasonOK = kit.NewButton("Open the record, emergency access (Shift+Enter)", theme.ConfirmIcon(), c.submitReason)
 	c.reasonOK.Importance = widget.WarningImportance
 	c.back = kit.NewButton("Back to the question (Esc)", theme.NavigateBackIcon(), func() {
+		c.goingBack = true
 		c.Render(present.ConsentView{Stage: present.ConsentAsk, Patient: c.patient})
+		c.goingBack = false
 		// The answer keys (1/2/3) reach the window again, not the hidden reason field.
 		if cv := canvasOf(c.reason); cv != nil {
 			cv.Unfocus()
@@ -137,6 +143,9 @@ func (c *Consent) Stage() present.ConsentStage { return c.stage }
 // Render shows v.
 func (c *Consent) Render(v present.ConsentView) {
 	prev := c.stage
+	if v.Stage == present.ConsentAsk && prev == present.ConsentEmergency && v.Patient == c.patient && v.Message.Title == "" && !c.goingBack {
+		v.Stage, v.Reason = present.ConsentEmergency, "" // the emergency stage is the screen's own
+	}
 	c.stage = v.Stage
 	c.setPatient(v.Patient)
 	for _, o := range []fyne.CanvasObject{c.progress, c.answers, c.reasonUI, c.closeBtn} {

@@ -226,3 +226,30 @@ func TestConsentDeceasedReason(t *testing.T) {
 		t.Fatalf("callbacks %q", got)
 	}
 }
+
+// TestConsentEmergencyStageSurvivesFrames: while the reason is being written, a frame from the
+// controller (which still says "ask") does not throw the user back to the question or lose what
+// they typed; Back and Escape still go back.
+func TestConsentEmergencyStageSurvivesFrames(t *testing.T) {
+	test.NewTempApp(t)
+	c := NewConsent(ConsentCallbacks{})
+	show(t, c.Object(), 1000, 700)
+	ask := present.ConsentView{Stage: present.ConsentAsk, Patient: "SMITH, Jane (Mrs)"}
+	c.Render(ask)
+	c.TypedRune('2')
+	test.Type(c.reason, "Collapsed at the counter")
+	c.Render(ask) // e.g. the reasonable adjustments arrived
+	if c.Stage() != present.ConsentEmergency || c.reason.Text != "Collapsed at the counter" {
+		t.Fatalf("stage %v, reason %q", c.Stage(), c.reason.Text)
+	}
+	c.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if c.Stage() != present.ConsentAsk {
+		t.Fatalf("Escape left stage %v", c.Stage())
+	}
+	// Another patient's question is never taken for this one's reason stage.
+	c.TypedRune('2')
+	c.Render(present.ConsentView{Stage: present.ConsentAsk, Patient: "JONES, Tom (Mr)"})
+	if c.Stage() != present.ConsentAsk {
+		t.Fatal("the emergency stage carried over to another patient")
+	}
+}

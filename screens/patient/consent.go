@@ -69,9 +69,9 @@ type Consent struct {
 	// for the same patient (a frame the controller sends for another reason, such as the
 	// reasonable adjustments arriving) keeps the emergency reason stage and what is typed.
 	goingBack bool
-	closeBtn *kit.Button
-	message  *Message
-	root     fyne.CanvasObject
+	closeBtn  *kit.Button
+	message   *Message
+	root      fyne.CanvasObject
 }
 
 // NewConsent builds the consent screen. Call on the UI goroutine.

@@ -11,11 +11,8 @@ package app
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
-	"fmt"
 	"log/slog"
-	"os"
 	"os/user"
 	"time"
 
@@ -25,16 +22,11 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/assets"
-	"scrdesk/cardreader"
-	"scrdesk/cardreader/virtualcard"
-	"scrdesk/internal/audit"
 	"scrdesk/internal/paths"
-	"scrdesk/internal/sandbox"
 	"scrdesk/internal/secrets"
 	"scrdesk/internal/settings"
 	"scrdesk/internal/store"
 	"scrdesk/screens"
-	"scrdesk/sync"
 )
 
 // Options is what main gives Run.
@@ -43,10 +35,21 @@ type Options struct {
 	Demo    bool
 	Dirs    paths.Dirs
 	Log     *slog.Logger
-	// ConfigFile, when set, is a settings file (JSON) applied over the stored settings.
+	// ConfigFile, when set, is the settings file (JSON) given with --config; main applies it
+	// (for a subcommand, before: see Settings; for the window, in Open).
 	ConfigFile string
+	// Store, Keys and Settings are what main opened and read for a subcommand: the audit log,
+	// the keyring (or its file fallback) and the settings, --config applied.
+	Store    *store.DB
+	Keys     secrets.Store
+	Settings settings.Settings
+	// Open builds the window's services (main's wiring). Run calls it behind the window.
+	Open func(context.Context) (Services, func(), error)
 	// Raise receives a value each time a second launch asks this window to come to the front.
 	Raise <-chan struct{}
+	// Configs receives the settings files later launches pass with --config (over the
+	// instance socket); each is applied by the controller or refused, and answered.
+	Configs <-chan ConfigRequest
 }
 
 // KeyringService is the OS keyring service name SCR Desk's secrets are kept under.
@@ -59,8 +62,8 @@ const ClientKeyPasswordKey = "client-key-password"
 // at once; the audit log, settings, keyring and the Spine link are opened behind it, and the
 // controller starts when they are ready (or the window says plainly what failed).
 func Run(ctx context.Context, opts Options) error {
-	if opts.Log == nil {
-		return errors.New("app: no logger")
+	if opts.Log == nil || opts.Open == nil {
+		return errors.New("app: no logger or no services")
 	}
 	a := fyneapp.NewWithID(assets.AppID)
 	a.SetIcon(fyne.NewStaticResource("icon-256.png", assets.IconPNG(256)))
@@ -90,7 +93,7 @@ func Run(ctx context.Context, opts Options) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		svc, closeAll, err := Open(ctx, opts)
+		svc, closeAll, err := opts.Open(ctx)
 		if err != nil {
 			opts.Log.Error("start-up failed", "err", err)
 			fyne.Do(func() { w.SetContent(startupFailure(err)) })
@@ -100,6 +103,10 @@ func Run(ctx context.Context, opts Options) error {
 		a.Settings().SetTheme(screens.NewTheme(float32(svc.Settings.TextScale)))
 		var c *Controller
 		fyne.DoAndWait(func() { c = NewController(svc, newShell(w, svc.Demo), fyne.Do) })
+		c.onTextScale = func(scale float64) {
+			fyne.Do(func() { a.Settings().SetTheme(screens.NewTheme(float32(scale))) })
+		}
+		go c.serveConfigs(ctx, opts.Configs)
 		c.Run(ctx)
 	}()
 	w.SetOnClosed(cancel)
@@ -111,121 +118,6 @@ func Run(ctx context.Context, opts Options) error {
 		opts.Log.Warn("controller did not stop within 5 s")
 	}
 	return nil
-}
-
-// Open opens everything the controller needs: the keyring (or its file fallback), the audit log
-// and settings, the trust anchors, the card source and the Spine link (in demo mode the
-// built-in sandbox, in-process on loopback, and the demo reader with its demo cards). The
-// returned func closes them.
-func Open(ctx context.Context, opts Options) (Services, func(), error) {
-	log := opts.Log
-	var closers []func()
-	closeAll := func() {
-		for i := len(closers) - 1; i >= 0; i-- {
-			closers[i]()
-		}
-	}
-	keys, weak, err := secrets.Open(KeyringService, opts.Dirs.KeyFile(), log)
-	if err != nil {
-		return Services{}, nil, fmt.Errorf("no keyring and no key file: %w", err)
-	}
-	db, err := store.Open(ctx, opts.Dirs.Database(), keys, log)
-	if err != nil {
-		return Services{}, nil, fmt.Errorf("audit log: %w", err)
-	}
-	closers = append(closers, func() { _ = db.Close() })
-	st, err := db.LoadSettings(ctx)
-	if errors.Is(err, store.ErrSettingsTampered) && opts.ConfigFile != "" {
-		// Settings changed outside SCR Desk are never used, nor replaced by the defaults; IT
-		// support's settings file puts them right (and the save records them again).
-		log.Warn("saved settings refused as changed outside SCR Desk; applying the settings file", "file", opts.ConfigFile)
-		err = nil
-	}
-	if err != nil {
-		closeAll()
-		return Services{}, nil, fmt.Errorf("settings: %w", err)
-	}
-	if opts.ConfigFile != "" {
-		// IT support's settings file is applied and kept (each change audited with its old and
-		// new value), so the desktop shortcut needs no flags afterwards.
-		b, err := os.ReadFile(opts.ConfigFile)
-		if err == nil {
-			st, err = settings.Parse(b)
-		}
-		if err == nil {
-			err = db.SaveSettings(ctx, st, audit.Event{UserName: OSAccount(), Workstation: st.WorkstationName, ODSCode: st.ODSCode,
-				Reason: "settings file " + opts.ConfigFile})
-		}
-		if err != nil {
-			closeAll()
-			return Services{}, nil, fmt.Errorf("settings file %s: %w", opts.ConfigFile, err)
-		}
-	}
-	demo := opts.Demo || st.Environment == settings.EnvDemo
-	svc := Services{Store: db, Settings: st, Demo: demo, Log: log, Now: time.Now, WeakKey: weak || db.WeakKey()}
-
-	var base string
-	if demo {
-		svc.Anchors = virtualcard.DemoCA().Pool()
-		_, url, stop, err := sandbox.Start(sandbox.Options{TrustAnchors: svc.Anchors, Log: log.With("part", "sandbox")})
-		if err != nil {
-			closeAll()
-			return Services{}, nil, fmt.Errorf("built-in sandbox: %w", err)
-		}
-		closers = append(closers, stop)
-		base = url
-		dr, insert, remove, err := newDemoReader()
-		if err != nil {
-			closeAll()
-			return Services{}, nil, fmt.Errorf("demo cards: %w", err)
-		}
-		svc.Source, svc.DemoInsert, svc.DemoRemove = dr, insert, remove
-		if svc.Settings.PharmacyName == "" {
-			svc.Settings.PharmacyName, svc.Settings.ODSCode = demoPharmacy()
-		}
-		if svc.Settings.WorkstationName == "" {
-			svc.Settings.WorkstationName = "DEMO-1"
-		}
-		seedDemoLog(ctx, db, log)
-	} else {
-		if st.TrustAnchorsFile != "" {
-			svc.Anchors, err = cardreader.LoadTrustAnchors(st.TrustAnchorsFile)
-			if err != nil {
-				log.Error("trust anchors not loaded: every card will be refused", "err", err)
-			}
-		}
-		if svc.Anchors == nil {
-			svc.Anchors = x509.NewCertPool()
-		}
-		svc.Source = cardreader.NewWatcher(log.With("part", "cardreader"))
-		base = st.EffectiveBaseURL()
-	}
-	if svc.Settings.WorkstationName == "" {
-		svc.Settings.WorkstationName, _ = os.Hostname()
-	}
-	cfg := sync.Config{BaseURL: base, Log: log.With("part", "spine")}
-	if st.ClientCertFile != "" && !demo {
-		pw, err := keys.Get(ClientKeyPasswordKey)
-		if err != nil && !errors.Is(err, secrets.ErrNotFound) {
-			log.Warn("client key password not read from the keyring", "err", err)
-		}
-		if cfg.ClientCert, err = sync.LoadClientCertificate(st.ClientCertFile, pw); err != nil {
-			closeAll()
-			return Services{}, nil, fmt.Errorf("client certificate %s: %w", st.ClientCertFile, err)
-		}
-	}
-	client, err := sync.New(cfg)
-	if err != nil {
-		closeAll()
-		return Services{}, nil, fmt.Errorf("national services link: %w", err)
-	}
-	svc.Spine = client
-	if st.CentralDSN != "" {
-		stop := startReplication(ctx, db, keys, svc.Settings, log)
-		closers = append(closers, stop.stop)
-		svc.Central = stop.text
-	}
-	return svc, closeAll, nil
 }
 
 // OSAccount names the operating-system account, for audit rows no smartcard stands behind.

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"scrdesk/cardreader"
@@ -19,24 +18,80 @@ import (
 	"scrdesk/internal/nhsnumber"
 	"scrdesk/internal/present"
 	"scrdesk/internal/sandbox"
-	"scrdesk/internal/secrets"
 	"scrdesk/internal/settings"
 	"scrdesk/internal/staff"
-	"scrdesk/internal/store"
 	"scrdesk/sync"
 )
 
-// checkAccessResult is what `check-access --json` prints.
+// checkAccessResult is what `check-access --json` prints. Every key is snake_case, like
+// `card check --json` and `audit export --format jsonl` (README, "Command line").
 type checkAccessResult struct {
-	OK      bool                `json:"ok"`
-	Error   string              `json:"error,omitempty"`
-	Reader  string              `json:"reader,omitempty"`
-	UserID  string              `json:"user_id,omitempty"`
-	Role    string              `json:"role,omitempty"`
-	Org     string              `json:"organisation,omitempty"`
-	Patient *present.BannerView `json:"patient,omitempty"`
-	Consent string              `json:"consent,omitempty"`
-	Record  *present.RecordView `json:"record,omitempty"`
+	OK      bool         `json:"ok"`
+	Error   string       `json:"error,omitempty"`
+	Reader  string       `json:"reader,omitempty"`
+	UserID  string       `json:"user_id,omitempty"`
+	Role    string       `json:"role,omitempty"`
+	Org     string       `json:"organisation,omitempty"`
+	Patient *patientJSON `json:"patient,omitempty"`
+	Consent string       `json:"consent,omitempty"`
+	Record  *recordJSON  `json:"record,omitempty"`
+}
+
+// patientJSON is the banner as check-access --json prints it.
+type patientJSON struct {
+	Name       string `json:"name"`
+	NHSNumber  string `json:"nhs_number"`
+	BirthDate  string `json:"birth_date"`
+	Gender     string `json:"gender,omitempty"`
+	Address    string `json:"address,omitempty"`
+	GP         string `json:"gp_practice,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	Restricted bool   `json:"restricted"`
+	Deceased   bool   `json:"deceased"`
+	Merged     string `json:"merged,omitempty"`
+	Test       bool   `json:"test_patient"`
+}
+
+// recordJSON is the record as check-access --json prints it.
+type recordJSON struct {
+	Format     string        `json:"format"`
+	Created    string        `json:"created"`
+	Author     string        `json:"author,omitempty"`
+	Practice   string        `json:"practice,omitempty"`
+	Statements []string      `json:"statements,omitempty"`
+	Notes      []string      `json:"notes,omitempty"`
+	Sections   []sectionJSON `json:"sections"`
+}
+
+type sectionJSON struct {
+	Title      string      `json:"title"`
+	Kind       string      `json:"kind"`
+	Tables     []tableJSON `json:"tables,omitempty"`
+	Statements []string    `json:"statements,omitempty"`
+	Text       []string    `json:"text,omitempty"`
+}
+
+type tableJSON struct {
+	Headers []string   `json:"headers"`
+	Rows    [][]string `json:"rows"`
+}
+
+func patientOf(b present.BannerView) *patientJSON {
+	return &patientJSON{Name: b.Name, NHSNumber: b.NHS, BirthDate: b.BirthDate, Gender: b.Gender, Address: b.Address,
+		GP: b.GP, Phone: b.Phone, Restricted: b.Restricted, Deceased: b.Deceased, Merged: b.MergedText, Test: b.Test}
+}
+
+func recordOf(r present.RecordView) *recordJSON {
+	out := &recordJSON{Format: r.Format, Created: r.Created, Author: r.Author, Practice: r.Practice,
+		Statements: r.Statements, Notes: r.Notes, Sections: []sectionJSON{}}
+	for _, s := range r.Sections {
+		sj := sectionJSON{Title: s.Title, Kind: string(s.Kind), Statements: s.Statements, Text: s.Text}
+		for _, t := range s.Tables {
+			sj.Tables = append(sj.Tables, tableJSON{Headers: t.Headers, Rows: t.Rows})
+		}
+		out.Sections = append(out.Sections, sj)
+	}
+	return out
 }
 
 // CheckAccess is `scrdesk check-access NHS_NUMBER`, for IT support at a new install, as the
@@ -56,17 +111,22 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	roleURID := fs.String("role", "", "role profile id (URID) to use (default: the first that may view SCRs)")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for a card")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: scrdesk check-access [flags] NHS_NUMBER   (a test or sandbox NHS number only)")
+		fmt.Fprintln(fs.Output(), "usage: scrdesk check-access NHS_NUMBER [flags]   (a test or sandbox NHS number only; flags before or after it)")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	pos, err := cli.ParseFlags(fs, args)
+	if cli.Help(err, fs, stdout) {
+		return 0
+	}
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "check-access: give exactly one test NHS number")
 		fs.Usage()
 		return 2
 	}
-	nhs, err := nhsnumber.Normalize(fs.Arg(0))
+	nhs, err := nhsnumber.Normalize(pos[0])
 	if err != nil || !nhsnumber.IsTest(nhs) {
 		fmt.Fprintln(stderr, "check-access: refused: use a test NHS number (999 000 0000 to 999 999 9999, or a sandbox number such as 900 000 0009), never a real patient's")
 		return 2
@@ -91,27 +151,9 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 		return code
 	}
 
-	keys, _, err := secrets.Open(KeyringService, opts.Dirs.KeyFile(), log)
-	if err != nil {
-		return finish(1, err)
-	}
-	db, err := store.Open(ctx, opts.Dirs.Database(), keys, log)
-	if err != nil {
-		return finish(1, err)
-	}
-	defer db.Close()
-	st, err := db.LoadSettings(ctx)
-	if err != nil {
-		return finish(1, err)
-	}
-	if opts.ConfigFile != "" {
-		b, err := os.ReadFile(opts.ConfigFile)
-		if err == nil {
-			st, err = settings.Parse(b)
-		}
-		if err != nil {
-			return finish(2, fmt.Errorf("settings file %s: %w", opts.ConfigFile, err))
-		}
+	db, st := opts.Store, opts.Settings // opened and read by main (--config applied)
+	if db == nil {
+		return finish(1, errors.New("check-access: no audit log"))
 	}
 	demo := opts.Demo || st.Environment == settings.EnvDemo
 	base := st.EffectiveBaseURL()
@@ -140,7 +182,7 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 		}
 		defer stop()
 		base = url
-		dr, insert, _, err := newDemoReader()
+		dr, insert, _, err := NewDemoReader()
 		if err != nil {
 			return finish(1, err)
 		}
@@ -229,7 +271,7 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 		return finish(1, perr)
 	}
 	bv := present.Banner(p, time.Now())
-	res.Patient = &bv
+	res.Patient = patientOf(bv)
 	if !*asJSON {
 		fmt.Fprintln(stdout, present.BannerText(bv))
 	}
@@ -264,7 +306,7 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 		return finish(1, rerr)
 	}
 	rv := present.Record(r, p, nil)
-	res.Record = &rv
+	res.Record = recordOf(rv)
 	if !*asJSON {
 		fmt.Fprintln(stdout)
 		fmt.Fprint(stdout, present.RecordText(rv))

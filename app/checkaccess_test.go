@@ -12,6 +12,7 @@ import (
 	"scrdesk/internal/paths"
 	"scrdesk/internal/sandbox"
 	"scrdesk/internal/secrets"
+	"scrdesk/internal/settings"
 	"scrdesk/internal/store"
 )
 
@@ -25,9 +26,15 @@ func TestCheckAccessDemo(t *testing.T) {
 	if err := dirs.Ensure(); err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Demo: true, Dirs: dirs, Log: logging.Discard()}
+	db, err := store.Open(context.Background(), dirs.Database(), secrets.File(dirs.KeyFile()), logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	opts := Options{Demo: true, Dirs: dirs, Log: logging.Discard(), Store: db, Settings: settings.Defaults()}
 	var out, errb bytes.Buffer
-	code := CheckAccess(context.Background(), opts, []string{"--pin-stdin", "--json", sandbox.NHSAsk}, strings.NewReader("123456\n"), &out, &errb)
+	// Flags after the NHS number, as the README writes it.
+	code := CheckAccess(context.Background(), opts, []string{sandbox.NHSAsk, "--pin-stdin", "--json"}, strings.NewReader("123456\n"), &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
@@ -40,11 +47,6 @@ func TestCheckAccessDemo(t *testing.T) {
 	}
 
 	// Audited like any view.
-	db, err := store.Open(context.Background(), dirs.Database(), secrets.File(dirs.KeyFile()), logging.Discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var acts []audit.Action
 	_ = db.Each(context.Background(), audit.Filter{}, func(e audit.Entry) error { acts = append(acts, e.Action); return nil })
 	assertSubsequence(t, acts, audit.ActionLogin, audit.ActionPatientRead, audit.ActionConsentRead, audit.ActionSCRRead)

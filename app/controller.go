@@ -40,6 +40,10 @@ type Services struct {
 	// Central, when a central audit database is set up, says how far replication has got
 	// ("central audit log: replicated to entry N, 3 s ago"); nil otherwise. Never blocks.
 	Central func() string
+	// Reconnect makes the trust anchors and Spine link new settings ask for (settings.go);
+	// Readers lists the readers present, for the settings screen. main provides both.
+	Reconnect func(settings.Settings) (*x509.CertPool, *sync.Client, error)
+	Readers   func() []string
 }
 
 // Controller is the session controller: one goroutine (Run) owns the session state machine,
@@ -85,6 +89,8 @@ type Controller struct {
 	// lockedAt is when the last drop happened (for the lock benchmark); guarded by mu.
 	mu       gosync.Mutex
 	onRender func(f frame)
+	// onTextScale, if set, applies a new text size to the window (settings.go).
+	onTextScale func(scale float64)
 }
 
 // NewController makes a controller over svc that renders into sh through ui.

@@ -15,12 +15,13 @@ const DemoReaderName = "Demo card reader"
 
 func demoUsers() []staff.DemoUser { return staff.DemoUsers() }
 
-func demoPharmacy() (string, string) { return staff.DemoPharmacy, staff.DemoODS }
+// DemoPharmacy is the demo's pharmacy name and ODS code.
+func DemoPharmacy() (string, string) { return staff.DemoPharmacy, staff.DemoODS }
 
-// newDemoReader makes the in-process demo reader and one virtual PIV card per demo user (keys
+// NewDemoReader makes the in-process demo reader and one virtual PIV card per demo user (keys
 // and certificates made now, signed by the demo CA). The cards run the same PIV code as real
 // ones. insert and remove put a card in the reader and take it out.
-func newDemoReader() (*cardreader.DemoReader, func(string), func(string), error) {
+func NewDemoReader() (*cardreader.DemoReader, func(string), func(string), error) {
 	dr := cardreader.NewDemoReader()
 	cards := map[string]*virtualcard.Card{}
 	for _, u := range staff.DemoUsers() {

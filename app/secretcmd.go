@@ -31,7 +31,19 @@ func keepSecret(opts Options, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(stderr)
 	fromStdin := fs.Bool("stdin", false, "read the password from the first line of stdin, without a prompt")
 	clearIt := fs.Bool("clear", false, "remove the stored password")
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: scrdesk client-key-password [--stdin] [--clear]")
+		fs.PrintDefaults()
+	}
+	pos, err := cli.ParseFlags(fs, args)
+	if cli.Help(err, fs, stdout) {
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "client-key-password: unexpected argument %q\n", pos[0])
 		return 2
 	}
 	keys, weak, err := secrets.Open(KeyringService, opts.Dirs.KeyFile(), opts.Log)

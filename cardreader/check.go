@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ type CheckDefaults struct {
 	Log              *slog.Logger
 	// Source, if set, replaces PC/SC (tests and the demo use a DemoReader).
 	Source Source
+	// Probe, if set, replaces ProbePCSC: which readers are attached, asked once before
+	// waiting (not used with a Source).
+	Probe func() ([]string, error)
 	// Now, if set, replaces time.Now for the certificate's dates.
 	Now func() time.Time
 }
@@ -57,6 +61,12 @@ const (
 	CheckNoSystem = 4 // PC/SC service or reader trouble
 )
 
+// What card check says on a terminal when it cannot even wait for a card.
+const (
+	checkMsgNoService = "The smartcard service (PC/SC) is not running on this computer, so no card can be read. Start it (Linux: pcscd, e.g. `systemctl start pcscd.socket`; Windows: the \"Smart Card\" service) and run card check again."
+	checkMsgNoReader  = "No smartcard reader is attached to this computer. Plug the reader in (or install its driver) and run card check again."
+)
+
 // CheckCommand is `scrdesk card check`, for IT support at a new install. It
 // waits for a card (or uses the one present), prints the reader, the ATR, the
 // card's identity, the certificate's subject, user id, validity and chain
@@ -76,7 +86,19 @@ func CheckCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	anchorsFile := fs.String("trust-anchors", defaults.TrustAnchorsFile, "PEM `file` of trust anchors")
 	readerName := fs.String("reader", defaults.Reader, "reader `name` (default: the first with a card)")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for a card")
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: scrdesk card check [flags]   (flags: the settings' trust anchors and reader unless given)")
+		fs.PrintDefaults()
+	}
+	pos, err := cli.ParseFlags(fs, args)
+	if cli.Help(err, fs, stdout) {
+		return CheckOK
+	}
+	if err != nil {
+		return CheckUsage
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "card check: unexpected argument %q\n", pos[0])
 		return CheckUsage
 	}
 	log := defaults.Log
@@ -120,6 +142,23 @@ func CheckCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 
 	src := defaults.Source
 	if src == nil {
+		// Ask PC/SC first: with no service or no reader, say so now rather than wait.
+		probe := defaults.Probe
+		if probe == nil {
+			probe = ProbePCSC
+		}
+		names, err := probe()
+		switch {
+		case errors.Is(err, ErrNoService):
+			return finishSystem(&res, stdout, *asJSON, checkMsgNoService, err, log)
+		case errors.Is(err, ErrNoReader):
+			return finishSystem(&res, stdout, *asJSON, checkMsgNoReader, err, log)
+		case err != nil:
+			return finishSystem(&res, stdout, *asJSON, "The smartcard service answered with an error: "+err.Error()+". Restart it and run card check again.", err, log)
+		case *readerName != "" && !slices.Contains(names, *readerName):
+			return finishSystem(&res, stdout, *asJSON, fmt.Sprintf("The reader %q is not attached. Attached: %s. Pass --reader with one of these, or clear the preferred reader in settings.",
+				*readerName, strings.Join(names, ", ")), ErrNoReader, log)
+		}
 		src = NewWatcher(log)
 	}
 	wctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -145,8 +184,8 @@ func CheckCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			return finish(CheckNoCard, errors.New("no smartcard was inserted in time"))
 		case ev = <-events:
 			switch {
-			case ev.Kind == ServiceLost && !*asJSON:
-				fmt.Fprintln(stderr, UserMessage(ErrNoService))
+			case ev.Kind == ServiceLost:
+				return finishSystem(&res, stdout, *asJSON, checkMsgNoService, ErrNoService, log)
 			case ev.Kind == CardInserted && (*readerName == "" || ev.Reader == *readerName):
 				waiting = false
 			}
@@ -259,6 +298,20 @@ func CheckCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	res.Challenge = "ok"
 	p.line("Challenge", "ok: the card signed a fresh challenge with the certificate's key")
 	return finish(CheckOK, nil)
+}
+
+// finishSystem ends a check that could not reach a card (no service, no reader) with msg.
+func finishSystem(res *CheckResult, stdout io.Writer, asJSON bool, msg string, err error, log *slog.Logger) int {
+	log.Info("card check: no card system", "err", err)
+	res.OK, res.Error, res.Detail = false, msg, err.Error()
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(res)
+	} else {
+		fmt.Fprintf(stdout, "Result:       FAILED\n%s\n", msg)
+	}
+	return CheckNoSystem
 }
 
 type checkPrinter struct {

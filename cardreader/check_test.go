@@ -175,3 +175,41 @@ var (
 	_ cardreader.Source = (*cardreader.Watcher)(nil)
 	_ cardreader.Source = (*cardreader.DemoReader)(nil)
 )
+
+// TestCheckCommandSaysAtOnceWhenNoCardCanCome: with no PC/SC service, no reader, or not the
+// reader asked for, card check answers at once (exit 4) in words for a terminal, without
+// waiting for a card.
+func TestCheckCommandSaysAtOnceWhenNoCardCanCome(t *testing.T) {
+	anchors := filepath.Join(t.TempDir(), "anchors.pem")
+	if err := os.WriteFile(anchors, newCA(t, "Trusted RA").PEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		probe func() ([]string, error)
+		args  []string
+		want  string
+	}{
+		{"no service", func() ([]string, error) { return nil, cardreader.ErrNoService }, nil, "The smartcard service (PC/SC) is not running on this computer"},
+		{"no reader", func() ([]string, error) { return nil, cardreader.ErrNoReader }, nil, "No smartcard reader is attached to this computer. Plug the reader in"},
+		{"not that reader", func() ([]string, error) { return []string{"ACS ACR39U 00 00"}, nil }, []string{"--reader", "Omnikey 3121"},
+			`The reader "Omnikey 3121" is not attached. Attached: ACS ACR39U 00 00.`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			start := time.Now()
+			code := cardreader.CheckCommand(context.Background(), append(c.args, "--trust-anchors", anchors), strings.NewReader(""), &out, &errb,
+				cardreader.CheckDefaults{Probe: c.probe})
+			if code != cardreader.CheckNoSystem || !strings.Contains(out.String(), "Result:       FAILED\n"+c.want) {
+				t.Errorf("exit %d\n%s\n%s", code, out.String(), errb.String())
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("took %s: it waited", d)
+			}
+			if strings.Contains(errb.String(), "Waiting") {
+				t.Errorf("said it was waiting: %s", errb.String())
+			}
+		})
+	}
+}

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"scrdesk/internal/audit"
+	"scrdesk/internal/cli"
 	"scrdesk/internal/nhsnumber"
 	"scrdesk/internal/replica"
 	"scrdesk/internal/store"
@@ -100,8 +101,8 @@ func RunWith(ctx context.Context, args []string, stdout, stderr io.Writer, db Lo
 	case "central":
 		return centralInfo(ctx, args[1:], stdout, stderr, db, c)
 	case "central-schema":
-		if !noArgs("central-schema", args[1:], stderr) {
-			return ExitUsage
+		if code, ok := noArgs("central-schema", args[1:], stdout, stderr); !ok {
+			return code
 		}
 		fmt.Fprint(stdout, replica.Schema)
 		return ExitOK
@@ -117,27 +118,41 @@ func RunWith(ctx context.Context, args []string, stdout, stderr io.Writer, db Lo
 	return ExitUsage
 }
 
-func noArgs(name string, args []string, stderr io.Writer) bool {
+// noArgs parses a command that takes no arguments: ok, or the exit code (0 after --help).
+func noArgs(name string, args []string, stdout, stderr io.Writer) (int, bool) {
 	fs := flag.NewFlagSet("scrdesk audit "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		if err == nil {
-			fmt.Fprintf(stderr, "scrdesk audit %s takes no arguments\n", name)
-		}
-		return false
+	fs.Usage = func() { fmt.Fprintf(fs.Output(), "usage: scrdesk audit %s\n", name) }
+	pos, err := cli.ParseFlags(fs, args)
+	switch {
+	case cli.Help(err, fs, stdout):
+		return ExitOK, false
+	case err != nil:
+		return ExitUsage, false
+	case len(pos) > 0:
+		fmt.Fprintf(stderr, "scrdesk audit %s takes no arguments\n", name)
+		return ExitUsage, false
 	}
-	return true
+	return 0, true
 }
 
 func verify(ctx context.Context, args []string, stdout, stderr io.Writer, db Log, who audit.Event) int {
 	fs := flag.NewFlagSet("scrdesk audit verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON, for tools")
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: scrdesk audit verify [--json]")
+		fs.PrintDefaults()
+	}
+	pos, err := cli.ParseFlags(fs, args)
+	if cli.Help(err, fs, stdout) {
+		return ExitOK
+	}
+	if err != nil {
 		return ExitUsage
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "scrdesk audit verify: unexpected argument %q\n", fs.Arg(0))
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "scrdesk audit verify: unexpected argument %q\n", pos[0])
 		return ExitUsage
 	}
 	var vo store.VerifyOptions
@@ -298,10 +313,14 @@ func NewLog(ctx context.Context, args []string, stdout, stderr io.Writer, start 
 	fs := flag.NewFlagSet("scrdesk audit new-log", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	reason := fs.String("reason", "", "why a new log is started (recorded in its first entry)")
-	if err := fs.Parse(args); err != nil {
+	pos, err := cli.ParseFlags(fs, args)
+	if cli.Help(err, fs, stdout) {
+		return ExitOK
+	}
+	if err != nil {
 		return ExitUsage
 	}
-	if fs.NArg() > 0 || strings.TrimSpace(*reason) == "" {
+	if len(pos) > 0 || strings.TrimSpace(*reason) == "" {
 		fmt.Fprint(stderr, "scrdesk audit new-log: say why with --reason TEXT (it is recorded in the new log's first entry)\n")
 		return ExitUsage
 	}
@@ -341,7 +360,8 @@ func ParseTime(s string, endOfDay bool) (time.Time, error) {
 }
 
 // exportFilter parses the export flags into a filter.
-func exportFilter(args []string, stderr io.Writer) (audit.Filter, string, string, bool) {
+// On --help it prints the help to stdout and returns ok false with ErrHelp.
+func exportFilter(args []string, stdout, stderr io.Writer) (audit.Filter, string, string, error) {
 	fs := flag.NewFlagSet("scrdesk audit export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	from := fs.String("from", "", "first day or time to export (inclusive)")
@@ -352,18 +372,21 @@ func exportFilter(args []string, stderr io.Writer) (audit.Filter, string, string
 	outcome := fs.String("outcome", "", "only this outcome")
 	format := fs.String("format", "csv", "csv, jsonl or fhir (an R4 Bundle of IHE BALP AuditEvents)")
 	out := fs.String("out", "", "write to FILE (created owner-only) instead of standard output")
-	if err := fs.Parse(args); err != nil {
-		return audit.Filter{}, "", "", false
+	pos, err := cli.ParseFlags(fs, args)
+	if cli.Help(err, fs, stdout) {
+		return audit.Filter{}, "", "", flag.ErrHelp
 	}
-	bad := func(format string, a ...any) (audit.Filter, string, string, bool) {
+	if err != nil {
+		return audit.Filter{}, "", "", err
+	}
+	bad := func(format string, a ...any) (audit.Filter, string, string, error) {
 		fmt.Fprintf(stderr, "scrdesk audit export: "+format+"\n", a...)
-		return audit.Filter{}, "", "", false
+		return audit.Filter{}, "", "", errors.New("usage")
 	}
-	if fs.NArg() > 0 {
-		return bad("unexpected argument %q", fs.Arg(0))
+	if len(pos) > 0 {
+		return bad("unexpected argument %q", pos[0])
 	}
 	var f audit.Filter
-	var err error
 	if *from != "" {
 		if f.From, err = ParseTime(*from, false); err != nil {
 			return bad("--from: %v", err)
@@ -396,12 +419,15 @@ func exportFilter(args []string, stderr io.Writer) (audit.Filter, string, string
 	if *format != "csv" && *format != "jsonl" && *format != "fhir" {
 		return bad("--format must be csv, jsonl or fhir")
 	}
-	return f, *format, *out, true
+	return f, *format, *out, nil
 }
 
 func export(ctx context.Context, args []string, stdout, stderr io.Writer, db Log, who audit.Event) int {
-	f, format, outPath, ok := exportFilter(args, stderr)
-	if !ok {
+	f, format, outPath, err := exportFilter(args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	if err != nil {
 		return ExitUsage
 	}
 	// The export is recorded before any row leaves: an export that is interrupted is still on
@@ -528,8 +554,8 @@ func Write(ctx context.Context, w io.Writer, format string, db Log, f audit.Filt
 }
 
 func stats(ctx context.Context, args []string, stdout, stderr io.Writer, db Log) int {
-	if !noArgs("stats", args, stderr) {
-		return ExitUsage
+	if code, ok := noArgs("stats", args, stdout, stderr); !ok {
+		return code
 	}
 	st, err := db.Stats(ctx)
 	if err != nil {

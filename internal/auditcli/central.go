@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"scrdesk/internal/audit"
+	"scrdesk/internal/cli"
 	"scrdesk/internal/replica"
 	"scrdesk/internal/store"
 )
@@ -30,7 +31,11 @@ func verifyCentral(ctx context.Context, args []string, stdout, stderr io.Writer,
 	fs.Bool("central", true, "check the central audit database")
 	dsn := fs.String("dsn", c.DSN, "the central database (default: settings central_dsn)")
 	ods := fs.String("ods", "", "check only this pharmacy's workstations (ODS code)")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	pos, err := cli.ParseFlags(fs, args)
+	if cli.Help(err, fs, stdout) {
+		return ExitOK
+	}
+	if err != nil || len(pos) > 0 {
 		return ExitUsage
 	}
 	if *dsn == "" {
@@ -80,8 +85,8 @@ func verifyCentral(ctx context.Context, args []string, stdout, stderr io.Writer,
 // key's public half and fingerprint (to confirm the registration the central database holds),
 // and how far it has replicated.
 func centralInfo(ctx context.Context, args []string, stdout, stderr io.Writer, db Log, c Central) int {
-	if !noArgs("central", args, stderr) {
-		return ExitUsage
+	if code, ok := noArgs("central", args, stdout, stderr); !ok {
+		return code
 	}
 	rl, ok := db.(replicaLog)
 	if !ok {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"scrdesk/internal/audit"
+	"scrdesk/internal/cli"
 	"scrdesk/internal/governance"
 	"scrdesk/internal/nhsnumber"
 	"scrdesk/internal/report"
@@ -147,19 +148,22 @@ func SARCommand(ctx context.Context, args []string, stdout, stderr io.Writer, db
 	received := fs.String("received", "", "the day the request was received (default today)")
 	identity := fs.String("identity", "", "how the requester's identity was checked")
 	names := fs.Bool("names", false, "give the accessing people's names (default: roles only)")
-	if err := fs.Parse(args); err != nil {
+	pos, err := cli.ParseFlags(fs, args)
+	if cli.Help(err, fs, stdout) {
+		return ExitOK
+	}
+	if err != nil {
 		return ExitUsage
 	}
 	bad := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "scrdesk audit sar: "+format+"\n%s", append(a, sarUsage)...)
 		return ExitUsage
 	}
-	if fs.NArg() > 0 {
-		return bad("unexpected argument %q", fs.Arg(0))
+	if len(pos) > 0 {
+		return bad("unexpected argument %q", pos[0])
 	}
 	req := SARRequest{Reference: *ref, IdentityCheck: *identity, NamesGiven: *names, Pharmacy: pharmacy, ODS: who.ODSCode,
 		ProducedBy: who.UserName, Now: time.Now()}
-	var err error
 	if req.NHSNumber, err = nhsnumber.Normalize(*nhs); err != nil || *nhs == "" {
 		return bad("--nhs-number: give the patient's 10-digit NHS number")
 	}

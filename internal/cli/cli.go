@@ -8,13 +8,15 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"strings"
 )
 
 // Global holds the flags every subcommand accepts.
 type Global struct {
-	Config   string // --config FILE: a settings file (JSON); the window applies and keeps it
+	Config   string // --config FILE: a settings file (JSON); every command applies and keeps it
 	DataDir  string // --data-dir DIR
 	LogLevel string // --log-level LEVEL
 	Demo     bool   // --demo
@@ -151,10 +153,68 @@ Commands:
 	b.WriteString(`
 Global flags (every command accepts them):
   --demo             demo mode: the built-in sandbox Spine and demo smartcards, nothing real
-  --config FILE      use the settings in FILE (JSON); the window keeps them (each change audited)
+  --config FILE      use and keep the settings in FILE (JSON; each change audited; a bad file
+                     is refused, exit 2); a running window is handed the file
   --data-dir DIR     keep the audit log, settings and logs in DIR instead of the user's folders
   --log-level LEVEL  debug, info (default), warn or error
   --help, -h         show this help (after a command: that command's help)
 `)
 	return b.String()
+}
+
+// ParseFlags parses a subcommand's flags wherever they stand among its arguments (before,
+// after or between them: `check-access 9990000107 --demo` and `check-access --demo 9990000107`
+// mean the same), and returns the arguments that are not flags, in order. Everything after a
+// lone "--" is an argument. A bad flag is reported on fs's output (standard error) with the
+// usage. For -h or --help nothing is printed and flag.ErrHelp is returned: the caller prints
+// its help to standard output and exits 0 (see Help).
+func ParseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	head, tail := args, []string(nil)
+	for i, a := range args {
+		if a == "--" {
+			head, tail = args[:i], args[i+1:]
+			break
+		}
+	}
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
+	var pos []string
+	for {
+		if err := fs.Parse(head); err != nil {
+			if !errors.Is(err, flag.ErrHelp) {
+				fs.Usage = usage
+				printUsage(fs)
+			}
+			return nil, err
+		}
+		head = fs.Args()
+		if len(head) == 0 {
+			return append(pos, tail...), nil
+		}
+		pos = append(pos, head[0])
+		head = head[1:]
+	}
+}
+
+func printUsage(fs *flag.FlagSet) {
+	if fs.Usage != nil {
+		fs.Usage()
+		return
+	}
+	fmt.Fprintf(fs.Output(), "Usage of %s:\n", fs.Name())
+	fs.PrintDefaults()
+}
+
+// Help reports whether err asks for help; if so it prints fs's usage to w (standard output:
+// help is an answer, not an error). The subcommand then exits 0.
+func Help(err error, fs *flag.FlagSet, w io.Writer) bool {
+	if !errors.Is(err, flag.ErrHelp) {
+		return false
+	}
+	out := fs.Output()
+	fs.SetOutput(w)
+	printUsage(fs)
+	fs.SetOutput(out)
+	return true
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"scrdesk/internal/cli"
 	"scrdesk/internal/staff"
 )
 
@@ -30,10 +30,15 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, defau
 	listen := fs.String("listen", "127.0.0.1:8690", "address to listen on (loopback only, e.g. 127.0.0.1:PORT)")
 	anchors := fs.String("trust-anchors", "", "PEM file of CA certificates the token endpoint trusts (default: the demo CA)")
 	users := fs.String("users", "", "JSON file mapping user ids to roles (default: the demo users)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
+	pos, err := cli.ParseFlags(fs, args)
+	if cli.Help(err, fs, stdout) {
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "sandbox: unexpected argument %q\n", pos[0])
 		return 2
 	}
 	opts := defaults

@@ -1,4 +1,4 @@
-package app
+package main
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"scrdesk/app"
 	"scrdesk/internal/logging"
 	"scrdesk/internal/paths"
 	"scrdesk/internal/sandbox/testca"
@@ -17,7 +18,7 @@ import (
 )
 
 // TestOpenLoadsTheClientCertificateWithItsKeyringPassword: a settings file naming a client
-// certificate whose key is encrypted is applied (and kept); Open refuses to start without the
+// certificate whose key is encrypted is applied (and kept); openServices refuses to start without the
 // key's password and starts once `client-key-password` has put it in the key store.
 func TestOpenLoadsTheClientCertificateWithItsKeyringPassword(t *testing.T) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "") // the owner-only key file, never the developer's keyring
@@ -39,15 +40,15 @@ func TestOpenLoadsTheClientCertificateWithItsKeyringPassword(t *testing.T) {
 		"client_cert_file": "`+certFile+`"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Dirs: dirs, Log: logging.Discard(), ConfigFile: cfg}
-	if _, _, err := Open(context.Background(), opts); !errors.Is(err, sync.ErrClientKeyPassword) {
+	opts := app.Options{Dirs: dirs, Log: logging.Discard(), ConfigFile: cfg}
+	if _, _, err := openServices(context.Background(), opts); !errors.Is(err, sync.ErrClientKeyPassword) {
 		t.Fatalf("Open without the key's password: %v", err)
 	}
 	var out, errb bytes.Buffer
-	if code := ClientKeyPassword(context.Background(), opts, []string{"--stdin"}, strings.NewReader("pw-from-keyring\n"), &out, &errb); code != 0 {
+	if code := app.ClientKeyPassword(context.Background(), opts, []string{"--stdin"}, strings.NewReader("pw-from-keyring\n"), &out, &errb); code != 0 {
 		t.Fatalf("client-key-password: %d %s", code, errb.String())
 	}
-	svc, closeAll, err := Open(context.Background(), Options{Dirs: dirs, Log: logging.Discard()}) // settings were kept
+	svc, closeAll, err := openServices(context.Background(), app.Options{Dirs: dirs, Log: logging.Discard()}) // settings were kept
 	if err != nil {
 		t.Fatalf("Open with the password in the key store: %v", err)
 	}
@@ -55,7 +56,7 @@ func TestOpenLoadsTheClientCertificateWithItsKeyringPassword(t *testing.T) {
 	if svc.Settings.ClientCertFile != certFile || svc.Demo {
 		t.Errorf("settings not kept: %+v", svc.Settings)
 	}
-	if _, err := secrets.File(dirs.KeyFile()).Get(ClientKeyPasswordKey); err != nil {
+	if _, err := secrets.File(dirs.KeyFile()).Get(app.ClientKeyPasswordKey); err != nil {
 		t.Errorf("password not in the key file: %v", err)
 	}
 }

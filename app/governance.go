@@ -185,7 +185,11 @@ func (c *Controller) govHome() {
 	cv := cfg.Measure(g.seed, cases, now)
 	h.Open = fmt.Sprintf("%s open (%s in the review sample)", plural(open, "case"), plural(int64(cv.Sampled-cv.Reviewed), "case"))
 	if cv.Overdue > 0 {
-		h.Overdue = fmt.Sprintf("%s in the review sample overdue: the SOP's review period (%s) has passed.", plural(int64(cv.Overdue), "case is", "cases are"), "weekly")
+		verb := "are"
+		if cv.Overdue == 1 {
+			verb = "is"
+		}
+		h.Overdue = fmt.Sprintf("%s in the review sample %s overdue: the SOP's review period (weekly) has passed.", plural(int64(cv.Overdue), "case"), verb)
 	}
 	h.Coverage = float64(cv.Percent()) / 100
 	h.CoverageTxt = fmt.Sprintf("Reviewed %d of %d sampled cases (%d%%) this period. The SOP: every emergency access and rule hit, half of self-claims.",

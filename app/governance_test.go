@@ -33,10 +33,11 @@ func sgpHarness(t *testing.T) (*harness, *cardreader.DemoReader) {
 	}
 	dr := cardreader.NewDemoReader()
 	dr.Attach(demoReader)
-	h := newHarness(t, dr, ca.Pool(), harnessOpts{})
-	if err := h.db.AppendBatch(context.Background(), DemoGovernanceLog(time.Now().Add(-time.Hour))); err != nil {
-		t.Fatal(err)
-	}
+	h := newHarness(t, dr, ca.Pool(), harnessOpts{seed: func(db *store.DB) {
+		if err := db.AppendBatch(context.Background(), DemoGovernanceLog(time.Now().Add(-time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+	}})
 	dr.Insert(demoReader, card)
 	h.typePasscode(u.PIN)
 	h.waitState(session.ChoosingRole)
@@ -68,7 +69,7 @@ func TestGovernanceWorkspaceActions(t *testing.T) {
 		t.Error("opening the workspace was not audited")
 	}
 	h.until("the integrity line", func(c *Controller) bool { return c.gv != nil && c.gv.integrityOK })
-	h.inspect(func(c *Controller) { c.govGo(gscreens.PageHome) })
+	act(h, func(c *Controller) { c.govGo(gscreens.PageHome) })
 	if !strings.HasPrefix(h.frame.gov.Home.Integrity, "Verified") || h.frame.gov.Home.Open == "" {
 		t.Errorf("home: %+v", h.frame.gov.Home)
 	}
@@ -77,7 +78,7 @@ func TestGovernanceWorkspaceActions(t *testing.T) {
 	}
 
 	// The queue: open cases, highest risk first.
-	h.inspect(func(c *Controller) { c.govGo(gscreens.PageCases) })
+	act(h, func(c *Controller) { c.govGo(gscreens.PageCases) })
 	rows := h.frame.gov.Cases.Rows
 	if len(rows) == 0 {
 		t.Fatal("no open cases in the demo log")
@@ -90,14 +91,14 @@ func TestGovernanceWorkspaceActions(t *testing.T) {
 			break
 		}
 	}
-	h.inspect(func(c *Controller) { c.govOpen(target) })
+	act(h, func(c *Controller) { c.govOpen(target) })
 	if h.frame.gov.Page != gscreens.PageCase || h.frame.gov.Case.Own || len(h.frame.gov.Case.Evidence) == 0 {
 		t.Fatalf("case view: %+v", h.frame.gov.Case)
 	}
 
 	step := func(kind, note, extra string) []audit.Entry {
 		before := len(h.entries())
-		h.inspect(func(c *Controller) { c.govStep(target, kind, note, extra) })
+		act(h, func(c *Controller) { c.govStep(target, kind, note, extra) })
 		return h.entries()[before:]
 	}
 	// A note.
@@ -130,7 +131,7 @@ func TestGovernanceWorkspaceActions(t *testing.T) {
 		t.Fatalf("no case about the SGP's own access: %v", err)
 	}
 	target = own[0].Seq
-	h.inspect(func(c *Controller) { c.govOpen(target) })
+	act(h, func(c *Controller) { c.govOpen(target) })
 	if !h.frame.gov.Case.Own || !h.frame.gov.Problem {
 		t.Errorf("own case not marked: %+v", h.frame.gov.Case)
 	}
@@ -182,8 +183,8 @@ func TestGovernanceWorkspaceActions(t *testing.T) {
 	}
 
 	// Card out: everything goes; a verification answer arriving after the lock changes nothing.
-	h.inspect(func(c *Controller) { c.govGo(gscreens.PageHome) }) // starts nothing new; verify below
-	h.inspect(func(c *Controller) { c.enterGov() })               // a verification in flight
+	act(h, func(c *Controller) { c.govGo(gscreens.PageHome) }) // starts nothing new; verify below
+	act(h, func(c *Controller) { c.enterGov() })               // a verification in flight
 	dr.Remove(demoReader)
 	h.waitState(session.Locked)
 	time.Sleep(300 * time.Millisecond)
@@ -204,10 +205,10 @@ func TestGovernanceWorkspaceActions(t *testing.T) {
 // status bar; the switch is audited and drops the workspace.
 func TestSwitchBetweenGovernanceAndCounter(t *testing.T) {
 	h, _ := sgpHarness(t)
-	h.inspect(func(c *Controller) { c.switchRole() })
+	act(h, func(c *Controller) { c.switchRole() })
 	h.until("the counter", func(c *Controller) bool { return c.gv == nil && !c.govMode() && c.m.State() == session.Ready })
 	v := h.frame
-	if v.gov != nil || v.switchLabel != "Governance workspace" {
+	if v.gov != nil || v.switchLabel != "Switch to governance" {
 		t.Errorf("after switching: gov %v, switch %q", v.gov != nil, v.switchLabel)
 	}
 	es := lastRows(h, 3)
@@ -220,6 +221,12 @@ func TestSwitchBetweenGovernanceAndCounter(t *testing.T) {
 	if !found {
 		t.Errorf("switch not audited: %+v", es)
 	}
-	h.inspect(func(c *Controller) { c.switchRole() })
+	act(h, func(c *Controller) { c.switchRole() })
 	h.until("the workspace again", func(c *Controller) bool { return c.gv != nil })
+}
+
+// act runs f on the controller and then draws what it rendered (the frame the test reads).
+func act(h *harness, f func(c *Controller)) {
+	h.inspect(f)
+	h.pump()
 }

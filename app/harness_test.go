@@ -71,6 +71,9 @@ type harnessOpts struct {
 	// and then remove it); keys wraps the key file the store is given.
 	prepare func(t testing.TB, dbPath string, keys store.KeySource)
 	keys    func(store.KeySource) store.KeySource
+	// seed writes to the store before the controller starts (e.g. a demo log older than any
+	// row the controller records).
+	seed func(*store.DB)
 }
 
 func newHarness(t testing.TB, src cardreader.Source, anchors *x509.CertPool, o harnessOpts) *harness {
@@ -94,6 +97,9 @@ func newHarness(t testing.TB, src cardreader.Source, anchors *x509.CertPool, o h
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	if o.seed != nil {
+		o.seed(db)
+	}
 	sbo := sandbox.Options{TrustAnchors: anchors}
 	cfg := sync.Config{Log: log, MaxRetryWait: time.Second}
 	if o.noRateLimit {

@@ -70,11 +70,11 @@ func (c *Controller) frame() frame {
 	if f.screen != present.ScreenWorkspace {
 		return f // nothing about any patient leaves the controller unless signed in and ready
 	}
-	if r, ok := c.switchTarget(); ok {
+	if _, ok := c.switchTarget(); ok {
 		if c.govMode() {
-			f.switchLabel = "Counter (" + r.RoleName + ")"
+			f.switchLabel = "Switch to counter"
 		} else {
-			f.switchLabel = "Governance workspace"
+			f.switchLabel = "Switch to governance"
 		}
 	}
 	if c.govMode() {

@@ -1,0 +1,130 @@
+//go:build gui
+
+package e2e
+
+import (
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"scrdesk/internal/governance"
+)
+
+// Where the governance workspace's controls are in the 1280x800 window (the demo panel on the
+// right, the status bar and the page buttons on top).
+const (
+	sgpInsertX, sgpInsertY = "1230", "289" // the demo panel's SCR Governance Person card
+	casesX, casesY         = "128", "133"  // the page buttons
+	sarX, sarY             = "380", "133"
+	firstCaseX, firstCaseY = "200", "253" // the queue's first row
+	noteX, noteY           = "450", "690" // the case's note field
+	addNoteX, addNoteY     = "43", "777"
+	startX, startY         = "137", "777"
+	closeX, closeY         = "263", "777"
+	sarNHSX, sarNHSY       = "450", "173"
+	sarRefX, sarRefY       = "450", "291"
+	sarSaveX, sarSaveY     = "185", "447"
+)
+
+// TestDemoGovernance: the demo SGP card signs in (choosing the SGP role with the keyboard), the
+// workspace opens over the seeded demo log, a case is opened, noted, reviewed and closed, and a
+// Subject Access Request report is saved; each step is checked in the audit log, the PDF's text
+// is read back with pdftotext and its first page rendered with pdftoppm. Screenshots go to
+// build/screenshots/ (the README shows them).
+func TestDemoGovernance(t *testing.T) {
+	requireDisplay(t)
+	for _, tool := range []string{"pdftotext", "pdftoppm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s not installed (poppler-utils: scripts/deps.sh test)", tool)
+		}
+	}
+	dir := t.TempDir()
+	bin := binary(t)
+	p := start(t, bin, "--demo", "--data-dir", dir)
+	waitWindow(t, p, "SCR Desk", 90*time.Second)
+	waitAudit(t, bin, dir, "application-start", 1, 60*time.Second)
+	lock := waitSettled(t, nil, whole, 30*time.Second, "the lock screen")
+	step := func(name string, before image.Image, action string, n int, what string, do func()) image.Image {
+		t.Helper()
+		do()
+		if action != "" {
+			waitAudit(t, bin, dir, action, n, 60*time.Second)
+		}
+		img := waitSettled(t, before, whole, 30*time.Second, what)
+		if name != "" {
+			save(t, name, img)
+		}
+		return img
+	}
+	click := func(x, y string) func() { return func() { xdo(t, "mousemove", x, y, "click", "1") } }
+	pass := step("", lock, "", 0, "the passcode screen", click(sgpInsertX, sgpInsertY))
+	roles := step("", pass, "", 0, "the role choice", func() {
+		xdo(t, "type", "--delay", "60", "345678")
+		xdo(t, "key", "Return")
+	})
+	home := step("governance-home", roles, "review-sample-seed", 1, "the governance workspace", func() { xdo(t, "key", "Return") })
+	// Home says the log is verified once the check in the background has run.
+	time.Sleep(2 * time.Second)
+	home = save(t, "governance-home", waitSettled(t, nil, whole, 30*time.Second, "the integrity line"))
+	queue := step("governance-cases", home, "audit-queried", 2, "the case queue", click(casesX, casesY))
+	kase := step("governance-case", queue, "", 0, "the case", click(firstCaseX, firstCaseY))
+	noted := step("", kase, "case-note", 1, "the case with its note", func() {
+		click(noteX, noteY)()
+		xdo(t, "type", "--delay", "20", "Asked the pharmacist: patient collapsed at the counter")
+		click(addNoteX, addNoteY)()
+	})
+	started := step("", noted, "case-review-started", 1, "the case in review", click(startX, startY))
+	step("governance-case-closed", started, "case-closed-appropriate", 1, "the closed case", func() {
+		click(noteX, noteY)()
+		xdo(t, "type", "--delay", "20", "Confirmed with the rota: appropriate")
+		click(closeX, closeY)()
+	})
+	form := step("", started, "", 0, "the Subject Access Request form", click(sarX, sarY))
+	nhs := governance.DemoNHSNumber(9)
+	step("governance-sar", form, "subject-access-report", 1, "the saved report", func() {
+		click(sarNHSX, sarNHSY)()
+		xdo(t, "type", "--delay", "20", nhs)
+		click(sarRefX, sarRefY)()
+		xdo(t, "type", "--delay", "20", "SAR-E2E")
+		click(sarSaveX, sarSaveY)()
+	})
+	p.stop()
+
+	pdf := filepath.Join(dir, "reports", "SAR-SAR-E2E.pdf")
+	out, err := exec.Command("pdftotext", "-layout", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext %s: %v", pdf, err)
+	}
+	flat := strings.Join(strings.Fields(string(out)), " ")
+	for _, want := range []string{"Who has looked at your Summary Care Record", nhs[:3] + " " + nhs[3:6] + " " + nhs[6:],
+		"SAR-E2E", "Demo Pharmacy", "The log was verified intact", "Grace Okafor", "Report hash (SHA-256)"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the report's text lacks %q", want)
+		}
+	}
+	shots := filepath.Join(repoRoot(), "build", "screenshots")
+	if o, err := exec.Command("pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf, filepath.Join(shots, "sar-report")).CombinedOutput(); err != nil {
+		t.Errorf("pdftoppm: %v %s", err, o)
+	}
+	if st, err := os.Stat(filepath.Join(shots, "sar-report.png")); err != nil || st.Size() < 10000 {
+		t.Errorf("first page of the report not rendered: %v", err)
+	}
+	acts, err := auditActions(bin, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"login", "audit-queried", "case-note", "case-review-started", "case-closed-appropriate", "subject-access-report"}
+	i := 0
+	for _, a := range acts {
+		if i < len(want) && a == want[i] {
+			i++
+		}
+	}
+	if i != len(want) {
+		t.Errorf("audit actions do not contain %v in order (got to %d)", want, i)
+	}
+}

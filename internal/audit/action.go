@@ -19,6 +19,10 @@ const (
 	ActionUnlock          Action = "unlock"
 	ActionLogout          Action = "logout"
 	ActionCardSwapped     Action = "card-swapped"
+	// ActionAnswerDiscarded: an answer (a sign-in, a card read, a patient lookup) came back after
+	// what asked for it was over (the card left, another user signed in, the patient was closed);
+	// it was dropped and whatever it carried (a Spine sign-in, a card connection) closed unused.
+	ActionAnswerDiscarded Action = "answer-discarded"
 
 	// Patient record access (BALP Basic Audit: FHIR RESTful "search-type" and "read").
 	ActionPatientSearch Action = "patient-search"      // PDS search
@@ -111,6 +115,7 @@ var actions = map[Action]ActionInfo{
 	ActionUnlock:           {"Unlocked", dcmAuth, local(ActionUnlock, "Unlock"), actionCodeExec, false},
 	ActionLogout:           {"Signed out", dcmAuth, dcmOut, actionCodeExec, false},
 	ActionCardSwapped:      {"Different smartcard inserted", dcmAuth, local(ActionCardSwapped, "Card swapped"), actionCodeExec, false},
+	ActionAnswerDiscarded:  {"Late answer discarded unused", dcmApp, local(ActionAnswerDiscarded, "Answer discarded"), actionCodeExec, false},
 	ActionPatientSearch:    {"Searched for a patient", rest, restFind, actionCodeExec, false},
 	ActionPatientRead:      {"Viewed patient details", rest, restRead, actionCodeRead, true},
 	ActionConsentRead:      {"Saw the record's sharing (consent) state", rest, restFind, actionCodeRead, true},
@@ -139,7 +144,7 @@ func Actions() []Action {
 	return []Action{
 		ActionLogin, ActionWrongPasscode, ActionCardBlocked, ActionRoleSelected,
 		ActionLockCardRemoved, ActionLockIdle, ActionLockManual, ActionLockServiceLost,
-		ActionUnlock, ActionLogout, ActionCardSwapped,
+		ActionUnlock, ActionLogout, ActionCardSwapped, ActionAnswerDiscarded,
 		ActionPatientSearch, ActionPatientRead, ActionConsentRead, ActionPermission,
 		ActionPermissionNo, ActionEmergency, ActionSelfClaimLR, ActionSCRRead,
 		ActionDeceasedReason, ActionAdjustmentsRead,

@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"scrdesk/cardreader"
-	"scrdesk/internal/audit"
 	"scrdesk/internal/fhir"
 	"scrdesk/internal/session"
-	"scrdesk/internal/staff"
 	"scrdesk/sync"
 )
 
@@ -18,6 +16,22 @@ import (
 // worker goroutine and comes back to the controller goroutine as a session event carrying the
 // Seq of the effect that asked for it, so an answer that arrives after the card left is ignored
 // by the machine.
+
+// openCard is what a CardRead answer carries: the open connection and what was read from it.
+// It becomes the controller's open card only through the machine's UseCard effect.
+type openCard struct {
+	conn   cardreader.Conn
+	reader string
+	id     cardreader.Identity
+}
+
+// signedIn is what a PasscodeRight answer carries: the Spine sign-in the card signed. It
+// becomes the controller's link only through the machine's UseLink effect; a late one is closed
+// (Discard).
+type signedIn struct {
+	link   *sync.Session
+	userID string
+}
 
 // readCard: connect, read the identity, check the certificate's chain and dates, read the tries
 // left; answer CardRead or CardUnreadable.
@@ -49,7 +63,9 @@ func (c *Controller) readCard(f session.ReadCard) {
 		}
 		if conn == nil {
 			log.Warn("card not opened", "reader", f.Reader, "err", err)
-			c.Post(func() { c.handle(session.CardUnreadable{Seq: f.Seq, Kind: session.ReadFailed}) })
+			c.Post(func() {
+				c.handle(session.CardUnreadable{Seq: f.Seq, Kind: session.ReadFailed, Check: "the card did not answer"})
+			})
 			return
 		}
 		if err == nil {
@@ -65,18 +81,15 @@ func (c *Controller) readCard(f session.ReadCard) {
 		if err != nil {
 			_ = conn.Close()
 			log.Info("card refused", "reader", f.Reader, "err", err)
-			kind := problemOf(err)
-			c.Post(func() {
-				c.record(audit.Event{Action: audit.ActionLogin, Outcome: audit.OutcomeMinorFailure, Reason: kind.String(),
-					UserID: id.UserID})
-				c.handle(session.CardUnreadable{Seq: f.Seq, Kind: kind})
-			})
+			kind, check := problemOf(err), checkOf(err)
+			user := session.User{ID: id.UserID, Name: id.Name}
+			c.Post(func() { c.handle(session.CardUnreadable{Seq: f.Seq, Kind: kind, Check: check, User: user}) })
 			return
 		}
+		card := &openCard{conn: conn, reader: f.Reader, id: id}
 		c.Post(func() {
-			c.conn, c.connRdr, c.ident = conn, f.Reader, id
 			c.handle(session.CardRead{Seq: f.Seq, ID: session.CardID{GUID: id.GUID, Fingerprint: id.Fingerprint},
-				User: session.User{ID: id.UserID, Name: id.Name}, TriesLeft: tries})
+				User: session.User{ID: id.UserID, Name: id.Name}, TriesLeft: tries, Card: card})
 		})
 	}()
 }
@@ -98,10 +111,32 @@ func problemOf(err error) session.Problem {
 	return session.ReadFailed
 }
 
-// verifyPasscode sends the passcode the user typed to the card, then has the card sign a fresh
-// challenge that must verify against its certificate (docs/card-profile.md: all three must hold).
-// When the passcode unlocks a held session, the link with the Spine is signed in again too (the
-// token was dropped at lock), under the held role.
+// checkOf names the check that failed, for the audit row (no card data beyond the reason).
+func checkOf(err error) string {
+	var ce *cardreader.CertificateError
+	switch {
+	case errors.Is(err, cardreader.ErrNotPIV):
+		return "not a PIV card"
+	case errors.As(err, &ce):
+		return "the certificate " + ce.Reason
+	case errors.Is(err, cardreader.ErrChallenge):
+		return "the card's signature did not match its certificate"
+	case errors.Is(err, cardreader.ErrNotReset):
+		return "the card's passcode check could not be undone"
+	case errors.Is(err, cardreader.ErrCardRemoved):
+		return "the card was removed"
+	}
+	return "the card did not answer as expected"
+}
+
+// verifyPasscode sends the passcode the user typed to the card, has the card sign a fresh
+// challenge that must verify against its certificate (docs/card-profile.md: all three
+// must hold), and has it
+// sign the Spine sign-in assertion: all inside one PC/SC transaction, after which the card's
+// security status is reset (cardreader.WithPasscode), so no other program can use the card. The
+// assertion is exchanged for a token after the card is let go. A new sign-in always needs the
+// link (for the roles); an unlock signs the link in again under the held role (the token was
+// dropped at lock).
 func (c *Controller) verifyPasscode(f session.VerifyPasscode) {
 	pin := string(c.passcode)
 	wipe(c.passcode)
@@ -111,15 +146,23 @@ func (c *Controller) verifyPasscode(f session.VerifyPasscode) {
 	// controller keeps it until the session ends.
 	resuming, heldRole := c.m.Snapshot().Resuming, c.role
 	if conn == nil {
-		c.handle(session.CardUnreadable{Seq: f.Seq, Kind: session.ReadFailed})
+		c.handle(session.CardUnreadable{Seq: f.Seq, Kind: session.ReadFailed, Check: "the card is not open"})
 		return
 	}
+	needLink := !resuming || heldRole.URID != ""
 	spine, log := c.svc.Spine, c.svc.Log
 	go func() {
-		err := cardreader.VerifyPasscode(conn, pin)
-		if err == nil {
-			err = cardreader.Prove(conn, id.Cert)
-		}
+		var assertion sync.Assertion
+		var assertErr error
+		err := cardreader.WithPasscode(conn, pin, func() error {
+			if err := cardreader.Prove(conn, id.Cert); err != nil {
+				return err
+			}
+			if needLink {
+				assertion, assertErr = spine.Assert(id.UserID, cardSigner{conn: conn, cert: id.Cert})
+			}
+			return nil
+		})
 		var pe *cardreader.PasscodeError
 		switch {
 		case err == nil:
@@ -131,77 +174,58 @@ func (c *Controller) verifyPasscode(f session.VerifyPasscode) {
 			return
 		default:
 			log.Warn("passcode check failed", "err", err)
-			kind := problemOf(err)
-			c.Post(func() { c.handle(session.CardUnreadable{Seq: f.Seq, Kind: kind}) })
+			kind, check := problemOf(err), checkOf(err)
+			user := session.User{ID: id.UserID, Name: id.Name}
+			c.Post(func() { c.handle(session.CardUnreadable{Seq: f.Seq, Kind: kind, Check: check, User: user}) })
 			return
 		}
-		var link *sync.Session
-		if resuming && heldRole.URID != "" {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			l, err := spine.SignIn(ctx, id.UserID, cardSigner{conn: conn, cert: id.Cert})
-			if err != nil {
-				log.Warn("identity service sign-in on unlock failed", "err", err)
-			} else {
-				link = l.WithRole(heldRole.URID)
+		ans := session.PasscodeRight{Seq: f.Seq}
+		if needLink {
+			if assertErr == nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				link, err := spine.Exchange(ctx, assertion)
+				cancel()
+				if err == nil {
+					ans.Link = &signedIn{link: link, userID: id.UserID}
+				}
+				assertErr = err
+			}
+			if assertErr != nil {
+				log.Warn("identity service sign-in failed", "err", assertErr)
+				ans.LinkProblem = fhir.UserMessage(assertErr)
 			}
 		}
-		c.Post(func() {
-			if link != nil {
-				c.endLink()
-				c.link = link
-				c.role = heldRole
-				c.conState = "Connected"
-			}
-			c.handle(session.PasscodeRight{Seq: f.Seq})
-		})
+		c.Post(func() { c.handle(ans) })
 	}()
 }
 
-// loadRoles signs in to the identity service with a JWT the card signs, then asks for the
-// user's roles.
+// loadRoles asks the identity service for the signed-in user's roles over the session's link.
 func (c *Controller) loadRoles(f session.LoadRoles) {
-	conn, id := c.conn, c.ident
-	if conn == nil {
-		c.handle(session.RolesFailed{Seq: f.Seq})
+	link := c.link
+	if link == nil {
+		c.handle(session.RolesFailed{Seq: f.Seq, Why: "not signed in to the identity service"})
 		return
 	}
-	spine, st, log := c.svc.Spine, c.svc.Store, c.svc.Log
+	st, log, userID := c.svc.Store, c.svc.Log, link.UserID()
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		link, err := spine.SignIn(ctx, id.UserID, cardSigner{conn: conn, cert: id.Cert})
-		var roles []staff.Role
-		if err == nil {
-			roles, err = link.UserInfo(ctx)
-		}
+		roles, err := link.UserInfo(ctx)
 		if err != nil {
 			log.Warn("roles not loaded", "err", err)
-			if link != nil {
-				link.Close()
-			}
-			c.Post(func() {
-				c.conState = "Not connected: " + fhir.UserMessage(err)
-				c.record(audit.Event{Action: audit.ActionLogin, Outcome: audit.OutcomeSeriousFailure, Reason: "roles not loaded"})
-				c.handle(session.RolesFailed{Seq: f.Seq})
-			})
+			why := fhir.UserMessage(err)
+			c.Post(func() { c.handle(session.RolesFailed{Seq: f.Seq, Why: why}) })
 			return
 		}
-		last, err := st.LastRole(ctx, id.UserID)
+		last, err := st.LastRole(ctx, userID)
 		if err != nil {
 			log.Warn("last role not read", "err", err)
 		}
 		c.Post(func() {
-			c.endLink()
-			c.link = link
-			c.conState = "Connected"
-			c.allRoles = roles
-			c.handle(session.RolesLoaded{Seq: f.Seq, Roles: roles, LastURID: last})
-			if c.m.State() == session.Ready && c.link != nil {
-				// One role: the machine chose it.
-				c.role = c.m.Snapshot().Role
-				c.link = c.link.WithRole(c.role.URID)
+			if c.m.Awaits(f.Seq) { // a late answer changes nothing, not even the role list
+				c.allRoles = roles
 			}
+			c.handle(session.RolesLoaded{Seq: f.Seq, Roles: roles, LastURID: last})
 		})
 	}()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"scrdesk/cardreader"
@@ -56,7 +57,13 @@ type Controller struct {
 	sh  *shell
 	m   *session.Machine
 
-	work chan func()
+	// Posted closures, in order: an unbounded queue, so Post never blocks and never needs a
+	// goroutine to deliver (which would lose the order).
+	postMu   gosync.Mutex
+	posted   []func()
+	postWake chan struct{}
+	// activityQueued coalesces activity reports (mouse movement): at most one waits in the queue.
+	activityQueued atomic.Bool
 
 	// Owned by the Run goroutine.
 	readers      map[string]bool
@@ -102,7 +109,7 @@ func NewController(svc Services, sh *shell, ui func(func())) *Controller {
 		svc:        svc,
 		ui:         ui,
 		sh:         sh,
-		work:       make(chan func(), 256),
+		postWake:   make(chan struct{}, 1),
 		readers:    map[string]bool{},
 		conState:   "Not connected",
 		outboxKick: make(chan struct{}, 1),
@@ -122,12 +129,43 @@ func sessionConfig(s settings.Settings) session.Config {
 	}
 }
 
-// Post runs f on the controller goroutine. Safe from any goroutine; never blocks the caller.
+// Post runs f on the controller goroutine, after everything posted before it. Safe from any
+// goroutine; never blocks the caller and never starts a goroutine.
 func (c *Controller) Post(f func()) {
+	c.postMu.Lock()
+	c.posted = append(c.posted, f)
+	c.postMu.Unlock()
 	select {
-	case c.work <- f:
+	case c.postWake <- struct{}{}:
 	default:
-		go func() { c.work <- f }()
+	}
+}
+
+// runPosted runs what was posted so far, in order.
+func (c *Controller) runPosted() {
+	for {
+		c.postMu.Lock()
+		batch := c.posted
+		c.posted = nil
+		c.postMu.Unlock()
+		if len(batch) == 0 {
+			return
+		}
+		for i, f := range batch {
+			batch[i] = nil
+			f()
+		}
+	}
+}
+
+// postActivity reports input for the idle lock from any goroutine. Reports are coalesced: while
+// one waits in the queue, more add nothing (mouse movement comes in floods).
+func (c *Controller) postActivity() {
+	if c.activityQueued.CompareAndSwap(false, true) {
+		c.Post(func() {
+			c.activityQueued.Store(false)
+			c.activity()
+		})
 	}
 }
 
@@ -155,8 +193,8 @@ func (c *Controller) Run(ctx context.Context) {
 			return
 		case ev := <-events:
 			c.onCard(ev)
-		case f := <-c.work:
-			f()
+		case <-c.postWake:
+			c.runPosted()
 		case <-tick.C:
 			if c.m.State() == session.Ready {
 				c.handle(session.Tick{})
@@ -257,10 +295,15 @@ func (c *Controller) apply(f session.Effect) {
 		// Lock means gone: the screens drop their patient data before anything else happens.
 		c.render()
 	case session.ShowLock:
-		c.endLink() // the token lives for the session only: dropped at lock
+		c.endLink()  // the token lives for the session only: dropped at lock
+		c.lockCard() // and nothing else may use the card while locked
 	case session.ShowWorkspace:
 		c.dropPatient()
 		c.search = present.SearchView{}
+		c.role = f.Role
+		if c.link != nil {
+			c.link = c.link.WithRole(f.Role.URID)
+		}
 		c.kickOutbox()
 		c.gv = nil
 		if c.govMode() {
@@ -270,6 +313,22 @@ func (c *Controller) apply(f session.Effect) {
 		c.endLink()
 		c.role = staff.Role{}
 		c.alerts = nil // per-user state goes with the session (read again for the next user)
+	case session.UseCard:
+		if oc, ok := f.Card.(*openCard); ok {
+			c.closeCard()
+			c.conn, c.connRdr, c.ident = oc.conn, oc.reader, oc.id
+		}
+	case session.UseLink:
+		if si, ok := f.Link.(*signedIn); ok {
+			c.endLink()
+			c.link = si.link
+			c.conState = "Connected"
+		}
+	case session.LinkDown:
+		c.endLink()
+		c.conState = "Not connected: " + f.Why
+	case session.Discard:
+		c.discard(f)
 	case session.ReadCard:
 		c.readCard(f)
 	case session.VerifyPasscode:
@@ -299,32 +358,41 @@ func (c *Controller) render() {
 	})
 }
 
-// chosen is called when the user picks a role: the link carries it from now on.
+// chosen is called when the user picks a role: the machine's ShowWorkspace gives it to the link.
 func (c *Controller) chosen(urid string) {
-	if c.link != nil {
-		for _, r := range c.m.Snapshot().Roles {
-			if r.URID == urid {
-				c.role = r
-			}
-		}
-		c.link = c.link.WithRole(urid)
-	}
 	c.handle(session.RoleChosen{URID: urid})
-	if c.m.State() == session.Ready {
-		c.role = c.m.Snapshot().Role
+}
+
+// discard closes what a late answer carried and audits that it was dropped: a sign-in that
+// finished after its card left must never become anyone's link.
+func (c *Controller) discard(d session.Discard) {
+	switch x := d.Carried.(type) {
+	case *signedIn:
+		x.link.Close()
+		c.record(audit.Event{Action: audit.ActionAnswerDiscarded, Outcome: audit.OutcomeSuccess, UserID: x.userID,
+			Reason: "a " + d.Answer + " finished after it was no longer wanted; its Spine sign-in was closed unused"})
+	case *openCard:
+		_ = x.conn.Close()
+		c.svc.Log.Info("late card read discarded", "reader", x.reader)
 	}
 }
 
 // confirmRole is called when the user confirms a role at another organisation than the
-// workstation's (the machine asked; the confirmation is audited).
+// workstation's (the machine asked; the confirmation is audited). The machine's ShowWorkspace
+// gives the role to the link.
 func (c *Controller) confirmRole(urid string) {
 	c.handle(session.RoleConfirmed{URID: urid})
-	if c.m.State() == session.Ready {
-		c.role = c.m.Snapshot().Role
-		if c.link != nil {
-			c.link = c.link.WithRole(c.role.URID)
+}
+
+// lockCard resets the open card's security status (no program can have it sign without the
+// passcode) and closes it: an unlock reads the card afresh.
+func (c *Controller) lockCard() {
+	if c.conn != nil {
+		if err := cardreader.ResetSecurity(c.conn); err != nil && !errors.Is(err, cardreader.ErrCardRemoved) {
+			c.svc.Log.Warn("card security status not reset at lock", "err", err)
 		}
 	}
+	c.closeCard()
 }
 
 func (c *Controller) endLink() {

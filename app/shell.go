@@ -230,7 +230,7 @@ func (s *shell) bind(c *Controller) {
 	s.signed = container.NewStack(s.counter)
 	s.workspace = container.NewBorder(container.NewBorder(nil, nil, nil, s.switchBtn, s.status.Object()), nil, nil, nil, s.signed)
 	s.main = container.NewStack(s.lock.Object())
-	content := fyne.CanvasObject(container.NewStack(newActivityCatcher(func() { c.Post(c.activity) }), s.main))
+	content := fyne.CanvasObject(container.NewStack(newActivityCatcher(c.postActivity), s.main))
 	if s.demo {
 		s.demoPanel = screens.NewDemoPanel(screens.DemoPanelCallbacks{
 			Insert: func(key string) { c.Post(func() { c.demoInsert(key) }) },
@@ -274,11 +274,11 @@ func (s *shell) bind(c *Controller) {
 	// The window's keys: what nothing focused took. Focused buttons (kit.Button) pass on every
 	// key but Space and Enter, so these work wherever the focus is.
 	cv.SetOnTypedKey(func(ev *fyne.KeyEvent) {
-		c.Post(c.activity)
+		c.postActivity()
 		s.typedKey(ev)
 	})
 	cv.SetOnTypedRune(func(r rune) {
-		c.Post(c.activity)
+		c.postActivity()
 		if s.current == present.ScreenWorkspace && s.last.hasPatient && s.last.record == nil {
 			s.consent.TypedRune(r)
 		}

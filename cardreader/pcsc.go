@@ -81,6 +81,38 @@ func (c *pcscConn) ATR() ([]byte, error) {
 	return st.Atr, nil
 }
 
+// Begin holds the card for this connection (SCardBeginTransaction): other connections' commands
+// wait until End.
+func (c *pcscConn) Begin() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.card == nil {
+		return errors.New("card connection closed")
+	}
+	return mapPCSCError(c.card.BeginTransaction())
+}
+
+// End lets other connections reach the card again (SCardEndTransaction, leaving the card).
+func (c *pcscConn) End() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.card == nil {
+		return errors.New("card connection closed")
+	}
+	return mapPCSCError(c.card.EndTransaction(scard.LeaveCard))
+}
+
+// ResetCard resets the card (SCardReconnect with SCARD_RESET_CARD): its security status, the
+// selected application and any unfinished command are gone.
+func (c *pcscConn) ResetCard() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.card == nil {
+		return errors.New("card connection closed")
+	}
+	return mapPCSCError(c.card.Reconnect(scard.ShareShared, scard.ProtocolAny, scard.ResetCard))
+}
+
 // Close disconnects (leaving the card as it is) and releases the context.
 func (c *pcscConn) Close() error {
 	c.mu.Lock()

@@ -55,11 +55,28 @@ type Session struct {
 
 // SignIn obtains an access token with the RFC 7523 JWT-bearer grant: an assertion with iss and
 // sub = userID, aud = the token endpoint, a short exp and a fresh jti, signed ES256 by the card
-// with its certificate in the x5c header (RFC 7515 section 4.1.6). It is not retried.
+// with its certificate in the x5c header (RFC 7515 section 4.1.6). It is not retried. It is
+// Assert then Exchange; the counter's sign-in calls them apart, so that the card signs inside
+// its passcode transaction and the network wait happens after the card was let go.
 func (c *Client) SignIn(ctx context.Context, userID string, s Signer) (*Session, error) {
+	a, err := c.Assert(userID, s)
+	if err != nil {
+		return nil, err
+	}
+	return c.Exchange(ctx, a)
+}
+
+// Assertion is a signed sign-in assertion, ready for Exchange. It is valid for a few minutes.
+type Assertion struct {
+	userID string
+	jwt    string
+}
+
+// Assert has the card sign a fresh sign-in assertion for userID (no network).
+func (c *Client) Assert(userID string, s Signer) (Assertion, error) {
 	cert := s.Certificate()
 	if cert == nil || cert.Subject.SerialNumber != userID {
-		return nil, errors.New("sign in: the card's certificate is not this user's")
+		return Assertion{}, errors.New("sign in: the card's certificate is not this user's")
 	}
 	tokenURL := c.cfg.IdentityURL + "/token"
 	now := c.cfg.Now()
@@ -71,13 +88,23 @@ func (c *Client) SignIn(ctx context.Context, userID string, s Signer) (*Session,
 	digest := sha256.Sum256([]byte(input))
 	der, err := s.Sign(digest[:])
 	if err != nil {
-		return nil, fmt.Errorf("sign in: card signature: %w", err)
+		return Assertion{}, fmt.Errorf("sign in: card signature: %w", err)
 	}
 	raw, err := derToJOSE(der)
 	if err != nil {
-		return nil, fmt.Errorf("sign in: %w", err)
+		return Assertion{}, fmt.Errorf("sign in: %w", err)
 	}
-	form := url.Values{"grant_type": {GrantTypeJWTBearer}, "assertion": {input + "." + base64.RawURLEncoding.EncodeToString(raw)}}
+	return Assertion{userID: userID, jwt: input + "." + base64.RawURLEncoding.EncodeToString(raw)}, nil
+}
+
+// Exchange sends a signed assertion to the token endpoint and returns the signed-in link.
+func (c *Client) Exchange(ctx context.Context, a Assertion) (*Session, error) {
+	if a.jwt == "" {
+		return nil, errors.New("sign in: no signed assertion")
+	}
+	tokenURL := c.cfg.IdentityURL + "/token"
+	now := c.cfg.Now()
+	form := url.Values{"grant_type": {GrantTypeJWTBearer}, "assertion": {a.jwt}}
 	cl := call{method: "POST", url: tokenURL, resource: "token", body: []byte(form.Encode()),
 		ctype: "application/x-www-form-urlencoded"}
 	var tr Trace
@@ -102,7 +129,7 @@ func (c *Client) SignIn(ctx context.Context, userID string, s Signer) (*Session,
 		exp = now.Add(10 * time.Minute)
 	}
 	c.log.Info("signed in to the identity service", "expires_in_s", tok.ExpiresIn)
-	return &Session{c: c, box: &tokenBox{tok: []byte(tok.AccessToken), expires: exp}, userID: userID}, nil
+	return &Session{c: c, box: &tokenBox{tok: []byte(tok.AccessToken), expires: exp}, userID: a.userID}, nil
 }
 
 // derToJOSE converts a DER ECDSA signature to JWS's fixed 64-byte r||s (RFC 7518 section 3.4).

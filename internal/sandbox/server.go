@@ -68,8 +68,11 @@ type token struct {
 // Request is what the sandbox saw of one request, for tests. It holds no patient data.
 type Request struct {
 	Method, Resource, RequestID, CorrelationID, URID string
-	Status                                           int
-	Fault                                            FaultKind
+	// User is whose access token the request carried ("" when none, or not one this sandbox
+	// issued): tests check every request goes out under the signed-in user's token.
+	User   string
+	Status int
+	Fault  FaultKind
 }
 
 var (
@@ -159,6 +162,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	req := Request{Method: r.Method, Resource: res, RequestID: r.Header.Get("X-Request-ID"),
 		CorrelationID: r.Header.Get("X-Correlation-ID"), URID: r.Header.Get("NHSD-Session-URID")}
+	if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		s.mu.Lock()
+		req.User = s.tokens[bearer].user
+		s.mu.Unlock()
+	}
 	// Record on arrival, so a client that gave up still finds its request logged.
 	s.mu.Lock()
 	idx := len(s.requests)

@@ -13,7 +13,30 @@ type DropPatientData struct{}
 type ShowLock struct{}
 
 // ShowWorkspace: the user is signed in; show an empty patient search (never a previous record).
-type ShowWorkspace struct{ Resumed bool }
+// Role is the role the session now runs under: from here on the Spine link carries it.
+type ShowWorkspace struct {
+	Resumed bool
+	Role    staff.Role
+}
+
+// UseCard: keep Card (a CardRead's connection) as the open card.
+type UseCard struct{ Card any }
+
+// UseLink: Link (a PasscodeRight's Spine sign-in) is the session's link from now on; close any
+// other.
+type UseLink struct{ Link any }
+
+// LinkDown: there is no Spine link, and Why says why (the status bar shows it).
+type LinkDown struct{ Why string }
+
+// Discard: an answer came back that nobody waits for any more (the card left, another user is
+// signing in): close what it carried (a card connection, a Spine sign-in) unused and audit
+// that it was discarded. Answer names the answer ("sign-in", "card read").
+type Discard struct {
+	Answer  string
+	Seq     uint64
+	Carried any
+}
 
 // EndSession: the session is over (signed out, card swapped, signed out by removal): forget its
 // tokens and anything else held for the user.
@@ -95,3 +118,7 @@ func (VerifyPasscode) isEffect()  {}
 func (LoadRoles) isEffect()       {}
 func (RememberRole) isEffect()    {}
 func (Audit) isEffect()           {}
+func (UseCard) isEffect()         {}
+func (UseLink) isEffect()         {}
+func (LinkDown) isEffect()        {}
+func (Discard) isEffect()         {}

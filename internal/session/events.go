@@ -31,21 +31,38 @@ type CardRead struct {
 	ID        CardID
 	User      User
 	TriesLeft int
+	// Card is the open card connection the answer carries (opaque to the machine): handed back
+	// in UseCard when the answer is wanted, in Discard (to be closed) when it is not.
+	Card any
 }
 
 // CardUnreadable answers ReadCard or VerifyPasscode when the card cannot be used.
 type CardUnreadable struct {
 	Seq  uint64
 	Kind Problem
+	// Check says which check failed, in plain words for the audit row ("the certificate has
+	// expired", "not a PIV card"); "" when no particular check.
+	Check string
+	// User is the card's holder when the card could be read that far (for the audit row).
+	User User
 }
 
 // PasscodeSubmitted: the user pressed Enter on a well-formed passcode. The digits stay with the
 // controller; the machine answers with VerifyPasscode when it wants them sent to the card.
 type PasscodeSubmitted struct{}
 
-// PasscodeRight answers VerifyPasscode: the card accepted the passcode and signed a fresh challenge
-// that verified against its certificate's public key (docs/card-profile.md: all three must hold).
-type PasscodeRight struct{ Seq uint64 }
+// PasscodeRight answers VerifyPasscode: the card accepted the passcode and signed a fresh
+// challenge that verified against its certificate's public key (docs/card-profile.md: all three
+// must hold).
+//
+// Link is the Spine sign-in the card signed inside the same passcode transaction (opaque to
+// the machine): handed back in UseLink when the answer is wanted, in Discard (to be closed)
+// when it is not. LinkProblem says why there is no Link ("" when there is, or none was asked).
+type PasscodeRight struct {
+	Seq         uint64
+	Link        any
+	LinkProblem string
+}
 
 // PasscodeWrong answers VerifyPasscode: wrong passcode, TriesLeft left (> 0).
 type PasscodeWrong struct {
@@ -70,7 +87,11 @@ type RolesLoaded struct {
 type SwitchRole struct{ Role staff.Role }
 
 // RolesFailed answers LoadRoles when the identity service could not be asked.
-type RolesFailed struct{ Seq uint64 }
+// Why says what the identity service did, in plain words, for the audit row.
+type RolesFailed struct {
+	Seq uint64
+	Why string
+}
 
 // RoleChosen: the user picked a role on the role screen.
 type RoleChosen struct{ URID string }

@@ -66,6 +66,10 @@ func (m *Machine) SetConfig(cfg Config) {
 	m.cfg = cfg
 }
 
+// Awaits reports whether seq is the request whose answer the machine waits for now: the
+// controller keeps anything an answer carries beside the machine only when it does.
+func (m *Machine) Awaits(seq uint64) bool { return seq != 0 && seq == m.pending }
+
 // State returns the current state.
 func (m *Machine) State() State { return m.state }
 
@@ -132,15 +136,26 @@ func (m *Machine) Handle(e Event) []Effect {
 		}
 	case CardRead:
 		if m.state != ReadingCard || e.Seq != m.pending {
-			return nil
+			return discard("card read", e.Seq, e.Card)
 		}
 		fx = m.cardRead(e)
+		if e.Card != nil {
+			fx = append(fx, UseCard{Card: e.Card})
+		}
 	case CardUnreadable:
 		if (m.state != ReadingCard && m.state != Verifying) || e.Seq != m.pending {
 			return nil
 		}
-		fx = append(fx, Audit{Action: ActLogin, Outcome: e.Kind.Outcome(), Reason: e.Kind.String(), User: m.user})
-		m.abort(e.Kind.Message())
+		reason := e.Kind.String()
+		if e.Check != "" {
+			reason += ": " + e.Check
+		}
+		who := m.user
+		if who.ID == "" {
+			who = e.User
+		}
+		fx = append(fx, Audit{Action: ActLogin, Outcome: e.Kind.Outcome(), Reason: reason, User: who})
+		fx = append(fx, m.abort(e.Kind.Message())...)
 		m.unusable = !e.Kind.Retry()
 	case PasscodeSubmitted:
 		if m.state == Passcode {
@@ -150,12 +165,21 @@ func (m *Machine) Handle(e Event) []Effect {
 		}
 	case PasscodeRight:
 		if m.state != Verifying || e.Seq != m.pending {
-			return nil
+			return discard("sign-in", e.Seq, e.Link)
+		}
+		if e.Link != nil {
+			fx = append(fx, UseLink{Link: e.Link})
+		} else if e.LinkProblem != "" {
+			fx = append(fx, LinkDown{Why: e.LinkProblem})
 		}
 		if h := m.held; h != nil {
 			m.held = nil
 			fx = append(fx, Audit{Action: ActUnlock, Outcome: Success, Reason: h.reason.String(), User: h.user, Role: h.role})
 			fx = append(fx, m.enter(h.role, true)...)
+		} else if e.Link == nil && e.LinkProblem != "" {
+			// The card proved itself but the identity service did not sign the user in.
+			fx = append(fx, Audit{Action: ActLogin, Outcome: SeriousFailure, Reason: "identity service: " + e.LinkProblem, User: m.user})
+			fx = append(fx, m.abort(MsgRolesFailed)...)
 		} else {
 			m.state = LoadingRoles
 			m.msg = ""
@@ -186,7 +210,8 @@ func (m *Machine) Handle(e Event) []Effect {
 		case 0:
 			m.state = NoRole
 			m.msg = MsgNoRole
-			fx = append(fx, Audit{Action: ActLogin, Outcome: MinorFailure, Reason: "no role", User: m.user})
+			// The link signed in for this user has nothing to carry: ended now.
+			fx = append(fx, Audit{Action: ActLogin, Outcome: MinorFailure, Reason: "no role", User: m.user}, EndSession{User: m.user})
 		case 1:
 			if m.otherOrg(e.Roles[0]) {
 				m.roles = slices.Clone(e.Roles)
@@ -205,8 +230,13 @@ func (m *Machine) Handle(e Event) []Effect {
 		if m.state != LoadingRoles || e.Seq != m.pending {
 			return nil
 		}
-		fx = append(fx, Audit{Action: ActLogin, Outcome: SeriousFailure, Reason: "roles not loaded", User: m.user})
-		m.abort(MsgRolesFailed)
+		reason := "roles not loaded"
+		if e.Why != "" {
+			reason += ": " + e.Why
+			fx = append(fx, LinkDown{Why: e.Why})
+		}
+		fx = append(fx, Audit{Action: ActLogin, Outcome: SeriousFailure, Reason: reason, User: m.user})
+		fx = append(fx, m.abort(MsgRolesFailed)...)
 	case RoleChosen:
 		if m.state != ChoosingRole || m.confirm != nil {
 			return nil
@@ -300,6 +330,14 @@ func (m *Machine) otherOrg(r staff.Role) bool {
 	return m.cfg.WorkstationODS != "" && r.OrgCode != "" && !strings.EqualFold(r.OrgCode, m.cfg.WorkstationODS)
 }
 
+// discard answers a stale answer: nothing changes; what it carried, if anything, is closed.
+func discard(answer string, seq uint64, carried any) []Effect {
+	if carried == nil {
+		return nil
+	}
+	return []Effect{Discard{Answer: answer, Seq: seq, Carried: carried}}
+}
+
 // next allocates the Seq of a new request and waits for its answer only.
 func (m *Machine) next() uint64 {
 	m.seq++
@@ -358,7 +396,7 @@ func (m *Machine) enter(role staff.Role, resumed bool) []Effect {
 	m.msg = ""
 	m.tries = -1
 	m.lastInput = m.now()
-	return []Effect{ShowWorkspace{Resumed: resumed}}
+	return []Effect{ShowWorkspace{Resumed: resumed, Role: role}}
 }
 
 // lock holds the session and locks it: patient data first, then the screen, then the audit row.
@@ -394,8 +432,7 @@ func (m *Machine) cardGone(r LockReason, why, signInMsg string) []Effect {
 		if m.user.ID != "" && m.state != CardBlocked && m.state != NoRole {
 			fx = append(fx, Audit{Action: ActLogin, Outcome: MinorFailure, Reason: "sign-in stopped: " + why, User: m.user})
 		}
-		m.abort(signInMsg)
-		return fx
+		return append(fx, m.abort(signInMsg)...)
 	}
 	return nil
 }
@@ -406,16 +443,21 @@ func (m *Machine) cancel() []Effect {
 	if m.state != CardBlocked && m.state != NoRole {
 		fx = append(fx, Audit{Action: ActLogin, Outcome: MinorFailure, Reason: "sign-in cancelled", User: m.user})
 	}
-	m.abort(MsgSignInCancel)
-	return fx
+	return append(fx, m.abort(MsgSignInCancel)...)
 }
 
-// abort stops a sign-in: back to the lock screen (the held session, if any, stays locked).
-func (m *Machine) abort(msg string) {
+// abort stops a sign-in: back to the lock screen (the held session, if any, stays locked). A
+// sign-in that already holds a Spine link (loading or choosing roles) ends it: EndSession.
+func (m *Machine) abort(msg string) []Effect {
+	var fx []Effect
+	if m.state == LoadingRoles || m.state == ChoosingRole {
+		fx = append(fx, EndSession{User: m.user})
+	}
 	m.clear()
 	m.msg = msg
 	m.state = WaitingForCard
 	m.settle()
+	return fx
 }
 
 // clear forgets the sign-in or session in progress (not the held session, not the readers).

@@ -156,21 +156,21 @@ CardBlocked cardOut -> WaitingForCard:
 CardBlocked serviceLost -> NoReader:
 CardBlocked cancel -> WaitingForCard:
 
-LoadingRoles readerGone -> NoReader: A:login/minor-failure
-LoadingRoles cardOut -> WaitingForCard: A:login/minor-failure
-LoadingRoles roles0 -> NoRole: A:login/minor-failure
+LoadingRoles readerGone -> NoReader: A:login/minor-failure End
+LoadingRoles cardOut -> WaitingForCard: A:login/minor-failure End
+LoadingRoles roles0 -> NoRole: A:login/minor-failure End
 LoadingRoles roles1 -> Ready: A:login ShowWorkspace
 LoadingRoles roles2 -> ChoosingRole:
-LoadingRoles rolesFailed -> WaitingForCard: A:login/serious-failure
-LoadingRoles serviceLost -> NoReader: A:login/minor-failure
-LoadingRoles cancel -> WaitingForCard: A:login/minor-failure
+LoadingRoles rolesFailed -> WaitingForCard: A:login/serious-failure End
+LoadingRoles serviceLost -> NoReader: A:login/minor-failure End
+LoadingRoles cancel -> WaitingForCard: A:login/minor-failure End
 
-ChoosingRole readerGone -> NoReader: A:login/minor-failure
-ChoosingRole cardOut -> WaitingForCard: A:login/minor-failure
+ChoosingRole readerGone -> NoReader: A:login/minor-failure End
+ChoosingRole cardOut -> WaitingForCard: A:login/minor-failure End
 ChoosingRole choose -> Ready: Remember A:role-selected A:login ShowWorkspace
-ChoosingRole signOut -> WaitingForCard: A:login/minor-failure
-ChoosingRole serviceLost -> NoReader: A:login/minor-failure
-ChoosingRole cancel -> WaitingForCard: A:login/minor-failure
+ChoosingRole signOut -> WaitingForCard: A:login/minor-failure End
+ChoosingRole serviceLost -> NoReader: A:login/minor-failure End
+ChoosingRole cancel -> WaitingForCard: A:login/minor-failure End
 
 NoRole readerGone -> NoReader:
 NoRole cardOut -> WaitingForCard:
@@ -274,6 +274,14 @@ func fxString(fx []Effect) string {
 			s = append(s, "Load")
 		case RememberRole:
 			s = append(s, "Remember")
+		case UseCard:
+			s = append(s, "UseCard")
+		case UseLink:
+			s = append(s, "UseLink")
+		case LinkDown:
+			s = append(s, "LinkDown")
+		case Discard:
+			s = append(s, "Discard:"+e.Answer)
 		case Audit:
 			a := "A:" + string(e.Action)
 			if e.Outcome != Success {

@@ -348,10 +348,29 @@ func (c *Controller) permission() {
 	c.openRecord(pt, "permission")
 }
 
+// emergencyStage moves between the question and the emergency reason (the controller's view
+// holds the stage, so no re-render sends the reason screen back to the question).
+func (c *Controller) emergencyStage(on bool) {
+	pt := c.pt
+	if pt == nil || pt.doc == nil {
+		return
+	}
+	switch {
+	case on && pt.consent.Stage == present.ConsentAsk:
+		pt.consent.Stage = present.ConsentEmergency
+	case !on && pt.consent.Stage == present.ConsentEmergency:
+		pt.consent.Stage = present.ConsentAsk
+	default:
+		return
+	}
+	pt.consent.Message = present.MessageView{}
+	c.render()
+}
+
 // emergency: the patient cannot be asked; the reason is recorded and an access alert queued.
 func (c *Controller) emergency(reason string) {
 	pt := c.pt
-	if pt == nil || pt.doc == nil || reason == "" {
+	if pt == nil || pt.doc == nil || reason == "" || pt.consent.Stage != present.ConsentEmergency {
 		return
 	}
 	nhs := pt.patient.NHSNumber

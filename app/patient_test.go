@@ -131,7 +131,10 @@ func TestEmergencyAccessAlertSurvivesOutageExactlyOnce(t *testing.T) {
 	h.sb.SetFault("AuditEvent", sandbox.Fault{Kind: sandbox.FaultHTML5xx, Status: 503})
 	h.searchNHS(sandbox.NHSAsk)
 	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
-	h.inspect(func(c *Controller) { c.emergency("Patient unconscious; confirming allergies before treatment") })
+	h.inspect(func(c *Controller) {
+		c.emergencyStage(true)
+		c.emergency("Patient unconscious; confirming allergies before treatment")
+	})
 	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
 	var reason string
 	for _, e := range h.entries() {
@@ -234,6 +237,7 @@ func TestEmergencyReasonByKeyboard(t *testing.T) {
 	h.searchNHS(sandbox.NHSAsk)
 	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
 	h.sh.consent.TypedRune('2')
+	h.until("the reason stage", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentEmergency })
 	if h.sh.consent.Stage() != present.ConsentEmergency {
 		t.Fatalf("stage %v after 2", h.sh.consent.Stage())
 	}
@@ -245,6 +249,7 @@ func TestEmergencyReasonByKeyboard(t *testing.T) {
 		f.TypedRune(r)
 	}
 	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	h.until("the question again", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
 	if h.sh.consent.Stage() != present.ConsentAsk || h.w.Canvas().Focused() != nil {
 		t.Errorf("Escape: stage %v, focus %T", h.sh.consent.Stage(), h.w.Canvas().Focused())
 	}

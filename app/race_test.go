@@ -45,7 +45,7 @@ func TestLateSignInOfPreviousUserIsDiscarded(t *testing.T) {
 	dr := cardreader.NewDemoReader()
 	dr.Attach(demoReader)
 	h := newHarness(t, dr, ca.Pool(), harnessOpts{})
-	const slow = 3 * time.Second
+	const slow = 12 * time.Second // far longer than B's sign-in takes, even under -race
 	h.sb.SetFault("token", sandbox.Fault{Kind: sandbox.FaultLatency, Latency: slow, Times: 1})
 
 	dr.Insert(demoReader, cardA)

@@ -215,3 +215,55 @@ func TestPCSCServiceRestartLocksThenRecovers(t *testing.T) {
 	r.waitState(session.Ready)
 	assertSubsequence(t, r.actions(), audit.ActionLockServiceLost, audit.ActionUnlock)
 }
+
+// TestPCSCCardNotUsableByAnotherProgram: after the sign-in, and again after a lock with the card
+// still in the reader, another program's own PC/SC connection to the card finds the passcode
+// not verified and gets 6982 (security status not satisfied) when it asks the card to sign.
+// (A card's security status is the card's, not a connection's: without the reset, this second
+// connection could have the card sign a Spine sign-in as the user.)
+func TestPCSCCardNotUsableByAnotherProgram(t *testing.T) {
+	r := newPCSCRig(t, harnessOpts{})
+	r.insert("pharmacist")
+	r.typePasscode(pin("pharmacist"))
+	r.waitState(session.Ready)
+	var reader string
+	r.inspect(func(c *Controller) { reader = c.m.Snapshot().Reader })
+	other := func(when string) {
+		t.Helper()
+		conn, err := cardreader.ConnectPCSC(reader)
+		if err != nil {
+			t.Fatalf("%s: second connection: %v", when, err)
+		}
+		defer conn.Close()
+		if err := cardreader.SelectPIV(conn); err != nil {
+			t.Fatalf("%s: select: %v", when, err)
+		}
+		if cardreader.Verified(conn) {
+			t.Errorf("%s: a second PC/SC connection sees the passcode verified", when)
+		}
+		digest := make([]byte, 32)
+		apdu := append([]byte{0x00, 0x87, 0x11, 0x9A, 0x26, 0x7C, 0x24, 0x82, 0x00, 0x81, 0x20}, digest...)
+		apdu = append(apdu, 0x00)
+		resp, err := conn.Transmit(apdu)
+		if err != nil {
+			t.Fatalf("%s: GENERAL AUTHENTICATE: %v", when, err)
+		}
+		if sw := resp[len(resp)-2:]; sw[0] != 0x69 || sw[1] != 0x82 {
+			t.Errorf("%s: GENERAL AUTHENTICATE from a second connection answered %X, want 6982", when, sw)
+		}
+	}
+	other("signed in")
+	// The session still works for us: the link was signed in while the card was held.
+	r.searchNHS(sandbox.NHSAsk)
+	r.until("the patient", func(c *Controller) bool { return c.pt != nil && c.pt.patient != nil })
+
+	r.inspect(func(c *Controller) { c.handle(session.LockByHand{}) })
+	r.waitState(session.Locked)
+	other("locked")
+
+	// And the unlock still works (the card is read afresh, the passcode asked again).
+	r.inspect(func(c *Controller) { c.handle(session.StartSignIn{}) })
+	r.typePasscode(pin("pharmacist"))
+	r.waitState(session.Ready)
+	other("unlocked")
+}

@@ -165,7 +165,9 @@ type shell struct {
 	ptArea    *fyne.Container // search, or consent, or record
 	current   present.Screen
 	ptShown   string
-	last      frame
+	// emergShown: the consent screen shows the emergency reason stage.
+	emergShown bool
+	last       frame
 }
 
 // newShell builds the screens into w. Call on the UI goroutine.
@@ -205,11 +207,13 @@ func (s *shell) bind(c *Controller) {
 	})
 	s.banner = patient.NewBanner(patient.BannerCallbacks{OnClose: post(func() { c.closePatient() })})
 	s.consent = patient.NewConsent(patient.ConsentCallbacks{
-		OnPermission: post(func() { c.activity(); c.permission() }),
-		OnEmergency:  func(r string) { c.Post(func() { c.activity(); c.emergency(r) }) },
-		OnDeclined:   post(func() { c.activity(); c.declined() }),
-		OnDeceased:   func(r string) { c.Post(func() { c.activity(); c.deceasedReason(r) }) },
-		OnClose:      post(func() { c.closePatient() }),
+		OnPermission:      post(func() { c.activity(); c.permission() }),
+		OnEmergency:       func(r string) { c.Post(func() { c.activity(); c.emergency(r) }) },
+		OnDeclined:        post(func() { c.activity(); c.declined() }),
+		OnDeceased:        func(r string) { c.Post(func() { c.activity(); c.deceasedReason(r) }) },
+		OnClose:           post(func() { c.closePatient() }),
+		OnEmergencyChosen: post(func() { c.activity(); c.emergencyStage(true) }),
+		OnBack:            post(func() { c.activity(); c.emergencyStage(false) }),
 	})
 	s.record = patient.NewRecord()
 	s.alerts = patient.NewAlerts()
@@ -399,6 +403,19 @@ func (s *shell) renderPatient(f frame, first bool) {
 			s.search.Clear() // a closed patient leaves nothing behind, not even the number typed
 		}
 		s.search.Render(f.search)
+	}
+	// The emergency reason stage lives in the controller's view: entering it focuses the reason
+	// (typed at once); leaving it gives the answer keys back to the window.
+	emerg := want == "consent" && f.consent.Stage == present.ConsentEmergency
+	wasEmerg := s.emergShown
+	s.emergShown = emerg
+	if want == s.ptShown && !first {
+		switch {
+		case emerg && !wasEmerg:
+			s.w.Canvas().Focus(s.consent.ReasonField())
+		case !emerg && wasEmerg:
+			s.w.Canvas().Unfocus()
+		}
 	}
 	if want != s.ptShown || first {
 		var obj fyne.CanvasObject

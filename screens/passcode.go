@@ -24,8 +24,9 @@ type PasscodeCallbacks struct {
 // submits, Escape cancels; the tries left; the blocked-card message; a busy state while the card
 // checks.
 type Passcode struct {
-	cb   PasscodeCallbacks
-	view present.PasscodeView
+	cb       PasscodeCallbacks
+	view     present.PasscodeView
+	rendered bool
 
 	demo    *fyne.Container
 	title   *widget.Label
@@ -70,15 +71,23 @@ func NewPasscode(cb PasscodeCallbacks) *Passcode {
 	return p
 }
 
-// Render shows v. A new view clears the entry and the local hint. Call on the UI goroutine.
+// Render shows v. A view equal to the one shown changes nothing: the digits being typed and the
+// focus stay, however often the window re-renders (status updates, the outbox). A new card, a
+// check starting or ending, clears the entry and the local hint. Call on the UI goroutine.
 func (p *Passcode) Render(v present.PasscodeView) {
-	p.view = v
-	p.entry.SetText("")
+	if p.rendered && v == p.view {
+		return
+	}
+	old := p.view
+	p.view, p.rendered = v, true
+	if v.Title != old.Title || v.User != old.User || v.Busy != old.Busy || v.Blocked != old.Blocked {
+		p.entry.SetText("")
+		setText(p.hint, "")
+	}
 	showIf(p.demo, v.Demo)
 	setText(p.title, v.Title)
 	setText(p.user, v.User)
 	setText(p.tries, v.Tries)
-	setText(p.hint, "")
 	setText(p.message, v.Message)
 	busy := ""
 	if v.Busy {

@@ -28,6 +28,11 @@ type ConsentCallbacks struct {
 	OnDeceased func(reason string)
 	// OnClose closes the patient (from the opted-out, no-record and declined stages).
 	OnClose func()
+	// OnEmergencyChosen and OnBack move between the question and the emergency reason: the
+	// stage lives in the controller's view, so a re-render never sends the reason screen back
+	// to the question. When nil, the screen moves on its own (tests of the screen alone).
+	OnEmergencyChosen func()
+	OnBack            func()
 }
 
 // The question and the statements of the consent screen, as the issue words them.
@@ -48,9 +53,11 @@ const reasonKeysHint = "Shift+Enter opens the record; Escape goes back."
 // has opted out or has no record, asks the permission question with its three answers, takes
 // the written reason for emergency access, and says when the patient declined.
 type Consent struct {
-	cb      ConsentCallbacks
-	stage   present.ConsentStage
-	patient string
+	cb       ConsentCallbacks
+	stage    present.ConsentStage
+	patient  string
+	view     present.ConsentView
+	rendered bool
 
 	heading  *widget.Label
 	body     *widget.Label
@@ -65,13 +72,9 @@ type Consent struct {
 	back     *kit.Button
 	reasonUI *fyne.Container
 	keysHint *widget.Label
-	// goingBack is true while "Back" renders the question: any other render of the question
-	// for the same patient (a frame the controller sends for another reason, such as the
-	// reasonable adjustments arriving) keeps the emergency reason stage and what is typed.
-	goingBack bool
-	closeBtn  *kit.Button
-	message   *Message
-	root      fyne.CanvasObject
+	closeBtn *kit.Button
+	message  *Message
+	root     fyne.CanvasObject
 }
 
 // NewConsent builds the consent screen. Call on the UI goroutine.
@@ -107,13 +110,18 @@ func NewConsent(cb ConsentCallbacks) *Consent {
 	c.reasonOK = kit.NewButton("Open the record, emergency access (Shift+Enter)", theme.ConfirmIcon(), c.submitReason)
 	c.reasonOK.Importance = widget.WarningImportance
 	c.back = kit.NewButton("Back to the question (Esc)", theme.NavigateBackIcon(), func() {
-		c.goingBack = true
-		c.Render(present.ConsentView{Stage: present.ConsentAsk, Patient: c.patient})
-		c.goingBack = false
+		if c.stage != present.ConsentEmergency {
+			return
+		}
 		// The answer keys (1/2/3) reach the window again, not the hidden reason field.
 		if cv := canvasOf(c.reason); cv != nil {
 			cv.Unfocus()
 		}
+		if c.cb.OnBack != nil {
+			c.cb.OnBack()
+			return
+		}
+		c.show(present.ConsentView{Stage: present.ConsentAsk, Patient: c.patient}, false)
 	})
 	c.keysHint = widget.NewLabel(reasonKeysHint)
 	c.keysHint.Importance = widget.LowImportance
@@ -140,11 +148,27 @@ func (c *Consent) Object() fyne.CanvasObject { return c.root }
 // Stage is the stage shown now.
 func (c *Consent) Stage() present.ConsentStage { return c.stage }
 
-// Render shows v.
+// Render shows v. A view equal to the one shown changes nothing (the reason being typed, the
+// focus and the stage stay); entering the emergency stage from another starts an empty reason.
+//
+// Without OnEmergencyChosen (the screen alone) the screen moves to the reason stage itself;
+// that local stage is not the caller's view, so the caller's unchanged view keeps it too.
 func (c *Consent) Render(v present.ConsentView) {
+	if c.rendered && v == c.view {
+		return
+	}
+	first := !c.rendered
+	c.view, c.rendered = v, true
+	c.show(v, first)
+}
+
+// show lays out v (the caller's view, or the screen's own stage change).
+func (c *Consent) show(v present.ConsentView, first bool) {
 	prev := c.stage
-	if v.Stage == present.ConsentAsk && prev == present.ConsentEmergency && v.Patient == c.patient && v.Message.Title == "" && !c.goingBack {
-		v.Stage, v.Reason = present.ConsentEmergency, "" // the emergency stage is the screen's own
+	reasonStage := v.Stage == present.ConsentEmergency || v.Stage == present.ConsentDeceased
+	entering := reasonStage && (prev != v.Stage || first)
+	if entering && v.Reason == "" {
+		c.reason.SetText("")
 	}
 	c.stage = v.Stage
 	c.setPatient(v.Patient)
@@ -221,6 +245,7 @@ func (c *Consent) showProgress() {
 // Clear forgets everything about the patient, including a half-written reason.
 func (c *Consent) Clear() {
 	c.reason.SetText("")
+	c.rendered = false
 	c.Render(present.ConsentView{Stage: present.ConsentChecking})
 }
 
@@ -253,6 +278,9 @@ func (c *Consent) TypedKey(ev *fyne.KeyEvent) bool {
 	return false
 }
 
+// ReasonText is the reason as typed so far.
+func (c *Consent) ReasonText() string { return c.reason.Text }
+
 // ReasonField is the emergency (or deceased patient's) reason entry, for the controller to
 // focus on that stage.
 func (c *Consent) ReasonField() fyne.Focusable { return c.reason }
@@ -268,9 +296,13 @@ func (c *Consent) answerEmergency() {
 	if c.stage != present.ConsentAsk {
 		return
 	}
-	c.reason.SetText("")
-	c.Render(present.ConsentView{Stage: present.ConsentEmergency, Patient: c.patient})
-	// Keyboard first: the reason can be typed at once.
+	if c.cb.OnEmergencyChosen != nil {
+		c.cb.OnEmergencyChosen() // the controller's view comes back with the reason stage
+		return
+	}
+	c.show(present.ConsentView{Stage: present.ConsentEmergency, Patient: c.patient}, false)
+	// Keyboard first: the reason can be typed at once. (With the controller, the shell focuses
+	// it when its view enters the stage.)
 	if cv := canvasOf(c.reason); cv != nil {
 		cv.Focus(c.reason)
 	}

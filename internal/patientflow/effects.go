@@ -1,0 +1,91 @@
+package patientflow
+
+// Effect is something the controller must do, in the order Handle returns them. When an Audit
+// effect's row does not commit, the controller carries out nothing after it and sends
+// AuditFailed.
+type Effect interface{ isEffect() }
+
+// Action names an audit row: internal/audit's Action values (a test checks they match).
+type Action string
+
+// The audited actions.
+const (
+	ActPatientSearch Action = "patient-search"
+	ActPatientRead   Action = "patient-read"
+	ActConsentRead   Action = "scr-consent-read"
+	ActPermission    Action = "permission-given"
+	ActPermissionNo  Action = "permission-declined"
+	ActEmergency     Action = "emergency-access"
+	ActSelfClaimLR   Action = "legitimate-relationship-self-claimed"
+	ActSCRRead       Action = "scr-read"
+)
+
+// Audit: write an audit row, and go on only if it committed.
+type Audit struct {
+	Action     Action
+	Failed     bool // the step failed (minor failure); else success
+	NHS        string
+	Reason     string
+	RequestIDs []string
+	By         string   // patient-search: "nhs-number" or "demographics"
+	Shown      []string // patient-search by demographics: the NHS numbers listed (each was seen)
+	Asked      string   // patient-read: the NHS number asked for (a superseded one may answer)
+	Consent    string   // scr-consent-read: the consent state read
+	Basis      Basis    // scr-read: permission or emergency
+	RecordID   string   // scr-read
+	Sections   int      // scr-read
+	Deceased   string   // permission / emergency: the deceased-patient reason given, if any
+}
+
+// FetchPatient: PDS GET /Patient/{NHS}; answer PatientAnswer with Req.
+type FetchPatient struct {
+	Req uint64
+	NHS string
+}
+
+// SearchPDS: a PDS search with Query; answer SearchAnswer with Req.
+type SearchPDS struct {
+	Req   uint64
+	Query any
+}
+
+// FetchConsent: the latest SCR's consent state (GET /DocumentReference); answer ConsentAnswer.
+type FetchConsent struct {
+	Req uint64
+	NHS string
+}
+
+// FetchRecord: the record (GET /DocumentReference again, then /Bundle); answer RecordAnswer.
+// Returned only after the Audit effect of its Basis.
+type FetchRecord struct {
+	Req   uint64
+	NHS   string
+	Basis Basis
+}
+
+// AlertKind is the privacy alert's kind.
+type AlertKind int
+
+// The alert kinds.
+const (
+	AlertSelfClaim AlertKind = iota + 1 // a self-claimed legitimate relationship
+	AlertEmergency                      // emergency access
+)
+
+// QueueAlert: store a privacy alert in the outbox (with its alert-queued row).
+type QueueAlert struct {
+	Kind   AlertKind
+	NHS    string
+	Reason string
+}
+
+// CancelRequests: cancel the requests in flight; their answers will be stale.
+type CancelRequests struct{}
+
+func (Audit) isEffect()          {}
+func (FetchPatient) isEffect()   {}
+func (SearchPDS) isEffect()      {}
+func (FetchConsent) isEffect()   {}
+func (FetchRecord) isEffect()    {}
+func (QueueAlert) isEffect()     {}
+func (CancelRequests) isEffect() {}

@@ -1,0 +1,105 @@
+package patientflow
+
+// transitions lists every (situation, event) that does something: "situation event -> state:
+// effects". Every pair not listed must change nothing and return no effects (stale answers,
+// answers to a request of another kind, intents that do not apply). Reviewed by hand: each row
+// is what the counter must do.
+const transitions = `
+NoPatient searchDemo -> Searching: SearchPDS
+NoPatient searchNHS -> Searching: FetchPatient
+
+Searching auditFailed -> Failed: Cancel
+Searching close -> NoPatient: Cancel
+Searching drop -> NoPatient: Cancel
+Searching newSession -> NoPatient: Cancel
+Searching patient -> Demographics: A:patient-search A:patient-read FetchConsent
+Searching patientDead -> Demographics: A:patient-search A:patient-read FetchConsent
+Searching patientErr -> Failed: A:patient-search/failed
+Searching searchDemo -> Searching: Cancel SearchPDS
+Searching searchNHS -> Searching: Cancel FetchPatient
+
+SearchingDemo auditFailed -> Failed: Cancel
+SearchingDemo close -> NoPatient: Cancel
+SearchingDemo drop -> NoPatient: Cancel
+SearchingDemo found -> Matches: A:patient-search
+SearchingDemo foundErr -> Failed: A:patient-search/failed
+SearchingDemo foundNone -> Matches: A:patient-search
+SearchingDemo newSession -> NoPatient: Cancel
+SearchingDemo searchDemo -> Searching: Cancel SearchPDS
+SearchingDemo searchNHS -> Searching: Cancel FetchPatient
+
+Matches auditFailed -> Failed:
+Matches close -> NoPatient:
+Matches drop -> NoPatient:
+Matches newSession -> NoPatient:
+Matches pick -> Searching: FetchPatient
+Matches searchDemo -> Searching: SearchPDS
+Matches searchNHS -> Searching: FetchPatient
+
+NoMatch auditFailed -> Failed:
+NoMatch close -> NoPatient:
+NoMatch drop -> NoPatient:
+NoMatch newSession -> NoPatient:
+NoMatch searchDemo -> Searching: SearchPDS
+NoMatch searchNHS -> Searching: FetchPatient
+
+Demographics auditFailed -> Failed: Cancel
+Demographics close -> NoPatient: Cancel
+Demographics consentAsk -> Asking: A:scr-consent-read
+Demographics consentErr -> Failed: A:scr-consent-read/failed
+Demographics consentNo -> ConsentRead: A:scr-consent-read
+Demographics consentNone -> ConsentRead: A:scr-consent-read
+Demographics drop -> NoPatient: Cancel
+Demographics newSession -> NoPatient: Cancel
+
+OptedOut auditFailed -> Failed:
+OptedOut close -> NoPatient:
+OptedOut drop -> NoPatient:
+OptedOut newSession -> NoPatient:
+
+Asking auditFailed -> Failed:
+Asking close -> NoPatient:
+Asking decline -> Declined: A:permission-declined
+Asking drop -> NoPatient:
+Asking emergency -> EmergencyReason:
+Asking newSession -> NoPatient:
+Asking permission -> Opening: A:legitimate-relationship-self-claimed A:permission-given Alert:1 FetchRecord:permission
+
+EmergencyReason auditFailed -> Failed:
+EmergencyReason back -> Asking:
+EmergencyReason close -> NoPatient:
+EmergencyReason drop -> NoPatient:
+EmergencyReason newSession -> NoPatient:
+EmergencyReason reason -> Opening: A:emergency-access Alert:2 FetchRecord:emergency
+
+DeceasedReason auditFailed -> Failed:
+DeceasedReason close -> NoPatient:
+DeceasedReason deceased -> Asking:
+DeceasedReason drop -> NoPatient:
+DeceasedReason newSession -> NoPatient:
+
+Declined auditFailed -> Failed:
+Declined close -> NoPatient:
+Declined drop -> NoPatient:
+Declined newSession -> NoPatient:
+
+Opening auditFailed -> Failed: Cancel
+Opening close -> NoPatient: Cancel
+Opening drop -> NoPatient: Cancel
+Opening newSession -> NoPatient: Cancel
+Opening record -> RecordShown: A:scr-read
+Opening recordErr -> Asking: A:scr-read/failed
+Opening recordNone -> ConsentRead: A:scr-read/failed
+
+RecordShown auditFailed -> Failed:
+RecordShown close -> NoPatient:
+RecordShown drop -> NoPatient:
+RecordShown newSession -> NoPatient:
+
+Failed auditFailed -> Failed:
+Failed close -> NoPatient:
+Failed drop -> NoPatient:
+Failed newSession -> NoPatient:
+Failed searchDemo -> Searching: SearchPDS
+Failed searchNHS -> Searching: FetchPatient
+`

@@ -171,7 +171,7 @@ func TestPCSCThreeWrongPasscodesBlock(t *testing.T) {
 func TestPCSCWrongCards(t *testing.T) {
 	r := newPCSCRig(t, harnessOpts{})
 	for _, c := range []struct{ key, want string }{
-		{"expired", "certificate is not valid"},
+		{"expired", "certificate has expired"},
 		{"blocked", "Registration Authority"},
 	} {
 		r.insert(c.key)

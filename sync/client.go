@@ -126,9 +126,27 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{cfg: cfg, log: cfg.Log, hc: cfg.HTTPClient}
 	if c.hc == nil {
 		c.hc = &http.Client{Transport: newTransport(cfg)}
+	} else {
+		hc := *c.hc // the caller's client, never following redirects either
+		c.hc = &hc
 	}
+	c.hc.CheckRedirect = refuseRedirect
 	c.limiter = &limiter{n: cfg.SCRPerSecond, per: time.Second, now: cfg.Now, sleep: cfg.Sleep}
 	return c, nil
+}
+
+// redirectError is a redirect refused: the token must never go to another address, and a
+// national service does not redirect API calls.
+type redirectError struct{ from, to string }
+
+func (e *redirectError) Error() string { return "redirect refused: " + e.from + " -> " + e.to }
+
+func refuseRedirect(req *http.Request, via []*http.Request) error {
+	from := ""
+	if len(via) > 0 {
+		from = via[len(via)-1].URL.Host
+	}
+	return &redirectError{from: from, to: req.URL.Host}
 }
 
 func newTransport(cfg Config) *http.Transport {
@@ -332,6 +350,12 @@ func (cl *Client) fail(ctx context.Context, c call, rid string, attempt, status 
 		return fmt.Errorf("%s request cancelled: %w", strings.ToLower(c.resource), ctx.Err())
 	case errors.Is(err, errTooLarge):
 		se = &fhir.SpineError{Kind: fhir.TooLarge, HTTPStatus: status}
+	case err != nil && errors.As(err, new(*redirectError)):
+		var re *redirectError
+		errors.As(err, &re)
+		se = &fhir.SpineError{Kind: fhir.Redirected, Code: re.from + " to " + re.to, HTTPStatus: status}
+	case err != nil && untrusted(err):
+		se = &fhir.SpineError{Kind: fhir.Untrusted, HTTPStatus: status}
 	case err != nil && isTimeout(err):
 		se = &fhir.SpineError{Kind: fhir.Timeout, HTTPStatus: status}
 	case err != nil:
@@ -347,6 +371,16 @@ func (cl *Client) fail(ctx context.Context, c call, rid string, attempt, status 
 		"kind", string(se.Kind), "code", se.Code, "status", status, "attempts", attempt+1, "request_id", rid,
 		"detail", safeDetail(err))
 	return se
+}
+
+// untrusted reports whether err is a TLS certificate the workstation does not trust (unknown
+// authority, wrong name, expired).
+func untrusted(err error) bool {
+	var ve *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &ve) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci)
 }
 
 func isTimeout(err error) bool {

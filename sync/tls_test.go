@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"scrdesk/internal/fhir"
@@ -14,7 +15,8 @@ import (
 	"scrdesk/internal/staff"
 )
 
-// TestTLS runs the sandbox behind TLS: an untrusted server is Unavailable; with the server's
+// TestTLS runs the sandbox behind TLS: an untrusted server's certificate is said to be not trusted
+// (not "not available"); with the server's
 // root and a client certificate required, the client presents its certificate.
 func TestTLS(t *testing.T) {
 	ca, err := testca.New()
@@ -39,7 +41,10 @@ func TestTLS(t *testing.T) {
 	t.Run("untrusted server", func(t *testing.T) {
 		c, _ := New(Config{BaseURL: srv.URL, ClientCert: &clientCert})
 		_, err := c.SignIn(context.Background(), user.UserID, signer)
-		wantKind(t, err, fhir.Unavailable)
+		wantKind(t, err, fhir.Untrusted)
+		if got, want := fhir.UserMessage(err), "The national service's certificate is not trusted by this workstation: call IT support."; !strings.HasPrefix(got, want) {
+			t.Errorf("message %q, want %q", got, want)
+		}
 	})
 	t.Run("trusted server, client certificate", func(t *testing.T) {
 		c, _ := New(Config{BaseURL: srv.URL, RootCAs: roots, ClientCert: &clientCert})

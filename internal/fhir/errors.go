@@ -28,6 +28,11 @@ const (
 	Malformed        ErrorKind = "malformed"
 	BadRequest       ErrorKind = "bad-request"
 	RateLimited      ErrorKind = "rate-limited"
+	// Redirected: the server answered with a redirect, which is never followed (it would carry
+	// the bearer token elsewhere). Code names the hosts ("from -> to").
+	Redirected ErrorKind = "redirected"
+	// Untrusted: the server's TLS certificate does not chain to a root this workstation trusts.
+	Untrusted ErrorKind = "untrusted-certificate"
 )
 
 // SpineError is a typed failure of a national-service call. It carries no patient data, so
@@ -292,6 +297,10 @@ func kindMessage(se *SpineError) string {
 		return "The Spine sent a record for a different patient, so nothing is shown. Tell IT support."
 	case RateLimited:
 		return "The national service is busy. Wait a few seconds and try again."
+	case Redirected:
+		return "The national service answered by sending SCR Desk to another address (" + se.Code + "). SCR Desk never follows such a redirect, so nothing was sent there. Call IT support."
+	case Untrusted:
+		return "The national service's certificate is not trusted by this workstation: call IT support."
 	case BadRequest:
 		return "The national service could not accept the request. Check the details entered and try again; if it keeps happening, call IT support."
 	}

@@ -110,7 +110,10 @@ func TestEmergencyRecordBannerLines(t *testing.T) {
 	if e.Outcome != audit.OutcomeSuccess || e.Detail["flags"] != "2" || len(e.RequestIDs) != 1 {
 		t.Fatalf("adjustments row %+v", e)
 	}
-	h.inspect(func(c *Controller) { c.emergency("Patient collapsed; checking allergies before treatment") })
+	h.inspect(func(c *Controller) {
+		c.emergencyStage(true) // "2": the reason stage first (emergency access only from the question)
+		c.emergency("Patient collapsed; checking allergies before treatment")
+	})
 	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
 	b := h.frame.banner
 	if b.Allergies != "Allergies: Penicillin allergy (Severe); Latex allergy" || !b.Emergency || b.EmergencyText != present.EmergencyMarking {

@@ -21,6 +21,7 @@ func TestActionsAreTheAuditLogs(t *testing.T) {
 		{patientflow.ActEmergency, audit.ActionEmergency},
 		{patientflow.ActSelfClaimLR, audit.ActionSelfClaimLR},
 		{patientflow.ActSCRRead, audit.ActionSCRRead},
+		{patientflow.ActDeceasedReason, audit.ActionDeceasedReason},
 	} {
 		if string(c.got) != string(c.want) {
 			t.Errorf("patientflow action %q, audit action %q", c.got, c.want)

@@ -18,6 +18,8 @@ const (
 	ActEmergency     Action = "emergency-access"
 	ActSelfClaimLR   Action = "legitimate-relationship-self-claimed"
 	ActSCRRead       Action = "scr-read"
+	// ActDeceasedReason: the written reason for opening a deceased patient's record.
+	ActDeceasedReason Action = "deceased-record-reason"
 )
 
 // Audit: write an audit row, and go on only if it committed.
@@ -34,7 +36,6 @@ type Audit struct {
 	Basis      Basis    // scr-read: permission or emergency
 	RecordID   string   // scr-read
 	Sections   int      // scr-read
-	Deceased   string   // permission / emergency: the deceased-patient reason given, if any
 }
 
 // FetchPatient: PDS GET /Patient/{NHS}; answer PatientAnswer with Req.
@@ -56,7 +57,8 @@ type FetchConsent struct {
 }
 
 // FetchRecord: the record (GET /DocumentReference again, then /Bundle); answer RecordAnswer.
-// Returned only after the Audit effect of its Basis.
+// Returned only after the Audit effect of its Basis (permission, emergency access or the
+// deceased patient's reason).
 type FetchRecord struct {
 	Req   uint64
 	NHS   string

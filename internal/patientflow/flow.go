@@ -12,7 +12,8 @@
 // What it promises (TestEveryStateEveryEvent and FuzzFlow hold it to this):
 //
 //   - No record without its basis. FetchRecord is returned only after the Audit effect of the
-//     permission (with the self-claimed relationship) or of the emergency access, in the same
+//     permission (with the self-claimed relationship), of the emergency access or of the
+//     deceased patient's written reason, in the same
 //     batch; the controller stops at the first audit row that fails to commit and reports
 //     AuditFailed, so a fetch never runs without its row.
 //   - Consent No never fetches: FetchRecord only from the question or the emergency reason, and
@@ -46,7 +47,7 @@ const (
 	ConsentRead                  // the consent state says there is nothing to open (opted out, no record)
 	Asking                       // the permission question
 	EmergencyReason              // the written reason for emergency access is being typed
-	DeceasedReason               // the patient is deceased: a written reason is asked before the record
+	DeceasedReason               // the patient has died, so cannot be asked: a written reason instead of the question
 	Declined                     // the patient declined; nothing was opened
 	Opening                      // the record is being fetched (its basis committed)
 	RecordShown                  // the record is on screen
@@ -73,6 +74,7 @@ type Basis string
 const (
 	BasisPermission Basis = "permission"
 	BasisEmergency  Basis = "emergency"
+	BasisDeceased   Basis = "deceased"
 )
 
 // Failure says which step failed, for the screen's message.
@@ -94,15 +96,14 @@ type Machine struct {
 	kind    string // which request that is: "patient", "search", "consent", "record"
 	req     uint64
 
-	asked    string         // the NHS number asked for
-	matches  []fhir.Patient // Matches
-	patient  *fhir.Patient
-	doc      *fhir.SCRDocument
-	record   *fhir.Record
-	basis    Basis
-	deceased string // the deceased-patient reason given, once given for this patient
-	failure  Failure
-	err      error
+	asked   string         // the NHS number asked for
+	matches []fhir.Patient // Matches
+	patient *fhir.Patient
+	doc     *fhir.SCRDocument
+	record  *fhir.Record
+	basis   Basis
+	failure Failure
+	err     error
 
 	alerted map[string]bool // NHS numbers a self-claim alert was queued for, this session
 }
@@ -189,7 +190,7 @@ func (m *Machine) Handle(e Event) []Effect {
 			return nil
 		}
 		nhs := m.patient.NHSNumber
-		fx := []Effect{Audit{Action: ActSelfClaimLR, NHS: nhs}, Audit{Action: ActPermission, NHS: nhs, Deceased: m.deceased}}
+		fx := []Effect{Audit{Action: ActSelfClaimLR, NHS: nhs}, Audit{Action: ActPermission, NHS: nhs}}
 		if !m.alerted[nhs] {
 			m.alerted[nhs] = true
 			fx = append(fx, QueueAlert{Kind: AlertSelfClaim, NHS: nhs})
@@ -213,7 +214,7 @@ func (m *Machine) Handle(e Event) []Effect {
 			return nil
 		}
 		nhs := m.patient.NHSNumber
-		fx := []Effect{Audit{Action: ActEmergency, NHS: nhs, Reason: reason, Deceased: m.deceased},
+		fx := []Effect{Audit{Action: ActEmergency, NHS: nhs, Reason: reason},
 			QueueAlert{Kind: AlertEmergency, NHS: nhs, Reason: reason}}
 		return append(fx, m.open(BasisEmergency)...)
 	case DeceasedGiven:
@@ -221,10 +222,15 @@ func (m *Machine) Handle(e Event) []Effect {
 		if m.state != DeceasedReason || reason == "" {
 			return nil
 		}
-		// Recorded with the basis rows that follow (permission or emergency access).
-		m.deceased = reason
-		m.state = Asking
-		return nil
+		// The patient has died, so cannot be asked: the written reason is the basis, with the
+		// self-claimed relationship and its alert (once a session), then the record.
+		nhs := m.patient.NHSNumber
+		fx := []Effect{Audit{Action: ActSelfClaimLR, NHS: nhs}, Audit{Action: ActDeceasedReason, NHS: nhs, Reason: reason}}
+		if !m.alerted[nhs] {
+			m.alerted[nhs] = true
+			fx = append(fx, QueueAlert{Kind: AlertSelfClaim, NHS: nhs, Reason: reason})
+		}
+		return append(fx, m.open(BasisDeceased)...)
 	case Decline:
 		if m.state != Asking || m.pending != 0 {
 			return nil
@@ -356,8 +362,8 @@ func (m *Machine) consentAnswer(e ConsentAnswer) []Effect {
 	default:
 		m.doc = e.Doc
 		m.state = Asking
-		if isDeceased(m.patient) && m.deceased == "" {
-			m.state = DeceasedReason
+		if isDeceased(m.patient) {
+			m.state = DeceasedReason // the patient cannot be asked: a written reason instead
 		}
 	}
 	return fx
@@ -409,5 +415,5 @@ func (m *Machine) cancel() []Effect {
 // forget drops every reference to patient data.
 func (m *Machine) forget() {
 	m.asked, m.matches, m.patient, m.doc, m.record = "", nil, nil, nil, nil
-	m.basis, m.deceased, m.failure, m.err = "", "", NoFailure, nil
+	m.basis, m.failure, m.err = "", NoFailure, nil
 }

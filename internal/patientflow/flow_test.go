@@ -201,7 +201,7 @@ func checkInvariants(t *testing.T, from State, m *Machine, fx []Effect) {
 	for _, e := range fx {
 		switch e := e.(type) {
 		case Audit:
-			if e.Action == ActPermission || e.Action == ActEmergency {
+			if e.Action == ActPermission || e.Action == ActEmergency || e.Action == ActDeceasedReason {
 				basis = true
 			}
 			if e.Action == ActEmergency && strings.TrimSpace(e.Reason) == "" {

@@ -156,7 +156,7 @@ func (r *fuzzRig) handle(e Event) []Effect {
 			case ActConsentRead:
 				r.committed[f.NHS] = false
 				r.consentNo[f.NHS] = f.Consent == fhir.ConsentNo.String()
-			case ActPermission, ActEmergency:
+			case ActPermission, ActEmergency, ActDeceasedReason:
 				r.committed[f.NHS] = true
 			}
 		case FetchRecord:

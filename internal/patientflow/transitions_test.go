@@ -74,7 +74,7 @@ EmergencyReason reason -> Opening: A:emergency-access Alert:2 FetchRecord:emerge
 
 DeceasedReason auditFailed -> Failed:
 DeceasedReason close -> NoPatient:
-DeceasedReason deceased -> Asking:
+DeceasedReason deceased -> Opening: A:legitimate-relationship-self-claimed A:deceased-record-reason Alert:1 FetchRecord:deceased
 DeceasedReason drop -> NoPatient:
 DeceasedReason newSession -> NoPatient:
 

@@ -552,32 +552,31 @@ func (db *DB) CaseCount(ctx context.Context, f CaseFilter) (int64, error) {
 }
 
 // CasesSince returns every case (rules and state, no evidence) whose entry is at or after
-// from, and every case still open before it: what coverage is measured over.
+// from, in one query: what coverage is measured over.
 func (db *DB) CasesSince(ctx context.Context, from time.Time) ([]governance.Case, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT seq FROM gov_case INDEXED BY gov_case_time WHERE time_ms >= ?
-		UNION SELECT seq FROM gov_case INDEXED BY gov_case_state WHERE state IN ('new', 'in-review') ORDER BY 1`, from.UnixMilli())
+	rows, err := db.sql.QueryContext(ctx, `SELECT seq, time_ms, user_id, user_name, nhs_number, workstation, rules, state
+		FROM gov_case INDEXED BY gov_case_time WHERE time_ms >= ? ORDER BY time_ms`, from.UnixMilli())
 	if err != nil {
 		return nil, err
 	}
-	var seqs []int64
+	defer rows.Close()
+	var out []governance.Case
 	for rows.Next() {
-		var s int64
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
+		var c governance.Case
+		var tms int64
+		var rules, state string
+		if err := rows.Scan(&c.Seq, &tms, &c.Subject.UserID, &c.Subject.Name, &c.NHSNumber, &c.Workstation, &rules, &state); err != nil {
 			return nil, err
 		}
-		seqs = append(seqs, s)
-	}
-	rows.Close()
-	out := make([]governance.Case, 0, len(seqs))
-	for _, s := range seqs {
-		c, err := caseRow(ctx, db.sql, s)
-		if err != nil {
-			return nil, err
+		c.Time, c.State = time.UnixMilli(tms).UTC(), governance.State(state)
+		for _, r := range strings.Split(rules, ",") {
+			if r != "" {
+				c.Hits = append(c.Hits, governance.Hit{Rule: governance.RuleID(r), Seq: c.Seq})
+			}
 		}
 		out = append(out, c)
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // SampleSeed returns the review sample's seed: the newest review-sample-seed row's, or a new

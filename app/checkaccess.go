@@ -277,6 +277,9 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	}
 	doc, tr, derr := link.SCRDocument(ctx, p.NHSNumber)
 	e.Action, e.NHSNumber, e.RequestIDs, e.Outcome = audit.ActionConsentRead, p.NHSNumber, tr.RequestIDs, outcomeOf(derr)
+	if o, d := subjectOutcome(derr, p.NHSNumber); d != nil {
+		e.Outcome, e.Detail = o, d // an answer about another patient: a serious failure, both numbers
+	}
 	if err := rec(e); err != nil {
 		return finish(1, err)
 	}
@@ -299,6 +302,9 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	res.Consent = doc.Consent.String()
 	r, tr, rerr := link.SCRRecord(ctx, doc, p.NHSNumber)
 	e.Action, e.RequestIDs, e.Outcome = audit.ActionSCRRead, tr.RequestIDs, outcomeOf(rerr)
+	if o, d := subjectOutcome(rerr, p.NHSNumber); d != nil {
+		e.Outcome, e.Detail = o, d
+	}
 	if err := rec(e); err != nil {
 		return finish(1, err)
 	}

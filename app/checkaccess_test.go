@@ -64,3 +64,39 @@ func TestCheckAccessDemo(t *testing.T) {
 		t.Errorf("wrong passcode: exit %d, %s", code, out.String())
 	}
 }
+
+// TestCheckAccessWrongPatient: check-access refuses a record sent for another patient, prints
+// nothing of it, and audits a serious failure with both numbers.
+func TestCheckAccessWrongPatient(t *testing.T) {
+	dirs, err := paths.Resolve(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dirs.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Demo: true, Dirs: dirs, Log: logging.Discard()}
+	var out, errb bytes.Buffer
+	code := CheckAccess(context.Background(), opts, []string{"--pin-stdin", sandbox.NHSWrongBundle}, strings.NewReader("123456\n"), &out, &errb)
+	if code != 1 || !strings.Contains(out.String()+errb.String(), "The Spine sent a record for a different patient") {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	if strings.Contains(out.String(), "Penicillin") {
+		t.Fatal("the other patient's record was printed")
+	}
+	db, err := store.Open(context.Background(), dirs.Database(), secrets.File(dirs.KeyFile()), logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var row *audit.Entry
+	_ = db.Each(context.Background(), audit.Filter{}, func(e audit.Entry) error {
+		if e.Action == audit.ActionSCRRead {
+			row = &e
+		}
+		return nil
+	})
+	if row == nil || row.Outcome != audit.OutcomeSeriousFailure || row.Detail["answered_nhs_number"] != sandbox.NHSAsk || row.Detail["asked_nhs_number"] != sandbox.NHSWrongBundle {
+		t.Fatalf("scr-read row %+v", row)
+	}
+}

@@ -75,7 +75,12 @@ func TestCheckAccessWrongPatient(t *testing.T) {
 	if err := dirs.Ensure(); err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Demo: true, Dirs: dirs, Log: logging.Discard()}
+	db, err := store.Open(context.Background(), dirs.Database(), secrets.File(dirs.KeyFile()), logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	opts := Options{Demo: true, Dirs: dirs, Log: logging.Discard(), Store: db, Settings: settings.Defaults()}
 	var out, errb bytes.Buffer
 	code := CheckAccess(context.Background(), opts, []string{"--pin-stdin", sandbox.NHSWrongBundle}, strings.NewReader("123456\n"), &out, &errb)
 	if code != 1 || !strings.Contains(out.String()+errb.String(), "The Spine sent a record for a different patient") {
@@ -84,11 +89,6 @@ func TestCheckAccessWrongPatient(t *testing.T) {
 	if strings.Contains(out.String(), "Penicillin") {
 		t.Fatal("the other patient's record was printed")
 	}
-	db, err := store.Open(context.Background(), dirs.Database(), secrets.File(dirs.KeyFile()), logging.Discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var row *audit.Entry
 	_ = db.Each(context.Background(), audit.Filter{}, func(e audit.Entry) error {
 		if e.Action == audit.ActionSCRRead {

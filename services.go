@@ -96,6 +96,9 @@ func openServices(ctx context.Context, opts app.Options) (app.Services, func(), 
 		closers = append(closers, stop)
 		svc.Central = status
 	}
+	if st.CentralSGPDSN != "" {
+		svc.CentralSGP = app.CentralSGPOpener(keys, svc.Settings)
+	}
 	return svc, closeAll, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"scrdesk/internal/audit"
 	"scrdesk/internal/fhir"
 	"scrdesk/internal/present"
+	"scrdesk/internal/replica"
 	"scrdesk/internal/session"
 	"scrdesk/internal/settings"
 	"scrdesk/internal/staff"
@@ -41,6 +42,10 @@ type Services struct {
 	// Central, when a central audit database is set up, says how far replication has got
 	// ("central audit log: replicated to entry N, 3 s ago"); nil otherwise. Never blocks.
 	Central func() string
+	// CentralSGP opens the pharmacy-wide log for the SGP's "whole pharmacy" view (the reading
+	// login of settings central_sgp_dsn); nil when none is set up. Called off the controller
+	// goroutine only.
+	CentralSGP func(ctx context.Context) (*replica.CentralLog, error)
 	// Reconnect makes the trust anchors and Spine link new settings ask for (settings.go);
 	// Readers lists the readers present, for the settings screen. main provides both.
 	Reconnect func(settings.Settings) (*x509.CertPool, *sync.Client, error)

@@ -16,6 +16,7 @@ import (
 	"scrdesk/internal/auditcli"
 	"scrdesk/internal/governance"
 	"scrdesk/internal/nhsnumber"
+	"scrdesk/internal/replica"
 	"scrdesk/internal/session"
 	"scrdesk/internal/staff"
 	"scrdesk/internal/store"
@@ -42,6 +43,13 @@ type govState struct {
 	auditFilter audit.Filter
 	auditCur    audit.Cursor
 	auditRows   []audit.Entry
+
+	// The "whole pharmacy" scope of the audit browser (the central log): its own filter,
+	// cursor and rows, and a generation so that a late page is ignored.
+	pharmacy    bool
+	centralCur  replica.CentralCursor
+	centralRows []replica.CentralEntry
+	centralGen  uint64
 
 	integrity   string
 	integrityOK bool
@@ -343,13 +351,22 @@ func (c *Controller) govFilter(p gscreens.Page, f gscreens.Filter) {
 		af := audit.Filter{Action: audit.Action(f.Action), Outcome: audit.Outcome(f.Outcome), UserID: strings.TrimSpace(f.User),
 			NHSNumber: nhs, From: from, To: to}
 		c.govAudited("audit log", f) // the search is itself audited, before it runs
+		if f.Scope == "pharmacy" && c.svc.CentralSGP != nil {
+			g.auditFilter, g.pharmacy, g.centralRows, g.centralCur = af, true, nil, replica.CentralCursor{}
+			g.view.Audit = gscreens.AuditView{Filter: f, Actions: actionChoices(), Outcomes: outcomeChoices(), Scopes: c.scopeChoices(),
+				Count: "Reading the whole pharmacy's log…"}
+			c.govCentralPage()
+			break
+		}
+		g.pharmacy = false
 		rows, cur, err := c.svc.Store.Query(ctx, af, audit.Cursor{}, 100)
 		if err != nil {
 			g.view.Message, g.view.Problem = "The audit log could not be read: "+err.Error(), true
 			break
 		}
 		g.auditFilter, g.auditCur, g.auditRows = af, cur, rows
-		g.view.Audit = gscreens.AuditView{Filter: f, Actions: actionChoices(), Outcomes: outcomeChoices(), More: !cur.Done, Count: "Newest first"}
+		g.view.Audit = gscreens.AuditView{Filter: f, Actions: actionChoices(), Outcomes: outcomeChoices(), Scopes: c.scopeChoices(),
+			More: !cur.Done, Count: "Newest first"}
 		c.govAuditRows()
 	}
 	g.view.Page = p
@@ -359,7 +376,7 @@ func (c *Controller) govFilter(p gscreens.Page, f gscreens.Filter) {
 func (c *Controller) govAudited(what string, f gscreens.Filter) {
 	d := map[string]string{"view": what}
 	for k, v := range map[string]string{"state": f.State, "rule": f.Rule, "action": f.Action, "outcome": f.Outcome,
-		"user": f.User, "nhs_number": f.NHS, "from": f.From, "to": f.To, "workstation": f.Workstation} {
+		"user": f.User, "nhs_number": f.NHS, "from": f.From, "to": f.To, "workstation": f.Workstation, "scope": f.Scope} {
 		if strings.TrimSpace(v) != "" {
 			d[k] = strings.TrimSpace(v)
 		}
@@ -401,8 +418,60 @@ func (c *Controller) govCaseRows() {
 	g.view.Cases.Rows = rows
 }
 
+// scopeChoices offers the whole pharmacy when a central log can be read.
+func (c *Controller) scopeChoices() []gscreens.Choice {
+	if c.svc.CentralSGP == nil {
+		return nil
+	}
+	return []gscreens.Choice{{Value: "", Label: "This workstation"}, {Value: "pharmacy", Label: "The whole pharmacy (every workstation)"}}
+}
+
+// govCentralPage reads the next page of the whole pharmacy's log on a worker (the network never
+// holds up the controller: a card removed meanwhile locks at once) and shows it if nothing
+// changed since it was asked for.
+func (c *Controller) govCentralPage() {
+	g := c.gv
+	g.centralGen++
+	gen, cgen, f, cur, open := g.gen, g.centralGen, g.auditFilter, g.centralCur, c.svc.CentralSGP
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		var rows []replica.CentralEntry
+		next := cur
+		cl, err := open(ctx)
+		if err == nil {
+			rows, next, err = cl.Page(ctx, f, cur, 100)
+			cl.Close()
+		}
+		c.Post(func() {
+			if c.gv == nil || c.gv.gen != gen || c.gv.centralGen != cgen || !c.gv.pharmacy {
+				return // locked, left, or another search since: this page changes nothing
+			}
+			g := c.gv
+			if err != nil {
+				g.view.Audit.Count = "The whole pharmacy's log could not be read: " + err.Error() + ". Check the connection, or ask IT support."
+				g.view.Audit.More = false
+			} else {
+				g.centralRows, g.centralCur = append(g.centralRows, rows...), next
+				g.view.Audit.More = !next.Done
+				g.view.Audit.Count = "Newest first, every workstation"
+			}
+			c.govAuditRows()
+			c.render()
+		})
+	}()
+}
+
 func (c *Controller) govAuditRows() {
 	g := c.gv
+	if g.pharmacy {
+		rows := make([]string, 0, len(g.centralRows))
+		for _, e := range g.centralRows {
+			rows = append(rows, when(e.Time)+"  "+e.Workstation+"  "+governance.Plain(e.Entry))
+		}
+		g.view.Audit.Rows = rows
+		return
+	}
 	rows := make([]string, 0, len(g.auditRows))
 	for _, e := range g.auditRows {
 		rows = append(rows, when(e.Time)+"  "+governance.Plain(e))
@@ -427,6 +496,10 @@ func (c *Controller) govMore(p gscreens.Page) {
 			c.govCaseRows()
 		}
 	case gscreens.PageAudit:
+		if g.pharmacy {
+			c.govCentralPage()
+			return
+		}
 		rows, cur, err := c.svc.Store.Query(ctx, g.auditFilter, g.auditCur, 100)
 		if err == nil {
 			g.auditRows, g.auditCur = append(g.auditRows, rows...), cur

@@ -15,6 +15,19 @@ import (
 // CentralDBPasswordKey is the keyring name of the central audit database's password.
 const CentralDBPasswordKey = replica.PasswordKey
 
+// CentralSGPOpener returns how the SGP's workspace opens the pharmacy-wide log: the reading
+// login of settings central_sgp_dsn, its password from the keyring, the pharmacy's ODS code.
+// Each call connects; the caller closes.
+func CentralSGPOpener(keys secrets.Store, st settings.Settings) func(ctx context.Context) (*replica.CentralLog, error) {
+	return func(ctx context.Context) (*replica.CentralLog, error) {
+		pw, err := keys.Get(replica.ReaderPasswordKey)
+		if err != nil && !errors.Is(err, secrets.ErrNotFound) {
+			return nil, err
+		}
+		return replica.OpenCentral(ctx, st.CentralSGPDSN, pw, st.ODSCode)
+	}
+}
+
 type replication struct {
 	stop func()
 	text func() string

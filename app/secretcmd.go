@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"scrdesk/internal/cli"
+	"scrdesk/internal/replica"
 	"scrdesk/internal/secrets"
 )
 
@@ -21,7 +22,12 @@ func ClientKeyPassword(ctx context.Context, opts Options, args []string, stdin i
 
 // CentralDBPassword is `scrdesk central-db-password`, for IT support: the central audit
 // database's password, kept in the keyring like the client key's (never in settings).
+// With --sgp first, it keeps the SGP's reading login's password instead (central_sgp_dsn).
 func CentralDBPassword(ctx context.Context, opts Options, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "--sgp" || args[0] == "-sgp") {
+		return keepSecret(opts, args[1:], stdin, stdout, stderr, "central-db-password --sgp", replica.ReaderPasswordKey,
+			"Password of the SGP's login to the central audit database: ", "The SGP's central audit database password")
+	}
 	return keepSecret(opts, args, stdin, stdout, stderr, "central-db-password", CentralDBPasswordKey,
 		"Password of the central audit database: ", "The central audit database password")
 }

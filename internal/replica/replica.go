@@ -59,8 +59,12 @@ type KeySource interface {
 	Set(key, value string) error
 }
 
-// PasswordKey is the keyring name of the central database password.
-const PasswordKey = "central-db-password"
+// PasswordKey is the keyring name of the central database password (the workstation's
+// inserting login); ReaderPasswordKey the SGP's reading login's.
+const (
+	PasswordKey       = "central-db-password"
+	ReaderPasswordKey = "central-sgp-password"
+)
 
 // signingKeyName names the workstation's Ed25519 key for one log instance.
 func signingKeyName(instance string) string { return "central-signing-key:" + instance }

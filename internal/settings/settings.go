@@ -99,6 +99,10 @@ type Settings struct {
 	// "" keeps the log on this workstation only. It never holds the password: that lives in the
 	// keyring (`scrdesk central-db-password`).
 	CentralDSN string `json:"central_dsn,omitempty"`
+	// CentralSGPDSN is the SGP's reading login to the same database (role scrdesk_reader), for
+	// the workspace's "whole pharmacy" view; "" offers this workstation only. Its password is in
+	// the keyring (`scrdesk central-db-password --sgp`).
+	CentralSGPDSN string `json:"central_sgp_dsn,omitempty"`
 }
 
 // Defaults returns the settings of a new installation: demo environment, lock on card removal,
@@ -227,6 +231,9 @@ func (s Settings) Validate() error {
 	if p := checkCentralDSN(s.CentralDSN); p != "" {
 		add("central_dsn", p)
 	}
+	if p := checkCentralDSN(s.CentralSGPDSN); p != "" {
+		add("central_sgp_dsn", p)
+	}
 	if len(s.PermittedActivityCodes) == 0 {
 		add("permitted_activity_codes", "At least one permitted activity code is needed, or nobody can open a record.")
 	}
@@ -322,6 +329,7 @@ func (s Settings) fieldText() [][2]string {
 		{"permitted_activity_codes", strings.Join(s.PermittedActivityCodes, ",")},
 		{"text_scale", strconv.FormatFloat(s.TextScale, 'g', -1, 64)},
 		{"central_dsn", s.CentralDSN},
+		{"central_sgp_dsn", s.CentralSGPDSN},
 	}
 }
 

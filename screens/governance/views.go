@@ -53,6 +53,9 @@ type HomeView struct {
 type Filter struct {
 	State, Rule, Action, Outcome     string // "" = any
 	User, NHS, From, To, Workstation string
+	// Scope is the audit browser's reach: "" this workstation, "pharmacy" every workstation
+	// with this ODS code (the central audit log).
+	Scope string
 }
 
 // Choice is one option of a filter's drop-down: the stored value and its words.
@@ -95,9 +98,12 @@ type CaseView struct {
 type AuditView struct {
 	Filter            Filter
 	Actions, Outcomes []Choice
-	Rows              []string // plain words, newest first
-	More              bool
-	Count             string
+	// Scopes offers "this workstation" / "the whole pharmacy" when a central audit log can be
+	// read; empty hides the switch.
+	Scopes []Choice
+	Rows   []string // plain words, newest first
+	More   bool
+	Count  string
 }
 
 // SARView is the Subject Access Request form and its preview.

@@ -50,6 +50,7 @@ type Workspace struct {
 
 	// Audit
 	aAction, aOutcome       *widget.Select
+	aScope                  *widget.Select
 	aUser, aNHS, aFrom, aTo *widget.Entry
 	aList                   *widget.List
 	aCount                  *widget.Label
@@ -183,6 +184,7 @@ func New(cb Callbacks) *Workspace {
 	// Audit
 	w.aAction = widget.NewSelect(nil, func(string) { w.filterChanged(PageAudit) })
 	w.aOutcome = widget.NewSelect(nil, func(string) { w.filterChanged(PageAudit) })
+	w.aScope = widget.NewSelect(nil, func(string) { w.filterChanged(PageAudit) })
 	w.aUser, w.aNHS, w.aFrom, w.aTo = entry("User id"), entry("NHS number"), entry("From YYYY-MM-DD"), entry("To YYYY-MM-DD")
 	for _, e := range []*widget.Entry{w.aUser, w.aNHS, w.aFrom, w.aTo} {
 		e.OnSubmitted = func(string) { w.filterChanged(PageAudit) }
@@ -200,7 +202,7 @@ func New(cb Callbacks) *Workspace {
 			w.cb.More(PageAudit)
 		}
 	})
-	w.audit = container.NewBorder(container.NewGridWithColumns(3, w.aAction, w.aOutcome, w.aUser, w.aNHS, w.aFrom, w.aTo),
+	w.audit = container.NewBorder(container.NewVBox(w.aScope, container.NewGridWithColumns(3, w.aAction, w.aOutcome, w.aUser, w.aNHS, w.aFrom, w.aTo)),
 		container.NewHBox(w.aCount, w.aMore), nil, nil, w.aList)
 
 	// SAR
@@ -273,7 +275,8 @@ func (w *Workspace) filterChanged(p Page) {
 		w.cb.Filter(p, Filter{State: valueOf(w.view.Cases.States, w.cState.Selected), Rule: valueOf(w.view.Cases.Rules, w.cRule.Selected),
 			User: w.cUser.Text, NHS: w.cNHS.Text, From: w.cFrom.Text, To: w.cTo.Text, Workstation: w.cWS.Text})
 	case PageAudit:
-		w.cb.Filter(p, Filter{Action: valueOf(w.view.Audit.Actions, w.aAction.Selected), Outcome: valueOf(w.view.Audit.Outcomes, w.aOutcome.Selected),
+		w.cb.Filter(p, Filter{Scope: valueOf(w.view.Audit.Scopes, w.aScope.Selected),
+			Action: valueOf(w.view.Audit.Actions, w.aAction.Selected), Outcome: valueOf(w.view.Audit.Outcomes, w.aOutcome.Selected),
 			User: w.aUser.Text, NHS: w.aNHS.Text, From: w.aFrom.Text, To: w.aTo.Text})
 	}
 }
@@ -431,6 +434,12 @@ func (w *Workspace) ClearNote() {
 }
 
 func (w *Workspace) renderAudit(a AuditView) {
+	setSelect(w.aScope, a.Scopes, a.Filter.Scope)
+	if len(a.Scopes) > 0 {
+		w.aScope.Show()
+	} else {
+		w.aScope.Hide()
+	}
 	setSelect(w.aAction, a.Actions, a.Filter.Action)
 	setSelect(w.aOutcome, a.Outcomes, a.Filter.Outcome)
 	setEntry(w.aUser, a.Filter.User)

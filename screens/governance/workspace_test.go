@@ -41,6 +41,10 @@ func sampleViews() map[string]View {
 	inReview.State, inReview.CanStart, inReview.CanClose = "In review", false, true
 	audit := AuditView{Actions: []Choice{{"", "Any action"}}, Outcomes: []Choice{{"", "Any outcome"}}, Count: "Newest first", More: true,
 		Rows: []string{"20 Mar 2026 09:14  Grace Okafor checked the audit log", "19 Mar 2026 17:40  Priya Shah viewed the record of 999 000 0107 with the patient's permission"}}
+	pharmacy := audit
+	pharmacy.Scopes = []Choice{{"", "This workstation"}, {"pharmacy", "The whole pharmacy (every workstation)"}}
+	pharmacy.Filter.Scope = "pharmacy"
+	pharmacy.Rows = []string{"20 Mar 2026 09:16  COUNTER-2  Tom Evans viewed the record of 999 000 0107 with the patient's permission"}
 	sar := SARView{NHS: "999 000 5049", Reference: "SAR-2026-7", Received: "2026-03-20", Identity: "Passport seen", Names: true,
 		Summary: "12 accesses from 21 December 2025 to 20 March 2026. Report hash 2019…aa3",
 		Preview: []string{"2 Mar 2026 09:31  The Summary Care Record  Tom Evans, Pharmacy technician  Patient's permission"},
@@ -56,6 +60,7 @@ func sampleViews() map[string]View {
 		"case-own.xml":       {Page: PageCase, Case: own, Message: "This case is about your own access: another SCR Governance Person must review it.", Problem: true},
 		"case-closed.xml":    {Page: PageCase, Case: closed},
 		"audit.xml":          {Page: PageAudit, Audit: audit},
+		"audit-pharmacy.xml": {Page: PageAudit, Audit: pharmacy},
 		"sar-empty.xml":      {Page: PageSAR},
 		"sar-preview.xml":    {Page: PageSAR, SAR: sar},
 	}

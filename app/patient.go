@@ -89,6 +89,12 @@ func (c *Controller) canOpen() bool {
 		return false
 	}
 	if !v.CanViewSCR {
+		// A search refused is still a search tried: the log says who, under which role, and why.
+		if _, err := c.record(audit.Event{Action: audit.ActionPatientSearch, Outcome: audit.OutcomeMinorFailure,
+			Reason: "refused: the role may not open Summary Care Records"}); err != nil {
+			c.auditFailed(err)
+			return false
+		}
 		c.search = present.SearchView{State: present.SearchError, Message: present.MessageView{
 			Title: "You cannot open records with this role",
 			What:  v.NoSCRReason,
@@ -226,7 +232,7 @@ func (c *Controller) searchDemographics(q present.Query) {
 				outcome = audit.OutcomeMinorFailure
 			}
 			if _, aerr := c.record(audit.Event{Action: audit.ActionPatientSearch, Outcome: outcome, RequestIDs: tr.RequestIDs,
-				Detail: map[string]string{"by": "demographics", "matches": itoa(len(ps))}}); aerr != nil {
+				Detail: map[string]string{"by": "demographics", "matches": itoa(len(ps)), "shown": shownNHS(ps)}}); aerr != nil {
 				c.auditFailed(aerr)
 				return
 			}
@@ -242,6 +248,16 @@ func (c *Controller) searchDemographics(q present.Query) {
 			c.render()
 		})
 	}()
+}
+
+// shownNHS lists the NHS numbers a demographic search showed (each patient listed was seen, so
+// a Subject Access Request must find the row), comma-separated.
+func shownNHS(ps []fhir.Patient) string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.NHSNumber)
+	}
+	return strings.Join(out, ",")
 }
 
 // pick opens match i of the last search: its full record is read by NHS number (the

@@ -2,6 +2,8 @@ package session
 
 import (
 	"testing"
+
+	"scrdesk/internal/staff"
 )
 
 // What an answer carries (an open card, a Spine sign-in) reaches the controller only as an
@@ -112,5 +114,27 @@ func TestUnlockWithoutLinkSaysWhy(t *testing.T) {
 	fx := r.m.Handle(PasscodeRight{Seq: r.m.pending, LinkProblem: "network down"})
 	if got := fxString(fx); got != "LinkDown A:unlock ShowResumed" {
 		t.Fatalf("effects %q", got)
+	}
+}
+
+// TestNoRecordRoleIsAuditedWithTheRolesOffered: a sign-in whose role may not open records says
+// so in its row, naming the roles the identity service offered.
+func TestNoRecordRoleIsAuditedWithTheRolesOffered(t *testing.T) {
+	r := newRig(t, testConfig())
+	for _, ev := range []string{"readerUp", "cardIn", "read", "submit", "right"} {
+		r.do(events[ev])
+	}
+	fx := r.m.Handle(RolesLoaded{Seq: r.m.pending, Roles: []staff.Role{noRole}})
+	a := fx[0].(Audit)
+	if a.Action != ActLogin || a.Reason != "this role may not open records; roles offered: Counter Assistant (555000004401)" {
+		t.Errorf("login row %+v", a)
+	}
+	// A role that may: no such reason.
+	r2 := newRig(t, testConfig())
+	for _, ev := range []string{"readerUp", "cardIn", "read", "submit", "right"} {
+		r2.do(events[ev])
+	}
+	if a := r2.m.Handle(RolesLoaded{Seq: r2.m.pending, Roles: []staff.Role{scrRole}})[0].(Audit); a.Reason != "" {
+		t.Errorf("login row for an SCR role: %+v", a)
 	}
 }

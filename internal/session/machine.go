@@ -32,6 +32,8 @@ type Machine struct {
 
 	held *held // the locked session, if any
 
+	offered []staff.Role // the roles the identity service offered, for the sign-in's audit row
+
 	msg      string
 	unusable bool   // the card in the reader failed for good (Problem.Retry is false)
 	pending  uint64 // Seq of the request whose answer the machine waits for
@@ -206,6 +208,7 @@ func (m *Machine) Handle(e Event) []Effect {
 		if m.state != LoadingRoles || e.Seq != m.pending {
 			return nil
 		}
+		m.offered = slices.Clone(e.Roles)
 		switch len(e.Roles) {
 		case 0:
 			m.state = NoRole
@@ -384,7 +387,17 @@ func (m *Machine) blocked() []Effect {
 
 // signIn completes a new sign-in under role.
 func (m *Machine) signIn(role staff.Role) []Effect {
-	fx := []Effect{Audit{Action: ActLogin, Outcome: Success, User: m.user, Role: role}}
+	a := Audit{Action: ActLogin, Outcome: Success, User: m.user, Role: role}
+	if !role.Can(m.cfg.SCRActivities) {
+		// Signed in, but no record can be opened: the row says so, with the roles offered.
+		var names []string
+		for _, r := range m.offered {
+			names = append(names, r.RoleName+" ("+r.URID+")")
+		}
+		a.Reason = "this role may not open records; roles offered: " + strings.Join(names, ", ")
+	}
+	m.offered = nil
+	fx := []Effect{a}
 	return append(fx, m.enter(role, false)...)
 }
 

@@ -12,6 +12,7 @@ import (
 	"scrdesk/internal/audit"
 	"scrdesk/internal/fhir"
 	"scrdesk/internal/present"
+	"scrdesk/internal/session"
 	"scrdesk/internal/store"
 	"scrdesk/sync"
 )
@@ -66,7 +67,15 @@ func (c *Controller) runOutbox(ctx context.Context) {
 // deliverDue sends what is due now and says when to look again.
 func (c *Controller) deliverDue(ctx context.Context) time.Duration {
 	linkCh := make(chan *sync.Session, 1)
-	c.Post(func() { linkCh <- c.link })
+	// Only over a signed-in link that carries a role, while the session is Ready: never while
+	// signing in (no role yet: the Spine answers 400) or locked.
+	c.Post(func() {
+		if c.m.State() == session.Ready && c.link != nil && c.link.URID() != "" {
+			linkCh <- c.link
+			return
+		}
+		linkCh <- nil
+	})
 	var link *sync.Session
 	select {
 	case link = <-linkCh:
@@ -107,8 +116,12 @@ func (c *Controller) deliver(ctx context.Context, link *sync.Session, a store.Al
 		return
 	}
 	var se *fhir.SpineError
-	permanent := errors.As(err, &se) && (se.Kind == fhir.BadRequest || se.Kind == fhir.AccessDenied || se.Kind == fhir.InvalidNHSNumber)
-	if permanent || a.Attempts+1 >= maxAlertAttempts {
+	isSpine := errors.As(err, &se)
+	// A refusal caused by the link (the token expired, the role refused, another user's token)
+	// says nothing about the alert: it stays queued, visible, and goes with the next good link.
+	linkCaused := isSpine && (se.Kind == fhir.SignedOut || se.Kind == fhir.AccessDenied)
+	permanent := isSpine && (se.Kind == fhir.BadRequest || se.Kind == fhir.InvalidNHSNumber)
+	if !linkCaused && (permanent || a.Attempts+1 >= maxAlertAttempts) {
 		ev := c.alertEvent(audit.ActionAlertFailed, q, tr.RequestIDs)
 		ev.Reason = fhir.UserMessage(err)
 		if _, err := c.svc.Store.MarkFailed(ctx, a.ID, err.Error(), ev); err != nil {

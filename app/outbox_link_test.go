@@ -1,0 +1,49 @@
+package app
+
+import (
+	"context"
+	"testing"
+
+	"scrdesk/internal/audit"
+	"scrdesk/internal/present"
+	"scrdesk/internal/sandbox"
+	"scrdesk/internal/store"
+	"scrdesk/sync"
+)
+
+// TestAlertRefusedForTheLinkStaysQueued: an alert refused because of the link (here the token
+// expired: 401) is neither failed nor lost: it stays queued, shown as retrying, with no
+// alert-failed row.
+func TestAlertRefusedForTheLinkStaysQueued(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	h.sb.ExpireTokens()
+	var qerr error
+	h.inspect(func(c *Controller) {
+		qerr = c.queueAlert(sync.AlertSelfClaimedLR, 1, sandbox.NHSAsk, "Legitimate relationship self-claimed at the pharmacy counter.")
+	})
+	if qerr != nil {
+		t.Fatal(qerr)
+	}
+	h.until("the alert tried and refused", func(*Controller) bool {
+		for _, r := range h.sb.Requests() {
+			if r.Resource == "AuditEvent" && r.Status == 401 {
+				return true
+			}
+		}
+		return false
+	})
+	h.until("the alerts list refreshed", func(c *Controller) bool {
+		return len(c.alerts) == 1 && c.alerts[0].view.State == present.AlertRetrying
+	})
+	if n := count(h.actions(), audit.ActionAlertFailed); n != 0 {
+		t.Errorf("%d alert-failed rows for a refusal the link caused", n)
+	}
+	queued, err := h.db.List(context.Background(), store.AlertQueued, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(queued) != 1 {
+		t.Errorf("%d alerts queued, want the refused one still queued", len(queued))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"scrdesk/internal/audit"
 	"scrdesk/internal/present"
 	"scrdesk/internal/sandbox"
+	"scrdesk/internal/session"
 	"scrdesk/internal/store"
 	"scrdesk/sync"
 )
@@ -45,5 +46,21 @@ func TestAlertRefusedForTheLinkStaysQueued(t *testing.T) {
 	}
 	if len(queued) != 1 {
 		t.Errorf("%d alerts queued, want the refused one still queued", len(queued))
+	}
+}
+
+// TestLockClearsTheClipboard: text copied while a patient was on screen is gone at lock.
+func TestLockClearsTheClipboard(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	h.searchNHS(sandbox.NHSAsk)
+	h.until("the patient", func(c *Controller) bool { return c.pt != nil })
+	h.pump()
+	h.w.Clipboard().SetContent("9990000018 ALICE ASKER")
+	dr.Remove(demoReader)
+	h.until("locked", func(c *Controller) bool { return c.m.State() == session.Locked })
+	h.pump()
+	if got := h.w.Clipboard().Content(); got != "" {
+		t.Errorf("the clipboard still holds %q after the lock", got)
 	}
 }

@@ -167,7 +167,9 @@ type shell struct {
 	ptShown   string
 	// emergShown: the consent screen shows the emergency reason stage.
 	emergShown bool
-	last       frame
+	// patientSeen: a patient was on screen since the last lock (the clipboard is cleared at lock).
+	patientSeen bool
+	last        frame
 }
 
 // newShell builds the screens into w. Call on the UI goroutine.
@@ -324,6 +326,16 @@ func (s *shell) typedKey(ev *fyne.KeyEvent) {
 // render shows f. On the UI goroutine.
 func (s *shell) render(f frame) {
 	s.last = f
+	// Lock leaves nothing behind: text copied from a patient screen goes from the clipboard too
+	// (the clipboard is cleared at the first lock-screen frame after any patient was shown).
+	if f.hasPatient {
+		s.patientSeen = true
+	} else if f.screen == present.ScreenLock && s.patientSeen {
+		s.patientSeen = false
+		if cb := s.w.Clipboard(); cb != nil {
+			cb.SetContent("")
+		}
+	}
 	if s.demoPanel != nil && f.demo != nil {
 		s.demoPanel.Render(*f.demo)
 	}

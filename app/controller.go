@@ -103,6 +103,8 @@ type Controller struct {
 	onRender func(f frame)
 	// onTextScale, if set, applies a new text size to the window (settings.go).
 	onTextScale func(scale float64)
+	// set is the open settings screen, nil when closed (settingsscreen.go).
+	set *settingsUI
 }
 
 // NewController makes a controller over svc that renders into sh through ui.
@@ -351,6 +353,7 @@ func (c *Controller) apply(f session.Effect) {
 
 // render builds the frame for the current state and hands it to the UI goroutine.
 func (c *Controller) render() {
+	c.settingsFollow()
 	f := c.frame()
 	c.mu.Lock()
 	hook := c.onRender

@@ -2,14 +2,17 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"strings"
 	"testing"
 	"time"
 
 	"scrdesk/internal/audit"
+	"scrdesk/internal/present"
 	"scrdesk/internal/session"
 	"scrdesk/internal/settings"
 	"scrdesk/internal/staff"
+	gosync "scrdesk/sync"
 )
 
 // TestApplySettingsAppliesPersistsAndAudits: a change made while signed in is applied at once
@@ -71,4 +74,107 @@ func TestApplySettingsAppliesPersistsAndAudits(t *testing.T) {
 	if stored.IdleLockMinutes != 2 {
 		t.Errorf("bad change kept: %d", stored.IdleLockMinutes)
 	}
+}
+
+// TestSettingsScreenSavesChecksAndCloses drives the settings screen's controller side with the
+// real screen on the test driver: a bad field is refused beside it and nothing is kept; a good
+// change is applied, kept and audited; "Test connection" passes against the built-in sandbox
+// over real HTTP and fails, saying why, against a closed port; "Check a card" reads the card
+// in the reader; locking closes the screen, and a check that answers after that changes
+// nothing.
+func TestSettingsScreenSavesChecksAndCloses(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	h.inspect(func(c *Controller) {
+		c.svc.Demo = true // the demo may open settings (a pharmacist in the demo)
+		c.svc.Reconnect = func(st settings.Settings) (*x509.CertPool, *gosync.Client, error) {
+			cl, err := gosync.New(gosync.Config{BaseURL: st.EffectiveBaseURL()})
+			return c.svc.Anchors, cl, err
+		}
+		c.openSettings()
+	})
+	h.until("settings screen", func(c *Controller) bool { return c.set != nil && c.set.screen != nil })
+	var form present.SettingsForm
+	h.inspect(func(c *Controller) { form = c.set.view.Form })
+
+	bad := form
+	bad.ODSCode = "F-1"
+	h.inspect(func(c *Controller) { c.saveSettings(bad) })
+	h.inspect(func(c *Controller) {
+		if c.set.view.Problems["ods_code"] == "" || !c.set.view.SavedBad {
+			t.Errorf("bad ODS code: %+v", c.set.view)
+		}
+	})
+	if st, _ := h.db.LoadSettings(context.Background()); st.ODSCode == "F-1" {
+		t.Fatal("a refused field was kept")
+	}
+
+	good := form
+	good.ODSCode = "FQ999"
+	h.inspect(func(c *Controller) { c.saveSettings(good) })
+	h.inspect(func(c *Controller) {
+		if c.set.view.SavedBad || !strings.HasPrefix(c.set.view.Saved, "Saved and applied (") || c.svc.Settings.ODSCode != "FQ999" {
+			t.Errorf("good change: %q %+v", c.set.view.Saved, c.svc.Settings)
+		}
+	})
+	if st, _ := h.db.LoadSettings(context.Background()); st.ODSCode != "FQ999" {
+		t.Errorf("not kept: %q", st.ODSCode)
+	}
+	audited := false
+	for _, e := range h.entries() {
+		if e.Action == audit.ActionSettingsChanged && e.Detail["field"] == "ods_code" && e.Detail["new"] == "FQ999" && e.Reason == "settings screen" {
+			audited = true
+		}
+	}
+	if !audited {
+		t.Error("the change was not audited")
+	}
+
+	// Test connection: the sandbox answers; a closed port does not, and the screen says why.
+	reach := good
+	reach.Environment, reach.BaseURL = "custom", h.baseURL
+	h.inspect(func(c *Controller) { c.testConnection(reach) })
+	h.until("connection passed", func(c *Controller) bool { return c.set.view.Connection.Done })
+	h.inspect(func(c *Controller) {
+		if v := c.set.view.Connection; !v.OK || !strings.Contains(strings.Join(v.Lines, " "), "answered (HTTP") {
+			t.Errorf("connection to the sandbox: %+v", v)
+		}
+	})
+	closed := good
+	closed.Environment, closed.BaseURL = "custom", "http://127.0.0.1:1"
+	h.inspect(func(c *Controller) { c.testConnection(closed) })
+	h.until("connection failed", func(c *Controller) bool { return c.set.view.Connection.Done })
+	h.inspect(func(c *Controller) {
+		if v := c.set.view.Connection; v.OK || !strings.Contains(strings.Join(v.Lines, " "), "refused the connection") {
+			t.Errorf("connection to a closed port: %+v", v)
+		}
+	})
+
+	// Check a card: the signed-in card in the demo reader.
+	h.inspect(func(c *Controller) { c.checkCard(good) })
+	h.until("card checked", func(c *Controller) bool { return c.set.view.Card.Done })
+	h.inspect(func(c *Controller) {
+		if v := c.set.view.Card; !v.OK || !strings.Contains(strings.Join(v.Lines, " "), staff.DemoUsers()[0].UserID) {
+			t.Errorf("card check: %+v", v)
+		}
+	})
+
+	// A check still running when the screen closes (the lock) changes nothing when it answers.
+	h.inspect(func(c *Controller) {
+		c.testConnection(reach)
+		c.handle(session.LockByHand{})
+		if c.set != nil {
+			t.Error("locking left the settings screen open")
+		}
+	})
+	time.Sleep(300 * time.Millisecond)
+	h.inspect(func(c *Controller) {
+		if c.set != nil {
+			t.Error("a late answer reopened the settings screen")
+		}
+		c.openSettings() // locked: refused
+		if c.set != nil {
+			t.Error("settings opened while locked")
+		}
+	})
 }

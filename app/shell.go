@@ -252,7 +252,8 @@ func (s *shell) bind(c *Controller) {
 	lockItem.Shortcut = screens.LockShortcut
 	signOutItem := fyne.NewMenuItem("Sign out", func() { c.Post(func() { c.handle(session.SignOut{}) }) })
 	signOutItem.Shortcut = screens.SignOutShortcut
-	menus := []*fyne.Menu{fyne.NewMenu("Session", lockItem, signOutItem)}
+	settingsItem := fyne.NewMenuItem("Settings…", c.OpenSettings) // the SGP (and the demo); refused otherwise
+	menus := []*fyne.Menu{fyne.NewMenu("Session", lockItem, signOutItem, settingsItem)}
 	if s.demoPanel != nil {
 		// Demo cards from the keyboard (Alt+1 ...), and the panel folded away (Alt+0): menu
 		// shortcuts reach the window whatever has the focus.

@@ -103,6 +103,69 @@ type Settings struct {
 	// the workspace's "whole pharmacy" view; "" offers this workstation only. Its password is in
 	// the keyring (`scrdesk central-db-password --sgp`).
 	CentralSGPDSN string `json:"central_sgp_dsn,omitempty"`
+	// OpeningHours is when the pharmacy is open, in local time, for the SCR Governance Person's
+	// out-of-hours check: "Mon-Fri 09:00-18:00, Sat 09:00-13:00" (days not named are closed);
+	// "" means the default, DefaultOpeningHours. See ParseOpeningHours.
+	OpeningHours string `json:"opening_hours,omitempty"`
+}
+
+// DefaultOpeningHours are the opening hours when none are set (SGP.md).
+const DefaultOpeningHours = "Mon-Sat 09:00-18:00"
+
+// DayHours is one weekday's opening and closing minute after midnight; Open == Close is closed.
+type DayHours struct{ Open, Close int }
+
+var dayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// ParseOpeningHours reads opening hours written as comma-separated parts "DAY[-DAY] HH:MM-HH:MM"
+// with English three-letter day names (Mon, Tue, ...): "Mon-Fri 09:00-18:00, Sat 09:00-13:00".
+// The result is indexed by time.Weekday (Sunday = 0); days not named are closed. "" reads as
+// DefaultOpeningHours.
+func ParseOpeningHours(text string) ([7]DayHours, error) {
+	var week [7]DayHours
+	if strings.TrimSpace(text) == "" {
+		text = DefaultOpeningHours
+	}
+	day := func(s string) int { return slices.Index(dayNames, strings.ToLower(s)) }
+	clock := func(s string) (int, bool) {
+		h, m, ok := strings.Cut(s, ":")
+		hh, err1 := strconv.Atoi(h)
+		mm, err2 := strconv.Atoi(m)
+		if !ok || err1 != nil || err2 != nil || len(h) != 2 || len(m) != 2 || hh < 0 || hh > 24 || mm < 0 || mm > 59 || hh*60+mm > 24*60 {
+			return 0, false
+		}
+		return hh*60 + mm, true
+	}
+	bad := errors.New("opening hours look like \"Mon-Fri 09:00-18:00, Sat 09:00-13:00\"")
+	seen := [7]bool{}
+	for _, part := range strings.Split(text, ",") {
+		f := strings.Fields(part)
+		if len(f) != 2 {
+			return week, bad
+		}
+		d1, d2, isRange := strings.Cut(f[0], "-")
+		from, to := day(d1), day(d1)
+		if isRange {
+			to = day(d2)
+		}
+		t1, t2, _ := strings.Cut(f[1], "-")
+		open, ok1 := clock(t1)
+		closing, ok2 := clock(t2)
+		if from < 0 || to < 0 || !ok1 || !ok2 || open >= closing {
+			return week, bad
+		}
+		for d := from; ; d = (d + 1) % 7 {
+			if seen[d] {
+				return week, fmt.Errorf("opening hours name %s twice", dayNames[d])
+			}
+			seen[d] = true
+			week[d] = DayHours{open, closing}
+			if d == to {
+				break
+			}
+		}
+	}
+	return week, nil
 }
 
 // Defaults returns the settings of a new installation: demo environment, lock on card removal,
@@ -246,6 +309,11 @@ func (s Settings) Validate() error {
 			break
 		}
 	}
+	if len(s.OpeningHours) > maxText {
+		add("opening_hours", "The opening hours are too long.")
+	} else if _, err := ParseOpeningHours(s.OpeningHours); err != nil {
+		add("opening_hours", "The opening hours must look like \"Mon-Fri 09:00-18:00, Sat 09:00-13:00\" (days not named are closed).")
+	}
 	if !(s.TextScale >= MinTextScale && s.TextScale <= MaxTextScale) { // also catches NaN
 		add("text_scale", fmt.Sprintf("Text size must be between %g and %g.", MinTextScale, MaxTextScale))
 	}
@@ -330,6 +398,7 @@ func (s Settings) fieldText() [][2]string {
 		{"text_scale", strconv.FormatFloat(s.TextScale, 'g', -1, 64)},
 		{"central_dsn", s.CentralDSN},
 		{"central_sgp_dsn", s.CentralSGPDSN},
+		{"opening_hours", s.OpeningHours},
 	}
 }
 

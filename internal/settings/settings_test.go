@@ -223,3 +223,39 @@ func TestCentralDSN(t *testing.T) {
 		t.Errorf("Diff = %+v", d)
 	}
 }
+
+func TestParseOpeningHours(t *testing.T) {
+	cases := []struct {
+		in  string
+		ok  bool
+		mon DayHours
+		sat DayHours
+		sun DayHours
+	}{
+		{"", true, DayHours{540, 1080}, DayHours{540, 1080}, DayHours{}},
+		{"Mon-Fri 09:00-17:30, Sat 09:00-13:00", true, DayHours{540, 1050}, DayHours{540, 780}, DayHours{}},
+		{"sat-mon 10:00-16:00", true, DayHours{600, 960}, DayHours{600, 960}, DayHours{600, 960}},
+		{"Sun 00:00-24:00", true, DayHours{}, DayHours{}, DayHours{0, 1440}},
+		{"Mon 9:00-18:00", false, DayHours{}, DayHours{}, DayHours{}},
+		{"Mon 18:00-09:00", false, DayHours{}, DayHours{}, DayHours{}},
+		{"Mon-Fri 09:00-18:00, Fri 10:00-11:00", false, DayHours{}, DayHours{}, DayHours{}},
+		{"Monday 09:00-18:00", false, DayHours{}, DayHours{}, DayHours{}},
+		{"Mon 09:00-25:00", false, DayHours{}, DayHours{}, DayHours{}},
+		{"Mon", false, DayHours{}, DayHours{}, DayHours{}},
+	}
+	for _, c := range cases {
+		w, err := ParseOpeningHours(c.in)
+		if (err == nil) != c.ok {
+			t.Errorf("%q: err %v", c.in, err)
+			continue
+		}
+		if c.ok && (w[1] != c.mon || w[6] != c.sat || w[0] != c.sun) {
+			t.Errorf("%q: %v", c.in, w)
+		}
+		s := Defaults()
+		s.OpeningHours = c.in
+		if verr := s.Validate(); (verr == nil) != c.ok {
+			t.Errorf("%q: Validate %v", c.in, verr)
+		}
+	}
+}

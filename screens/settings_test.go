@@ -1,0 +1,116 @@
+package screens
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"scrdesk/internal/present"
+	"scrdesk/internal/settings"
+)
+
+// settingsStates are the settings screen's states: valid, each invalid field (the problems as
+// present.SettingsOf finds them, the settings file's own checks), and the two checks passed
+// and failed.
+func settingsStates() []struct {
+	name string
+	v    present.SettingsView
+} {
+	base := settings.Defaults()
+	base.PharmacyName, base.ODSCode, base.WorkstationName = "High Street Pharmacy", "FA123", "COUNTER-1"
+	base.Environment, base.TrustAnchorsFile = settings.EnvIntegration, "/etc/scrdesk/smartcard-cas.pem"
+	good := present.FormOf(base)
+	readers := []string{"ACS ACR39U 00 00", "Virtual PCD 00 00"}
+	anchors := []string{"CN=NHS Level 1C RA, O=NHS: expires 12-Jan-2031", "CN=NHS Level 1D RA, O=NHS: expires 03-Mar-2029"}
+	view := func(edit func(f *present.SettingsForm)) present.SettingsView {
+		f := good
+		if edit != nil {
+			edit(&f)
+		}
+		_, problems := present.SettingsOf(base, f)
+		return present.SettingsView{Form: f, Problems: problems, Readers: readers, Anchors: anchors}
+	}
+	saved := view(nil)
+	saved.Saved = "Saved and applied (ods code)."
+	connOK := view(nil)
+	connOK.Connection = present.CheckView{Done: true, OK: true, Lines: []string{"https://int.api.service.nhs.uk answered (HTTP 404) in 85 ms."}}
+	connBad := view(nil)
+	connBad.Connection = present.CheckView{Done: true, Lines: []string{"the name int.api.service.nhs.uk was not found (DNS): check the base URL and this computer's network settings."}}
+	running := view(nil)
+	running.Connection.Running, running.Card.Running = true, true
+	cardOK := view(nil)
+	cardOK.Card = present.CheckView{Done: true, OK: true, Lines: []string{"Reader Virtual PCD 00 00: Priya Shah (555000000011);", "certificate chains to a trust anchor, valid to 01-Jan-2030; 3 passcode tries left."}}
+	cardBad := view(nil)
+	cardBad.Card = present.CheckView{Done: true, Lines: []string{"No smartcard reader is attached to this computer."}}
+	demo := view(func(f *present.SettingsForm) { f.Environment, f.TrustAnchorsFile = "demo", "" })
+	demo.Demo, demo.Anchors, demo.Readers = true, []string{"The demo uses the demo smartcards' own authority."}, []string{"Demo card reader"}
+	return []struct {
+		name string
+		v    present.SettingsView
+	}{
+		{"valid", view(nil)},
+		{"saved", saved},
+		{"invalid_ods", view(func(f *present.SettingsForm) { f.ODSCode = "F-1" })},
+		{"invalid_pharmacy", view(func(f *present.SettingsForm) { f.PharmacyName = "bad\x01name" })},
+		{"invalid_base_url", view(func(f *present.SettingsForm) { f.Environment, f.BaseURL = "custom", "http://example.org" })},
+		{"invalid_anchors", view(func(f *present.SettingsForm) { f.TrustAnchorsFile = "anchors.pem" })},
+		{"invalid_client_cert", view(func(f *present.SettingsForm) { f.ClientCertFile = "client.pem" })},
+		{"invalid_idle", view(func(f *present.SettingsForm) { f.IdleLockMinutes = "90" })},
+		{"invalid_idle_text", view(func(f *present.SettingsForm) { f.IdleLockMinutes = "five" })},
+		{"invalid_text_scale", view(func(f *present.SettingsForm) { f.TextScale = "3" })},
+		{"invalid_opening_hours", view(func(f *present.SettingsForm) { f.OpeningHours = "weekdays 9-5" })},
+		{"reader_not_attached", view(func(f *present.SettingsForm) { f.PreferredReader = "Omnikey 3121" })},
+		{"checks_running", running},
+		{"connection_passed", connOK},
+		{"connection_failed", connBad},
+		{"card_passed", cardOK},
+		{"card_failed", cardBad},
+		{"demo", demo},
+	}
+}
+
+func TestSettingsGoldens(t *testing.T) {
+	test.NewTempApp(t)
+	for _, c := range settingsStates() {
+		t.Run(c.name, func(t *testing.T) {
+			s := NewSettings(nil, SettingsCallbacks{})
+			s.Render(c.v)
+			assertGolden(t, "settings/"+c.name+".xml", s.Object(), fyne.NewSize(1000, 900))
+			// What the fields hold is what was rendered: Save sends exactly that.
+			if got := s.Form(); got != c.v.Form {
+				t.Errorf("Form() = %+v\nwant %+v", got, c.v.Form)
+			}
+		})
+	}
+}
+
+// TestSettingsButtonsSendTheFields: Save, Test connection and Check a card each send the fields
+// as typed; a typed trust anchors path asks for its description, a render does not.
+func TestSettingsButtonsSendTheFields(t *testing.T) {
+	test.NewTempApp(t)
+	var saved, tested, checked, described []present.SettingsForm
+	s := NewSettings(nil, SettingsCallbacks{
+		Save:           func(f present.SettingsForm) { saved = append(saved, f) },
+		TestConnection: func(f present.SettingsForm) { tested = append(tested, f) },
+		CheckCard:      func(f present.SettingsForm) { checked = append(checked, f) },
+		AnchorsChosen:  func(f present.SettingsForm) { described = append(described, f) },
+	})
+	w := test.NewTempWindow(t, s.Object())
+	w.Resize(fyne.NewSize(1000, 900))
+	s.Render(present.SettingsView{Form: present.FormOf(settings.Defaults())})
+	if len(described) != 0 {
+		t.Fatalf("a render asked to describe the anchors")
+	}
+	test.Type(s.ods, "FQ1")
+	test.Type(s.anchors, "/etc/a.pem")
+	test.Tap(s.save)
+	test.Tap(s.test)
+	test.Tap(s.check)
+	if len(saved) != 1 || saved[0].ODSCode != "FQ1" || saved[0].TrustAnchorsFile != "/etc/a.pem" || len(tested) != 1 || len(checked) != 1 {
+		t.Errorf("saved %+v tested %d checked %d", saved, len(tested), len(checked))
+	}
+	if len(described) == 0 || described[len(described)-1].TrustAnchorsFile != "/etc/a.pem" {
+		t.Errorf("anchors described %d times", len(described))
+	}
+}

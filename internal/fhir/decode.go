@@ -331,13 +331,21 @@ func DecodeDocumentReference(body []byte) (*SCRDocument, error) {
 				if c.System != SystemACSPermission {
 					continue
 				}
+				// Contradictory labels fail closed: any No wins, then Ask over the legacy Yes,
+				// whatever order the codings come in.
+				var got Consent
 				switch c.Code {
 				case "Ask":
-					d.Consent = ConsentAsk
+					got = ConsentAsk
 				case "Yes":
-					d.Consent = ConsentYes
+					got = ConsentYes
 				case "No":
-					d.Consent = ConsentNo
+					got = ConsentNo
+				default:
+					continue
+				}
+				if consentRank(got) > consentRank(d.Consent) {
+					d.Consent = got
 				}
 			}
 		}
@@ -352,6 +360,20 @@ func DecodeDocumentReference(body []byte) (*SCRDocument, error) {
 		}
 	}
 	return best, nil
+}
+
+// consentRank orders consent labels by how much they restrict viewing: No (opted out) over
+// Ask over the legacy Yes over none.
+func consentRank(c Consent) int {
+	switch c {
+	case ConsentNo:
+		return 3
+	case ConsentAsk:
+		return 2
+	case ConsentYes:
+		return 1
+	}
+	return 0
 }
 
 // DecodeRecord decodes an SCR GET /Bundle answer into a Record. An empty Bundle (a stale

@@ -21,6 +21,8 @@ func seedFixtures(f *testing.F) {
 	f.Add([]byte(`{"resourceType":"Patient","id":"9000000009","meta":{"security":[{"code":"V"}]},"address":[{"line":["x"]}]}`))
 	f.Add([]byte(`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Composition","section":[{"text":{"div":"<p>x</p>"}}]}}]}`))
 	f.Add([]byte(`{`))
+	// Contradictory consent labels (any No must win).
+	f.Add([]byte(`{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"DocumentReference","masterIdentifier":{"value":"D"},"securityLabel":[{"coding":[{"system":"https://fhir.nhs.uk/CodeSystem/SCR-ACSPermission","code":"No"},{"system":"https://fhir.nhs.uk/CodeSystem/SCR-ACSPermission","code":"Ask"}]}]}}]}`))
 	f.Add([]byte(`<html><body>503 Service Unavailable</body></html>`))
 }
 

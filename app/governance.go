@@ -54,6 +54,10 @@ type govState struct {
 	integrity   string
 	integrityOK bool
 	sar         *sarDraft
+
+	// unaudited: opening the workspace could not be recorded, so nothing is shown; the next
+	// move tries to record it again.
+	unaudited bool
 }
 
 type sarDraft struct {
@@ -147,7 +151,9 @@ func (c *Controller) enterGov() {
 	who := c.who(audit.Event{})
 	if _, err := c.record(audit.Event{Action: audit.ActionAuditQueried, Outcome: audit.OutcomeSuccess,
 		Detail: map[string]string{"view": "governance workspace"}}); err != nil {
-		c.gv.view.Message, c.gv.view.Problem = store.UserMessage(err), true
+		c.govAuditFailed(err) // nothing of the log is shown unless the view is recorded first
+		c.gv.unaudited = true
+		return
 	}
 	seed, err := c.svc.Store.SampleSeed(context.Background(), who)
 	if err != nil {
@@ -259,6 +265,11 @@ func (c *Controller) govGo(p gscreens.Page) {
 	if c.gv == nil {
 		return
 	}
+	if c.gv.unaudited { // opening the workspace was never recorded: try again, from Home
+		c.enterGov()
+		c.render()
+		return
+	}
 	c.gv.view.Message, c.gv.view.Problem = "", false
 	switch p {
 	case gscreens.PageHome:
@@ -333,6 +344,10 @@ func (c *Controller) govFilter(p gscreens.Page, f gscreens.Filter) {
 		} else {
 			cf.State = governance.State(f.State)
 		}
+		if err := c.govAudited("cases", f); err != nil { // the search is itself audited, before it runs
+			c.govAuditFailed(err)
+			return
+		}
 		rows, cur, err := c.svc.Store.Cases(ctx, cf, store.CaseCursor{}, 50)
 		if err != nil {
 			g.view.Message, g.view.Problem = "The cases could not be read: "+err.Error(), true
@@ -346,11 +361,13 @@ func (c *Controller) govFilter(p gscreens.Page, f gscreens.Filter) {
 			g.view.Cases.Count = "No case matches these filters."
 		}
 		c.govCaseRows()
-		c.govAudited("cases", f)
 	case gscreens.PageAudit:
 		af := audit.Filter{Action: audit.Action(f.Action), Outcome: audit.Outcome(f.Outcome), UserID: strings.TrimSpace(f.User),
 			NHSNumber: nhs, From: from, To: to}
-		c.govAudited("audit log", f) // the search is itself audited, before it runs
+		if err := c.govAudited("audit log", f); err != nil { // the search is itself audited, before it runs
+			c.govAuditFailed(err)
+			return
+		}
 		if f.Scope == "pharmacy" && c.svc.CentralSGP != nil {
 			g.auditFilter, g.pharmacy, g.centralRows, g.centralCur = af, true, nil, replica.CentralCursor{}
 			g.view.Audit = gscreens.AuditView{Filter: f, Actions: actionChoices(), Outcomes: outcomeChoices(), Scopes: c.scopeChoices(),
@@ -373,7 +390,9 @@ func (c *Controller) govFilter(p gscreens.Page, f gscreens.Filter) {
 	c.render()
 }
 
-func (c *Controller) govAudited(what string, f gscreens.Filter) {
+// govAudited records the SGP's view or search (an audit-queried row) and says whether it was
+// written: nothing may be shown when it was not (govAuditFailed).
+func (c *Controller) govAudited(what string, f gscreens.Filter, extra ...string) error {
 	d := map[string]string{"view": what}
 	for k, v := range map[string]string{"state": f.State, "rule": f.Rule, "action": f.Action, "outcome": f.Outcome,
 		"user": f.User, "nhs_number": f.NHS, "from": f.From, "to": f.To, "workstation": f.Workstation, "scope": f.Scope} {
@@ -381,7 +400,23 @@ func (c *Controller) govAudited(what string, f gscreens.Filter) {
 			d[k] = strings.TrimSpace(v)
 		}
 	}
-	c.record(audit.Event{Action: audit.ActionAuditQueried, Outcome: audit.OutcomeSuccess, Detail: d})
+	for i := 0; i+1 < len(extra); i += 2 {
+		d[extra[i]] = extra[i+1]
+	}
+	_, err := c.record(audit.Event{Action: audit.ActionAuditQueried, Outcome: audit.OutcomeSuccess, Detail: d})
+	return err
+}
+
+// govAuditFailed: the SGP's view could not be recorded, so the workspace shows nothing of the
+// log, only what happened and what to do (as the counter's auditFailed does).
+func (c *Controller) govAuditFailed(err error) {
+	g := c.gv
+	g.cases, g.auditRows, g.centralRows, g.sar = nil, nil, nil, nil
+	g.caseCur, g.auditCur, g.centralCur = store.CaseCursor{}, audit.Cursor{}, replica.CentralCursor{}
+	g.centralGen++ // a page of the whole pharmacy's log on its way is dropped
+	g.view = gscreens.View{Page: gscreens.PageHome, Problem: true,
+		Message: "Nothing was shown: the audit log could not be written (" + store.UserMessage(err) + "). Every view of the log must be recorded first. Free some disk space or ask IT support to check the workstation, then try again."}
+	c.render()
 }
 
 func actionChoices() []gscreens.Choice {
@@ -489,6 +524,11 @@ func (c *Controller) govMore(p gscreens.Page) {
 	g, ctx := c.gv, context.Background()
 	switch p {
 	case gscreens.PageCases:
+		if err := c.govAudited("cases, more", gscreens.Filter{}, c.caseFilterDetail(g.caseFilter,
+			"after_case", strconv.FormatInt(g.caseCur.Seq, 10))...); err != nil {
+			c.govAuditFailed(err)
+			return
+		}
 		rows, cur, err := c.svc.Store.Cases(ctx, g.caseFilter, g.caseCur, 50)
 		if err == nil {
 			g.cases, g.caseCur = append(g.cases, rows...), cur
@@ -496,6 +536,16 @@ func (c *Controller) govMore(p gscreens.Page) {
 			c.govCaseRows()
 		}
 	case gscreens.PageAudit:
+		more := auditFilterDetail(g.auditFilter)
+		if g.pharmacy {
+			more = append(more, "scope", "pharmacy")
+		} else {
+			more = append(more, "before_seq", strconv.FormatInt(g.auditCur.Before, 10))
+		}
+		if err := c.govAudited("audit log, more", gscreens.Filter{}, more...); err != nil {
+			c.govAuditFailed(err)
+			return
+		}
 		if g.pharmacy {
 			c.govCentralPage()
 			return
@@ -515,6 +565,17 @@ func (c *Controller) govOpen(seq int64) {
 	if c.gv == nil {
 		return
 	}
+	// Opening a case shows the patient's NHS number and their other accesses: recorded first.
+	if err := c.govAudited("case", gscreens.Filter{}, "case", strconv.FormatInt(seq, 10)); err != nil {
+		c.govAuditFailed(err)
+		return
+	}
+	c.govShowCase(seq)
+}
+
+// govShowCase shows case seq again after a step on it (the step's own row names the case;
+// the opening was recorded by govOpen).
+func (c *Controller) govShowCase(seq int64) {
 	ctx := context.Background()
 	k, err := c.svc.Store.Case(ctx, seq)
 	if err != nil {
@@ -615,7 +676,7 @@ func (c *Controller) govStep(seq int64, kind, note, extra string) {
 		return
 	}
 	c.gv.cases = nil // the queue reloads with the new state
-	c.govOpen(seq)
+	c.govShowCase(seq)
 	c.gv.view.Message, c.gv.view.Problem = "Recorded in the audit log.", false
 	c.clearNote = true
 	c.render()
@@ -658,7 +719,10 @@ func (c *Controller) govSAR(f gscreens.SARView, save bool) {
 		ODS: c.svc.Settings.ODSCode, ProducedBy: v.User.Name + ", SCR Governance Person", Now: c.svc.Now()}
 	ctx := context.Background()
 	if !save {
-		c.govAudited("subject access request preview", gscreens.Filter{NHS: nhs})
+		if err := c.govAudited("subject access request preview", gscreens.Filter{NHS: nhs}); err != nil {
+			c.govAuditFailed(err)
+			return
+		}
 		s, err := auditcli.BuildSAR(ctx, c.svc.Store, req)
 		if err != nil {
 			g.view.Message, g.view.Problem = "The report could not be made: "+err.Error(), true
@@ -766,4 +830,50 @@ func seedDemoLog(ctx context.Context, db *store.DB, log interface {
 	if err := db.AppendBatch(ctx, DemoGovernanceLog(time.Now().Add(-2*time.Hour))); err != nil {
 		log.Error("demo governance log not seeded", "err", err)
 	}
+}
+
+// caseFilterDetail names the queue's filter in an audit row's detail (what was paged).
+func (c *Controller) caseFilterDetail(f store.CaseFilter, extra ...string) []string {
+	var out []string
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, k, v)
+		}
+	}
+	add("state", string(f.State))
+	if f.OpenOnly {
+		add("state", "open")
+	}
+	add("rule", string(f.Rule))
+	add("user", f.UserID)
+	add("nhs_number", f.NHSNumber)
+	add("workstation", f.Workstation)
+	if !f.From.IsZero() {
+		add("from", f.From.Format(time.DateOnly))
+	}
+	if !f.To.IsZero() {
+		add("to", f.To.Format(time.DateOnly))
+	}
+	return append(out, extra...)
+}
+
+// auditFilterDetail names the audit browser's filter in an audit row's detail.
+func auditFilterDetail(f audit.Filter) []string {
+	var out []string
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, k, v)
+		}
+	}
+	add("action", string(f.Action))
+	add("outcome", string(f.Outcome))
+	add("user", f.UserID)
+	add("nhs_number", f.NHSNumber)
+	if !f.From.IsZero() {
+		add("from", f.From.Format(time.DateOnly))
+	}
+	if !f.To.IsZero() {
+		add("to", f.To.Format(time.DateOnly))
+	}
+	return out
 }

@@ -49,7 +49,7 @@ package:
 	build/fyne package --os linux --release --name scrdesk
 	@ls -l *.tar.xz
 
-## windows: cross-build build/scrdesk.exe with mingw-w64
+## windows: cross-build build/scrdesk.exe with mingw-w64 and the installer build/scrdesk.msi (wixl)
 windows:
 	@scripts/deps.sh test
 	scripts/windows.sh

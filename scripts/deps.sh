@@ -14,7 +14,7 @@ what=${1:-run}
 build=(gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev libpcsclite-dev)
 run=("${build[@]}" pcscd libpcsclite1)
 test=("${run[@]}" vsmartcard-vpcd pcsc-tools opensc xvfb xdotool imagemagick x11-utils
-      gnome-keyring dbus-x11 libsecret-tools gcc-mingw-w64-x86-64 desktop-file-utils appstream
+      gnome-keyring dbus-x11 libsecret-tools gcc-mingw-w64-x86-64 wixl debootstrap desktop-file-utils appstream
       iproute2 util-linux procps file postgresql-15 poppler-utils)
 
 case "$what" in

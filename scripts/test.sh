@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: installs what the tests need, checks formatting and vet, cross-builds for Windows,
-# runs each fuzz target briefly, then runs every test of every package once, with the race
+# installs the MSI under Wine and runs the installed exe (scripts/wine-test.sh), runs each fuzz
+# target briefly, then runs every test of every package once, with the race
 # detector, inside one environment that has all the real parts running:
 #   - a private pcscd with the vsmartcard virtual readers (scripts/with-pcscd.sh, as root),
 #   - a private D-Bus session with an unlocked gnome-keyring (scripts/with-keyring.sh),
@@ -23,8 +24,12 @@ if ! go mod tidy -diff; then echo "go.mod or go.sum is not tidy: run go mod tidy
 echo "== go vet"
 go vet -tags "pcsc keyring gui" ./...
 
-echo "== Windows build"
+echo "== Windows build (scrdesk.exe and the MSI)"
 scripts/windows.sh
+
+echo "== Windows under Wine 10 (MSI installed in a fresh prefix; the installed exe run)"
+# The Debian 13 chroot is made once and cached outside the clone (scripts/wine-chroot.sh).
+SCRDESK_REQUIRE_WINE=1 scripts/wine-test.sh
 
 echo "== build"
 mkdir -p build

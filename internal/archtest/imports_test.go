@@ -37,6 +37,7 @@ var kinds = map[string]string{
 	"scrdesk/internal/archtest":    "leaf",
 	"scrdesk/internal/safety":      "leaf",
 	"scrdesk/internal/e2e":         "leaf",
+	"scrdesk/internal/e2e/vcard":   "test",
 	"scrdesk/cardreader":           "adapter",
 	"scrdesk/sync":                 "adapter",
 	"scrdesk/internal/store":       "adapter",

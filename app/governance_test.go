@@ -230,3 +230,42 @@ func act(h *harness, f func(c *Controller)) {
 	h.inspect(f)
 	h.pump()
 }
+
+// TestSwitchRoleCarriesTheRoleToTheLink: after switching from the status bar the link carries
+// the new role's URID, and a lock by hand then unlock resumes with a link under that role.
+func TestSwitchRoleCarriesTheRoleToTheLink(t *testing.T) {
+	h, _ := sgpHarness(t)
+	u := staff.DemoUsers()[2]
+	linkURID := func() (urid, role string, ok bool) {
+		h.inspect(func(c *Controller) {
+			if c.link != nil {
+				urid, ok = c.link.URID(), true
+			}
+			role = c.role.URID
+		})
+		return
+	}
+	act(h, func(c *Controller) { c.switchRole() })
+	h.until("the counter", func(c *Controller) bool { return c.gv == nil && !c.govMode() && c.m.State() == session.Ready })
+	if urid, role, ok := linkURID(); !ok || urid != u.Roles[1].URID || role != u.Roles[1].URID {
+		t.Fatalf("after the switch: link %v URID %q, controller role %q; want %q", ok, urid, role, u.Roles[1].URID)
+	}
+	act(h, func(c *Controller) { c.switchRole() })
+	h.until("the workspace again", func(c *Controller) bool { return c.gv != nil })
+	if urid, role, ok := linkURID(); !ok || urid != u.Roles[0].URID || role != u.Roles[0].URID {
+		t.Fatalf("after switching back: link %v URID %q, controller role %q; want %q", ok, urid, role, u.Roles[0].URID)
+	}
+	act(h, func(c *Controller) { c.switchRole() })
+	h.until("the counter", func(c *Controller) bool { return c.gv == nil && c.m.State() == session.Ready })
+
+	h.inspect(func(c *Controller) { c.handle(session.LockByHand{}) })
+	h.waitState(session.Locked)
+	h.inspect(func(c *Controller) { c.handle(session.StartSignIn{}) })
+	h.waitState(session.Passcode)
+	h.typePasscode(u.PIN)
+	h.waitState(session.Ready)
+	h.until("a link after unlock", func(c *Controller) bool { return c.link != nil })
+	if urid, role, ok := linkURID(); !ok || urid != u.Roles[1].URID || role != u.Roles[1].URID {
+		t.Fatalf("after lock and unlock: link %v URID %q, controller role %q; want %q", ok, urid, role, u.Roles[1].URID)
+	}
+}

@@ -272,7 +272,7 @@ func (m *Machine) Handle(e Event) []Effect {
 		m.role = e.Role
 		m.lastInput = m.now()
 		fx = append(fx, DropPatientData{}, RememberRole{UserID: m.user.ID, URID: e.Role.URID},
-			Audit{Action: ActRoleSelected, Outcome: Success, User: m.user, Role: e.Role}, ShowWorkspace{})
+			Audit{Action: ActRoleSelected, Outcome: Success, User: m.user, Role: e.Role}, ShowWorkspace{Role: e.Role})
 	case Activity:
 		if m.state == Ready {
 			m.lastInput = m.now()

@@ -906,6 +906,15 @@ func TestSwitchRoleWhileReady(t *testing.T) {
 	if v := m.Snapshot(); v.CanSGP || !v.CanViewSCR || v.Role.URID != sgp[1].URID {
 		t.Errorf("after switch: %+v", v)
 	}
+	var shown *ShowWorkspace
+	for _, f := range fx {
+		if sw, ok := f.(ShowWorkspace); ok {
+			shown = &sw
+		}
+	}
+	if shown == nil || shown.Role.URID != sgp[1].URID {
+		t.Errorf("the switch's ShowWorkspace does not carry the new role: %+v", shown)
+	}
 	// R0001 alone marks an SGP role.
 	m.role = staff.Role{URID: "x", RoleCode: "S8000:G8000:R0001"}
 	if !m.Snapshot().CanSGP {

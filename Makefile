@@ -1,10 +1,11 @@
-# SCR Desk. The two commands a newcomer needs: `make run` and `make test`.
+# SCR Desk. The commands a newcomer needs: `make run`, `make check` (the fast loop) and
+# `make test` (everything, as CI runs it).
 BINARY  := build/scrdesk
 VERSION := $(shell sed -n 's/^ *Version = "\(.*\)"/\1/p' FyneApp.toml)
 LDFLAGS := -X main.version=$(VERSION)
 PREFIX  ?= $(HOME)/.local
 
-.PHONY: run build test bench install uninstall package windows deps clean
+.PHONY: run build check test bench install uninstall package windows deps clean
 
 ## run: install missing packages, build, and start SCR Desk in demo mode
 run: build
@@ -14,7 +15,11 @@ build:
 	@scripts/deps.sh build
 	go build -ldflags "$(LDFLAGS)" -o $(BINARY) .
 
-## test: install what the tests need and run them all (what CI runs)
+## check: gofmt, vet and every test that needs no pcscd, keyring or display, cached (seconds warm)
+check:
+	scripts/check.sh
+
+## test: install what the tests need and run them all (what CI runs), with stage timings
 test:
 	scripts/test.sh
 
@@ -23,11 +28,13 @@ bench:
 	scripts/bench.sh
 
 ## install: binary, icons and .desktop entry for the current user
-install: build
-	install -Dm755 $(BINARY) $(PREFIX)/bin/scrdesk
+## (INSTALL_FROM=FILE installs that binary instead of building one; the install test uses it)
+install: $(if $(INSTALL_FROM),,build)
+	install -Dm755 $(or $(INSTALL_FROM),$(BINARY)) $(PREFIX)/bin/scrdesk
 	for s in 16 32 48 64 128 256 512; do \
 	  install -Dm644 assets/icon-$$s.png $(PREFIX)/share/icons/hicolor/$${s}x$${s}/apps/org.scrdesk.SCRDesk.png; done
 	install -Dm644 assets/icon.svg $(PREFIX)/share/icons/hicolor/scalable/apps/org.scrdesk.SCRDesk.svg
+	mkdir -p build
 	sed 's|^Exec=scrdesk|Exec=$(PREFIX)/bin/scrdesk|' assets/org.scrdesk.SCRDesk.desktop > build/org.scrdesk.SCRDesk.desktop
 	install -Dm644 build/org.scrdesk.SCRDesk.desktop $(PREFIX)/share/applications/org.scrdesk.SCRDesk.desktop
 	install -Dm644 assets/org.scrdesk.SCRDesk.metainfo.xml $(PREFIX)/share/metainfo/org.scrdesk.SCRDesk.metainfo.xml

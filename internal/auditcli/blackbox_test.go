@@ -34,6 +34,11 @@ var (
 func scrdeskBinary(t *testing.T) string {
 	t.Helper()
 	if b := os.Getenv("SCRDESK_BINARY"); b != "" {
+		// Read it, so that go test's cache keeps a result only while this binary is unchanged
+		// (what a test runs in another process is invisible to the cache otherwise).
+		if _, err := os.ReadFile(b); err != nil {
+			t.Fatalf("SCRDESK_BINARY: %v", err)
+		}
 		return b
 	}
 	binOnce.Do(func() {

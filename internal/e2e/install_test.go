@@ -9,7 +9,8 @@ import (
 	"testing"
 )
 
-// TestMakeInstallUninstall runs `make install` into a temporary prefix: the binary, the icon in
+// TestMakeInstallUninstall runs `make install` into a temporary prefix (installing
+// SCRDESK_BINARY when set): the binary, the icon in
 // every hicolor size, a .desktop entry that desktop-file-validate accepts and the metainfo; then
 // `make uninstall` removes them all.
 func TestMakeInstallUninstall(t *testing.T) {
@@ -18,7 +19,13 @@ func TestMakeInstallUninstall(t *testing.T) {
 	}
 	prefix := t.TempDir()
 	run := func(target string) {
-		cmd := exec.Command("make", target, "PREFIX="+prefix)
+		args := []string{target, "PREFIX=" + prefix}
+		if b := os.Getenv("SCRDESK_BINARY"); b != "" {
+			// The binary under test (make test builds it once); without this, make install
+			// would build another, in a build mode nothing else in the run shares.
+			args = append(args, "INSTALL_FROM="+b)
+		}
+		cmd := exec.Command("make", args...)
 		cmd.Dir = repoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("make %s: %v\n%s", target, err, out)

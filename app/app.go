@@ -26,6 +26,7 @@ import (
 	"scrdesk/internal/secrets"
 	"scrdesk/internal/settings"
 	"scrdesk/internal/store"
+	"scrdesk/internal/usermsg"
 	"scrdesk/screens"
 )
 
@@ -130,10 +131,7 @@ func OSAccount() string {
 
 // startupFailure is what the window shows when SCR Desk cannot start: what happened, what to do.
 func startupFailure(err error) fyne.CanvasObject {
-	msg := store.UserMessage(err)
-	if msg == "" {
-		msg = "Something SCR Desk needs could not be opened."
-	}
+	msg := usermsg.Of(err, "Something SCR Desk needs could not be opened.")
 	title := widget.NewLabelWithStyle("SCR Desk cannot start", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	body := widget.NewLabel(msg + "\n\nNo patient data can be viewed until this is fixed. Ask IT support; the log file has the details.")
 	body.Wrapping = fyne.TextWrapWord

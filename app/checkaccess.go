@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"scrdesk/cardreader"
@@ -20,6 +21,7 @@ import (
 	"scrdesk/internal/sandbox"
 	"scrdesk/internal/settings"
 	"scrdesk/internal/staff"
+	"scrdesk/internal/usermsg"
 	"scrdesk/sync"
 )
 
@@ -327,14 +329,16 @@ func outcomeOf(err error) audit.Outcome {
 	return audit.OutcomeSuccess
 }
 
-// plainError is the sentence a person is shown for err.
+// plainError is the sentence a person is shown for err: the one it carries (usermsg: a card,
+// Spine, store or settings failure), else what a timeout or a network failure means, else the
+// error's own words (this command's own errors are written for IT support).
 func plainError(err error) string {
-	var se *fhir.SpineError
-	switch {
-	case errors.As(err, &se):
+	if m := usermsg.Of(err, ""); m != "" {
+		return m
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) {
 		return fhir.UserMessage(err)
-	case cardreader.UserMessage(err) != "":
-		return cardreader.UserMessage(err)
 	}
 	return err.Error()
 }

@@ -3,6 +3,8 @@ package cardreader
 import (
 	"errors"
 	"fmt"
+
+	"scrdesk/internal/usermsg"
 )
 
 // Sentinel errors callers branch on. Wrapped errors keep them reachable with
@@ -10,18 +12,18 @@ import (
 var (
 	// ErrNotPIV: the card has no PIV card application (SELECT answered 6A82 or
 	// similar), or lacks the objects every PIV card carries.
-	ErrNotPIV = errors.New("card has no PIV application")
+	ErrNotPIV = usermsg.New("card has no PIV application", msgNotPIV)
 	// ErrBlocked: the PIV PIN retry counter is zero (status 6983 or 63C0).
-	ErrBlocked = errors.New("card passcode is blocked")
+	ErrBlocked = usermsg.New("card passcode is blocked", msgBlocked)
 	// ErrCardRemoved: the card left the reader (or was reset) during a command.
-	ErrCardRemoved = errors.New("card removed")
+	ErrCardRemoved = usermsg.New("card removed", msgRemoved)
 	// ErrNoService: the PC/SC service (pcscd, Windows' Smart Card service) is not running.
-	ErrNoService = errors.New("smartcard service not running")
+	ErrNoService = usermsg.New("smartcard service not running", msgNoService)
 	// ErrNoReader: no such reader, or no reader at all.
-	ErrNoReader = errors.New("no smartcard reader")
+	ErrNoReader = usermsg.New("no smartcard reader", msgNoReader)
 	// ErrChallenge: the card's signature over a fresh challenge did not verify
 	// against its certificate: the card does not hold the certificate's key.
-	ErrChallenge = errors.New("card failed the challenge")
+	ErrChallenge = usermsg.New("card failed the challenge", msgChallenge)
 	// ErrNotVerified: the card refused a private key operation because the
 	// passcode is not verified (status 6982).
 	ErrNotVerified = errors.New("card passcode not verified")
@@ -42,8 +44,8 @@ func (e *PasscodeError) Error() string {
 	return fmt.Sprintf("wrong passcode, %d tries left", e.TriesLeft)
 }
 
-// Message is the sentence shown to the person.
-func (e *PasscodeError) Message() string {
+// UserMessage is the sentence shown to the person (usermsg.Error).
+func (e *PasscodeError) UserMessage() string {
 	if e.Format {
 		return "A smartcard passcode is 6 to 8 digits. Please type it again."
 	}
@@ -77,8 +79,8 @@ const (
 	CertReasonUntrusted = "not trusted"
 )
 
-// Message is the sentence shown to the person (docs/card-profile.md).
-func (e *CertificateError) Message() string { return msgCertificate }
+// UserMessage is the sentence shown to the person (docs/card-profile.md; usermsg.Error).
+func (e *CertificateError) UserMessage() string { return msgCertificate }
 
 // CardError is a status word the card answered that the session did not
 // expect. It is logged; the person sees a generic message.
@@ -100,32 +102,8 @@ const (
 	msgUnknown     = "The smartcard could not be read. Take it out and insert it again; if this keeps happening, contact IT support."
 )
 
-// UserMessage returns the plain-English sentence a person is shown for an
-// error from this package (docs/card-profile.md's table): what happened and what to do.
-// It never contains the error's technical detail.
-func UserMessage(err error) string {
-	var pe *PasscodeError
-	var ce *CertificateError
-	switch {
-	case err == nil:
-		return ""
-	case errors.As(err, &pe):
-		return pe.Message()
-	case errors.Is(err, ErrBlocked):
-		return msgBlocked
-	case errors.Is(err, ErrCardRemoved):
-		return msgRemoved
-	case errors.Is(err, ErrNotPIV):
-		return msgNotPIV
-	case errors.As(err, &ce):
-		return msgCertificate
-	case errors.Is(err, ErrNoService):
-		return msgNoService
-	case errors.Is(err, ErrNoReader):
-		return msgNoReader
-	case errors.Is(err, ErrChallenge):
-		return msgChallenge
-	default:
-		return msgUnknown
-	}
-}
+// UserMessage returns the plain-English sentence a person is shown for an error from this
+// package (docs/card-profile.md's table): what happened and what to do. It never contains the
+// error's technical detail. Every error of this package that a person may see carries its
+// sentence (usermsg.Error); anything else is "the card could not be read".
+func UserMessage(err error) string { return usermsg.Of(err, msgUnknown) }

@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
+
+	"scrdesk/internal/usermsg"
 )
 
 // Event is one thing that happened, as the caller describes it. The store adds the sequence
@@ -43,7 +44,7 @@ const (
 )
 
 // ErrInvalidEvent is wrapped by Validate's errors.
-var ErrInvalidEvent = errors.New("invalid audit event")
+var ErrInvalidEvent = usermsg.New("invalid audit event", "SCR Desk could not record this action because its details were incomplete. Please report this to IT support.")
 
 // Validate checks that the event can be recorded: a known action and outcome, a 10-digit
 // NHS number if any, and fields within the size limits.

@@ -8,6 +8,8 @@ import (
 	"net"
 	"regexp"
 	"strings"
+
+	"scrdesk/internal/usermsg"
 )
 
 // ErrorKind says what went wrong with a call to the national services, in terms a caller can
@@ -86,8 +88,21 @@ func (e *SpineError) Is(target error) bool {
 	return t.Kind == e.Kind && (t.Code == "" || t.Code == e.Code)
 }
 
-// Message returns UserMessage(e).
-func (e *SpineError) Message() string { return UserMessage(e) }
+// UserMessage is the sentence shown to the person for e (usermsg.Error): what happened and what
+// to do, with the Spine's incident reference when it gave one.
+func (e *SpineError) UserMessage() string {
+	msg := kindMessage(e)
+	if e.Kind == WrongPatient {
+		if e.IncidentID != "" {
+			return strings.TrimSuffix(msg, ".") + " (reference " + e.IncidentID + ")."
+		}
+		return msg
+	}
+	if e.IncidentID != "" {
+		msg += " (Incident " + e.IncidentID + ".)"
+	}
+	return msg
+}
 
 // Retryable reports whether a read that failed this way may be retried.
 func (e *SpineError) Retryable() bool {
@@ -234,32 +249,19 @@ func UserMessage(err error) string {
 		return ""
 	}
 	var se *SpineError
-	if !errors.As(err, &se) {
-		switch {
-		case errors.Is(err, context.DeadlineExceeded):
-			se = &SpineError{Kind: Timeout}
-		case errors.Is(err, context.Canceled):
-			return "The request was cancelled."
-		default:
-			var ne net.Error
-			if errors.As(err, &ne) {
-				se = &SpineError{Kind: Unavailable}
-			} else {
-				return "Something went wrong talking to the national services. Try again; if it keeps happening, call IT support."
-			}
-		}
+	if errors.As(err, &se) {
+		return se.UserMessage()
 	}
-	msg := kindMessage(se)
-	if se.Kind == WrongPatient {
-		if se.IncidentID != "" {
-			return strings.TrimSuffix(msg, ".") + " (reference " + se.IncidentID + ")."
-		}
-		return msg
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return (&SpineError{Kind: Timeout}).UserMessage()
+	case errors.Is(err, context.Canceled):
+		return "The request was cancelled."
+	case errors.As(err, &ne):
+		return (&SpineError{Kind: Unavailable}).UserMessage()
 	}
-	if se.IncidentID != "" {
-		msg += " (Incident " + se.IncidentID + ".)"
-	}
-	return msg
+	return usermsg.Of(err, "Something went wrong talking to the national services. Try again; if it keeps happening, call IT support.")
 }
 
 func kindMessage(se *SpineError) string {

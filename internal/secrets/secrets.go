@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"scrdesk/internal/usermsg"
 )
 
 // Store keeps small secrets by name.
@@ -45,30 +47,23 @@ type notFound struct{}
 
 func (notFound) Error() string        { return "secret not found" }
 func (notFound) Is(target error) bool { return target == fs.ErrNotExist }
-func (notFound) Message() string      { return "A stored secret is missing." }
+func (notFound) UserMessage() string {
+	return "A stored secret is missing. If this keeps happening, ask IT support to check the system keyring."
+}
 
 var (
 	// ErrNotFound means the secret is not stored. errors.Is(ErrNotFound, fs.ErrNotExist) holds.
 	ErrNotFound error = notFound{}
 	// ErrUnavailable means no keyring could be reached (no Secret Service, locked collection).
-	ErrUnavailable = errors.New("system keyring unavailable")
+	ErrUnavailable = usermsg.New("system keyring unavailable", "The system keyring cannot be reached, so SCR Desk keeps its keys in a file only you can read. This is weaker protection: ask IT support to set up the keyring (Secret Service).")
 	// ErrInsecureFile means the key file can be read by other users; it is not used.
-	ErrInsecureFile = errors.New("key file readable by other users")
+	ErrInsecureFile = usermsg.New("key file readable by other users", "SCR Desk's key file can be read by other users, so it will not use it. Ask IT support to make the file readable by your account only (chmod 600).")
 )
 
-// UserMessage says in plain English what went wrong and what to do.
+// UserMessage says in plain English what went wrong and what to do: the sentence the error
+// carries (usermsg.Error), or a general one.
 func UserMessage(err error) string {
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, ErrNotFound):
-		return "A stored secret is missing. If this keeps happening, ask IT support to check the system keyring."
-	case errors.Is(err, ErrUnavailable):
-		return "The system keyring cannot be reached, so SCR Desk keeps its keys in a file only you can read. This is weaker protection: ask IT support to set up the keyring (Secret Service)."
-	case errors.Is(err, ErrInsecureFile):
-		return "SCR Desk's key file can be read by other users, so it will not use it. Ask IT support to make the file readable by your account only (chmod 600)."
-	}
-	return "SCR Desk could not read or store a secret. Ask IT support to check the system keyring and the disk."
+	return usermsg.Of(err, "SCR Desk could not read or store a secret. Ask IT support to check the system keyring and the disk.")
 }
 
 // Keyring returns the Store for the OS keyring, with secrets filed under service.

@@ -12,14 +12,15 @@ package settings
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
-	"scrdesk/internal/staff"
 	"slices"
 	"strconv"
 	"strings"
+
+	"scrdesk/internal/staff"
+	"scrdesk/internal/usermsg"
 )
 
 // Environment names the national environment SCR Desk talks to.
@@ -212,8 +213,8 @@ func (v ValidationError) Error() string {
 	return "invalid settings: " + strings.Join(parts, "; ")
 }
 
-// Message says in plain English what to fix.
-func (v ValidationError) Message() string {
+// UserMessage says in plain English what to fix (usermsg.Error).
+func (v ValidationError) UserMessage() string {
 	parts := make([]string, len(v))
 	for i, f := range v {
 		parts[i] = f.Problem
@@ -415,7 +416,7 @@ func Diff(old, new Settings) []Change {
 }
 
 // ErrParse is wrapped by Parse when the input is not a settings document.
-var ErrParse = errors.New("not a settings file")
+var ErrParse = usermsg.New("not a settings file", "That file is not an SCR Desk settings file, or it is damaged. Export the settings again and retry.")
 
 // MaxImportSize bounds an imported settings document.
 const MaxImportSize = 64 << 10
@@ -447,16 +448,8 @@ func Marshal(s Settings) ([]byte, error) {
 	return json.MarshalIndent(s, "", "  ")
 }
 
-// UserMessage says in plain English what went wrong with settings and what to do.
+// UserMessage says in plain English what went wrong with settings and what to do: the sentence
+// the error carries (usermsg.Error), or a general one.
 func UserMessage(err error) string {
-	var v ValidationError
-	switch {
-	case err == nil:
-		return ""
-	case errors.As(err, &v):
-		return v.Message()
-	case errors.Is(err, ErrParse):
-		return "That file is not an SCR Desk settings file, or it is damaged. Export the settings again and retry."
-	}
-	return "The settings could not be read or saved. Ask IT support."
+	return usermsg.Of(err, "The settings could not be read or saved. Ask IT support.")
 }

@@ -15,12 +15,13 @@ import (
 	"github.com/google/uuid"
 
 	"scrdesk/internal/audit"
+	"scrdesk/internal/usermsg"
 )
 
 // ErrSettingsTampered means the saved settings document is not the one the last
 // settings-changed row recorded (by its hash): LoadSettings refuses it rather than use it or
 // fall back to the defaults.
-var ErrSettingsTampered = errors.New("settings changed outside SCR Desk")
+var ErrSettingsTampered = usermsg.New("settings changed outside SCR Desk", "The settings have been changed outside SCR Desk: they no longer match the settings recorded in the audit log. SCR Desk will not use them, nor quietly fall back to its defaults. "+audit.DoSettings)
 
 // settingsHashKey is the detail key of each settings-changed row holding the SHA-256 of the
 // whole settings document saved with it.

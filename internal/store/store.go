@@ -63,6 +63,7 @@ import (
 
 	"scrdesk/internal/audit"
 	"scrdesk/internal/governance"
+	"scrdesk/internal/usermsg"
 )
 
 // KeySource keeps the chain's key and checkpoint outside the database. secrets.Store satisfies
@@ -72,55 +73,32 @@ type KeySource interface {
 	Set(key, value string) error
 }
 
-// Errors callers branch on. UserMessage turns any of them into plain English.
+// Errors callers branch on. Each that a person may see carries its sentence (usermsg.Error).
 var (
 	// ErrDiskFull means the disk is full: the row was not recorded, the log is intact.
-	ErrDiskFull = errors.New("disk full")
+	ErrDiskFull = usermsg.New("disk full", "The disk is full, so SCR Desk cannot record what you do and will not show patient data. Free some disk space (or ask IT support), then try again.")
 	// ErrKeyMissing means the log has rows but its key is not in the key store.
-	ErrKeyMissing = errors.New("audit key missing")
+	ErrKeyMissing = usermsg.New("audit key missing", "The key that protects the audit log is missing from the keyring, so nothing can be recorded and no patient data can be shown. Ask IT support to restore the keyring, and tell your SCR Governance Person.")
 	// ErrKeyReplaced means the key in the key store is not the one the log was written with.
-	ErrKeyReplaced = errors.New("audit key replaced")
+	ErrKeyReplaced = usermsg.New("audit key replaced", "The key that protects the audit log has been replaced, so nothing can be recorded and no patient data can be shown. Tell your SCR Governance Person and IT support.")
 	// ErrNotRecorded wraps any other failure to record an audit row.
 	ErrNotRecorded = errors.New("audit row not recorded")
 	// ErrNotFound means the row asked for does not exist.
 	ErrNotFound = errors.New("not found")
 	// ErrLogReplaced means the keyring knows a log this file is not (deleted, emptied, an
 	// older copy, or another log): nothing is recorded until a new log is started (NewLog).
-	ErrLogReplaced = errors.New("audit log removed or replaced")
+	ErrLogReplaced = usermsg.New("audit log removed or replaced", "The audit log was removed or replaced. Nothing can be recorded, so no patient records can be opened. "+audit.DoNewLog)
 	// ErrSchemaChanged means the database's schema differs from the embedded migrations.
-	ErrSchemaChanged = errors.New("audit log schema changed outside SCR Desk")
+	ErrSchemaChanged = usermsg.New("audit log schema changed outside SCR Desk", "The audit log's database has been changed outside SCR Desk (its structure differs from what SCR Desk made), so nothing can be recorded and no patient data can be shown. "+audit.DoSchemaFix)
 	// ErrIndexMismatch means an index returned a row that does not match the query: the
 	// database was tampered with.
-	ErrIndexMismatch = errors.New("audit index returned a row outside the filter")
+	ErrIndexMismatch = usermsg.New("audit index returned a row outside the filter", "The audit log's search index returned an entry that does not match the search: the database has been changed outside SCR Desk. "+audit.DoSchemaFix)
 )
 
-// UserMessage says in plain English what went wrong and what to do.
+// UserMessage says in plain English what went wrong and what to do: the sentence the error
+// carries (usermsg.Error), or "could not record" for any other failure.
 func UserMessage(err error) string {
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, ErrDiskFull):
-		return "The disk is full, so SCR Desk cannot record what you do and will not show patient data. Free some disk space (or ask IT support), then try again."
-	case errors.Is(err, ErrKeyMissing):
-		return "The key that protects the audit log is missing from the keyring, so nothing can be recorded and no patient data can be shown. Ask IT support to restore the keyring, and tell your SCR Governance Person."
-	case errors.Is(err, ErrKeyReplaced):
-		return "The key that protects the audit log has been replaced, so nothing can be recorded and no patient data can be shown. Tell your SCR Governance Person and IT support."
-	case errors.Is(err, ErrLogReplaced):
-		var lr *LogReplacedError
-		if errors.As(err, &lr) {
-			return lr.Break.Message() + " Nothing can be recorded, so no patient records can be opened. " + audit.DoNewLog
-		}
-		return "The audit log was removed or replaced. Nothing can be recorded, so no patient records can be opened. " + audit.DoNewLog
-	case errors.Is(err, ErrSchemaChanged):
-		return "The audit log's database has been changed outside SCR Desk (its structure differs from what SCR Desk made), so nothing can be recorded and no patient data can be shown. " + audit.DoSchemaFix
-	case errors.Is(err, ErrSettingsTampered):
-		return "The settings have been changed outside SCR Desk: they no longer match the settings recorded in the audit log. SCR Desk will not use them, nor quietly fall back to its defaults. " + audit.DoSettings
-	case errors.Is(err, ErrIndexMismatch):
-		return "The audit log's search index returned an entry that does not match the search: the database has been changed outside SCR Desk. " + audit.DoSchemaFix
-	case errors.Is(err, audit.ErrInvalidEvent):
-		return "SCR Desk could not record this action because its details were incomplete. Please report this to IT support."
-	}
-	return "SCR Desk could not record what you did, so it will not show patient data. Try again; if it keeps happening, ask IT support."
+	return usermsg.Of(err, "SCR Desk could not record what you did, so it will not show patient data. Try again; if it keeps happening, ask IT support.")
 }
 
 // Options tune Open. The zero value gives the defaults.
@@ -180,6 +158,11 @@ type LogReplacedError struct{ Break audit.Break }
 
 func (e *LogReplacedError) Error() string { return e.Break.Message() }
 func (e *LogReplacedError) Unwrap() error { return ErrLogReplaced }
+
+// UserMessage says what broke and what to do (usermsg.Error).
+func (e *LogReplacedError) UserMessage() string {
+	return e.Break.Message() + " Nothing can be recorded, so no patient records can be opened. " + audit.DoNewLog
+}
 
 // Open opens (creating if needed) the database at path, migrates it to the newest schema, and
 // loads or creates the chain's key from keys. A missing or replaced key does not stop Open:

@@ -23,8 +23,7 @@ stage "go mod tidy" sh -c 'go mod tidy -diff || { echo "go.mod or go.sum is not 
 stage "go vet" go vet "${flags[@]}" ./...
 # Tests that run the scrdesk binary (the audit subcommands' black-box tests) use this one, built
 # with the same flags, instead of building another in a mode nothing else shares.
-mkdir -p build
-stage "build (race)" go build "${flags[@]}" -o build/scrdesk . || finish
+stage "build (race)" build_binary build/scrdesk "${flags[@]}" || finish
 export SCRDESK_BINARY="$PWD/build/scrdesk"
 # The same flags minus the tags: the tagged tests (real pcscd, keyring, window) are not built.
 unset SCRDESK_REQUIRE_PCSC SCRDESK_REQUIRE_KEYRING SCRDESK_REQUIRE_GUI SCRDESK_REQUIRE_ROOT \

@@ -8,6 +8,9 @@
 #   background NAME CMD...     start CMD now, output kept for later; await NAME waits for it,
 #                              then shows the output
 #   background_gotest NAME CMD  the same, for a command that runs go test
+#   build_binary OUT ARGS...   go build ARGS -o OUT, replacing OUT only when the result differs
+#                              (go build rewrites an up-to-date file, and a test that runs OUT
+#                              keeps go test's cached result only while OUT's mtime stands)
 #   finish                     print the timings and the summary; exit 1 if any stage failed
 #
 # Stage failures are recorded, not fatal: a caller that must stop (formatting, vet) says
@@ -80,6 +83,15 @@ await() {
 	_stage_record "$name" $(($(date +%s) - ${bg_t0[$name]})) "$rc" "$keep"
 	[ "$rc" = 0 ] || echo "== $name FAILED (exit $rc)"
 	return "$rc"
+}
+
+build_binary() {
+	local out=$1 tmp
+	shift
+	mkdir -p "$(dirname "$out")"
+	tmp="$out.new.$$"
+	go build "$@" -o "$tmp" . || { rm -f "$tmp"; return 1; }
+	if cmp -s "$tmp" "$out"; then rm -f "$tmp"; else mv -f "$tmp" "$out"; fi
 }
 
 finish() {

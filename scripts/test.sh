@@ -57,8 +57,7 @@ stage "go vet (race build)" go vet "${flags[@]}" ./... || finish
 # the clone), in namespaces of its own.
 background "windows build and Wine run" bash -c 'nice -n 10 scripts/windows.sh && SCRDESK_REQUIRE_WINE=1 scripts/wine-test.sh'
 
-mkdir -p build
-stage "build (race)" go build "${flags[@]}" -o build/scrdesk . || finish
+stage "build (race)" build_binary build/scrdesk "${flags[@]}" || finish
 
 # Sort the packages: which need a real service (see the top of this file).
 list=$(go list -tags "$tags" -f '{{.ImportPath}}|{{.Dir}}|{{join .GoFiles " "}}|{{join .TestGoFiles " "}} {{join .XTestGoFiles " "}}|{{join .TestImports " "}} {{join .XTestImports " "}}' ./...) || finish

@@ -216,7 +216,7 @@ func configMessage(file string, err error) string {
 	var v settings.ValidationError
 	switch {
 	case errors.As(err, &v):
-		return fmt.Sprintf("the settings file %s was refused; nothing was changed. %s", file, v.Message())
+		return fmt.Sprintf("the settings file %s was refused; nothing was changed. %s", file, v.UserMessage())
 	case errors.Is(err, settings.ErrParse):
 		return fmt.Sprintf("the settings file %s was refused; nothing was changed. %s (%v)", file, settings.UserMessage(err), err)
 	case errors.Is(err, os.ErrNotExist):

@@ -67,7 +67,9 @@ background() {
 	bg_log[$name]="$stage_dir/bg-$name.log"
 	bg_t0[$name]=$(date +%s)
 	echo "== $name (started in the background; its output follows when it ends)"
-	setsid "$@" >"${bg_log[$name]}" 2>&1 & # its own process group, so finish can stop all of it
+	# Its own process group (setsid), so finish can stop all of it; it notes when it ended, so its
+	# time is its own and not how long it waited to be awaited.
+	setsid bash -c '"$@"; rc=$?; date +%s >"$0.end"; exit $rc' "${bg_log[$name]}" "$@" >"${bg_log[$name]}" 2>&1 &
 	bg_pid[$name]=$!
 }
 
@@ -80,7 +82,9 @@ await() {
 	local keep=""
 	[ -z "${bg_gotest[$name]:-}" ] || keep="${bg_log[$name]}"
 	unset "bg_pid[$name]"
-	_stage_record "$name" $(($(date +%s) - ${bg_t0[$name]})) "$rc" "$keep"
+	local end
+	end=$(cat "${bg_log[$name]}.end" 2>/dev/null || date +%s)
+	_stage_record "$name" $((end - ${bg_t0[$name]})) "$rc" "$keep"
 	[ "$rc" = 0 ] || echo "== $name FAILED (exit $rc)"
 	return "$rc"
 }

@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"testing"
+	"time"
 
 	"scrdesk/internal/audit"
 	"scrdesk/internal/present"
 	"scrdesk/internal/sandbox"
 	"scrdesk/internal/session"
+	"scrdesk/internal/settings"
 	"scrdesk/internal/store"
 	"scrdesk/sync"
 )
@@ -63,4 +65,25 @@ func TestLockClearsTheClipboard(t *testing.T) {
 	if got := h.w.Clipboard().Content(); got != "" {
 		t.Errorf("the clipboard still holds %q after the lock", got)
 	}
+}
+
+// TestTypingCountsAsActivity: keys typed into a focused field (which the window never sees)
+// keep the idle lock away.
+func TestTypingCountsAsActivity(t *testing.T) {
+	h, dr, card := demoHarnessWith(t, harnessOpts{settings: func(s *settings.Settings) { s.IdleLockMinutes = 1 }})
+	signIn(t, h, dr, card)
+	h.pump()
+	h.clock.Advance(50 * time.Second)
+	h.sh.search.NHSField().TypedRune('9')
+	h.inspect(func(*Controller) {}) // the activity report is handled
+	h.clock.Advance(20 * time.Second)
+	h.inspect(func(c *Controller) { c.handle(session.Tick{}) })
+	var st session.State
+	h.inspect(func(c *Controller) { st = c.m.State() })
+	if st != session.Ready {
+		t.Fatalf("locked %v after typing 20 s ago (idle lock 1 min)", st)
+	}
+	h.clock.Advance(45 * time.Second)
+	h.inspect(func(c *Controller) { c.handle(session.Tick{}) })
+	h.waitState(session.Locked)
 }

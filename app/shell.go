@@ -206,6 +206,7 @@ func (s *shell) bind(c *Controller) {
 		OnSearchNHS:          func(n string) { c.Post(func() { c.activity(); c.searchNHS(n) }) },
 		OnSearchDemographics: func(q present.Query) { c.Post(func() { c.activity(); c.searchDemographics(q) }) },
 		OnPick:               func(i int) { c.Post(func() { c.activity(); c.pick(i) }) },
+		OnTyping:             c.postActivity,
 	})
 	s.banner = patient.NewBanner(patient.BannerCallbacks{OnClose: post(func() { c.closePatient() })})
 	s.consent = patient.NewConsent(patient.ConsentCallbacks{
@@ -216,6 +217,7 @@ func (s *shell) bind(c *Controller) {
 		OnClose:           post(func() { c.closePatient() }),
 		OnEmergencyChosen: post(func() { c.activity(); c.emergencyStage(true) }),
 		OnBack:            post(func() { c.activity(); c.emergencyStage(false) }),
+		OnTyping:          c.postActivity,
 	})
 	s.record = patient.NewRecord()
 	s.alerts = patient.NewAlerts()

@@ -33,6 +33,9 @@ type ConsentCallbacks struct {
 	// to the question. When nil, the screen moves on its own (tests of the screen alone).
 	OnEmergencyChosen func()
 	OnBack            func()
+	// OnTyping: a keystroke in the reason field (the field takes the keys): activity for the
+	// idle lock.
+	OnTyping func()
 }
 
 // The question and the statements of the consent screen, as the issue words them.
@@ -105,7 +108,12 @@ func NewConsent(cb ConsentCallbacks) *Consent {
 	c.reason.SetPlaceHolder("Reason for emergency access (required)")
 	c.reason.SetMinRowsVisible(4)
 	c.reason.Wrapping = fyne.TextWrapWord
-	c.reason.OnChanged = func(string) { c.updateReasonButton() }
+	c.reason.OnChanged = func(string) {
+		c.updateReasonButton()
+		if c.cb.OnTyping != nil {
+			c.cb.OnTyping()
+		}
+	}
 	c.reason.OnSubmitted = func(string) { c.submitReason() } // Shift+Enter in a multi-line entry
 	c.reasonOK = kit.NewButton("Open the record, emergency access (Shift+Enter)", theme.ConfirmIcon(), c.submitReason)
 	c.reasonOK.Importance = widget.WarningImportance

@@ -22,6 +22,9 @@ type SearchCallbacks struct {
 	OnSearchDemographics func(q present.Query)
 	// OnPick opens match i of the last SearchView's Matches.
 	OnPick func(i int)
+	// OnTyping: the person typed in a field (the focused field takes the keys, so the window
+	// never sees them): activity for the idle lock.
+	OnTyping func()
 }
 
 // genders are the choices of the gender list, and their FHIR codes.
@@ -81,6 +84,7 @@ func NewSearch(cb SearchCallbacks) *Search {
 	s.gender.SetSelected(genders[0])
 	for _, e := range []*widget.Entry{s.family, s.given, s.dob, s.postcode} {
 		e.OnSubmitted = func(string) { s.submitForm() }
+		e.OnChanged = func(string) { s.typing() }
 	}
 	s.formHint = widget.NewLabel("")
 	s.formHint.Wrapping = fyne.TextWrapWord
@@ -187,7 +191,15 @@ func (s *Search) Clear() {
 }
 
 // nhsChanged checks the number as it is typed and spaces it 3-3-4 while the cursor is at the end.
+// typing reports a keystroke in a field as activity.
+func (s *Search) typing() {
+	if s.cb.OnTyping != nil {
+		s.cb.OnTyping()
+	}
+}
+
 func (s *Search) nhsChanged(text string) {
+	s.typing()
 	in := present.CheckNHSInput(text)
 	atEnd := s.nhs.CursorColumn == len([]rune(text)) && s.nhs.CursorRow == 0
 	if !s.formatting && in.Status != present.NHSEmpty && in.Display != text {

@@ -13,7 +13,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"os/user"
+	"path/filepath"
+	"runtime"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -66,6 +69,7 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Log == nil || opts.Open == nil {
 		return errors.New("app: no logger or no services")
 	}
+	fyneCacheInStateDir(opts.Dirs, opts.Log)
 	a := fyneapp.NewWithID(assets.AppID)
 	a.SetIcon(fyne.NewStaticResource("icon-256.png", assets.IconPNG(256)))
 	a.Settings().SetTheme(screens.NewTheme(1))
@@ -101,9 +105,11 @@ func Run(ctx context.Context, opts Options) error {
 			return
 		}
 		defer closeAll()
-		a.Settings().SetTheme(screens.NewTheme(float32(svc.Settings.TextScale)))
 		var c *Controller
-		fyne.DoAndWait(func() { c = NewController(svc, newShell(w, svc.Demo), fyne.Do) })
+		fyne.DoAndWait(func() {
+			a.Settings().SetTheme(screens.NewTheme(float32(svc.Settings.TextScale)))
+			c = NewController(svc, newShell(w, svc.Demo), fyne.Do)
+		})
 		c.onTextScale = func(scale float64) {
 			fyne.Do(func() { a.Settings().SetTheme(screens.NewTheme(float32(scale))) })
 		}
@@ -119,6 +125,22 @@ func Run(ctx context.Context, opts Options) error {
 		opts.Log.Warn("controller did not stop within 5 s")
 	}
 	return nil
+}
+
+// fyneCacheInStateDir gives Fyne's cache a home in SCR Desk's own state folder (Linux:
+// ~/.local/state/scrdesk/cache, made here), so a fresh home prints no "Failed to create fyne
+// cache space" errors and nothing is left in ~/.cache. Fyne reads the cache root from
+// XDG_CACHE_HOME (os.UserCacheDir); on Windows it is %LOCALAPPDATA%, which always exists.
+func fyneCacheInStateDir(dirs paths.Dirs, log *slog.Logger) {
+	if runtime.GOOS == "windows" || dirs.State == "" {
+		return
+	}
+	cache := filepath.Join(dirs.State, "cache")
+	if err := os.MkdirAll(filepath.Join(cache, "fyne", assets.AppID), 0o700); err != nil {
+		log.Warn("no cache folder for the window toolkit", "err", err)
+		return
+	}
+	_ = os.Setenv("XDG_CACHE_HOME", cache)
 }
 
 // OSAccount names the operating-system account, for audit rows no smartcard stands behind.

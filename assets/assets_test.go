@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -45,5 +46,11 @@ func TestDesktopFileValidates(t *testing.T) {
 		if err != nil {
 			t.Errorf("%v: %v\n%s", c, err, out)
 		}
+		if c[0] == "desktop-file-validate" && len(out) > 0 { // hints too: each one answered
+			t.Errorf("desktop-file-validate says:\n%s", out)
+		}
+	}
+	if m := string(Metainfo()); strings.Contains(m, "example.org") || !strings.Contains(m, `<url type="homepage">https://`) {
+		t.Errorf("the metainfo's homepage is not the project's")
 	}
 }

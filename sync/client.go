@@ -201,15 +201,18 @@ func (t *Trace) add(id string) {
 
 // call is one logical request.
 type call struct {
-	method    string
-	url       string // full URL, query included: never logged
-	resource  string // log-safe name: "Patient", "DocumentReference", ...
-	body      []byte
-	ctype     string
-	read      bool // retryable on 429/503
-	scr       bool // counts against the SCR rate limit
-	urid      string
-	bearer    string
+	method   string
+	url      string // full URL, query included: never logged
+	resource string // log-safe name: "Patient", "DocumentReference", ...
+	body     []byte
+	ctype    string
+	read     bool // retryable on 429/503
+	scr      bool // counts against the SCR rate limit
+	urid     string
+	bearer   string
+	// token, when set, gives the session's live token before every attempt: a session closed
+	// (locked, signed out) while a request was in flight sends no retry with its token.
+	token     func() (string, error)
 	requestID string // reuse (e.g. an outbox resend); empty: a fresh UUID
 	fhir      bool   // send FHIR headers (X-Request-ID etc.)
 }
@@ -234,6 +237,15 @@ func (cl *Client) do(ctx context.Context, c call, tr *Trace) ([]byte, http.Heade
 			if err := cl.limiter.wait(ctx); err != nil {
 				return nil, nil, cl.fail(ctx, c, rid, attempt, 0, nil, err)
 			}
+		}
+		if c.token != nil {
+			tok, err := c.token()
+			if err != nil {
+				cl.log.Info("spine call dropped: the session closed", "resource", c.resource, "request_id", rid,
+					"attempt", attempt+1)
+				return nil, nil, err
+			}
+			c.bearer = tok
 		}
 		status, hdr, body, err := cl.once(ctx, c, rid)
 		cl.log.Debug("spine call", "resource", c.resource, "method", c.method, "attempt", attempt+1,

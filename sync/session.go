@@ -200,7 +200,7 @@ func (s *Session) fhirCall(method, base, path, resource string, q url.Values) (c
 		u += "?" + q.Encode()
 	}
 	return call{method: method, url: u, resource: resource, read: method == "GET", fhir: true,
-		bearer: tok, urid: s.urid, scr: base == SCRPath}, nil
+		bearer: tok, token: s.bearer, urid: s.urid, scr: base == SCRPath}, nil
 }
 
 // UserInfo returns the user's roles from the identity service's userinfo (nhsid_nrbac_roles).
@@ -210,7 +210,7 @@ func (s *Session) UserInfo(ctx context.Context) ([]staff.Role, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl := call{method: "GET", url: s.c.cfg.IdentityURL + "/userinfo", resource: "userinfo", read: true, bearer: tok}
+	cl := call{method: "GET", url: s.c.cfg.IdentityURL + "/userinfo", resource: "userinfo", read: true, bearer: tok, token: s.bearer}
 	var tr Trace
 	body, _, err := s.c.do(ctx, cl, &tr)
 	if err != nil {

@@ -49,6 +49,17 @@ type carried struct {
 	left int // rows still covered
 }
 
+// maxTableColumns bounds the columns of one table and maxSectionCells the cells laid out in
+// one section, so spans (colspan=100 rowspan=100, repeated) cannot blow up memory. A section
+// past either is not shown at all, only SectionTooLarge: never a silently cut table.
+const (
+	maxTableColumns = 64
+	maxSectionCells = 50000
+)
+
+// SectionTooLarge is the whole of a section whose tables are past the limits above.
+const SectionTooLarge = "This section is too large to display here (a table wider than 64 columns or more than 50,000 cells), so none of it is shown. Read it in the patient's record at their GP practice or another SCR viewer."
+
 // maxSpan bounds colspan and rowspan (HTML's own limits are 1000 and 65534).
 const maxSpan = 100
 
@@ -71,6 +82,8 @@ type sectionParser struct {
 	inCell   bool
 	inCap    bool
 	cur      cell
+	cells    int  // cells laid out in this section's tables so far
+	tooLarge bool // past maxTableColumns or maxSectionCells: the section shows SectionTooLarge
 }
 
 // span reads a colspan or rowspan value: a positive integer, at most maxSpan; anything else
@@ -89,7 +102,13 @@ func span(v []byte) int {
 func (p *sectionParser) run(div string) {
 	z := html.NewTokenizer(strings.NewReader(div))
 	z.SetMaxBuf(4 << 20)
-	for n := 0; n < maxXHTMLTokens; n++ {
+	defer func() {
+		if p.tooLarge {
+			p.tables, p.paras = nil, nil
+			p.text = []string{SectionTooLarge}
+		}
+	}()
+	for n := 0; n < maxXHTMLTokens && !p.tooLarge; n++ {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
@@ -281,6 +300,12 @@ func (p *sectionParser) endRow() {
 	if len(p.row) > 0 && p.table != nil {
 		header := (p.inHead || !p.rowHasTD) && len(p.table.Rows) == 0
 		grid, full := p.place(p.row, header)
+		p.cells += max(len(grid), 1)
+		if p.tooLarge || p.cells > maxSectionCells {
+			p.tooLarge = true
+			p.row, p.rowHasTD = nil, false
+			return
+		}
 		switch {
 		case header && len(p.table.Headers) == 0:
 			p.table.Headers = grid
@@ -317,6 +342,10 @@ func (p *sectionParser) place(cells []cell, header bool) (grid []string, full bo
 	for _, c := range cells {
 		fill()
 		for k := 0; k < c.colspan; k++ {
+			if col >= maxTableColumns {
+				p.tooLarge = true
+				return nil, false
+			}
 			text := c.text
 			if k > 0 && !header {
 				text = "" // the covered columns of a spanning body cell stay empty
@@ -332,7 +361,7 @@ func (p *sectionParser) place(cells []cell, header bool) (grid []string, full bo
 		}
 	}
 	fill()
-	for ; col < len(p.carry); col++ { // a rowspan reaching past this row's last cell
+	for ; col < len(p.carry) && col < maxTableColumns; col++ { // a rowspan reaching past this row's last cell
 		if p.carry[col].left > 0 {
 			for len(grid) < col {
 				grid = append(grid, "")

@@ -77,6 +77,8 @@ func FuzzParseSectionXHTML(f *testing.F) {
 	for _, c := range spanCases {
 		f.Add(c.in)
 	}
+	f.Add(strings.Repeat(`<table><tr><td colspan="100" rowspan="100">x</td></tr>`, 3))
+	f.Add(`<table>` + strings.Repeat(`<tr><td rowspan="100">a</td><td colspan="60">b</td></tr>`, 20) + `</table>`)
 	f.Fuzz(func(t *testing.T, in string) {
 		tables, text := ParseSectionXHTML(in)
 		// No cell ever moves under another heading: a row is a full-width note or has a cell
@@ -102,6 +104,28 @@ func FuzzParseSectionXHTML(f *testing.F) {
 				t.Fatalf("uncollapsed whitespace in %q", s)
 			}
 		}
+		// Bounded layout: no table wider than maxTableColumns, no section over maxSectionCells;
+		// a section past the limits says so and shows nothing else.
+		cells := 0
+		for _, tb := range tables {
+			if len(tb.Headers) > maxTableColumns {
+				t.Fatalf("%d headings", len(tb.Headers))
+			}
+			for _, r := range tb.Rows {
+				if len(r) > maxTableColumns {
+					t.Fatalf("a row of %d cells", len(r))
+				}
+				cells += len(r)
+			}
+		}
+		if cells > maxSectionCells {
+			t.Fatalf("%d cells laid out", cells)
+		}
+		for _, s := range text {
+			if s == SectionTooLarge && (len(tables) != 0 || len(text) != 1) {
+				t.Fatalf("a too-large section shows more than the statement: %d tables, %q", len(tables), text)
+			}
+		}
 		// Script content from the seed corpus must never appear when wrapped in a script tag.
 		_, text2 := ParseSectionXHTML("<div><script>" + in + "</script><p>ok</p></div>")
 		if strings.Contains(in, "</script") || strings.Contains(strings.ToLower(in), "</script") {
@@ -115,4 +139,45 @@ func FuzzParseSectionXHTML(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSectionTooLarge: a table wider than maxTableColumns or a section of more than
+// maxSectionCells cells shows only the plain statement that it is too large (never a table cut
+// short); tables at the limits are laid out whole.
+func TestSectionTooLarge(t *testing.T) {
+	row := func(n int) string { return "<tr>" + strings.Repeat("<td>x</td>", n) + "</tr>" }
+	rows := func(r, n int) string { return strings.Repeat(row(n), r) }
+	for _, tc := range []struct {
+		name     string
+		in       string
+		tooLarge bool
+	}{
+		{"64 columns", "<table>" + row(64) + "</table>", false},
+		{"65 columns", "<table>" + row(65) + "</table>", true},
+		{"colspan past the columns", `<table><tr><th>A</th></tr><tr><td colspan="40">a</td><td colspan="40">b</td></tr></table>`, true},
+		{"colspan rowspan repeated", strings.Repeat(`<table><tr><td colspan="100" rowspan="100">x</td></tr>`, 50), true},
+		{"rowspans across many rows", "<table>" + strings.Repeat(`<tr><td rowspan="100">a</td><td colspan="60">b</td></tr>`, 900) + "</table>", true},
+		{"50,000 cells", "<table>" + rows(1000, 50) + "</table>", false},
+		{"50,050 cells", "<table>" + rows(1001, 50) + "</table>", true},
+		{"cells over several tables", strings.Repeat("<table>"+rows(300, 50)+"</table>", 4), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tables, text := ParseSectionXHTML("<div><p>Before</p>" + tc.in + "<p>After</p></div>")
+			if tc.tooLarge {
+				if len(tables) != 0 || len(text) != 1 || text[0] != SectionTooLarge {
+					t.Fatalf("got %d tables and %q, want only the too-large statement", len(tables), text)
+				}
+				return
+			}
+			if len(tables) == 0 || len(text) != 2 {
+				t.Fatalf("got %d tables and %q", len(tables), text)
+			}
+		})
+	}
+	// The record says so in the section, through the Composition decoder too.
+	rec := RecordFromComposition(&CompositionResource{Section: []CompositionSection{{Title: "Medication",
+		Text: &Narrative{Div: "<div><table>" + row(70) + "</table></div>"}}}})
+	if len(rec.Sections) != 1 || len(rec.Sections[0].Tables) != 0 || len(rec.Sections[0].Text) != 1 || rec.Sections[0].Text[0] != SectionTooLarge {
+		t.Fatalf("record section: %+v", rec.Sections)
+	}
 }

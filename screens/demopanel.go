@@ -71,7 +71,9 @@ func NewDemoPanel(cb DemoPanelCallbacks) *DemoPanel {
 	title.SizeName = theme.SizeNameSubHeadingText
 	hide := kit.NewButton("Hide ("+ShortcutText(DemoToggleShortcut)+")", theme.NavigateNextIcon(), p.Toggle)
 	p.rows = container.NewVBox()
-	p.full = container.NewBorder(container.NewVBox(newDemoStrip("DEMO", "These cards work only in demo mode"),
+	strip := kit.NewLabel("DEMO: these cards work only in demo mode")
+	strip.TextStyle.Bold = true
+	p.full = container.NewBorder(container.NewVBox(container.NewStack(canvas.NewRectangle(DemoYellow), strip),
 		container.NewBorder(nil, nil, nil, hide, title)), nil, nil, nil, container.NewVScroll(p.rows))
 	show := kit.NewButton("", theme.NavigateBackIcon(), p.Toggle)
 	badge := canvas.NewText("DEMO", DemoInk)
@@ -123,13 +125,14 @@ func (p *DemoPanel) Render(v present.DemoPanelView) {
 		if sc := DemoCardShortcut(i); sc != nil {
 			suffix = " (" + ShortcutText(sc) + ")"
 		}
-		name := widget.NewLabel(c.Label)
+		// Names and notes ellipsize (full text on hover): the panel never widens the window.
+		name := kit.NewLabel(c.Label)
 		name.TextStyle.Bold = true
 		detail := "Passcode " + c.Passcode
 		if c.Note != "" {
 			detail += " · " + c.Note
 		}
-		info := widget.NewLabel(detail)
+		info := kit.NewLabel(detail)
 		info.SizeName = theme.SizeNameCaptionText
 		var b *kit.Button
 		if c.Inserted {
@@ -147,7 +150,7 @@ func (p *DemoPanel) Render(v present.DemoPanelView) {
 			})
 		}
 		p.btn[key] = &b.Button
-		p.rows.Add(container.NewBorder(nil, nil, nil, container.NewCenter(b), container.NewVBox(name, info)))
+		p.rows.Add(container.NewBorder(nil, nil, nil, container.NewCenter(b), container.New(&atLeast{w: 13 * theme.TextSize()}, container.NewVBox(name, info))))
 	}
 	p.root.Refresh()
 }
@@ -158,3 +161,22 @@ func (p *DemoPanel) Button(key string) *widget.Button { return p.btn[key] }
 
 // Object is the panel's canvas object.
 func (p *DemoPanel) Object() fyne.CanvasObject { return p.root }
+
+// atLeast gives its content a minimum width (the demo panel's names get room for about 25
+// characters at any text scale, and ellipsize beyond).
+type atLeast struct{ w float32 }
+
+func (a *atLeast) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (a *atLeast) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return fyne.NewSize(a.w, s.Height)
+}

@@ -42,7 +42,8 @@ type ConsentCallbacks struct {
 const (
 	QuestionText     = "Has the patient given permission to view their SCR?"
 	AnswerYesText    = "1  Yes, the patient has given permission"
-	AnswerEmergText  = "2  The patient cannot be asked and it is in their best interest (emergency access)"
+	AnswerEmergText  = "2  Emergency access: the patient cannot be asked"
+	EmergWhenText    = "Choose 2 only when the patient cannot be asked and seeing the record is in their best interest."
 	AnswerNoText     = "3  No, the patient declined"
 	RelationshipText = "By choosing 1 you confirm that you are involved in this patient's direct care (a self-claimed legitimate relationship). Your SCR Governance Person is told."
 	EmergencyText    = "Emergency access is recorded and your SCR Governance Person is told. Write why you need to see the record without the patient's permission."
@@ -98,11 +99,13 @@ func NewConsent(cb ConsentCallbacks) *Consent {
 	c.emerg.Alignment = widget.ButtonAlignLeading
 	c.no = kit.NewButton(AnswerNoText, theme.CancelIcon(), c.answerNo)
 	c.no.Alignment = widget.ButtonAlignLeading
+	when := widget.NewLabel(EmergWhenText)
+	when.Wrapping = fyne.TextWrapWord
 	c.lr = widget.NewLabel(RelationshipText)
 	c.lr.Wrapping = fyne.TextWrapWord
 	keys := widget.NewLabel("Keys: 1 or Y, 2 or E, 3 or N.")
 	keys.Importance = widget.LowImportance
-	c.answers = container.NewVBox(c.yes, c.emerg, c.no, c.lr, keys)
+	c.answers = container.NewVBox(c.yes, c.emerg, c.no, c.lr, when, keys)
 
 	c.reason = newReasonEntry(func() { c.back.OnTapped() })
 	c.reason.SetPlaceHolder("Reason for emergency access (required)")

@@ -2,6 +2,7 @@ package patient
 
 import (
 	"image/color"
+	"reflect"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -29,6 +30,7 @@ type Record struct {
 
 	body   *recordBody
 	view   present.RecordView
+	shown  bool // view has been rendered
 	rows   []recordRow
 	tables []*columns // column sizing of each table, indexed by recordRow.table
 	root   fyne.CanvasObject
@@ -56,6 +58,10 @@ func (r *Record) Object() fyne.CanvasObject { return r.root }
 
 // Render shows the record in v.
 func (r *Record) Render(v present.RecordView) {
+	if r.shown && reflect.DeepEqual(v, r.view) {
+		return // the window re-renders often (alerts, connection): the reader keeps their place
+	}
+	r.shown = true
 	r.view = v
 	title := "Summary Care Record: " + orDefault(v.Format, "GP Summary")
 	switch v.Created {
@@ -442,9 +448,10 @@ func columnWidths(weights, mins []float32, width float32) []float32 {
 // list's row heights can only be set cheaply before it is first drawn.
 type recordBody struct {
 	widget.BaseWidget
-	rec   *Record
-	list  *recordList
-	built float32 // the width the list's heights were worked out for
+	rec     *Record
+	list    *recordList
+	built   float32 // the width the list's heights were worked out for
+	pending float32 // the scroll offset to restore once the rebuilt list is laid out
 }
 
 // defaultWidth is used before the body has been laid out: a 1280-pixel-wide window.
@@ -467,13 +474,13 @@ func (b *recordBody) width() float32 {
 // rebuild makes a new list for the record's rows with heights for width.
 func (b *recordBody) rebuild(width float32) {
 	r := b.rec
-	rows := r.rows
+	rows, tables := r.rows, r.tables // this list's own: an old list (still focused) never sees new rows
 	l := &recordList{}
 	l.Length = func() int { return len(rows) }
 	l.CreateItem = newRecordRowObject
 	l.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) {
 		if id >= 0 && id < len(rows) {
-			updateRecordRow(o.(*fyne.Container), rows[id], r.tables)
+			updateRecordRow(o.(*fyne.Container), rows[id], tables)
 		}
 	}
 	l.OnSelected = func(id widget.ListItemID) { l.Unselect(id) } // rows are read, not chosen
@@ -483,8 +490,10 @@ func (b *recordBody) rebuild(width float32) {
 	for i, row := range rows {
 		l.SetItemHeight(i, r.rowHeight(m, row, width))
 	}
+	b.pending = 0
 	if b.list != nil && len(rows) == b.list.Length() {
-		l.ScrollToOffset(b.list.GetScrollOffset())
+		// The new list cannot scroll before it is laid out: keep the place for then.
+		b.pending = b.list.GetScrollOffset()
 	}
 	b.list = l
 	b.built = width
@@ -513,6 +522,11 @@ func (r *recordBodyRenderer) Layout(s fyne.Size) {
 	}
 	r.b.list.Move(fyne.NewPos(0, 0))
 	r.b.list.Resize(s)
+	if p := r.b.pending; p > 0 && s.Height > 0 {
+		r.b.pending = 0
+		r.b.list.MinSize() // makes the list's renderer (its scroller) if it has none yet
+		r.b.list.ScrollToOffset(p)
+	}
 }
 
 func (r *recordBodyRenderer) MinSize() fyne.Size { return fyne.NewSize(300, 120) }

@@ -347,3 +347,36 @@ func TestRecordKeysWhateverHasTheFocus(t *testing.T) {
 		t.Errorf("Escape reached the window %d times, want 2", escapes)
 	}
 }
+
+// TestRecordKeepsItsPlace: the window re-renders the record whenever anything changes (an alert
+// delivered, the connection); the reader's place is kept, also when the width changes; and a
+// record cleared while its old list had the focus draws nothing stale.
+func TestRecordKeepsItsPlace(t *testing.T) {
+	test.NewTempApp(t)
+	r := NewRecord()
+	win := show(t, r.Object(), 1280, 800)
+	v := longRecord(200)
+	r.Render(v)
+	test.RenderToMarkup(win.Canvas())
+	r.TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+	r.TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+	at := r.body.list.GetScrollOffset()
+	if at == 0 {
+		t.Fatal("did not scroll")
+	}
+	r.Render(longRecord(200)) // the same record again
+	test.RenderToMarkup(win.Canvas())
+	if got := r.body.list.GetScrollOffset(); got != at {
+		t.Errorf("a re-render moved the record from %v to %v", at, got)
+	}
+	win.Resize(fyne.NewSize(1100, 800))
+	test.RenderToMarkup(win.Canvas())
+	if got := r.body.list.GetScrollOffset(); got == 0 {
+		t.Error("a narrower window sent the record back to the top")
+	}
+	old := r.body.list
+	win.Canvas().Focus(old)
+	r.Clear()
+	win.Canvas().Unfocus() // the old list refreshes its rows on losing the focus: no stale index
+	test.RenderToMarkup(win.Canvas())
+}

@@ -117,7 +117,8 @@ func NewSearch(cb SearchCallbacks) *Search {
 	title := widget.NewLabelWithStyle("Find a patient", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameHeadingText
 	nhsRow := container.NewBorder(nil, nil, widget.NewLabel("NHS number"), s.nhsBtn, s.nhs)
-	form := container.NewGridWithColumns(3, s.family, s.given, s.dob, s.gender, s.postcode, s.formBtn)
+	// Two columns: at a large text scale three would widen the window past a counter screen.
+	form := container.NewGridWithColumns(2, s.family, s.given, s.dob, s.gender, s.postcode, s.formBtn)
 	top := container.NewVBox(
 		title,
 		nhsRow,

@@ -1,0 +1,565 @@
+//go:build gui
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The counter acceptance suite: the built binary in a real X server of its own (Xvfb) at a
+// common counter screen (1280x800), a large one (1920x1080) and 1280x800 at text scale 1.5,
+// driven from the keyboard with xdotool as a pharmacist would. It walks every row of README.md's
+// keyboard table, the long-name patient (the window must never be wider or taller than the
+// screen: xdotool getwindowgeometry), the record of more than 200 medicines to its end by
+// keyboard, emergency access by keyboard alone, the expired card and the role at another
+// organisation. Every step waits on a condition (an audit row, the window's pixels changing, its
+// geometry), never a fixed sleep; each keeps a screenshot in build/screenshots/counter-<size>/
+// for a person to review (README.md's screenshots are copied from the 1280x800 run).
+//
+//	scripts/with-xvfb.sh go test -tags gui -run Counter ./internal/e2e/
+func TestCounter(t *testing.T) {
+	requireDisplay(t)
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		if os.Getenv("SCRDESK_REQUIRE_GUI") == "1" {
+			t.Fatal("Xvfb is not installed")
+		}
+		t.Skip("Xvfb is not installed")
+	}
+	for _, c := range []struct {
+		name  string
+		w, h  int
+		scale float64
+	}{
+		{"1280x800", 1280, 800, 1},
+		{"1920x1080", 1920, 1080, 1},
+		{"1280x800-text1.5", 1280, 800, 1.5},
+	} {
+		t.Run(c.name, func(t *testing.T) { counterRun(t, c.name, c.w, c.h, c.scale) })
+	}
+}
+
+// Demo card keys (the Demo menu): the order of staff.DemoUsers.
+const (
+	keyPharmacist = "alt+1"
+	keyTechnician = "alt+2"
+	keyExpired    = "alt+6"
+)
+
+func counterRun(t *testing.T, name string, sw, sh int, scale float64) {
+	x := startX(t, sw, sh)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "settings.json")
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, `{"pharmacy_name": "Demo Pharmacy, Leeds", "ods_code": "FA123", "workstation_name": "COUNTER-1", "text_scale": %g}`, scale), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary(t), "--demo", "--data-dir", dir, "--config", cfg)
+	cmd.Env = x.env()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, out: &out, exited: make(chan error, 1)}
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(p.stop)
+
+	d := &driver{t: t, x: x, dir: dir, shots: filepath.Join(repoRoot(), "build", "screenshots", "counter-"+name), p: p}
+	if err := os.MkdirAll(d.shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d.win = d.waitWindow()
+	d.waitAudit("application-start", "", 60*time.Second)
+	d.fits("the lock screen")
+	lock := d.shot("01-lock")
+
+	// Lock screen -> passcode -> signed in: Alt+1 inserts the pharmacist's demo card.
+	d.key(keyPharmacist)
+	d.waitChange(lock, "the passcode screen after the card went in")
+	d.typeText("123456")
+	d.key("Return")
+	d.waitAudit("login", "", 30*time.Second)
+	signedIn := d.settle("02-signed-in")
+	d.fits("signed in")
+
+	// The long non-ASCII name: the window stays inside the screen.
+	d.typeText("9990001227")
+	d.key("Return")
+	d.waitAudit("scr-consent-read", "", 30*time.Second)
+	asked := d.settle("03-long-name-question")
+	d.fits("the long-name patient's permission question")
+	d.answer("1", "scr-read", "")
+	d.settle("04-long-name-record")
+	d.fits("the long-name patient's record")
+	_ = asked
+
+	// Escape closes the patient, even after a click inside the record.
+	d.click(sw/3, sh*2/3)
+	d.key("Escape")
+	d.waitSimilar(signedIn, "the search screen after Escape in the record")
+
+	// The record of more than 200 medicines, to its end by keyboard.
+	d.typeText("9990001154")
+	d.key("Return")
+	d.waitAudit("scr-consent-read", "9990001154", 30*time.Second)
+	d.answer("1", "scr-read", "9990001154")
+	top := d.settle("05-long-record-top")
+	d.fits("the 200-medicine record")
+	for i, k := range []string{"Next", "Next", "Down", "Up", "Prior"} { // Page Down twice, Down, Up, Page Up
+		before := d.settle(fmt.Sprintf("05-long-record-%d-before-%s", i, k))
+		d.key(k)
+		d.waitChange(before, "the record after "+k)
+	}
+	d.key("End")
+	d.waitChange(top, "the record after End")
+	end := d.settle("06-long-record-end")
+	before := end
+	d.key("Next") // already at the end: nothing moves
+	d.key("Home")
+	d.waitChange(before, "the record after Home")
+	d.settle("07-long-record-home")
+	// Tab to a button: the keys still scroll the record.
+	d.key("Tab")
+	focused := d.settle("08-focus-ring")
+	d.key("End")
+	d.waitChange(focused, "the record after End with a button focused")
+	d.key("Escape")
+	d.waitSimilar(signedIn, "the search screen after Escape with a button focused")
+
+	// Emergency access by keyboard alone: 2 focuses the reason; Escape goes back one step.
+	d.typeText("9990000107")
+	d.key("Return")
+	d.waitAudit("scr-consent-read", "9990000107", 30*time.Second)
+	d.waitColour(amber, "the permission question (its amber emergency button)")
+	question := d.settle("09-question")
+	d.key("2")
+	reasonShot := d.waitChange(question, "the emergency reason")
+	d.key("Escape")
+	d.waitSimilar(question, "the question again after Escape on the reason")
+	d.key("2")
+	d.waitSimilar(reasonShot, "the emergency reason again")
+	d.typeText("Patient collapsed at the counter; unable to consent")
+	d.settle("10-emergency-reason")
+	d.key("shift+Return")
+	d.waitAudit("emergency-access", "9990000107", 30*time.Second)
+	d.waitAudit("scr-read", "9990000107", 30*time.Second)
+	d.settle("11-emergency-record")
+	d.key("Escape")
+	d.waitSimilar(signedIn, "the search screen after the emergency record")
+
+	// Ctrl+L locks whatever has the focus; Enter unlocks with the passcode.
+	d.key("ctrl+l")
+	d.waitAudit("lock-manual", "", 20*time.Second)
+	locked := d.settle("12-locked")
+	d.key("Return")
+	d.waitChange(locked, "the unlock passcode screen")
+	d.settle("13-unlock")
+	d.typeText("123456")
+	d.key("Return")
+	d.waitAudit("unlock", "", 30*time.Second)
+	d.settle("14-unlocked")
+
+	// Ctrl+Shift+L signs out; the message says so plainly.
+	d.key("ctrl+shift+l")
+	d.waitAudit("logout", "", 20*time.Second)
+	out1 := d.settle("15-signed-out")
+	d.key(keyPharmacist) // take the card out
+	d.waitChange(out1, "the lock screen after the card left")
+
+	// The expired card: told so, and no button that cannot work (Enter does nothing).
+	waiting := d.capture()
+	d.key(keyExpired)
+	d.waitAuditReason("login", "certificate expired", 30*time.Second)
+	expired := d.waitChange(waiting, "the expired card's message")
+	d.settle("16-expired-card")
+	logins := d.count("login")
+	d.key("Return")
+	d.key(keyExpired) // out again
+	d.waitChange(expired, "the lock screen after the expired card left")
+	if n := d.count("login"); n != logins {
+		t.Errorf("Enter on the expired card tried to sign in again (%d login rows, was %d)", n, logins)
+	}
+
+	// A role at another organisation: asked, in words naming both, and audited when confirmed.
+	before = d.capture()
+	d.key(keyTechnician)
+	d.waitChange(before, "the technician's passcode screen")
+	d.typeText("234567")
+	d.key("Return")
+	roles := d.waitChangeFrom("the role list", 30*time.Second)
+	d.settle("17-roles")
+	d.key("End") // the last role offered: Riverside Pharmacy, York (FX456)
+	york := d.waitChange(roles, "the York role highlighted")
+	d.key("Return")
+	d.waitChange(york, "the other-organisation question")
+	d.settle("18-other-organisation")
+	d.fits("the other-organisation question")
+	d.key("Return") // Use this role
+	d.waitAuditReason("role-selected", "FX456", 30*time.Second)
+	d.settle("19-york-role")
+	d.fits("signed in under the York role")
+
+	p.stop()
+	if v, err := exec.Command(binary(t), "audit", "verify", "--data-dir", dir).CombinedOutput(); err != nil {
+		t.Errorf("audit verify: %v\n%s", err, v)
+	}
+}
+
+// xserver is a private Xvfb display.
+type xserver struct {
+	display string
+	cmd     *exec.Cmd
+}
+
+func (x *xserver) env() []string {
+	var env []string
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "DISPLAY=") {
+			env = append(env, e)
+		}
+	}
+	return append(env, "DISPLAY="+x.display)
+}
+
+func startX(t *testing.T, w, h int) *xserver {
+	t.Helper()
+	for n := 150; n < 250; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		x := &xserver{display: fmt.Sprintf(":%d", n)}
+		x.cmd = exec.Command("Xvfb", x.display, "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
+		if err := x.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = x.cmd.Process.Kill(); _ = x.cmd.Wait() })
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				return x
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("Xvfb %s did not start", x.display)
+	}
+	t.Fatal("no free X display")
+	return nil
+}
+
+// driver drives one SCR Desk window on one X server.
+type driver struct {
+	t     *testing.T
+	x     *xserver
+	p     *proc
+	dir   string
+	shots string
+	win   string
+	n     int
+}
+
+func (d *driver) xdo(args ...string) string {
+	d.t.Helper()
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = d.x.env()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		d.t.Fatalf("xdotool %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func (d *driver) waitWindow() string {
+	d.t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^SCR Desk$")
+		cmd.Env = d.x.env()
+		if out, err := cmd.Output(); err == nil && len(strings.Fields(string(out))) > 0 {
+			return strings.Fields(string(out))[0]
+		}
+		select {
+		case err := <-d.p.exited:
+			d.t.Fatalf("SCR Desk exited: %v\n%s", err, d.p.out)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	d.t.Fatalf("no window\n%s", d.p.out)
+	return ""
+}
+
+func (d *driver) key(k string) {
+	d.t.Helper()
+	d.xdo("key", "--clearmodifiers", k)
+}
+
+func (d *driver) typeText(s string) {
+	d.t.Helper()
+	d.xdo("type", "--delay", "30", s)
+}
+
+func (d *driver) click(x, y int) {
+	d.t.Helper()
+	d.xdo("mousemove", strconv.Itoa(x), strconv.Itoa(y), "click", "1")
+}
+
+// fits checks, by the window's own geometry, that the window is no larger than the screen.
+func (d *driver) fits(what string) {
+	d.t.Helper()
+	geo := map[string]int{}
+	for _, line := range strings.Split(d.xdo("getwindowgeometry", "--shell", d.win), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			geo[k], _ = strconv.Atoi(v)
+		}
+	}
+	sw, sh := 0, 0
+	fmt.Sscanf(d.xdo("getdisplaygeometry"), "%d %d", &sw, &sh)
+	if geo["WIDTH"] == 0 || geo["WIDTH"] > sw || geo["HEIGHT"] > sh || geo["X"]+geo["WIDTH"] > sw || geo["Y"]+geo["HEIGHT"] > sh {
+		d.shot("overflow")
+		d.t.Errorf("%s: window %dx%d at %d,%d does not fit the %dx%d screen", what, geo["WIDTH"], geo["HEIGHT"], geo["X"], geo["Y"], sw, sh)
+	}
+}
+
+// capture takes the whole screen.
+func (d *driver) capture() image.Image {
+	d.t.Helper()
+	cmd := exec.Command("import", "-window", "root", "png:-")
+	cmd.Env = d.x.env()
+	out, err := cmd.Output()
+	if err != nil {
+		d.t.Fatalf("import: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return img
+}
+
+// shot saves the screen as NAME.png in the run's folder.
+func (d *driver) shot(name string) image.Image {
+	d.t.Helper()
+	img := d.capture()
+	f, err := os.Create(filepath.Join(d.shots, name+".png"))
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		d.t.Fatal(err)
+	}
+	return img
+}
+
+// settle waits until two captures in a row are the same (the frame is drawn, animations
+// aside), then keeps it as a screenshot.
+func (d *driver) settle(name string) image.Image {
+	d.t.Helper()
+	prev := d.capture()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		next := d.capture()
+		if diff(prev, next) < 0.002 {
+			break
+		}
+		prev = next
+	}
+	return d.shot(name)
+}
+
+// waitChange waits until the screen differs from before and returns the new screen.
+func (d *driver) waitChange(before image.Image, what string) image.Image {
+	d.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		now := d.capture()
+		if diff(before, now) > 0.002 {
+			return now
+		}
+	}
+	d.shot("timeout")
+	d.t.Fatalf("timed out waiting for %s: the screen did not change\n%s", what, d.tail())
+	return nil
+}
+
+// waitChangeFrom waits until the screen changes from what it is now, within timeout.
+func (d *driver) waitChangeFrom(what string, timeout time.Duration) image.Image {
+	d.t.Helper()
+	return d.waitChange(d.capture(), what)
+}
+
+// waitSimilar waits until the screen looks like want again (small differences allowed: a
+// blinking caret, the alert list).
+func (d *driver) waitSimilar(want image.Image, what string) {
+	d.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if diff(want, d.capture()) < 0.03 {
+			return
+		}
+	}
+	d.shot("timeout")
+	d.t.Fatalf("timed out waiting for %s\n%s", what, d.tail())
+}
+
+// tail is the end of SCR Desk's output, for a failure message.
+func (d *driver) tail() string {
+	s := d.p.out.String()
+	if len(s) > 3000 {
+		s = s[len(s)-3000:]
+	}
+	return s
+}
+
+// amber is the theme's warning colour (screens.WarningAmber): the emergency button.
+var amber = [3]uint8{0x8F, 0x4A, 0x00}
+
+// waitColour waits until at least 500 pixels of colour c show.
+func (d *driver) waitColour(c [3]uint8, what string) {
+	d.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		img := d.capture()
+		n := 0
+		b := img.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y += 2 {
+			for x := b.Min.X; x < b.Max.X; x += 2 {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				if uint8(r>>8) == c[0] && uint8(g>>8) == c[1] && uint8(bl>>8) == c[2] {
+					n++
+				}
+			}
+		}
+		if n*4 >= 500 {
+			return
+		}
+	}
+	d.shot("timeout")
+	d.t.Fatalf("timed out waiting for %s\n%s", what, d.tail())
+}
+
+// diff is the share of sampled pixels that differ between two screens.
+func diff(a, b image.Image) float64 {
+	if a.Bounds() != b.Bounds() {
+		return 1
+	}
+	r := a.Bounds()
+	n, changed := 0, 0
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
+			n++
+			r1, g1, b1, _ := a.At(x, y).RGBA()
+			r2, g2, b2, _ := b.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 {
+				changed++
+			}
+		}
+	}
+	return float64(changed) / float64(n)
+}
+
+type auditRow struct {
+	Action    string `json:"action"`
+	Reason    string `json:"reason"`
+	NHSNumber string `json:"nhs_number"`
+}
+
+func (d *driver) rows() []auditRow {
+	out, err := exec.Command(binary(d.t), "audit", "export", "--format", "jsonl", "--data-dir", d.dir).Output()
+	if err != nil {
+		return nil
+	}
+	var rows []auditRow
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r auditRow
+		if json.Unmarshal(sc.Bytes(), &r) == nil {
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+func (d *driver) count(action string) int {
+	n := 0
+	for _, r := range d.rows() {
+		if r.Action == action {
+			n++
+		}
+	}
+	return n
+}
+
+// waitAudit waits for one more audit row with action (and NHS number, if given) than there
+// were at the previous wait for the same action.
+func (d *driver) waitAudit(action, nhs string, timeout time.Duration) {
+	d.t.Helper()
+	d.waitRow(action+"|"+nhs, action, func(r auditRow) bool { return nhs == "" || r.NHSNumber == nhs }, timeout)
+}
+
+func (d *driver) waitAuditReason(action, reason string, timeout time.Duration) {
+	d.t.Helper()
+	d.waitRow(action+"|reason:"+reason, action, func(r auditRow) bool { return strings.Contains(r.Reason, reason) }, timeout)
+}
+
+var seen = map[string]int{}
+
+// answer presses key until an audit row action (for nhs) appears: the question's row is written
+// just before the question is drawn, so the first press can come too early.
+func (d *driver) answer(key, action, nhs string) {
+	d.t.Helper()
+	for try := 0; try < 5; try++ {
+		d.key(key)
+		if d.tryRow(action+"|"+nhs, action, func(r auditRow) bool { return nhs == "" || r.NHSNumber == nhs }, 4*time.Second) {
+			return
+		}
+	}
+	d.shot("timeout")
+	d.t.Fatalf("pressing %s never gave an audit row %q\n%s", key, action, d.tail())
+}
+
+func (d *driver) waitRow(label, action string, ok func(auditRow) bool, timeout time.Duration) {
+	d.t.Helper()
+	if !d.tryRow(label, action, ok, timeout) {
+		d.shot("timeout")
+		d.t.Fatalf("timed out waiting for an audit row %q\n%s", action, d.tail())
+	}
+}
+
+func (d *driver) tryRow(label, action string, ok func(auditRow) bool, timeout time.Duration) bool {
+	d.t.Helper()
+	key := d.dir + "|" + label
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		n := 0
+		for _, r := range d.rows() {
+			if r.Action == action && ok(r) {
+				n++
+			}
+		}
+		if n > seen[key] {
+			seen[key] = n
+			return true
+		}
+		select {
+		case err := <-d.p.exited:
+			d.t.Fatalf("SCR Desk exited: %v\n%s", err, d.p.out)
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	return false
+}

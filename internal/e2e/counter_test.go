@@ -144,11 +144,13 @@ func counterRun(t *testing.T, name string, sw, sh int, scale float64) {
 	d.waitColour(amber, "the permission question (its amber emergency button)")
 	question := d.settle("09-question")
 	d.key("2")
-	reasonShot := d.waitChange(question, "the emergency reason")
+	reason := d.waitChange(question, "the emergency reason")
 	d.key("Escape")
-	d.waitSimilar(question, "the question again after Escape on the reason")
+	d.waitChange(reason, "the question again after Escape on the reason")
+	d.waitColour(amber, "the question again (its amber emergency button)")
+	again := d.settle("09b-question-again")
 	d.key("2")
-	d.waitSimilar(reasonShot, "the emergency reason again")
+	d.waitChange(again, "the emergency reason again")
 	d.typeText("Patient collapsed at the counter; unable to consent")
 	d.settle("10-emergency-reason")
 	d.key("shift+Return")
@@ -249,7 +251,9 @@ func startX(t *testing.T, w, h int) *xserver {
 		t.Cleanup(func() { _ = x.cmd.Process.Kill(); _ = x.cmd.Wait() })
 		deadline := time.Now().Add(10 * time.Second)
 		for time.Now().Before(deadline) {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			probe := exec.Command("xdotool", "getdisplaygeometry")
+			probe.Env = x.env()
+			if probe.Run() == nil { // the server answers, not just its socket exists
 				return x
 			}
 			time.Sleep(20 * time.Millisecond)

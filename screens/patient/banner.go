@@ -53,6 +53,7 @@ func NewBanner(cb BannerCallbacks) *Banner {
 	b.name.SizeName = theme.SizeNameSubHeadingText
 	b.ids = widget.NewLabel("")
 	b.ids.Selectable = true
+	b.ids.Wrapping = fyne.TextWrapWord // at a large text scale it takes two lines, not the screen's width
 	b.address = widget.NewLabel("")
 	b.address.Wrapping = fyne.TextWrapWord
 	b.restricted = flagLabel(widget.WarningImportance, true)

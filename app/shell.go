@@ -410,12 +410,7 @@ func (s *shell) renderPatient(f frame, first bool) {
 			s.record.Render(*f.record)
 		} else {
 			want = "consent"
-			// The emergency reason is a stage of the screen, not (yet) of the controller's view:
-			// a re-render of the question (an alert refresh, a tick) must not throw away the
-			// reason being typed or its focus.
-			if !(f.consent.Stage == present.ConsentAsk && s.consent.Stage() == present.ConsentEmergency && f.consent.Message == (present.MessageView{})) {
-				s.consent.Render(f.consent)
-			}
+			s.consent.Render(f.consent)
 		}
 	} else {
 		s.banner.Object().Hide()

@@ -90,6 +90,11 @@ func (c *Controller) deliverDue(ctx context.Context) time.Duration {
 	}
 	if len(due) > 0 && link != nil {
 		for _, a := range due {
+			// Only over the link of the user and role who queued it (read from its MAC-covered
+			// queued row): another user's alerts stay queued until that user signs in again.
+			if a.QueuedBy != link.UserID() || a.QueuedURID != link.URID() {
+				continue
+			}
 			c.deliver(ctx, link, a)
 		}
 	}

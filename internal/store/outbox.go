@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +34,15 @@ type Alert struct {
 	State     AlertState
 	LastError string
 	AuditSeq  int64 // the alert-queued audit row
+	// QueuedBy and QueuedURID are the user and role who queued the alert, read by Due from its
+	// MAC-covered alert-queued row (never from the payload): it goes only over their link.
+	QueuedBy, QueuedURID string
+}
+
+// payloadHash is the hex SHA-256 of an alert's payload, kept in its alert-queued audit row.
+func payloadHash(payload []byte) string {
+	h := sha256.Sum256(payload)
+	return hex.EncodeToString(h[:])
 }
 
 // Enqueue queues payload (valid JSON) as a privacy alert and records ev as an alert-queued
@@ -53,7 +64,7 @@ func (db *DB) Enqueue(ctx context.Context, payload []byte, ev audit.Event) (Aler
 		if err := tx.QueryRowContext(wctx, `SELECT coalesce(max(id), 0) + 1 FROM alert_outbox`).Scan(&id); err != nil {
 			return fmt.Errorf("queue alert: %w", err)
 		}
-		ev := withDetail(ev, "alert_id", strconv.FormatInt(id, 10))
+		ev := withDetail(withDetail(ev, "alert_id", strconv.FormatInt(id, 10)), "payload_sha256", payloadHash(payload))
 		var err error
 		entry, err = db.appendTx(wctx, tx, ev)
 		if err != nil {
@@ -89,14 +100,70 @@ func scanAlerts(rows *sql.Rows) ([]Alert, error) {
 	return out, rows.Err()
 }
 
-// Due returns up to limit queued alerts whose next attempt is at or before now, oldest first.
+// Due returns up to limit queued alerts whose next attempt is at or before now, oldest first,
+// each with the user and role who queued it. Every one is checked against its alert-queued
+// audit row first: a row whose MAC verifies, naming this alert, whose payload hash matches. An
+// outbox row that fails (no queued row, a forged or edited payload) is never returned: it is
+// marked failed, so it stays visible, with a serious-failure alert-failed row saying why.
 func (db *DB) Due(ctx context.Context, now time.Time, limit int) ([]Alert, error) {
 	rows, err := db.sql.QueryContext(ctx, selectAlert+` WHERE state = 'queued' AND next_ms <= ?
 		ORDER BY next_ms, id LIMIT ?`, now.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due alerts: %w", err)
 	}
-	return scanAlerts(rows)
+	all, err := scanAlerts(rows)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, a := range all {
+		q, why, err := db.queuedRow(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		if why != "" {
+			ev := audit.Event{Action: audit.ActionAlertFailed, Outcome: audit.OutcomeSeriousFailure,
+				Workstation: q.Workstation, ODSCode: q.ODSCode, UserID: q.UserID, URID: q.URID, RoleCode: q.RoleCode,
+				Reason: "Privacy alert not sent: " + why + ". Tell IT support; the SCR Governance Person should review it."}
+			if _, err := db.finish(ctx, a.ID, AlertFailed, "refused: "+why, ev, nil); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		a.QueuedBy, a.QueuedURID = q.UserID, q.URID
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// queuedRow reads and checks an alert's alert-queued row; why says what is wrong, if anything.
+func (db *DB) queuedRow(ctx context.Context, a Alert) (audit.Entry, string, error) {
+	if a.AuditSeq < 1 {
+		return audit.Entry{}, "it has no alert-queued audit row", nil
+	}
+	ok, err := db.rowVerifies(ctx, a.AuditSeq)
+	if err != nil {
+		return audit.Entry{}, "", err
+	}
+	if !ok {
+		return audit.Entry{}, "its alert-queued audit row is missing or does not verify", nil
+	}
+	e, err := db.Entry(ctx, a.AuditSeq)
+	if errors.Is(err, ErrNotFound) {
+		return audit.Entry{}, "it has no alert-queued audit row", nil
+	}
+	if err != nil {
+		return audit.Entry{}, "", err
+	}
+	switch {
+	case e.Action != audit.ActionAlertQueued || e.Detail["alert_id"] != strconv.FormatInt(a.ID, 10):
+		return audit.Entry{}, "its audit row is not this alert's alert-queued row", nil
+	case e.Detail["payload_sha256"] == "":
+		return e, "its alert-queued row holds no payload hash", nil
+	case e.Detail["payload_sha256"] != payloadHash(a.Payload):
+		return e, "its payload does not match the one recorded when it was queued", nil
+	}
+	return e, "", nil
 }
 
 // List returns up to limit alerts in state (all states when ""), newest first.

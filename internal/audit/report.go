@@ -42,6 +42,9 @@ const (
 	KindSettingsChanged Kind = "settings-changed-outside"
 	// KindOutboxMismatch: a privacy alert's state in the outbox disagrees with its audit rows.
 	KindOutboxMismatch Kind = "outbox-mismatch"
+	// KindCasesChanged: the SGP's review cases (the cache of rule hits and case states) differ
+	// from what the log itself says.
+	KindCasesChanged Kind = "cases-changed-outside"
 )
 
 // Severity says whether a finding breaks the log's trust.
@@ -76,6 +79,7 @@ const (
 	DoKeyring   = "Ask IT support to check the system keyring, and tell your SCR Governance Person."
 	DoNothing   = "Nothing to do now; the entries are listed so that the gap is on the record."
 	DoSettings  = "Tell your SCR Governance Person and ask IT support to apply the pharmacy's settings again (scrdesk --config FILE), which records them in the log."
+	DoCases     = "Tell your superintendent pharmacist and call IT support: someone changed the review cases outside SCR Desk. SCR Desk has rebuilt them from the audit log; check the cases named here again."
 	DoOutbox    = "Tell your SCR Governance Person: the alert may never have reached them, so check it against the national alert viewer."
 	DoSchemaFix = "Keep this computer and the audit log file as they are, tell your superintendent pharmacist, and call IT support: searches and reports from this log cannot be trusted until it is restored."
 )

@@ -313,7 +313,7 @@ func (db *DB) RecordStep(ctx context.Context, caseSeq int64, s governance.Step, 
 	var out governance.Case
 	wctx := context.WithoutCancel(ctx)
 	err := db.write(wctx, func(tx *sql.Tx) error {
-		c, err := caseRow(wctx, tx, caseSeq)
+		c, err := caseFromLog(wctx, tx, caseSeq)
 		if err != nil {
 			return err
 		}
@@ -370,9 +370,67 @@ func caseRow(ctx context.Context, q querier, seq int64) (governance.Case, error)
 	return c, nil
 }
 
-// Case returns the case about entry seq with each rule's evidence and every step recorded.
+// caseFromLog is the case about entry seq as the log says it is: its subject (user, patient,
+// workstation, time) from the flagged entry itself and its state from the step rows replayed,
+// never from gov_case (a cache anyone with the file could edit); the cache gives only which
+// rules raised it. The own-access rule is checked against this subject.
+func caseFromLog(ctx context.Context, q querier, seq int64) (governance.Case, error) {
+	c, err := caseRow(ctx, q, seq)
+	if err != nil {
+		return c, err
+	}
+	es, err := entries(ctx, q, []int64{seq})
+	if err != nil {
+		return c, err
+	}
+	if len(es) == 0 {
+		return c, ErrNoCase
+	}
+	e := es[0]
+	c.Subject = governance.Person{UserID: e.UserID, Name: e.UserName}
+	c.NHSNumber, c.Workstation, c.Time = e.NHSNumber, e.Workstation, e.Time.UTC()
+	for i := range c.Hits {
+		c.Hits[i].Time, c.Hits[i].UserID, c.Hits[i].UserName = c.Time, e.UserID, e.UserName
+		c.Hits[i].NHSNumber, c.Hits[i].Workstation = e.NHSNumber, e.Workstation
+	}
+	steps, err := logSteps(ctx, q)
+	if err != nil {
+		return c, err
+	}
+	c.State, c.Steps = governance.StateNew, nil
+	c, _ = governance.Replay(c, steps[seq])
+	return c, nil
+}
+
+// logSteps reads every case step in the log (by the action index), by case.
+func logSteps(ctx context.Context, q querier) (map[int64][]governance.Step, error) {
+	acts := make([]any, 0, len(stepActions))
+	for _, a := range stepActions {
+		acts = append(acts, string(a))
+	}
+	rows, err := q.QueryContext(ctx, selectStored+` WHERE action IN (?,?,?,?,?) ORDER BY seq`, acts...)
+	if err != nil {
+		return nil, fmt.Errorf("read the case steps: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]governance.Step{}
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil && e.Seq == 0 {
+			return nil, err
+		}
+		if cs, st, ok := StepOf(e); ok {
+			out[cs] = append(out[cs], st)
+		}
+	}
+	return out, rows.Err()
+}
+
+// Case returns the case about entry seq with each rule's evidence and every step recorded:
+// its subject and state from the log (caseFromLog), so a report built on it (the SAR's review
+// outcome) never reads the cache's state.
 func (db *DB) Case(ctx context.Context, seq int64) (governance.Case, error) {
-	c, err := caseRow(ctx, db.sql, seq)
+	c, err := caseFromLog(ctx, db.sql, seq)
 	if err != nil {
 		return c, err
 	}
@@ -397,29 +455,6 @@ func (db *DB) Case(ctx context.Context, seq int64) (governance.Case, error) {
 			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 				c.Hits[i].Related = append(c.Hits[i].Related, n)
 			}
-		}
-	}
-	srows, err := db.sql.QueryContext(ctx, `SELECT audit_seq FROM gov_step WHERE case_seq = ? ORDER BY audit_seq`, seq)
-	if err != nil {
-		return c, err
-	}
-	var seqs []int64
-	for srows.Next() {
-		var s int64
-		if err := srows.Scan(&s); err != nil {
-			srows.Close()
-			return c, err
-		}
-		seqs = append(seqs, s)
-	}
-	srows.Close()
-	es, err := entries(ctx, db.sql, seqs)
-	if err != nil {
-		return c, err
-	}
-	for _, e := range es {
-		if _, st, ok := StepOf(e); ok {
-			c.Steps = append(c.Steps, st)
 		}
 	}
 	return c, nil

@@ -214,6 +214,16 @@ func (db *DB) VerifyWith(ctx context.Context, vo VerifyOptions) (audit.Report, e
 		return rep, err
 	}
 	rep.Findings = append(rep.Findings, fs...)
+	gfs, rebuild, err := db.govFindings(ctx, last)
+	if err != nil {
+		return rep, err
+	}
+	rep.Findings = append(rep.Findings, gfs...)
+	if rebuild {
+		if err := db.repairGovernance(ctx, last); err != nil {
+			return rep, fmt.Errorf("rebuild the review cases from the log: %w", err)
+		}
+	}
 	rep.OK = len(rep.Errors()) == 0
 	return rep, nil
 }

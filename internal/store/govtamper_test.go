@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"scrdesk/internal/audit"
+	"scrdesk/internal/governance"
+)
+
+// TestGovernanceCacheTamperIsFound: the review cases are a cache; someone with the file closes a
+// case, deletes one, hands a case to another user (to defeat the own-access rule) or pushes the
+// rules' checked mark ahead, through SQL on the real file. Verify says the cases were changed
+// outside SCR Desk (not Verified), rebuilds them from the log, and verifies clean after; the
+// own-access refusal and the case's state come from the log all along.
+func TestGovernanceCacheTamperIsFound(t *testing.T) {
+	for _, rulesOn := range []bool{true, false} {
+		for _, tc := range []struct {
+			name     string
+			sql      func(seq, own int64) []string
+			needRule bool // needs the rules on to be seen (a case no step row mentions)
+		}{
+			{"case closed", func(seq, own int64) []string {
+				return []string{`UPDATE gov_case SET state = 'closed-appropriate', closed_ms = 1 WHERE seq = ` + itoa(seq)}
+			}, false},
+			{"case deleted", func(seq, own int64) []string {
+				return []string{`DELETE FROM gov_case WHERE seq = ` + itoa(seq), `DELETE FROM rule_hit WHERE seq = ` + itoa(seq)}
+			}, true},
+			{"user changed", func(seq, own int64) []string {
+				return []string{`UPDATE gov_case SET user_id = '555000000099', user_name = 'Someone Else' WHERE seq = ` + itoa(own)}
+			}, false},
+			{"checked mark pushed ahead", func(seq, own int64) []string {
+				return []string{`UPDATE meta SET value = '999999999' WHERE key = 'rules_checked_seq'`}
+			}, false},
+			{"step row dropped from the cache", func(seq, own int64) []string {
+				return []string{`DELETE FROM gov_step WHERE case_seq = ` + itoa(seq)}
+			}, false},
+		} {
+			if tc.needRule && !rulesOn {
+				continue
+			}
+			name := tc.name
+			if !rulesOn {
+				name += ", rules off"
+			}
+			t.Run(name, func(t *testing.T) {
+				ctx := context.Background()
+				path := filepath.Join(t.TempDir(), "a.db")
+				keys := newMemKeys()
+				db := openTest(t, path, keys, Options{})
+				if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := db.AppendBatch(ctx, demoEntries()); err != nil {
+					t.Fatal(err)
+				}
+				cs, _, err := db.Cases(ctx, CaseFilter{Rule: governance.RuleEmergency, UserID: "555000000022"}, CaseCursor{}, 10)
+				if err != nil || len(cs) == 0 {
+					t.Fatalf("no emergency case: %v", err)
+				}
+				seq := cs[0].Seq
+				if _, _, err := db.RecordStep(ctx, seq, governance.Step{Kind: governance.KindStart}, sgpWho); err != nil {
+					t.Fatal(err)
+				}
+				own, _, err := db.Cases(ctx, CaseFilter{UserID: sgpWho.UserID}, CaseCursor{}, 10)
+				if err != nil || len(own) == 0 {
+					t.Fatalf("no case about the SGP's own access: %v", err)
+				}
+				if !rulesOn {
+					db.DisableRules()
+				}
+				if rep, err := db.Verify(ctx); err != nil || govFinding(rep) != "" {
+					t.Fatalf("before tampering: %v %q", err, govFinding(rep))
+				}
+
+				x, err := sql.Open("sqlite", path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, q := range tc.sql(seq, own[0].Seq) {
+					if _, err := x.Exec(q); err != nil {
+						t.Fatal(err)
+					}
+				}
+				x.Close()
+
+				// Before any verify: the own-access rule and the state come from the log.
+				if tc.name == "user changed" {
+					rows, _ := db.Count(ctx, audit.Filter{})
+					if _, _, err := db.RecordStep(ctx, own[0].Seq, governance.Step{Kind: governance.KindStart}, sgpWho); !errors.Is(err, governance.ErrOwnAccess) {
+						t.Errorf("own access after user_id was changed: %v", err)
+					}
+					if n, _ := db.Count(ctx, audit.Filter{}); n != rows {
+						t.Error("a step on her own case was recorded")
+					}
+				}
+				if tc.name == "case closed" {
+					if c, err := db.Case(ctx, seq); err != nil || c.State != governance.StateInReview {
+						t.Errorf("case read after the cache was closed: %s %v", c.State, err)
+					}
+				}
+
+				rep, err := db.Verify(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.OK || govFinding(rep) == "" || strings.HasPrefix(rep.Message(), "Verified") {
+					t.Fatalf("tampering not found: ok=%v %q", rep.OK, rep.Message())
+				}
+				if !strings.Contains(govFinding(rep), "The review cases were changed outside SCR Desk") {
+					t.Errorf("finding: %q", govFinding(rep))
+				}
+				// Rebuilt from the log: the next verify is clean, the case is back as it was.
+				rep, err = db.Verify(ctx)
+				if err != nil || govFinding(rep) != "" {
+					t.Fatalf("after the rebuild: %v %q", err, govFinding(rep))
+				}
+				if rulesOn {
+					c, err := db.Case(ctx, seq)
+					if err != nil || c.State != governance.StateInReview || c.Subject.UserID != "555000000022" {
+						t.Errorf("rebuilt case: %+v %v", c, err)
+					}
+				}
+				if k, err := caseRow(ctx, db.sql, own[0].Seq); err != nil || k.Subject.UserID != sgpWho.UserID {
+					t.Errorf("rebuilt own case: %+v %v", k.Subject, err)
+				}
+				if n, _ := db.RulesChecked(ctx); n > rep.LastSeq {
+					t.Errorf("checked mark %d after the rebuild, log ends at %d", n, rep.LastSeq)
+				}
+			})
+		}
+	}
+}
+
+func govFinding(rep audit.Report) string {
+	var out []string
+	for _, f := range rep.Findings {
+		if f.Kind == audit.KindCasesChanged {
+			out = append(out, f.What)
+		}
+	}
+	return strings.Join(out, " | ")
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,13 @@ func BuildSAR(ctx context.Context, db SARLog, req SARRequest) (report.SAR, error
 		es = append(es, e)
 		return nil
 	})
+	if err != nil {
+		return report.SAR{}, err
+	}
+	// A superseded NHS number is answered with the current record, and its rows are stored
+	// under the current number (the one asked for kept in detail.asked_nhs_number): a report on
+	// the old number includes every row under the current one(s) it was answered with.
+	es, err = withSuperseded(ctx, db, req, es)
 	if err != nil {
 		return report.SAR{}, err
 	}
@@ -198,4 +206,38 @@ func SARCommand(ctx context.Context, args []string, stdout, stderr io.Writer, db
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d accesses, hash %s\n", *out, len(s.Lines), s.Hash())
 	return ExitOK
+}
+
+// withSuperseded adds to es (the rows under req's NHS number) the rows under every current
+// number that a patient read asked for by req's number was answered with, in sequence order
+// without repeats.
+func withSuperseded(ctx context.Context, db SARLog, req SARRequest, es []audit.Entry) ([]audit.Entry, error) {
+	current := map[string]bool{}
+	err := db.Each(ctx, audit.Filter{Action: audit.ActionPatientRead, From: req.From, To: req.To}, func(e audit.Entry) error {
+		if e.Detail["asked_nhs_number"] == req.NHSNumber && e.Detail["failure"] == "" && e.NHSNumber != "" && e.NHSNumber != req.NHSNumber {
+			current[e.NHSNumber] = true
+		}
+		return nil
+	})
+	if err != nil || len(current) == 0 {
+		return es, err
+	}
+	seen := make(map[int64]bool, len(es))
+	for _, e := range es {
+		seen[e.Seq] = true
+	}
+	for n := range current {
+		err := db.Each(ctx, audit.Filter{NHSNumber: n, From: req.From, To: req.To}, func(e audit.Entry) error {
+			if !seen[e.Seq] {
+				seen[e.Seq] = true
+				es = append(es, e)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].Seq < es[j].Seq })
+	return es, nil
 }

@@ -54,6 +54,11 @@ func SARLines(es []audit.Entry, cases map[int64]Case, names bool) []SARLine {
 			basis[e.UserID], caseOf[e.UserID] = "Finding the patient", 0
 		case audit.ActionConsentRead:
 			what = "Whether the record may be shared"
+		case audit.ActionAdjustmentsRead:
+			what = "Reasonable adjustments (the patient's recorded needs)"
+		case audit.ActionDeceasedReason:
+			basis[e.UserID] = "The patient had died; reason given: " + strings.TrimSpace(e.Reason)
+			continue
 		case audit.ActionPermission:
 			if basis[e.UserID] != "Self-claimed care relationship" {
 				basis[e.UserID] = "Patient's permission"

@@ -17,6 +17,7 @@ import (
 // what was viewed, before it is shown.
 func TestGovernanceOpenAndMoreAudited(t *testing.T) {
 	h, _ := sgpHarness(t)
+	rulesCaughtUp(h)
 	act(h, func(c *Controller) { c.govGo(gscreens.PageCases) })
 	rows := h.frame.gov.Cases.Rows
 	if len(rows) == 0 {
@@ -61,6 +62,7 @@ func TestGovernanceOpenAndMoreAudited(t *testing.T) {
 // the workspace show nothing of the log, only a plain message.
 func TestGovernanceAuditRefusedShowsNothing(t *testing.T) {
 	h, _ := sgpHarness(t)
+	rulesCaughtUp(h)
 	act(h, func(c *Controller) { c.govGo(gscreens.PageCases) })
 	target := h.frame.gov.Cases.Rows[0].Seq
 
@@ -104,4 +106,16 @@ func TestGovernanceAuditRefusedShowsNothing(t *testing.T) {
 	if h.frame.gov.Page != gscreens.PageCase || h.frame.gov.Case.Seq != target {
 		t.Errorf("after the store recovered: %+v", h.frame.gov)
 	}
+}
+
+// rulesCaughtUp waits for the rules' backfill over the demo log (slow under -race).
+func rulesCaughtUp(h *harness) {
+	h.until("the rules caught up", func(c *Controller) bool {
+		if c.rules == nil {
+			return false
+		}
+		_, _, fin, _ := c.rules.get()
+		return fin
+	})
+	h.until("the integrity line", func(c *Controller) bool { return c.gv != nil && c.gv.integrity != "Checking the audit log…" })
 }

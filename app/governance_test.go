@@ -143,7 +143,7 @@ func TestGovernanceWorkspaceActions(t *testing.T) {
 
 	// The audit browser: plain words, its search audited.
 	before := count(h.actions(), audit.ActionAuditQueried)
-	h.inspect(func(c *Controller) {
+	act(h, func(c *Controller) { // act: the frame is read after the render it queued has run
 		c.govFilter(gscreens.PageAudit, gscreens.Filter{Action: string(audit.ActionEmergency)})
 	})
 	if len(h.frame.gov.Audit.Rows) == 0 || !strings.Contains(h.frame.gov.Audit.Rows[0], "in an emergency") {
@@ -157,7 +157,7 @@ func TestGovernanceWorkspaceActions(t *testing.T) {
 	nhs := governance.DemoNHSNumber(9)
 	dir := t.TempDir()
 	h.inspect(func(c *Controller) { c.svc.ReportDir = dir })
-	h.inspect(func(c *Controller) {
+	act(h, func(c *Controller) {
 		c.govSAR(gscreens.SARView{NHS: nhs, Reference: "SAR-9", Identity: "Passport"}, false)
 	})
 	if len(h.frame.gov.SAR.Preview) == 0 || h.frame.gov.SAR.Summary == "" {

@@ -44,6 +44,15 @@ func sgpHarness(t *testing.T) (*harness, *cardreader.DemoReader) {
 	h.inspect(func(c *Controller) { c.chosen(u.Roles[0].URID) })
 	h.waitState(session.Ready)
 	h.until("the governance workspace", func(c *Controller) bool { return c.gv != nil })
+	// The rules run over the seeded log in the background (startRules): until they have, the
+	// case queue is legitimately empty. Tests about cases start once the backfill is done.
+	h.until("the rules backfill", func(c *Controller) bool {
+		if c.rules == nil {
+			return false
+		}
+		_, _, done, _ := c.rules.get()
+		return done
+	})
 	return h, dr
 }
 

@@ -176,10 +176,11 @@ func (h *harness) inspect(f func(c *Controller)) {
 }
 
 // until waits for cond (checked on the controller goroutine), pumping the UI; it fails the test
-// after a generous liveness bound (not a speed assertion).
+// after a generous liveness bound (not a speed assertion: a loaded 2-core machine running the
+// race detector needs it).
 func (h *harness) until(what string, cond func(c *Controller) bool) {
 	h.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		ok := false
 		h.inspect(func(c *Controller) { ok = cond(c) })

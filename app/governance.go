@@ -18,6 +18,7 @@ import (
 	"scrdesk/internal/nhsnumber"
 	"scrdesk/internal/replica"
 	"scrdesk/internal/session"
+	"scrdesk/internal/settings"
 	"scrdesk/internal/staff"
 	"scrdesk/internal/store"
 	gscreens "scrdesk/screens/governance"
@@ -105,12 +106,47 @@ func (c *Controller) startRules(ctx context.Context) {
 	}()
 }
 
-func (c *Controller) govConfig() governance.Config { return governance.DefaultConfig() }
+// govConfig is the rules' configuration: SGP.md's defaults with the pharmacy's opening hours
+// from the settings. The workspace and the store's rule engine both use it; applySettings
+// gives it to the engine again when the settings change.
+func (c *Controller) govConfig() governance.Config { return govConfigFor(c.svc.Settings) }
+
+// govConfigFor is governance.DefaultConfig with st's opening hours (Europe/London, as the
+// default). Hours that do not parse (Validate refuses them before they are kept) leave the
+// default hours.
+func govConfigFor(st settings.Settings) governance.Config {
+	cfg := governance.DefaultConfig()
+	week, err := settings.ParseOpeningHours(st.OpeningHours)
+	if err != nil {
+		return cfg
+	}
+	cfg.Hours = openingHours(week, cfg.Hours.Location)
+	return cfg
+}
+
+// openingHours converts the settings' week (indexed by time.Weekday) to the rules' hours in loc.
+func openingHours(week [7]settings.DayHours, loc *time.Location) governance.OpeningHours {
+	h := governance.OpeningHours{Location: loc}
+	for d, w := range week {
+		h.Days[d].Open, h.Days[d].Close = w.Open, w.Close
+	}
+	return h
+}
 
 // govMode reports whether the signed-in role opens the governance workspace.
 func (c *Controller) govMode() bool {
 	v := c.m.Snapshot()
 	return v.State == session.Ready && v.CanSGP
+}
+
+// govSettings is Home's Settings action: the settings screen, for a signed-in SGP role in the
+// workspace only (a locked or signed-out session, or a counter role, opens nothing).
+func (c *Controller) govSettings() {
+	if c.gv == nil || !c.govMode() {
+		c.svc.Log.Info("settings from the governance workspace refused: no SCR Governance Person signed in")
+		return
+	}
+	c.openSettings()
 }
 
 // switchRole is the status bar's switch: the other kind of role this user holds.

@@ -72,7 +72,7 @@ func (c *Controller) serveConfigs(ctx context.Context, in <-chan ConfigRequest) 
 // applySettings (controller goroutine) checks st, keeps it (each changed field audited with
 // its old and new value, by the signed-in user or else the operating-system account, with
 // why), and applies it at once: names, idle lock, card removal, activity codes, preferred
-// reader and text size now; a new environment, base URL, trust anchors or client certificate
+// reader, text size and the governance rules' opening hours now; a new environment, base URL, trust anchors or client certificate
 // from the next sign-in (the link of a session already open stays as it was signed in).
 // Switching between the demo and a real environment takes a restart, and the answer says so.
 // It returns what took effect, in plain English.
@@ -115,6 +115,9 @@ func (c *Controller) applySettings(st settings.Settings, why string) (string, er
 	}
 	c.svc.Settings = st
 	c.m.SetConfig(sessionConfig(st))
+	if old.OpeningHours != st.OpeningHours {
+		c.svc.Store.SetRulesConfig(c.govConfig()) // rows checked from now on; the workspace reads it on render
+	}
 	if old.TextScale != st.TextScale && c.onTextScale != nil {
 		c.onTextScale(st.TextScale)
 	}

@@ -230,6 +230,7 @@ func (s *shell) bind(c *Controller) {
 		Step:       func(seq int64, k, n, x string) { c.Post(func() { c.activity(); c.govStep(seq, k, n, x) }) },
 		SARPreview: func(v gscreens.SARView) { c.Post(func() { c.activity(); c.govSAR(v, false) }) },
 		SARSave:    func(v gscreens.SARView) { c.Post(func() { c.activity(); c.govSAR(v, true) }) },
+		Settings:   func() { c.Post(func() { c.activity(); c.govSettings() }) },
 	})
 	s.switchBtn = widget.NewButton("", func() { c.Post(func() { c.activity(); c.switchRole() }) })
 	s.switchBtn.Hide()

@@ -238,6 +238,15 @@ func NewEngine(cfg Config) *Engine {
 // Config returns the engine's configuration.
 func (g *Engine) Config() Config { return g.cfg }
 
+// SetConfig replaces the engine's configuration for the entries checked from now on (new
+// opening hours, say); what it has seen (its windows) stays. Not safe beside Check.
+func (g *Engine) SetConfig(cfg Config) {
+	if cfg.Disabled == nil {
+		cfg.Disabled = map[RuleID]bool{}
+	}
+	g.cfg = cfg
+}
+
 func (g *Engine) on(r RuleID) bool { return !g.cfg.Disabled[r] }
 
 // Check runs every enabled rule on e (the next entry in sequence order) and returns its hits.

@@ -45,8 +45,15 @@ type Progress func(done, total int64)
 // EnableRules checks every row the rules have not yet seen with cfg (after re-reading the
 // warm-up window), reporting progress, and then checks each appended row as it is recorded.
 // It returns when the log is caught up; ctx stops it early (rows checked so far stay checked).
+// A config given by SetRulesConfig while it runs is used from the next batch on.
 func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress Progress) error {
+	db.rulesCfg.Store(&cfg)
 	eng := governance.NewEngine(cfg)
+	latest := func() {
+		if c := db.rulesCfg.Load(); c != nil {
+			eng.SetConfig(*c)
+		}
+	}
 	checked, err := db.RulesChecked(ctx)
 	if err != nil {
 		return err
@@ -71,6 +78,7 @@ func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress P
 	for {
 		// Outside the lock, a batch at a time; the last batch is taken under the lock so no
 		// append slips between the backfill and the live check.
+		latest()
 		n, err := db.checkBatch(ctx, eng, next, 5000, false)
 		if err != nil {
 			return err
@@ -88,6 +96,7 @@ func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress P
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
+	latest()
 	for {
 		n, err := db.checkBatch(ctx, eng, next, 5000, true)
 		if err != nil {
@@ -100,6 +109,17 @@ func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress P
 	}
 	db.rules = eng
 	return nil
+}
+
+// SetRulesConfig makes cfg the rules' configuration for every row checked from now on (the
+// appended rows, and the rest of a backfill in flight); rows already checked keep their hits.
+func (db *DB) SetRulesConfig(cfg governance.Config) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.rulesCfg.Store(&cfg)
+	if db.rules != nil {
+		db.rules.SetConfig(cfg)
+	}
 }
 
 // DisableRules stops checking appended rows (the backfill resumes where it stopped).

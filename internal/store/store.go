@@ -55,6 +55,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -150,7 +151,8 @@ type DB struct {
 	degradedFrom  int64 // first row not protected
 	cpFailure     string
 
-	rules *governance.Engine // checks each appended row once EnableRules has caught up
+	rules    *governance.Engine                // checks each appended row once EnableRules has caught up
+	rulesCfg atomic.Pointer[governance.Config] // the newest config given (EnableRules, SetRulesConfig)
 }
 
 // LogReplacedError is ErrLogReplaced with what Open found.

@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"scrdesk/screens/kit"
 )
 
 // Callbacks are what the workspace can ask for. Nil callbacks are ignored.
@@ -18,6 +20,7 @@ type Callbacks struct {
 	Step       func(seq int64, kind, note, extra string) // note, start, close, breach, escalate
 	SARPreview func(v SARView)
 	SARSave    func(v SARView)
+	Settings   func() // open the settings screen (Home's Settings button, or S on Home)
 }
 
 // Workspace is the governance workspace: a bar of pages and the current page.
@@ -33,6 +36,7 @@ type Workspace struct {
 	integrity, central, open, overdue, coverageTxt, lastReview, backfill, seed *widget.Label
 	coverage, progress                                                         *widget.ProgressBar
 	home                                                                       *fyne.Container
+	settings                                                                   *kit.Button
 
 	// Cases
 	cState, cRule                *widget.Select
@@ -112,7 +116,9 @@ func New(cb Callbacks) *Workspace {
 		wrapLabel(false), wrapLabel(true), wrapLabel(false), wrapLabel(false), wrapLabel(false), wrapLabel(false)
 	w.overdue.Importance = widget.DangerImportance
 	w.coverage, w.progress = widget.NewProgressBar(), widget.NewProgressBar()
-	w.home = container.NewVBox(widget.NewLabelWithStyle("Is the log whole?", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+	w.settings = kit.NewButton("Settings (S)", theme.SettingsIcon(), func() { call(w.cb.Settings) })
+	w.home = container.NewVBox(container.NewHBox(w.settings),
+		widget.NewLabelWithStyle("Is the log whole?", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		w.integrity, w.central, widget.NewSeparator(), w.overdue, w.open,
 		widget.NewLabelWithStyle("Review coverage against the SOP", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		w.coverage, w.coverageTxt, w.lastReview, w.seed, w.backfill, w.progress)
@@ -480,10 +486,15 @@ func (w *Workspace) Clear() {
 	w.Render(View{})
 }
 
-// TypedKey handles the keyboard: on the queue, Up/Down move, Enter opens; Escape goes back
-// (case -> queue -> home). It reports whether it used the key.
+// TypedKey handles the keyboard: on Home, S opens the settings; on the queue, Up/Down move,
+// Enter opens; Escape goes back (case -> queue -> home). It reports whether it used the key.
 func (w *Workspace) TypedKey(ev *fyne.KeyEvent) bool {
 	switch w.view.Page {
+	case PageHome:
+		if ev.Name == fyne.KeyS {
+			call(w.cb.Settings)
+			return true
+		}
 	case PageCases:
 		n := len(w.view.Cases.Rows)
 		switch ev.Name {
@@ -570,6 +581,9 @@ func (w *Workspace) Button(label string) *widget.Button {
 	}
 	return nil
 }
+
+// SettingsButton is Home's Settings button (for the keyboard and tests).
+func (w *Workspace) SettingsButton() *kit.Button { return w.settings }
 
 // SARFields are the form's entries: NHS, from, to, reference, received, identity.
 func (w *Workspace) SARFields() []*widget.Entry {

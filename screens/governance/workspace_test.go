@@ -137,3 +137,28 @@ func TestKeyboardAndCallbacks(t *testing.T) {
 		t.Error("Clear left something")
 	}
 }
+
+// TestHomeSettings: Home's Settings button and S on Home ask for the settings; S elsewhere
+// does not.
+func TestHomeSettings(t *testing.T) {
+	test.NewTempApp(t)
+	n := 0
+	w := New(Callbacks{Settings: func() { n++ }})
+	w.Render(sampleViews()["home.xml"])
+	if b := w.SettingsButton(); b == nil || b.Text != "Settings (S)" {
+		t.Fatalf("settings button %v", b)
+	}
+	test.Tap(w.SettingsButton())
+	if n != 1 {
+		t.Errorf("tapping Settings asked %d times", n)
+	}
+	if !w.TypedKey(&fyne.KeyEvent{Name: fyne.KeyS}) || n != 2 {
+		t.Errorf("S on Home asked %d times", n)
+	}
+	w.Render(sampleViews()["cases.xml"])
+	w.TypedKey(&fyne.KeyEvent{Name: fyne.KeyS})
+	if n != 2 {
+		t.Error("S on the queue asked for the settings")
+	}
+	New(Callbacks{}).TypedKey(&fyne.KeyEvent{Name: fyne.KeyS}) // a nil callback is ignored
+}

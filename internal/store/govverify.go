@@ -167,7 +167,7 @@ func missingHits(ctx context.Context, q querier, cfg governance.Config, last int
 			}
 			n++
 			from = e.Seq + 1
-			hits := eng.Check(e)
+			hits := settledHits(eng.Check(e))
 			if len(hits) == 0 {
 				continue
 			}
@@ -193,6 +193,22 @@ func missingHits(ctx context.Context, q querier, cfg governance.Config, last int
 		}
 	}
 	return out, nil
+}
+
+// settledHits drops the hits of rules whose verdict on an old row depends on settings that may
+// have changed since the row was checked: the opening hours (settings, changeable at any time)
+// decide the out-of-hours rule, and the log does not record which hours were in force when each
+// row was checked. Re-judging history under today's hours would report cases "missing" that were
+// never due, a false alarm of tampering; so a deleted out-of-hours-only case is not caught by
+// this comparison (its steps, subject and state still are, by the checks above).
+func settledHits(hits []governance.Hit) []governance.Hit {
+	out := hits[:0:0]
+	for _, h := range hits {
+		if h.Rule != governance.RuleOutOfHours {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 func sameSet(a, b map[int64]bool) bool {

@@ -5,6 +5,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
+	"reflect"
 
 	"scrdesk/internal/present"
 	"scrdesk/internal/session"
@@ -160,6 +161,7 @@ type shell struct {
 	workspace *fyne.Container // the status bar over the counter's or the governance views
 	signed    *fyne.Container // the counter's or the governance views
 	counter   *fyne.Container
+	fitted    present.BannerView // the banner the counter was last laid out for (fitBanner)
 	gov       *gscreens.Workspace
 	switchBtn *widget.Button
 	ptArea    *fyne.Container // search, or consent, or record
@@ -346,6 +348,7 @@ func (s *shell) render(f frame) {
 	// Patient views first: whatever the new screen, what it must not show is gone before it shows.
 	if !f.hasPatient {
 		s.banner.Clear()
+		s.fitted = present.BannerView{}
 		s.consent.Clear()
 		s.record.Clear()
 	}
@@ -433,7 +436,8 @@ func (s *shell) renderPatient(f frame, first bool) {
 			s.w.Canvas().Unfocus()
 		}
 	}
-	if want != s.ptShown || first {
+	changed := want != s.ptShown || first
+	if changed {
 		var obj fyne.CanvasObject
 		switch want {
 		case "record":
@@ -451,6 +455,23 @@ func (s *shell) renderPatient(f frame, first bool) {
 		} else {
 			s.w.Canvas().Unfocus()
 		}
+	}
+	if f.hasPatient && (changed || !reflect.DeepEqual(f.banner, s.fitted)) {
+		s.fitBanner()
+		s.fitted = f.banner
+	}
+}
+
+// fitBanner lays the counter out again once the banner's lines know their width: a wrapped
+// line (the emergency marking, a long allergy line) needs more height than it had before it
+// was laid out, and the window's frame-by-frame check of minimum sizes does not always see
+// it, which drew the record header over the banner (HAZ-03). Twice at most: the second only
+// when the first changed what the banner needs (a width change while it was hidden).
+func (s *shell) fitBanner() {
+	before := s.banner.Object().MinSize()
+	s.counter.Refresh()
+	if s.banner.Object().MinSize() != before {
+		s.counter.Refresh()
 	}
 }
 

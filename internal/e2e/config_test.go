@@ -16,7 +16,7 @@ import (
 // names what changed, the change audited with its old and new value); a bad one is refused
 // with the reason (exit 2) and nothing changes; one window all along.
 func TestConfigReachesTheRunningWindow(t *testing.T) {
-	requireDisplay(t)
+	ownDisplay(t)
 	bin, dir := binary(t), t.TempDir()
 	first := start(t, bin, "--demo", "--data-dir", dir)
 	waitWindow(t, first, "SCR Desk", 90*time.Second)

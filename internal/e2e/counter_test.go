@@ -242,33 +242,49 @@ func (x *xserver) env() []string {
 	return append(env, "DISPLAY="+x.display)
 }
 
+// startXvfb starts a private X server of w x h. Xvfb picks a free display itself
+// (-displayfd) and says which, so tests and runs started together never share one.
 func startXvfb(t *testing.T, w, h int) *xserver {
 	t.Helper()
-	for n := 150; n < 250; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		x := &xserver{display: fmt.Sprintf(":%d", n)}
-		x.cmd = exec.Command("Xvfb", x.display, "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
-		if err := x.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = x.cmd.Process.Kill(); _ = x.cmd.Wait() })
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			probe := exec.Command("xdotool", "getdisplaygeometry")
-			probe.Env = x.env()
-			if probe.Run() == nil { // the server answers, not just its socket exists
-				return x
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Fatalf("Xvfb %s did not start", x.display)
+	r, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display")
+	defer r.Close()
+	x := &xserver{}
+	x.cmd = exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
+	x.cmd.ExtraFiles = []*os.File{wr}
+	if err := x.cmd.Start(); err != nil {
+		wr.Close()
+		t.Fatal(err)
+	}
+	wr.Close()
+	t.Cleanup(func() { _ = x.cmd.Process.Kill(); _ = x.cmd.Wait() })
+	got := make(chan string, 1)
+	go func() {
+		b := make([]byte, 32)
+		n, _ := r.Read(b)
+		got <- strings.TrimSpace(string(b[:n]))
+	}()
+	select {
+	case n := <-got:
+		if n == "" {
+			t.Fatal("Xvfb did not say which display it took")
+		}
+		x.display = ":" + n
+	case <-time.After(30 * time.Second):
+		t.Fatal("Xvfb did not start within 30 s")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		probe := exec.Command("xdotool", "getdisplaygeometry")
+		probe.Env = x.env()
+		if probe.Run() == nil { // the server answers, not just its socket exists
+			return x
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("Xvfb %s did not answer", x.display)
 	return nil
 }
 

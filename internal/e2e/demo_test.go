@@ -21,7 +21,7 @@ const pharmacistX, pharmacistY = "1230", "141"
 // build/screenshots/ (README.md shows them). The audit log is then read with `scrdesk audit
 // export` to check that what the screenshots show really happened, in order.
 func TestDemoSignInRecordLock(t *testing.T) {
-	requireDisplay(t)
+	ownDisplay(t)
 	dir := t.TempDir()
 	bin := binary(t)
 	p := start(t, bin, "--demo", "--data-dir", dir)

@@ -36,7 +36,7 @@ const (
 // is read back with pdftotext and its first page rendered with pdftoppm. Screenshots go to
 // build/screenshots/ (the README shows them).
 func TestDemoGovernance(t *testing.T) {
-	requireDisplay(t)
+	ownDisplay(t)
 	for _, tool := range []string{"pdftotext", "pdftoppm"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s not installed (poppler-utils: scripts/deps.sh test)", tool)

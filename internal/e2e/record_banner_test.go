@@ -13,7 +13,7 @@ import (
 // the banner carries the allergy line, the emergency marking and the reasonable adjustments.
 // The audit log must show the adjustments read and the emergency access before the record.
 func TestDemoEmergencyRecordBanner(t *testing.T) {
-	requireDisplay(t)
+	ownDisplay(t)
 	dir := t.TempDir()
 	bin := binary(t)
 	p := start(t, bin, "--demo", "--data-dir", dir)

@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -217,6 +218,10 @@ func save(t testing.TB, name string, img image.Image) image.Image {
 func auditActions(bin, dataDir string) ([]string, error) {
 	out, err := exec.Command(bin, "audit", "export", "--format", "jsonl", "--data-dir", dataDir).Output()
 	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return nil, fmt.Errorf("audit export: %w: %s", err, bytes.TrimSpace(ee.Stderr))
+		}
 		return nil, fmt.Errorf("audit export: %w", err)
 	}
 	var acts []string

@@ -39,6 +39,17 @@ func requireDisplay(t testing.TB) {
 	t.Skip(missing)
 }
 
+// ownDisplay gives the test an X server of its own at the counter size (1280x800) and points
+// DISPLAY at it for the test: a window left by an earlier test, or a shared server worn out by
+// a long run, cannot pass or fail this one (the shared display twice refused a first window at
+// the end of a full run, and a window of another test would satisfy waitWindow).
+func ownDisplay(t *testing.T) {
+	t.Helper()
+	requireDisplay(t)
+	x := startXvfb(t, 1280, 800)
+	t.Setenv("DISPLAY", x.display)
+}
+
 // repoRoot is the repository's top folder (this package is internal/e2e).
 func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
@@ -80,6 +91,11 @@ func start(t testing.TB, bin string, args ...string) *proc {
 	}
 	p := &proc{cmd: cmd, out: &out, exited: make(chan error, 1)}
 	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(func() { // after the stop below (cleanups run last first): the output is complete
+		if t.Failed() {
+			t.Logf("%s %s printed:\n%s", filepath.Base(bin), strings.Join(args, " "), out.String())
+		}
+	})
 	t.Cleanup(func() { p.stop() })
 	return p
 }
@@ -106,12 +122,14 @@ func windows(name string) []string {
 	return strings.Fields(string(out))
 }
 
-// waitWindow waits for a visible window named name and returns its id.
+// waitWindow waits for a visible window named name of process p (by its _NET_WM_PID, so
+// another process's window never counts) and returns its id.
 func waitWindow(t testing.TB, p *proc, name string, timeout time.Duration) string {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if ids := windows(name); len(ids) > 0 {
+		out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--pid", strconv.Itoa(p.cmd.Process.Pid), "--name", "^"+name+"$").Output()
+		if ids := strings.Fields(string(out)); len(ids) > 0 {
 			return ids[0]
 		}
 		select {

@@ -277,3 +277,42 @@ func (c *column) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	}
 	return s
 }
+
+// Lines stacks objects top to bottom with no gap, each at the full width and at the height it
+// needs at that width. Unlike a VBox it sets every child's width before measuring it (hidden
+// children too, so one shown later is measured at the width it will have): a wrapping label
+// is never given the height of its one-line self and drawn over the line below it.
+// MinSize is the children's heights at the widths last laid out, so after the container's own
+// layout has run once, re-laying out its parent gives it the height it really needs.
+func Lines(objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(lines{}, objs...)
+}
+
+type lines struct{}
+
+func (lines) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range objs {
+		o.Resize(fyne.NewSize(size.Width, o.Size().Height)) // the width first: a label re-wraps
+		if !o.Visible() {
+			continue
+		}
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h
+	}
+}
+
+func (lines) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		s.Width = max(s.Width, m.Width)
+		s.Height += m.Height
+	}
+	return s
+}

@@ -6,7 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -68,10 +67,11 @@ func NewBanner(cb BannerCallbacks) *Banner {
 	b.closeBtn = kit.NewButton("Close patient (Esc)", theme.CancelIcon(), b.close)
 	b.bg = canvas.NewRectangle(theme.Color(theme.ColorNameHeaderBackground))
 
+	// kit.Lines, not a VBox: the wrapped lines (the emergency marking above all) are measured
+	// at their real width, so none is drawn over the next (HAZ-03).
 	head := container.NewBorder(nil, nil, nil, container.NewVBox(b.closeBtn),
-		container.New(layout.NewCustomPaddedVBoxLayout(0),
-			container.NewBorder(nil, nil, nil, container.NewHBox(b.deceased, b.restrFlag, b.test), b.name), b.ids))
-	body := container.New(layout.NewCustomPaddedVBoxLayout(0), head, b.emergency, b.nameNote, b.address, b.restricted, b.merged, b.allergies, b.adjust)
+		kit.Lines(container.NewBorder(nil, nil, nil, container.NewHBox(b.deceased, b.restrFlag, b.test), b.name), b.ids))
+	body := kit.Lines(head, b.emergency, b.nameNote, b.address, b.restricted, b.merged, b.allergies, b.adjust)
 	b.root = container.NewStack(b.bg, container.NewPadded(body))
 	return b
 }

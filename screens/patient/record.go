@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -44,10 +43,10 @@ func NewRecord() *Record {
 	r.meta = widget.NewLabel("")
 	r.meta.Wrapping = fyne.TextWrapWord
 	r.meta.Selectable = true
-	r.statements = container.New(layout.NewCustomPaddedVBoxLayout(0))
+	r.statements = kit.Lines()
 	r.notes = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	r.notes.Wrapping = fyne.TextWrapWord
-	r.header = container.New(layout.NewCustomPaddedVBoxLayout(0), r.title, r.meta, r.statements, r.notes)
+	r.header = kit.Lines(r.title, r.meta, r.statements, r.notes) // wrapped lines measured at their width (HAZ-03)
 	r.body = newRecordBody(r)
 	r.root = container.NewBorder(r.header, nil, nil, nil, r.body)
 	return r

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -231,10 +232,21 @@ func (c *Controller) searchDemographics(q present.Query) {
 			if err != nil {
 				outcome = audit.OutcomeMinorFailure
 			}
-			if _, aerr := c.record(audit.Event{Action: audit.ActionPatientSearch, Outcome: outcome, RequestIDs: tr.RequestIDs,
-				Detail: map[string]string{"by": "demographics", "matches": itoa(len(ps)), "shown": shownNHS(ps)}}); aerr != nil {
+			row, aerr := c.record(audit.Event{Action: audit.ActionPatientSearch, Outcome: outcome, RequestIDs: tr.RequestIDs,
+				Detail: map[string]string{"by": "demographics", "matches": itoa(len(ps)), "shown": shownNHS(ps)}})
+			if aerr != nil {
 				c.auditFailed(aerr)
 				return
+			}
+			// Each patient listed was seen: a row of their own, with their NHS number in the
+			// indexed column, so a Subject Access Request for any of them finds it. Nothing is
+			// listed unless every row committed.
+			for _, p := range ps {
+				if _, aerr := c.record(audit.Event{Action: audit.ActionPatientListed, Outcome: audit.OutcomeSuccess, NHSNumber: p.NHSNumber,
+					RequestIDs: tr.RequestIDs, Detail: map[string]string{"search": strconv.FormatInt(row.Seq, 10)}}); aerr != nil {
+					c.auditFailed(aerr)
+					return
+				}
 			}
 			switch {
 			case err != nil:

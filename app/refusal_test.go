@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,6 +60,32 @@ func TestDemographicSearchRecordsEveryPatientShown(t *testing.T) {
 	e := lastOf(t, h.entries(), audit.ActionPatientSearch)
 	if e.Detail["by"] != "demographics" || e.Detail["shown"] != strings.Join(listed, ",") || !strings.Contains(e.Detail["shown"], sandbox.NHSAsk) {
 		t.Errorf("search row %+v, listed %v", e, listed)
+	}
+	// One row per patient listed, after the search's, with the NHS number in its own column, so
+	// a Subject Access Request (the store's patient filter, its index) finds each of them.
+	var rows []string
+	for _, r := range h.entries() {
+		if r.Action == audit.ActionPatientListed {
+			rows = append(rows, r.NHSNumber)
+			if r.Seq <= e.Seq || r.Detail["search"] != strconv.FormatInt(e.Seq, 10) || r.UserID != e.UserID {
+				t.Errorf("listed row %+v after search row %d", r, e.Seq)
+			}
+		}
+	}
+	if strings.Join(rows, ",") != strings.Join(listed, ",") {
+		t.Errorf("listed rows %v, want %v", rows, listed)
+	}
+	for _, nhs := range listed {
+		found := false
+		if err := h.db.Each(t.Context(), audit.Filter{NHSNumber: nhs}, func(r audit.Entry) error {
+			found = found || r.Action == audit.ActionPatientListed
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !found {
+			t.Errorf("a Subject Access Request for %s does not find the search that listed them", nhs)
+		}
 	}
 }
 

@@ -25,7 +25,12 @@ const (
 	ActionAnswerDiscarded Action = "answer-discarded"
 
 	// Patient record access (BALP Basic Audit: FHIR RESTful "search-type" and "read").
-	ActionPatientSearch Action = "patient-search"      // PDS search
+	ActionPatientSearch Action = "patient-search" // PDS search
+	// ActionPatientListed: a demographic search listed this patient among its matches (their
+	// name, birth date and address were on screen). One row per patient listed, holding their
+	// NHS number in the row's own column, so a Subject Access Request for them finds it; the
+	// detail "search" is the search row's sequence number.
+	ActionPatientListed Action = "patient-listed"
 	ActionPatientRead   Action = "patient-read"        // demographics viewed
 	ActionConsentRead   Action = "scr-consent-read"    // SCR consent state (security label) seen
 	ActionPermission    Action = "permission-given"    // patient gave permission to view
@@ -117,6 +122,7 @@ var actions = map[Action]ActionInfo{
 	ActionCardSwapped:      {"Different smartcard inserted", dcmAuth, local(ActionCardSwapped, "Card swapped"), actionCodeExec, false},
 	ActionAnswerDiscarded:  {"Late answer discarded unused", dcmApp, local(ActionAnswerDiscarded, "Answer discarded"), actionCodeExec, false},
 	ActionPatientSearch:    {"Searched for a patient", rest, restFind, actionCodeExec, false},
+	ActionPatientListed:    {"Saw the patient listed in a search's matches", rest, restFind, actionCodeRead, true},
 	ActionPatientRead:      {"Viewed patient details", rest, restRead, actionCodeRead, true},
 	ActionConsentRead:      {"Saw the record's sharing (consent) state", rest, restFind, actionCodeRead, true},
 	ActionPermission:       {"Patient gave permission to view", dcmApp, local(ActionPermission, "Permission to view given"), actionCodeExec, true},
@@ -150,7 +156,7 @@ func Actions() []Action {
 		ActionDeceasedReason, ActionAdjustmentsRead,
 		ActionAlertQueued, ActionAlertSent, ActionAlertFailed,
 		ActionSettingsChanged, ActionAuditVerified, ActionAuditExported, ActionAuditQueried,
-		ActionAppStart, ActionAppStop, ActionAuditNewLog, ActionAuditUnprotected,
+		ActionAppStart, ActionAppStop, ActionAuditNewLog, ActionAuditUnprotected, ActionPatientListed,
 		// the SGP's review (review.go)
 		ActionCaseNote, ActionCaseReview, ActionCaseAppropriate, ActionCaseInappropriate, ActionCaseEscalated,
 		ActionSampleSeed, ActionSAR, ActionGovReport,

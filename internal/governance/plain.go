@@ -47,6 +47,8 @@ func Plain(e audit.Entry) string {
 		return who + " recorded that " + p + " declined; the record was not opened"
 	case audit.ActionConsentRead:
 		return who + " saw whether the record of " + p + " may be shared"
+	case audit.ActionPatientListed:
+		return who + " saw " + p + " listed among the matches of a search by name and details"
 	case audit.ActionPatientSearch:
 		if e.Detail["by"] == "demographics" {
 			return who + " searched for a patient by name and details"

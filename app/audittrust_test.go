@@ -110,6 +110,9 @@ func TestDegradedProtectionSaidOnEveryScreen(t *testing.T) {
 	if p := h.db.Protection(); !p.Degraded || p.Since.IsZero() {
 		t.Fatalf("Protection = %+v", p)
 	}
+	if !strings.Contains(h.frame.role.Notice, said) { // the role choice, shown before Ready for several roles
+		t.Fatalf("role screen: %q", h.frame.role.Notice)
+	}
 	dr.Remove(demoReader)
 	h.waitState(session.Locked)
 	h.pump()

@@ -62,6 +62,7 @@ func (c *Controller) frame() frame {
 		// A removed or replaced log, or degraded protection, is said on every screen.
 		f.lock.Message = joinNotice(n, f.lock.Message)
 		f.pass.Message = joinNotice(f.pass.Message, n)
+		f.role.Notice = n
 		f.status.Notice = joinNotice(n, f.status.Notice)
 	}
 	if c.svc.Demo {

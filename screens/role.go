@@ -32,6 +32,8 @@ type Role struct {
 	hint    *widget.Label
 	refusal *widget.Label
 	loading *widget.Label
+	notice  *widget.Label
+	noticeR *fyne.Container
 	signOut *kit.Button
 	confirm *fyne.Container // the other-organisation question
 	warning *widget.Label
@@ -57,6 +59,10 @@ func NewRole(cb RoleCallbacks) *Role {
 	r.refusal.Importance = widget.DangerImportance
 	r.refusal.Wrapping = fyne.TextWrapWord
 	r.loading = centered("", false)
+	r.notice = widget.NewLabel("")
+	r.notice.Wrapping = fyne.TextWrapWord
+	r.notice.Importance = widget.WarningImportance
+	r.noticeR = container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, r.notice)
 	r.signOut = kit.NewButton("Sign out (Esc)", theme.LogoutIcon(), func() { call(r.cb.Cancel) })
 	r.warning = widget.NewLabel("")
 	r.warning.Wrapping = fyne.TextWrapWord
@@ -71,7 +77,7 @@ func NewRole(cb RoleCallbacks) *Role {
 	r.back = kit.NewButton("Back (Esc)", theme.NavigateBackIcon(), func() { call(r.cb.Cancel) })
 	r.confirm = container.NewVBox(container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, r.warning),
 		container.NewCenter(container.NewHBox(r.back, r.useRole)))
-	body := container.NewVBox(r.title, r.user, r.loading, r.refusal, r.confirm,
+	body := container.NewVBox(r.title, r.user, r.noticeR, r.loading, r.refusal, r.confirm,
 		container.NewCenter(r.list), r.hint, container.NewCenter(r.signOut))
 	r.root = container.NewBorder(r.demo, nil, nil, nil, container.NewPadded(kit.Column(TextColumn, body)))
 	r.Render(present.RoleView{})
@@ -99,6 +105,8 @@ func (r *Role) Render(v present.RoleView) {
 	}
 	setText(r.loading, loading)
 	setText(r.refusal, v.Refusal)
+	r.notice.SetText(v.Notice)
+	showIf(r.noticeR, v.Notice != "")
 	showIf(r.confirm, v.Confirm != nil)
 	if v.Confirm != nil {
 		r.warning.SetText(v.Confirm.Text)

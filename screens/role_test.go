@@ -46,6 +46,24 @@ func TestRoleGoldens(t *testing.T) {
 	}
 }
 
+// TestRoleGoldenNotice: the audit log's notice (degraded protection) is said on the role
+// choice too, above the roles.
+func TestRoleGoldenNotice(t *testing.T) {
+	test.NewTempApp(t)
+	r := NewRole(RoleCallbacks{})
+	v := present.RoleViewOf(session.View{State: session.ChoosingRole, User: tom, Roles: tomRoles}, present.Site{Pharmacy: "Demo Pharmacy, Leeds", ODS: "FA123"})
+	v.Notice = "Audit protection is degraded since 14:02: the keyring is not accepting the audit log's checkpoint. Ask IT support."
+	r.Render(v)
+	assertGolden(t, "role/degraded_notice.xml", r.Object(), screenSize)
+	if !r.noticeR.Visible() || r.notice.Text != v.Notice {
+		t.Fatalf("notice shown %v: %q", r.noticeR.Visible(), r.notice.Text)
+	}
+	r.Render(present.RoleView{User: "Tom Evans", Roles: v.Roles})
+	if r.noticeR.Visible() {
+		t.Fatal("the notice stayed after it was withdrawn")
+	}
+}
+
 // TestRoleGoldenFocusedSecond: focused list, highlight moved down once.
 func TestRoleGoldenFocusedSecond(t *testing.T) {
 	test.NewTempApp(t)

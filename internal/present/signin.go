@@ -98,6 +98,7 @@ type RoleView struct {
 	Refusal string       // no role at all: why the user cannot sign in
 	Loading bool         // the roles are being fetched
 	Demo    bool
+	Notice  string // what every screen must say about the audit log (degraded, removed), or ""
 }
 
 // StatusView is what the status bar shows while signed in.

@@ -398,7 +398,11 @@ func (s *shell) render(f frame) {
 			s.ptShown = ""
 			break
 		}
+		alertsWere := s.alerts.Object().MinSize()
 		s.alerts.Render(f.alerts)
+		if s.alerts.Object().MinSize() != alertsWere {
+			s.counter.Refresh() // the strip grew (an alert needs attention) or shrank to its line
+		}
 		first := s.current != present.ScreenWorkspace
 		s.show(f.screen, s.workspace)
 		s.renderPatient(f, first)

@@ -10,12 +10,12 @@ import (
 
 // Alerts lists the privacy alerts queued for the SCR Governance Person and where each has got
 // to (queued, sending, sent, waiting to retry, not delivered), for the status area. It names no
-// patient.
+// patient. While none waits and none failed it is one line (the latest alert named in it).
 type Alerts struct {
 	items   []present.AlertView
 	summary *widget.Label
 	list    *widget.List
-	root    fyne.CanvasObject
+	root    *fyne.Container
 }
 
 // NewAlerts builds an empty alert list. Call on the UI goroutine.
@@ -81,9 +81,20 @@ func (a *Alerts) Render(items []present.AlertView) {
 		a.summary.SetText("Privacy alerts: waiting to be delivered; they are kept until they are")
 		a.summary.Importance = widget.WarningImportance
 	default:
-		a.summary.SetText("Privacy alerts: all delivered")
+		last := items[0] // newest first
+		a.summary.SetText("Privacy alerts: all delivered (latest: " + last.When + " " + last.Kind + ", sent)")
 		a.summary.Importance = widget.SuccessImportance
 	}
 	a.summary.Refresh()
-	a.list.Refresh()
+	// The list only when an alert needs someone's attention (waiting or not delivered): with
+	// none, or all delivered, the strip is its one summary line, and the record gets the room.
+	if waiting+failed > 0 {
+		a.list.Show()
+	} else {
+		a.list.Hide()
+	}
+	a.root.Refresh() // lays the strip out again: the list shown or hidden
 }
+
+// Listing reports whether the alerts are listed one by one (some need attention), for tests.
+func (a *Alerts) Listing() bool { return a.list.Visible() }

@@ -57,6 +57,13 @@ func TestAlertsGoldens(t *testing.T) {
 			win := show(t, a.Object(), 800, 240)
 			a.Render(c.items)
 			golden(t, win, c.name)
+			needs := false
+			for _, v := range c.items {
+				needs = needs || v.State != present.AlertSent
+			}
+			if a.Listing() != needs {
+				t.Errorf("listed one by one: %v, want %v (only when an alert needs attention)", a.Listing(), needs)
+			}
 		})
 	}
 }

@@ -160,6 +160,11 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	demo := opts.Demo || st.Environment == settings.EnvDemo
 	base := st.EffectiveBaseURL()
 	if *apiBase != "" {
+		// The bearer token and patient data go to this address: the same rule as a settings
+		// file's base_url (https, or plain http to this computer only).
+		if err := settings.CheckBaseURL(*apiBase); err != nil {
+			return finish(2, fmt.Errorf("check-access: --api-base: %w", err)) // the address is not echoed: it may hold a password
+		}
 		base = *apiBase
 	}
 	var anchors *x509.CertPool

@@ -51,6 +51,16 @@ func TestCheckAccessDemo(t *testing.T) {
 	_ = db.Each(context.Background(), audit.Filter{}, func(e audit.Entry) error { acts = append(acts, e.Action); return nil })
 	assertSubsequence(t, acts, audit.ActionLogin, audit.ActionPatientRead, audit.ActionConsentRead, audit.ActionSCRRead)
 
+	// --api-base follows the settings file's rule: no plain http to another computer (the
+	// bearer token and the record would cross the network in clear), nothing sent.
+	for _, bad := range []string{"http://spine.example.org", "ftp://example.org", "https://user:pw@example.org"} {
+		out.Reset()
+		errb.Reset()
+		code = CheckAccess(context.Background(), opts, []string{sandbox.NHSAsk, "--pin-stdin", "--api-base", bad}, strings.NewReader("123456\n"), &out, &errb)
+		if code != 2 || !strings.Contains(out.String(), "base URL must") || strings.Contains(out.String()+errb.String(), "pw@") {
+			t.Errorf("--api-base %s: exit %d, %q %q", bad, code, out.String(), errb.String())
+		}
+	}
 	// A number outside the test ranges is refused before anything happens.
 	out.Reset()
 	code = CheckAccess(context.Background(), opts, []string{"--pin-stdin", "9434765919"}, strings.NewReader("123456\n"), &out, &errb)

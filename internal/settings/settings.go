@@ -356,6 +356,16 @@ func checkCentralDSN(raw string) string {
 	return ""
 }
 
+// CheckBaseURL checks a national services base URL given outside a settings document (the
+// `--api-base` flag) by the rules a settings file's base_url follows: https, or plain http to
+// this computer only. The error's text is the sentence to show.
+func CheckBaseURL(raw string) error {
+	if msg := checkBaseURL(raw); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
 func checkBaseURL(raw string) string {
 	if raw == "" {
 		return "The custom environment needs a base URL, like https://example.nhs.uk."

@@ -47,6 +47,11 @@ func TestDemoLogFiresMostRules(t *testing.T) {
 		if r.ID == RuleSelfLookup {
 			continue
 		}
+		if r.ID == RuleSecuritySetting {
+			// A seeded settings-changed row would be the log's latest record of the settings,
+			// and the real settings document would then not match it (refused as tampered).
+			continue
+		}
 		if fired[r.ID] == 0 {
 			t.Errorf("the demo log has no hit for %s", r.ID)
 		}

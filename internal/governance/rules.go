@@ -37,6 +37,10 @@ const (
 	RuleConcurrent    RuleID = "concurrent-sessions"
 	RuleFailedSignIns RuleID = "failed-sign-ins"
 	RuleRefusedRetry  RuleID = "refused-then-retried"
+	// RuleSecuritySetting: a setting that decides who may sign in, where requests go or when
+	// the screen locks was changed (by a settings file from the computer's account, or on the
+	// settings screen): one hit per save, naming the fields and who or what made the change.
+	RuleSecuritySetting RuleID = "security-setting-changed"
 )
 
 // RuleInfo describes a rule for the screens and reports.
@@ -62,6 +66,18 @@ var rules = []RuleInfo{
 	{RuleConcurrent, "Signed in on two workstations", 3},
 	{RuleFailedSignIns, "Repeated failed sign-ins", 3},
 	{RuleRefusedRetry, "Tried again after a refusal", 3},
+	{RuleSecuritySetting, "Security setting changed", 4},
+}
+
+// securityFields are the settings whose change the SGP must see: who may sign in (trust
+// anchors, ODS code, permitted activities), where requests and the audit copy go (environment,
+// base URL, client certificate, central database) and how soon the screen locks.
+var securityFields = map[string]string{
+	"ods_code": "ODS code", "environment": "environment", "base_url": "base URL",
+	"card_removal": "card removal", "idle_lock_minutes": "idle lock", "trust_anchors_file": "trust anchors",
+	"client_cert_file": "client certificate", "permitted_activity_codes": "permitted activity codes",
+	"central_dsn": "central audit database", "central_sgp_dsn": "central audit database (SGP)",
+	"(whole document)": "the whole settings document",
 }
 
 // Rules lists every rule in SGP.md's order.
@@ -197,6 +213,7 @@ type Engine struct {
 	sessions map[string]map[string]session // user -> workstation -> open session
 	fails    map[string][]stamp            // workstation -> recent failed sign-ins
 	refusals map[[2]string]stamp           // (user, patient) -> last refusal or decline
+	setting  string                        // the settings save (document hash) last flagged
 	lastTime time.Time
 	pruneAt  time.Time
 }
@@ -287,6 +304,8 @@ func (g *Engine) Check(e audit.Entry) []Hit {
 		}
 	case audit.ActionWrongPasscode, audit.ActionCardBlocked:
 		g.checkFailed(e, hit)
+	case audit.ActionSettingsChanged:
+		g.checkSetting(e, hit)
 	case audit.ActionLogout, audit.ActionLockCardRemoved, audit.ActionLockIdle, audit.ActionLockManual,
 		audit.ActionLockServiceLost:
 		if ws := g.sessions[e.UserID]; ws != nil {
@@ -390,6 +409,36 @@ func (g *Engine) loc() *time.Location {
 		return g.cfg.Hours.Location
 	}
 	return time.UTC
+}
+
+// checkSetting flags a save that changed a security setting, once per save (the rows of one
+// save share the saved document's hash).
+func (g *Engine) checkSetting(e audit.Entry, hit func(RuleID, string, ...int64)) {
+	name, ok := securityFields[e.Detail["field"]]
+	if !ok || e.Outcome != audit.OutcomeSuccess {
+		return
+	}
+	save := e.Detail["doc_sha256"] // the store's settings-document hash
+	if save != "" && save == g.setting {
+		return
+	}
+	g.setting = save
+	by := "on the settings screen by " + orSomeone(e.UserName)
+	if e.UserID == "" {
+		by = "by the computer account " + orSomeone(e.UserName)
+		if e.Reason != "" {
+			by += " (" + e.Reason + ")"
+		}
+	}
+	hit(RuleSecuritySetting, fmt.Sprintf("The %s setting was changed from %s to %s %s", name,
+		quote(e.Detail["old"]), quote(e.Detail["new"]), by))
+}
+
+func orSomeone(s string) string {
+	if s == "" {
+		return "an unknown account"
+	}
+	return s
 }
 
 func (g *Engine) checkFailed(e audit.Entry, hit func(RuleID, string, ...int64)) {

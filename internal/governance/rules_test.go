@@ -192,6 +192,26 @@ func TestEachRuleFiresAndDoesNot(t *testing.T) {
 				l.add(l.at(0, 10, 1), audit.ActionSCRRead, audit.OutcomeMinorFailure, "u1", "C1", p1)
 				l.add(l.at(0, 12, 5), audit.ActionEmergency, audit.OutcomeSuccess, "u1", "C1", p1, reason("patient collapsed at the counter"))
 			}},
+
+		{RuleSecuritySetting, // a settings file from the computer's account changed the trust anchors and the idle lock: one hit
+			func(l *logb) {
+				set := func(field, old, new string) func(*audit.Entry) {
+					return func(e *audit.Entry) {
+						e.UserName, e.Reason = "DESKTOP\\counter", "settings file C:\\Temp\\x.json"
+						e.Detail = map[string]string{"field": field, "old": old, "new": new, "doc_sha256": "aa"}
+					}
+				}
+				l.add(l.at(0, 19, 0), audit.ActionSettingsChanged, audit.OutcomeSuccess, "", "C1", "", set("trust_anchors_file", "/etc/scrdesk/nhs.pem", "/tmp/mine.pem"))
+				l.add(l.at(0, 19, 0), audit.ActionSettingsChanged, audit.OutcomeSuccess, "", "C1", "", set("idle_lock_minutes", "5", "60"))
+			}, 1,
+			func(l *logb) { // the pharmacy's name and the text scale are not security settings
+				l.add(l.at(0, 19, 0), audit.ActionSettingsChanged, audit.OutcomeSuccess, "", "C1", "", func(e *audit.Entry) {
+					e.Detail = map[string]string{"field": "pharmacy_name", "old": "A", "new": "B", "doc_sha256": "bb"}
+				})
+				l.add(l.at(0, 19, 1), audit.ActionSettingsChanged, audit.OutcomeSuccess, "", "C1", "", func(e *audit.Entry) {
+					e.Detail = map[string]string{"field": "text_scale", "old": "1", "new": "1.5", "doc_sha256": "cc"}
+				})
+			}},
 	}
 	covered := map[RuleID]bool{}
 	for i, c := range cases {

@@ -6,12 +6,15 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	stdsync "sync"
 	"testing"
 	"time"
 
 	"scrdesk/cardreader"
+	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/audit"
 	"scrdesk/internal/present"
 	"scrdesk/internal/session"
@@ -289,4 +292,82 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestAnchorLinesShowSubjectAndExpiry: the settings screen lists each trust anchor's subject
+// and expiry, marks an expired one, and says plainly when the file is missing, holds no
+// certificate, or is not set (every card refused; the demo's own authority in the demo).
+func TestAnchorLinesShowSubjectAndExpiry(t *testing.T) {
+	ca, err := virtualcard.NewCA("Anchor Test RA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good, empty := filepath.Join(dir, "anchors.pem"), filepath.Join(dir, "empty.pem")
+	if err := os.WriteFile(good, ca.PEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(empty, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	notAfter := ca.Certificate().NotAfter
+	cases := []struct {
+		name, path string
+		demo       bool
+		now        time.Time
+		want       string
+	}{
+		{"in date", good, false, notAfter.Add(-time.Hour), "Anchor Test RA"},
+		{"in date expiry", good, false, notAfter.Add(-time.Hour), ": expires " + notAfter.Format("02-Jan-2006")},
+		{"expired", good, false, notAfter.Add(time.Hour), ": EXPIRED " + notAfter.Format("02-Jan-2006")},
+		{"missing file", filepath.Join(dir, "none.pem"), false, time.Now(), "This file cannot be read"},
+		{"no certificate", empty, false, time.Now(), "holds no certificates"},
+		{"not set", "", false, time.Now(), "every card is refused"},
+		{"not set, demo", "", true, time.Now(), "demo smartcard authority only"},
+	}
+	for _, tc := range cases {
+		got := strings.Join(anchorLines(tc.path, tc.demo, tc.now), "\n")
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q lacks %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestSettingsCardCheckRefusesUntrustedCard: the settings screen's card check refuses a card
+// whose certificate does not chain to the trust anchors (another authority's card), or one
+// out of date, before any passcode is tried: no try is spent.
+func TestSettingsCardCheckRefusesUntrustedCard(t *testing.T) {
+	trusted, err := virtualcard.NewCA("Trusted RA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := virtualcard.NewCA("Other RA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := staff.DemoUsers()[0]
+	for _, tc := range []struct {
+		name string
+		opts virtualcard.Options
+	}{
+		{"another authority", virtualcard.Options{CA: other}},
+		{"expired", virtualcard.Options{CA: trusted, Expired: true}},
+	} {
+		tc.opts.UserID, tc.opts.Name, tc.opts.PIN = u.UserID, u.Name, u.PIN
+		card, err := virtualcard.New(tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dr := cardreader.NewDemoReader()
+		dr.Attach(demoReader)
+		dr.Insert(demoReader, card)
+		ok, lines := cardCheck(dr, demoReader, settings.Defaults(), trusted.Pool(), true, time.Now(), u.PIN)
+		text := strings.Join(lines, " ")
+		if ok || !strings.Contains(text, "NOT valid here") || strings.Contains(text, "Passcode:") {
+			t.Errorf("%s: ok=%v %q", tc.name, ok, text)
+		}
+		if card.TriesLeft() != 3 {
+			t.Errorf("%s: a passcode try was spent on a card that cannot pass", tc.name)
+		}
+	}
 }

@@ -114,6 +114,8 @@ func Run(ctx context.Context, opts Options) error {
 			fyne.Do(func() { a.Settings().SetTheme(screens.NewTheme(float32(scale))) })
 		}
 		go c.serveConfigs(ctx, opts.Configs)
+		// One line for IT support (and the clean-start test): the start is over.
+		opts.Log.Info("started", "version", opts.Version, "demo", svc.Demo)
 		c.Run(ctx)
 	}()
 	w.SetOnClosed(cancel)

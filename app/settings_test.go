@@ -1,12 +1,20 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
+	"scrdesk/cardreader"
+	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/audit"
 	"scrdesk/internal/present"
 	"scrdesk/internal/session"
@@ -93,7 +101,7 @@ func TestSettingsScreenSavesChecksAndCloses(t *testing.T) {
 		}
 		c.openSettings()
 	})
-	h.until("settings screen", func(c *Controller) bool { return c.set != nil && c.set.screen != nil })
+	settingsShown(t, h)
 	var form present.SettingsForm
 	h.inspect(func(c *Controller) { form = c.set.view.Form })
 
@@ -151,7 +159,7 @@ func TestSettingsScreenSavesChecksAndCloses(t *testing.T) {
 	})
 
 	// Check a card: the signed-in card in the demo reader.
-	h.inspect(func(c *Controller) { c.checkCard(good) })
+	h.inspect(func(c *Controller) { c.checkCard(good, "") })
 	h.until("card checked", func(c *Controller) bool { return c.set.view.Card.Done })
 	h.inspect(func(c *Controller) {
 		if v := c.set.view.Card; !v.OK || !strings.Contains(strings.Join(v.Lines, " "), staff.DemoUsers()[0].UserID) {
@@ -177,4 +185,189 @@ func TestSettingsScreenSavesChecksAndCloses(t *testing.T) {
 			t.Error("settings opened while locked")
 		}
 	})
+}
+
+// TestSettingsCardCheckPasscode: "Check a card" with no passcode says the passcode was not
+// checked and spends no try; with the right one it verifies it, has the card sign a fresh
+// challenge and leaves the card needing its passcode again (the security status reset, as at
+// sign-in); a wrong one is reported with the tries left, and costs one try. The passcode is in
+// no view and no log line.
+func TestSettingsCardCheckPasscode(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	var logs lockedBuffer
+	h.inspect(func(c *Controller) {
+		c.svc.Demo = true
+		c.svc.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.openSettings()
+	})
+	settingsShown(t, h)
+	var form present.SettingsForm
+	h.inspect(func(c *Controller) { form = c.set.view.Form })
+	pin := staff.DemoUsers()[0].PIN
+	wrong := "975310"
+	if wrong == pin {
+		t.Fatal("the wrong passcode is the demo user's")
+	}
+
+	check := func(what, passcode string) present.SettingsView {
+		t.Helper()
+		h.inspect(func(c *Controller) { c.checkCard(form, passcode) })
+		h.until(what, func(c *Controller) bool { return c.set.view.Card.Done })
+		var v present.SettingsView
+		h.inspect(func(c *Controller) { v = c.set.view })
+		return v
+	}
+	cases := []struct {
+		name, passcode string
+		ok             bool
+		want           []string
+		tries          int
+	}{
+		{"no passcode", "", true, []string{"3 passcode tries left.", "Passcode: not checked"}, 3},
+		{"right passcode", pin, true, []string{"Passcode: ok;", "Challenge: ok"}, 3},
+		{"wrong passcode", wrong, false, []string{"3 passcode tries left.", "Passcode: WRONG, 2 tries left."}, 2},
+		{"wrong again", wrong, false, []string{"2 passcode tries left.", "Passcode: WRONG, 1 tries left."}, 1},
+		{"right passcode after", pin, true, []string{"1 passcode tries left.", "Passcode: ok;", "Challenge: ok"}, 3},
+	}
+	for _, tc := range cases {
+		v := check(tc.name, tc.passcode)
+		text := strings.Join(v.Card.Lines, " ")
+		if v.Card.OK != tc.ok {
+			t.Errorf("%s: ok=%v, want %v: %q", tc.name, v.Card.OK, tc.ok, text)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: %q lacks %q", tc.name, text, w)
+			}
+		}
+		if strings.Contains(text, "Challenge") != (tc.passcode == pin) {
+			t.Errorf("%s: challenge line: %q", tc.name, text)
+		}
+		if got := card.TriesLeft(); got != tc.tries {
+			t.Errorf("%s: card has %d tries left, want %d", tc.name, got, tc.tries)
+		}
+		if tc.passcode != "" && strings.Contains(fmt.Sprintf("%+v", v), tc.passcode) {
+			t.Errorf("%s: the passcode is in the settings view", tc.name)
+		}
+		// The check leaves the card needing its passcode (WithPasscode reset it).
+		if err := cardreader.SelectPIV(card); err != nil {
+			t.Fatal(err)
+		}
+		if cardreader.Verified(card) {
+			t.Errorf("%s: the card is left verified after the check", tc.name)
+		}
+	}
+	if strings.Contains(logs.String(), pin) || strings.Contains(logs.String(), wrong) {
+		t.Error("a passcode was logged")
+	}
+}
+
+// settingsShown fails unless the settings screen is open and on screen. The screen is the UI
+// goroutine's (here the test's, which runs the UI queue), so it is read here, not from the
+// controller goroutine.
+func settingsShown(t *testing.T, h *harness) {
+	t.Helper()
+	var st *settingsUI
+	h.inspect(func(c *Controller) { st = c.set })
+	h.pump()
+	if st == nil || st.screen == nil {
+		t.Fatal("the settings screen is not open")
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a logger on another goroutine.
+type lockedBuffer struct {
+	mu  stdsync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestAnchorLinesShowSubjectAndExpiry: the settings screen lists each trust anchor's subject
+// and expiry, marks an expired one, and says plainly when the file is missing, holds no
+// certificate, or is not set (every card refused; the demo's own authority in the demo).
+func TestAnchorLinesShowSubjectAndExpiry(t *testing.T) {
+	ca, err := virtualcard.NewCA("Anchor Test RA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good, empty := filepath.Join(dir, "anchors.pem"), filepath.Join(dir, "empty.pem")
+	if err := os.WriteFile(good, ca.PEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(empty, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	notAfter := ca.Certificate().NotAfter
+	cases := []struct {
+		name, path string
+		demo       bool
+		now        time.Time
+		want       string
+	}{
+		{"in date", good, false, notAfter.Add(-time.Hour), "Anchor Test RA"},
+		{"in date expiry", good, false, notAfter.Add(-time.Hour), ": expires " + notAfter.Format("02-Jan-2006")},
+		{"expired", good, false, notAfter.Add(time.Hour), ": EXPIRED " + notAfter.Format("02-Jan-2006")},
+		{"missing file", filepath.Join(dir, "none.pem"), false, time.Now(), "This file cannot be read"},
+		{"no certificate", empty, false, time.Now(), "holds no certificates"},
+		{"not set", "", false, time.Now(), "every card is refused"},
+		{"not set, demo", "", true, time.Now(), "demo smartcard authority only"},
+	}
+	for _, tc := range cases {
+		got := strings.Join(anchorLines(tc.path, tc.demo, tc.now), "\n")
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q lacks %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestSettingsCardCheckRefusesUntrustedCard: the settings screen's card check refuses a card
+// whose certificate does not chain to the trust anchors (another authority's card), or one
+// out of date, before any passcode is tried: no try is spent.
+func TestSettingsCardCheckRefusesUntrustedCard(t *testing.T) {
+	trusted, err := virtualcard.NewCA("Trusted RA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := virtualcard.NewCA("Other RA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := staff.DemoUsers()[0]
+	for _, tc := range []struct {
+		name string
+		opts virtualcard.Options
+	}{
+		{"another authority", virtualcard.Options{CA: other}},
+		{"expired", virtualcard.Options{CA: trusted, Expired: true}},
+	} {
+		tc.opts.UserID, tc.opts.Name, tc.opts.PIN = u.UserID, u.Name, u.PIN
+		card, err := virtualcard.New(tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dr := cardreader.NewDemoReader()
+		dr.Attach(demoReader)
+		dr.Insert(demoReader, card)
+		ok, lines := cardCheck(dr, demoReader, settings.Defaults(), trusted.Pool(), true, time.Now(), u.PIN)
+		text := strings.Join(lines, " ")
+		if ok || !strings.Contains(text, "NOT valid here") || strings.Contains(text, "Passcode:") {
+			t.Errorf("%s: ok=%v %q", tc.name, ok, text)
+		}
+		if card.TriesLeft() != 3 {
+			t.Errorf("%s: a passcode try was spent on a card that cannot pass", tc.name)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -59,7 +60,7 @@ func (c *Controller) openSettings() {
 	cb := screens.SettingsCallbacks{
 		Save:           func(f present.SettingsForm) { c.Post(func() { c.saveSettings(f) }) },
 		TestConnection: func(f present.SettingsForm) { c.Post(func() { c.testConnection(f) }) },
-		CheckCard:      func(f present.SettingsForm) { c.Post(func() { c.checkCard(f) }) },
+		CheckCard:      func(f present.SettingsForm, pin string) { c.Post(func() { c.checkCard(f, pin) }) },
 		AnchorsChosen:  func(f present.SettingsForm) { c.Post(func() { c.describeAnchors(f) }) },
 		Close:          func() { c.Post(c.closeSettings) },
 	}
@@ -110,6 +111,9 @@ func (c *Controller) closeSettings() {
 	}
 	c.settingsClosed(st)
 	c.ui(func() {
+		if st.screen != nil {
+			st.screen.ClearPasscode()
+		}
 		if st.win != nil {
 			st.win.SetOnClosed(nil)
 			st.win.Close()
@@ -212,9 +216,10 @@ func (c *Controller) testConnection(f present.SettingsForm) {
 
 // checkCard reads the card in the reader (the preferred one, else the one in use, else the
 // first with a card) on a worker: identity, certificate against the trust anchors the fields
-// name, and the passcode tries left. The passcode itself is not asked for here (`scrdesk card
-// check` does that).
-func (c *Controller) checkCard(f present.SettingsForm) {
+// name, and the passcode tries left; with a passcode (pin, typed beside the button) it also
+// verifies it and has the card sign a fresh challenge, as `scrdesk card check` does. pin goes
+// to the worker only: it is kept in no view or field and never logged.
+func (c *Controller) checkCard(f present.SettingsForm, pin string) {
 	st := c.set
 	if st == nil {
 		return
@@ -238,7 +243,7 @@ func (c *Controller) checkCard(f present.SettingsForm) {
 	src, now, demo := c.svc.Source, c.svc.Now, c.svc.Demo
 	go func() {
 		res := present.CheckView{Done: true}
-		res.OK, res.Lines = cardCheck(src, reader, s, anchors, demo, now())
+		res.OK, res.Lines = cardCheck(src, reader, s, anchors, demo, now(), pin)
 		c.Post(func() {
 			if c.set == st && st.seq == seq {
 				st.view.Card = res
@@ -248,7 +253,10 @@ func (c *Controller) checkCard(f present.SettingsForm) {
 	}()
 }
 
-func cardCheck(src cardreader.Source, reader string, s settings.Settings, current *x509.CertPool, demo bool, now time.Time) (bool, []string) {
+// cardCheck is the settings screen's card check. With pin it verifies the passcode and proves
+// the key inside cardreader.WithPasscode (one card transaction; the card's security status
+// reset after, as at sign-in); a wrong passcode spends one of the card's tries.
+func cardCheck(src cardreader.Source, reader string, s settings.Settings, current *x509.CertPool, demo bool, now time.Time, pin string) (bool, []string) {
 	if reader == "" {
 		return false, []string{"No smartcard reader is attached to this computer."}
 	}
@@ -279,6 +287,8 @@ func cardCheck(src cardreader.Source, reader string, s settings.Settings, curren
 	lines = append(lines, "the certificate chains to a trust anchor, valid to "+id.Cert.NotAfter.Format("02-Jan-2006")+";")
 	tries, err := cardreader.TriesLeft(conn)
 	switch {
+	case errors.Is(err, cardreader.ErrBlocked):
+		return false, append(lines, "Passcode: BLOCKED.", cardreader.UserMessage(err))
 	case err != nil:
 		return false, append(lines, cardreader.UserMessage(err))
 	case tries == cardreader.AlreadyVerified:
@@ -286,7 +296,31 @@ func cardCheck(src cardreader.Source, reader string, s settings.Settings, curren
 	default:
 		lines = append(lines, fmt.Sprintf("%d passcode tries left.", tries))
 	}
-	return true, lines
+	if pin == "" {
+		return true, append(lines, "Passcode: not checked (type it beside the button to check it and the card's key).")
+	}
+	verified := false
+	err = cardreader.WithPasscode(conn, pin, func() error {
+		verified = true // WithPasscode runs this only once the passcode is verified
+		return cardreader.Prove(conn, id.Cert)
+	})
+	var pe *cardreader.PasscodeError
+	switch {
+	case err == nil:
+		return true, append(lines, "Passcode: ok;", "Challenge: ok (the card signed a fresh challenge with the certificate's key).")
+	case !verified && errors.As(err, &pe) && !pe.Format:
+		return false, append(lines, fmt.Sprintf("Passcode: WRONG, %d tries left.", pe.TriesLeft))
+	case !verified && errors.Is(err, cardreader.ErrBlocked):
+		return false, append(lines, "Passcode: BLOCKED.", cardreader.UserMessage(err))
+	case !verified:
+		return false, append(lines, "Passcode: not checked: "+cardreader.UserMessage(err))
+	case errors.Is(err, cardreader.ErrChallenge):
+		return false, append(lines, "Passcode: ok;", "Challenge: FAILED (the card does not hold the certificate's key).")
+	case errors.Is(err, cardreader.ErrNotReset):
+		return false, append(lines, "Passcode: ok;", "Challenge: ok;", "but the card could not be set back to needing its passcode: take it out and insert it again.")
+	default:
+		return false, append(lines, "Passcode: ok;", "Challenge: FAILED: "+cardreader.UserMessage(err))
+	}
 }
 
 // describeAnchors lists the trust anchors file's certificates: subject and expiry.

@@ -17,7 +17,10 @@ import (
 type SettingsCallbacks struct {
 	Save           func(present.SettingsForm)
 	TestConnection func(present.SettingsForm)
-	CheckCard      func(present.SettingsForm)
+	// CheckCard gets the fields and the passcode typed beside the button ("" when none was
+	// typed). The passcode is for that one check: the screen clears its field as it calls, and
+	// the controller must keep it nowhere (no view, no log).
+	CheckCard func(f present.SettingsForm, passcode string)
 	// AnchorsChosen: the trust anchors file changed (typed or chosen): describe its certificates.
 	AnchorsChosen func(present.SettingsForm)
 	Close         func()
@@ -28,7 +31,10 @@ type SettingsCallbacks struct {
 // subjects and expiry shown), the client certificate, the preferred reader, card removal, the
 // idle lock, text size and opening hours; each field's problem beside it, checked exactly as a
 // settings file is; Save, and the "Test connection" and "Check a card" checks with their
-// results. Pure Render(view): the controller decides, the screen shows.
+// results. Beside "Check a card" an optional passcode field (a password entry): with a
+// passcode the check also verifies it and has the card prove its key, as `scrdesk card check`
+// does; the field is cleared at every check and by ClearPasscode, and never rendered from a
+// view. Pure Render(view): the controller decides, the screen shows.
 type Settings struct {
 	cb  SettingsCallbacks
 	win fyne.Window
@@ -36,6 +42,8 @@ type Settings struct {
 	demo                                   *fyne.Container
 	pharmacy, ods, workstation, baseURL    *widget.Entry
 	anchors, clientCert, idle, scale, open *widget.Entry
+	passcode                               *widget.Entry // never in a view: cleared at each check
+	passcodeHint                           *widget.Label
 	env, removal, reader                   *widget.Select
 	problems                               map[string]*widget.Label
 	anchorInfo, saved, connection, card    *widget.Label
@@ -80,7 +88,13 @@ func NewSettings(win fyne.Window, cb SettingsCallbacks) *Settings {
 	s.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { s.call(s.cb.Save) })
 	s.save.Importance = widget.HighImportance
 	s.test = widget.NewButtonWithIcon("Test connection", theme.ComputerIcon(), func() { s.call(s.cb.TestConnection) })
-	s.check = widget.NewButtonWithIcon("Check a card", theme.AccountIcon(), func() { s.call(s.cb.CheckCard) })
+	s.check = widget.NewButtonWithIcon("Check a card", theme.AccountIcon(), s.checkCard)
+	s.passcode = widget.NewPasswordEntry()
+	s.passcode.SetPlaceHolder("Card passcode (optional)")
+	s.passcode.OnSubmitted = func(string) { s.checkCard() }
+	s.passcodeHint = widget.NewLabel("With a passcode the check also verifies it and has the card sign a fresh challenge. A wrong passcode costs one of the card's tries.")
+	// One line, not wrapped: a wrapped label is laid out far taller than its text.
+	s.passcodeHint.Importance = widget.LowImportance
 	s.close = widget.NewButtonWithIcon("Close", theme.CancelIcon(), func() { call(s.cb.Close) })
 
 	row := func(label, field string, w fyne.CanvasObject) []fyne.CanvasObject {
@@ -108,9 +122,10 @@ func NewSettings(win fyne.Window, cb SettingsCallbacks) *Settings {
 	form := container.New(&formLayout{}, cells...)
 	title := widget.NewLabelWithStyle("Settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameHeadingText
-	buttons := container.NewHBox(s.save, s.test, s.check, s.close)
+	buttons := container.NewHBox(s.save, s.test, s.close)
+	cardRow := container.NewBorder(nil, nil, nil, s.check, s.passcode)
 	results := container.NewVBox(s.saved, s.connection, s.card)
-	s.root = container.NewBorder(container.NewVBox(s.demo, title), container.NewVBox(results, buttons), nil, nil,
+	s.root = container.NewBorder(container.NewVBox(s.demo, title), container.NewVBox(results, cardRow, s.passcodeHint, buttons), nil, nil,
 		container.NewVScroll(form))
 	s.Render(present.SettingsView{})
 	return s
@@ -160,6 +175,11 @@ func (s *Settings) Render(v present.SettingsView) {
 	renderCheck(s.card, "Card", v.Card)
 	enable(s.test, !v.Connection.Running)
 	enable(s.check, !v.Card.Running)
+	if v.Card.Running {
+		s.passcode.Disable()
+	} else {
+		s.passcode.Enable()
+	}
 	s.root.Refresh()
 }
 
@@ -190,6 +210,20 @@ func (s *Settings) Form() present.SettingsForm {
 		Environment: s.env.Selected, BaseURL: s.baseURL.Text, TrustAnchorsFile: s.anchors.Text, ClientCertFile: s.clientCert.Text,
 		PreferredReader: reader, CardRemoval: s.removal.Selected, IdleLockMinutes: s.idle.Text, TextScale: s.scale.Text,
 		OpeningHours: s.open.Text}
+}
+
+// ClearPasscode empties the passcode field (the controller calls it as the screen closes, at
+// lock and sign-out). Call on the UI goroutine.
+func (s *Settings) ClearPasscode() { s.passcode.SetText("") }
+
+// checkCard sends the fields and the passcode typed, clearing the field first: the passcode
+// serves one check only.
+func (s *Settings) checkCard() {
+	pin := s.passcode.Text
+	s.passcode.SetText("")
+	if s.cb.CheckCard != nil {
+		s.cb.CheckCard(s.Form(), pin)
+	}
 }
 
 // Focusable is the first field.

@@ -41,6 +41,15 @@ func settingsStates() []struct {
 	running.Connection.Running, running.Card.Running = true, true
 	cardOK := view(nil)
 	cardOK.Card = present.CheckView{Done: true, OK: true, Lines: []string{"Reader Virtual PCD 00 00: Priya Shah (555000000011);", "certificate chains to a trust anchor, valid to 01-Jan-2030; 3 passcode tries left."}}
+	cardPasscodeOK := view(nil)
+	cardPasscodeOK.Card = present.CheckView{Done: true, OK: true, Lines: []string{"Reader Virtual PCD 00 00: Priya Shah (555000000011);", "certificate chains to a trust anchor, valid to 01-Jan-2030; 3 passcode tries left.",
+		"Passcode: ok;", "Challenge: ok (the card signed a fresh challenge with the certificate's key)."}}
+	cardPasscodeWrong := view(nil)
+	cardPasscodeWrong.Card = present.CheckView{Done: true, Lines: []string{"Reader Virtual PCD 00 00: Priya Shah (555000000011);", "certificate chains to a trust anchor, valid to 01-Jan-2030; 3 passcode tries left.",
+		"Passcode: WRONG, 2 tries left."}}
+	cardBlocked := view(nil)
+	cardBlocked.Card = present.CheckView{Done: true, Lines: []string{"Reader Virtual PCD 00 00: Priya Shah (555000000011);", "certificate chains to a trust anchor, valid to 01-Jan-2030;",
+		"Passcode: BLOCKED.", "Your smartcard is locked after 3 wrong passcodes: your Registration Authority can unlock it."}}
 	cardBad := view(nil)
 	cardBad.Card = present.CheckView{Done: true, Lines: []string{"No smartcard reader is attached to this computer."}}
 	demo := view(func(f *present.SettingsForm) { f.Environment, f.TrustAnchorsFile = "demo", "" })
@@ -66,6 +75,9 @@ func settingsStates() []struct {
 		{"connection_failed", connBad},
 		{"card_passed", cardOK},
 		{"card_failed", cardBad},
+		{"card_passcode_ok", cardPasscodeOK},
+		{"card_passcode_wrong", cardPasscodeWrong},
+		{"card_blocked", cardBlocked},
 		{"demo", demo},
 	}
 }
@@ -90,11 +102,15 @@ func TestSettingsGoldens(t *testing.T) {
 func TestSettingsButtonsSendTheFields(t *testing.T) {
 	test.NewTempApp(t)
 	var saved, tested, checked, described []present.SettingsForm
+	var pins []string
 	s := NewSettings(nil, SettingsCallbacks{
 		Save:           func(f present.SettingsForm) { saved = append(saved, f) },
 		TestConnection: func(f present.SettingsForm) { tested = append(tested, f) },
-		CheckCard:      func(f present.SettingsForm) { checked = append(checked, f) },
-		AnchorsChosen:  func(f present.SettingsForm) { described = append(described, f) },
+		CheckCard: func(f present.SettingsForm, pin string) {
+			checked = append(checked, f)
+			pins = append(pins, pin)
+		},
+		AnchorsChosen: func(f present.SettingsForm) { described = append(described, f) },
 	})
 	w := test.NewTempWindow(t, s.Object())
 	w.Resize(fyne.NewSize(1000, 900))
@@ -110,7 +126,46 @@ func TestSettingsButtonsSendTheFields(t *testing.T) {
 	if len(saved) != 1 || saved[0].ODSCode != "FQ1" || saved[0].TrustAnchorsFile != "/etc/a.pem" || len(tested) != 1 || len(checked) != 1 {
 		t.Errorf("saved %+v tested %d checked %d", saved, len(tested), len(checked))
 	}
+	if len(checked) == 1 && (checked[0].ODSCode != "FQ1" || pins[0] != "") {
+		t.Errorf("check without a passcode sent %+v with a passcode", checked[0])
+	}
 	if len(described) == 0 || described[len(described)-1].TrustAnchorsFile != "/etc/a.pem" {
 		t.Errorf("anchors described %d times", len(described))
+	}
+}
+
+// TestSettingsCheckSendsPasscodeOnceAndClears: a passcode typed beside "Check a card" goes
+// with that check only (tapped or Enter), the field is empty after it, a render never fills
+// it, and ClearPasscode empties it.
+func TestSettingsCheckSendsPasscodeOnceAndClears(t *testing.T) {
+	test.NewTempApp(t)
+	var pins []string
+	s := NewSettings(nil, SettingsCallbacks{CheckCard: func(_ present.SettingsForm, pin string) { pins = append(pins, pin) }})
+	w := test.NewTempWindow(t, s.Object())
+	w.Resize(fyne.NewSize(1000, 900))
+	s.Render(present.SettingsView{Form: present.FormOf(settings.Defaults())})
+	if !s.passcode.Password {
+		t.Error("the passcode field is not a password entry")
+	}
+	test.Type(s.passcode, "123456")
+	test.Tap(s.check)
+	if s.passcode.Text != "" {
+		t.Error("the passcode field kept the passcode after the check")
+	}
+	test.Tap(s.check) // a second check: no passcode
+	test.Type(s.passcode, "654321")
+	s.passcode.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if len(pins) != 3 || pins[0] != "123456" || pins[1] != "" || pins[2] != "654321" || s.passcode.Text != "" {
+		t.Errorf("passcodes sent %q, field %q", pins, s.passcode.Text)
+	}
+	s.Render(present.SettingsView{Card: present.CheckView{Running: true}})
+	if !s.passcode.Disabled() || !s.check.Disabled() {
+		t.Error("passcode field or button enabled while a check runs")
+	}
+	s.Render(present.SettingsView{Card: present.CheckView{Done: true}})
+	test.Type(s.passcode, "111111")
+	s.ClearPasscode()
+	if s.passcode.Text != "" {
+		t.Error("ClearPasscode left the passcode")
 	}
 }

@@ -74,7 +74,7 @@ func counterRun(t *testing.T, name string, sw, sh int, scale float64) {
 	}
 	cmd := exec.Command(binary(t), "--demo", "--data-dir", dir, "--config", cfg)
 	cmd.Env = x.env()
-	var out bytes.Buffer
+	var out outBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

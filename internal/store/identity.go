@@ -261,6 +261,17 @@ func (db *DB) checkCheckpoint(ctx context.Context, last int64) error {
 		brk := &audit.Break{KnownInstance: db.instance, KnownSeq: cp.Seq, KnownMAC: hex.EncodeToString(cp.MAC),
 			KnownTime: cp.Time, FileInstance: db.instance, FileLastSeq: last}
 		if cp.Seq > last {
+			// Another process (the window) may have appended and checkpointed since last was
+			// read: the checkpoint is written after its row commits, so read the rows again
+			// now that the checkpoint is known before calling the log short.
+			var now int64
+			if err := db.sql.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM audit_event`).Scan(&now); err != nil {
+				return fmt.Errorf("read newest row: %w", err)
+			}
+			last = max(last, now)
+			brk.FileLastSeq = last
+		}
+		if cp.Seq > last {
 			brk.Found = "older"
 			db.freezeCP, db.broken = true, brk
 			db.log.Error("audit log is shorter than its checkpoint: an older copy, or rows were cut off", "rows", last, "checkpoint", cp.Seq)

@@ -252,6 +252,32 @@ func TestExportRechecksBodies(t *testing.T) {
 // TestCheckpointFailuresDegradeAndAreRecorded: failed checkpoint writes are retried, the
 // store says since when protection is degraded, Verify reports the unprotected rows (after a
 // tail cut too), and when the keyring works again the gap is recorded in the log.
+// TestCheckpointAheadOfAStaleCountIsNotABreak: a second process opening the log while the
+// window writes reads the row count, then the checkpoint, which the window may have moved on
+// in between. That is not a cut-off log: the rows are read again before it is called one (it
+// once made `scrdesk audit export` beside a running window fail with "shorter than its
+// checkpoint"). A log really shorter than its checkpoint is still a break.
+func TestCheckpointAheadOfAStaleCountIsNotABreak(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	keys := newMemKeys()
+	db := openTest(t, path, keys, Options{})
+	record(t, db, 10)
+	if err := db.checkCheckpoint(ctx, 4); err != nil { // the count read before 6 more rows landed
+		t.Fatal(err)
+	}
+	if b := db.Break(); b != nil {
+		t.Fatalf("a stale row count was taken for a cut-off log: %+v", b)
+	}
+	db.Close()
+	outside(t, path, `DELETE FROM audit_event WHERE seq > 6`)
+	db = openTest(t, path, keys, Options{})
+	if b := db.Break(); b == nil || b.Found != "older" || b.FileLastSeq != 6 {
+		t.Fatalf("a log cut short of its checkpoint: Break = %+v", b)
+	}
+	db.Close()
+}
+
 func TestCheckpointFailuresDegradeAndAreRecorded(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "a.db")

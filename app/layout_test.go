@@ -8,6 +8,7 @@ import (
 
 	"scrdesk/internal/present"
 	"scrdesk/internal/sandbox"
+	"scrdesk/screens/screentest"
 )
 
 // TestEmergencyBannerFitsAboveTheRecord: through the shell, as the window renders it, an
@@ -29,7 +30,7 @@ func TestEmergencyBannerFitsAboveTheRecord(t *testing.T) {
 	h.pump()
 
 	d := fyne.CurrentApp().Driver()
-	lines := shownLabels(h.sh.banner.Object())
+	lines := screentest.VisibleLabels(h.sh.banner.Object())
 	var marking *widget.Label
 	for _, l := range lines {
 		if l.Text == present.EmergencyMarking {
@@ -60,35 +61,11 @@ func TestEmergencyBannerFitsAboveTheRecord(t *testing.T) {
 	if end := d.AbsolutePositionForObject(last).Y + last.Size().Height; end > bottom+0.5 {
 		t.Errorf("the banner's last line %q ends at %.1f, below the banner (%.1f)", last.Text, end, bottom)
 	}
-	header := shownLabels(h.sh.record.Object())
+	header := screentest.VisibleLabels(h.sh.record.Object())
 	if len(header) == 0 {
 		t.Fatal("no record header")
 	}
 	if top := d.AbsolutePositionForObject(header[0]).Y; top+0.5 < bottom {
 		t.Errorf("the record header %q starts at %.1f, inside the banner (bottom %.1f)", header[0].Text, top, bottom)
 	}
-}
-
-// shownLabels lists the visible labels with text under o, through containers (not into other
-// widgets, so a record's rows are not included).
-func shownLabels(o fyne.CanvasObject) []*widget.Label {
-	var out []*widget.Label
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if !o.Visible() {
-			return
-		}
-		switch o := o.(type) {
-		case *widget.Label:
-			if o.Text != "" {
-				out = append(out, o)
-			}
-		case *fyne.Container:
-			for _, ch := range o.Objects {
-				walk(ch)
-			}
-		}
-	}
-	walk(o)
-	return out
 }

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/internal/present"
+	"scrdesk/screens/screentest"
 )
 
 // TestWrappedLinesNeverOverlap follows the counter's order of events (the banner hidden on
@@ -45,8 +46,8 @@ func TestWrappedLinesNeverOverlap(t *testing.T) {
 		area.Objects = []fyne.CanvasObject{r.Object()}
 		area.Refresh()
 
-		bannerLines := visibleLabels(b.Object())
-		headerLines := visibleLabels(r.header)
+		bannerLines := screentest.VisibleLabels(b.Object())
+		headerLines := screentest.VisibleLabels(r.header)
 		if len(bannerLines) < 5 || len(headerLines) < 3 {
 			t.Fatalf("width %v: %d banner lines, %d header lines", width, len(bannerLines), len(headerLines))
 		}
@@ -72,28 +73,6 @@ func lineCount(l *widget.Label) int {
 	one := widget.NewLabel("x").MinSize().Height
 	n := int(l.MinSize().Height/one + 0.5)
 	return max(n, 1)
-}
-
-func visibleLabels(o fyne.CanvasObject) []*widget.Label {
-	var out []*widget.Label
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if !o.Visible() {
-			return
-		}
-		switch o := o.(type) {
-		case *widget.Label:
-			if o.Text != "" {
-				out = append(out, o)
-			}
-		case *fyne.Container:
-			for _, ch := range o.Objects {
-				walk(ch)
-			}
-		}
-	}
-	walk(o)
-	return out
 }
 
 // checkOrdered: each line starts at or below the end of every line above it that it shares

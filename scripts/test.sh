@@ -51,12 +51,6 @@ stage "go mod tidy" tidy_check || finish
 
 stage "go vet (race build)" go vet "${flags[@]}" ./... || finish
 
-# The Windows build (scrdesk.exe and the MSI) compiles its own (mingw) graph: at low priority,
-# beside the waiting tests. Then the MSI is installed under Wine 10 in a fresh prefix and the
-# installed exe run (scripts/wine-test.sh; the Debian 13 chroot is made once and cached outside
-# the clone), in namespaces of its own.
-background "windows build and Wine run" bash -c 'nice -n 10 scripts/windows.sh && SCRDESK_REQUIRE_WINE=1 scripts/wine-test.sh'
-
 stage "build (race)" build_binary build/scrdesk "${flags[@]}" || finish
 
 # Sort the packages: which need a real service (see the top of this file).
@@ -97,6 +91,14 @@ export SCRDESK_REQUIRE_POSTGRES=1 SCRDESK_REQUIRE_PCSC=1 SCRDESK_REQUIRE_KEYRING
 export SCRDESK_BINARY="$root/build/scrdesk"
 
 gotest "tests: self-contained" go test "${flags[@]}" "${unit_pkgs[@]}"
+
+# The Windows build (scrdesk.exe and the MSI) compiles its own (mingw) graph: at low priority,
+# beside the waiting tests. Then the MSI is installed under Wine 10 in a fresh prefix and the
+# installed exe run (scripts/wine-test.sh; the Debian 13 chroot is made once and cached outside
+# the clone), in namespaces of its own. It starts only now: scripts/windows.sh puts the icon's
+# rsrc_windows_amd64.syso in the main package's folder for its build, and the root package's
+# tests above (their vet) failed when it vanished under them.
+background "windows build and Wine run" bash -c 'nice -n 10 scripts/windows.sh && SCRDESK_REQUIRE_WINE=1 scripts/wine-test.sh'
 
 # The tests that talk to real services mostly wait (on pcscd's 400 ms poll, on the X server), so
 # they run side by side, each in its own namespaces, while the fuzzing below uses the CPU.

@@ -230,17 +230,8 @@ func TestPCSCCardNotUsableByAnotherProgram(t *testing.T) {
 	r.inspect(func(c *Controller) { reader = c.m.Snapshot().Reader })
 	other := func(when string) {
 		t.Helper()
-		conn, err := cardreader.ConnectPCSC(reader)
-		if err != nil {
-			t.Fatalf("%s: second connection: %v", when, err)
-		}
+		conn := secondConnectionNotVerified(t, reader, when)
 		defer conn.Close()
-		if err := cardreader.SelectPIV(conn); err != nil {
-			t.Fatalf("%s: select: %v", when, err)
-		}
-		if cardreader.Verified(conn) {
-			t.Errorf("%s: a second PC/SC connection sees the passcode verified", when)
-		}
 		digest := make([]byte, 32)
 		apdu := append([]byte{0x00, 0x87, 0x11, 0x9A, 0x26, 0x7C, 0x24, 0x82, 0x00, 0x81, 0x20}, digest...)
 		apdu = append(apdu, 0x00)
@@ -266,4 +257,23 @@ func TestPCSCCardNotUsableByAnotherProgram(t *testing.T) {
 	r.typePasscode(pin("pharmacist"))
 	r.waitState(session.Ready)
 	other("unlocked")
+}
+
+// secondConnectionNotVerified opens a second PC/SC connection to the card in reader, as
+// another program would, selects PIV and fails the test if the card says the passcode is
+// verified there. The caller closes the connection.
+func secondConnectionNotVerified(t *testing.T, reader, when string) cardreader.Conn {
+	t.Helper()
+	conn, err := cardreader.ConnectPCSC(reader)
+	if err != nil {
+		t.Fatalf("%s: second connection: %v", when, err)
+	}
+	if err := cardreader.SelectPIV(conn); err != nil {
+		conn.Close()
+		t.Fatalf("%s: select: %v", when, err)
+	}
+	if cardreader.Verified(conn) {
+		t.Errorf("%s: a second PC/SC connection sees the passcode verified", when)
+	}
+	return conn
 }

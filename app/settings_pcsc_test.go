@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"scrdesk/cardreader"
 	"scrdesk/internal/present"
 	"scrdesk/internal/session"
 )
@@ -40,17 +39,7 @@ func TestPCSCSettingsCardCheckWhileSignedIn(t *testing.T) {
 	}
 	notVerified := func(when string) {
 		t.Helper()
-		conn, err := cardreader.ConnectPCSC(reader)
-		if err != nil {
-			t.Fatalf("%s: second connection: %v", when, err)
-		}
-		defer conn.Close()
-		if err := cardreader.SelectPIV(conn); err != nil {
-			t.Fatalf("%s: select: %v", when, err)
-		}
-		if cardreader.Verified(conn) {
-			t.Errorf("%s: a second PC/SC connection sees the passcode verified", when)
-		}
+		secondConnectionNotVerified(t, reader, when).Close()
 	}
 
 	v := check("the check with the passcode", pin("pharmacist"))

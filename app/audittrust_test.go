@@ -55,7 +55,7 @@ func TestRemovedLogSaidOnEveryScreenAndRefusesPatientWork(t *testing.T) {
 	}
 	before := len(h.sb.Requests())
 	h.searchNHS(sandbox.NHSAsk)
-	h.until("the refusal", func(c *Controller) bool { return c.search.State != 0 && c.search.Message.Title != "" })
+	h.until("the refusal", func(c *Controller) bool { return searchView(c).State != 0 && searchView(c).Message.Title != "" })
 	if !strings.Contains(h.frame.search.Message.Title, "No patient records can be opened") ||
 		!strings.Contains(h.frame.search.Message.What, said) || h.frame.hasPatient {
 		t.Fatalf("search frame: %+v", h.frame.search)

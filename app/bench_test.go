@@ -130,7 +130,7 @@ func BenchmarkEnterToRecord(b *testing.B) {
 	// rows: the same sections and columns), on the real record screen.
 	var big present.RecordView
 	timeToRecord(b, h, sandbox.NHSManyMeds)
-	h.inspect(func(c *Controller) { big = present.Record(c.pt.record, c.pt.patient, nil) })
+	h.inspect(func(c *Controller) { big = present.Record(c.flow.View().Record, c.flow.View().Patient, nil) })
 	h.inspect(func(c *Controller) { c.closePatient() })
 	small := firstRows(big, 20)
 	renderTime := func(v present.RecordView) time.Duration {
@@ -248,8 +248,8 @@ func rawRoundTrips(b *testing.B, h *harness, nhs string) time.Duration {
 		b.Fatal(err)
 	}
 	h.inspect(func(c *Controller) {
-		if c.pt != nil && c.pt.doc != nil {
-			docID = c.pt.doc.ID
+		if patientOpen(c) && c.flow.View().Doc != nil {
+			docID = c.flow.View().Doc.ID
 		}
 	})
 	paths := []string{

@@ -11,8 +11,7 @@ import (
 
 	"scrdesk/cardreader"
 	"scrdesk/internal/audit"
-	"scrdesk/internal/fhir"
-	"scrdesk/internal/present"
+	"scrdesk/internal/patientflow"
 	"scrdesk/internal/replica"
 	"scrdesk/internal/session"
 	"scrdesk/internal/settings"
@@ -78,12 +77,10 @@ type Controller struct {
 	passcode     []byte
 	link         *sync.Session // signed in, with role once chosen
 	role         staff.Role
-	pt           *patientState // the open patient, nil when none
-	gen          uint64        // bumped whenever patient data is dropped: stale answers are ignored
-	ptCancel     context.CancelFunc
-	search       present.SearchView
-	matches      []fhir.Patient
-	pickedNHS    string         // the NHS number last opened from a demographic search's matches
+	flow         *patientflow.Machine // the patient flow: the open patient, the matches, the awaited answer
+	ptCtx        context.Context      // the patient flow's requests under way (nil: none)
+	ptStop       context.CancelFunc
+	listedFor    int64          // the patient-search row the patient-listed rows of this batch name
 	allRoles     []staff.Role   // every role the identity service gave this user (the status bar's switch)
 	gv           *govState      // the governance workspace, nil when not shown
 	govGen       uint64         // bumped whenever the workspace opens: stale answers are ignored
@@ -122,6 +119,7 @@ func NewController(svc Services, sh *shell, ui func(func())) *Controller {
 		outboxKick: make(chan struct{}, 1),
 	}
 	c.m = session.New(sessionConfig(svc.Settings), svc.Now)
+	c.flow = patientflow.New()
 	sh.bind(c)
 	return c
 }
@@ -306,7 +304,6 @@ func (c *Controller) apply(f session.Effect) {
 		c.lockCard() // and nothing else may use the card while locked
 	case session.ShowWorkspace:
 		c.dropPatient()
-		c.search = present.SearchView{}
 		c.role = f.Role
 		if c.link != nil {
 			c.link = c.link.WithRole(f.Role.URID)
@@ -317,6 +314,7 @@ func (c *Controller) apply(f session.Effect) {
 			c.enterGov()
 		}
 	case session.EndSession:
+		c.patientStep(patientflow.NewSession{}) // a new sign-in: the once-a-session alerts start afresh
 		c.endLink()
 		c.role = staff.Role{}
 		c.alerts = nil // per-user state goes with the session (read again for the next user)

@@ -16,6 +16,8 @@ import (
 	"scrdesk/cardreader"
 	"scrdesk/internal/audit"
 	"scrdesk/internal/logging"
+	"scrdesk/internal/patientflow"
+	"scrdesk/internal/present"
 	"scrdesk/internal/sandbox"
 	"scrdesk/internal/secrets"
 	"scrdesk/internal/session"
@@ -279,4 +281,48 @@ func (h *harness) noPatientData() {
 	if n := h.sh.record.Rows(); n != 0 {
 		h.t.Errorf("the record screen still holds %d rows", n)
 	}
+}
+
+// The patient flow as the screens see it, for the tests' conditions (on the controller
+// goroutine: inside until or inspect).
+
+// consentView is the consent step the controller would render (Stage -1: no patient open).
+func consentView(c *Controller) present.ConsentView {
+	f := frame{}
+	c.patientFrame(&f)
+	if !f.hasPatient {
+		return present.ConsentView{Stage: -1}
+	}
+	return f.consent
+}
+
+// atStage: a patient is open at consent stage st.
+func atStage(c *Controller, st present.ConsentStage) bool { return consentView(c).Stage == st }
+
+// patientOpen: a patient is on screen.
+func patientOpen(c *Controller) bool { return consentView(c).Stage != -1 }
+
+// recordShown: a record is on screen.
+func recordShown(c *Controller) bool { return c.flow.View().State == patientflow.RecordShown }
+
+// openNHS is the NHS number of the patient on screen ("" when none).
+func openNHS(c *Controller) string {
+	if v := c.flow.View(); patientOpen(c) {
+		return v.Patient.NHSNumber
+	}
+	return ""
+}
+
+// searchView is the search screen the controller would render.
+func searchView(c *Controller) present.SearchView {
+	f := frame{}
+	c.patientFrame(&f)
+	return f.search
+}
+
+// bannerView is the patient banner the controller would render.
+func bannerView(c *Controller) present.BannerView {
+	f := frame{}
+	c.patientFrame(&f)
+	return f.banner
 }

@@ -21,12 +21,12 @@ func TestEmergencyBannerFitsAboveTheRecord(t *testing.T) {
 	h.w.Resize(fyne.NewSize(640, 800))
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSAsk)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	h.inspect(func(c *Controller) {
 		c.emergencyStage(true)
 		c.emergency("Patient collapsed at the counter; unable to consent")
 	})
-	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	h.until("the record", func(c *Controller) bool { return recordShown(c) })
 	h.pump()
 
 	d := fyne.CurrentApp().Driver()

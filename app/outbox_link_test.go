@@ -56,7 +56,7 @@ func TestLockClearsTheClipboard(t *testing.T) {
 	h, dr, card := demoHarness(t)
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSAsk)
-	h.until("the patient", func(c *Controller) bool { return c.pt != nil })
+	h.until("the patient", func(c *Controller) bool { return patientOpen(c) })
 	h.pump()
 	h.w.Clipboard().SetContent("9990000018 ALICE ASKER")
 	dr.Remove(demoReader)

@@ -3,66 +3,223 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 
 	"scrdesk/internal/audit"
 	"scrdesk/internal/fhir"
+	pf "scrdesk/internal/patientflow"
 	"scrdesk/internal/present"
 	"scrdesk/internal/session"
 	"scrdesk/internal/store"
 	"scrdesk/sync"
 )
 
-// patientState is everything the controller holds about the open patient. It is dropped whole
-// (c.pt = nil, c.gen++) by Close, Escape and every lock.
-type patientState struct {
-	nhs     string // the NHS number asked for
-	patient *fhir.Patient
-	doc     *fhir.SCRDocument
-	record  *fhir.Record
-	consent present.ConsentView
-	message present.MessageView // a failure inside the patient screens
+// The counter's patient flow is the pure machine of internal/patientflow: it alone holds the
+// open patient, the matches, the consent state, the record and which answer is awaited. The
+// controller feeds it the person's intents and the Spine's answers (tagged with the request
+// that asked) and carries out the effects it returns, in order; the screens render its View.
+// An answer that is no longer wanted is dropped by the machine and changes nothing.
 
-	emergency   bool     // the record was opened by emergency access: marked while open
-	adjust      []string // reasonable adjustments, in plain words
-	adjustNote  string   // why they could not be read, or ""
-	adjustAbort func()   // cancels the adjustments read (it runs beside the record's requests)
+// Timeouts of the patient's requests.
+const (
+	patientRequestTimeout     = 60 * time.Second
+	adjustmentsRequestTimeout = 30 * time.Second
+)
+
+// errNoLink: a request was due while no signed-in link was held (a lock came in between).
+var errNoLink = errors.New("not signed in to the national services")
+
+// shownError is a refusal whose message is written for the screen as it stands.
+type shownError struct{ m present.MessageView }
+
+func (e shownError) Error() string { return e.m.Title }
+
+// patientStep feeds the patient machine one event and carries out its effects in order. When
+// an audit row (or an alert's row) does not commit, nothing after it is carried out and the
+// machine is told (AuditFailed): nothing more is shown. It reports whether the view may have
+// changed (a stale answer changes nothing).
+func (c *Controller) patientStep(e pf.Event) bool {
+	fx := c.flow.Handle(e)
+	c.listedFor = 0
+	for _, f := range fx {
+		if err := c.patientEffect(f); err != nil {
+			for _, g := range c.flow.Handle(pf.AuditFailed{Err: err}) {
+				_ = c.patientEffect(g) // only CancelRequests: no row is written after a failed one
+			}
+			break
+		}
+	}
+	switch e.(type) {
+	case pf.PatientAnswer, pf.SearchAnswer, pf.ConsentAnswer, pf.RecordAnswer, pf.AdjustmentsAnswer:
+		return len(fx) > 0 // every answer that is still wanted writes its row
+	}
+	return true // the person's own intents always render
+}
+
+// patientEvent is patientStep, then a render when the view may have changed.
+func (c *Controller) patientEvent(e pf.Event) {
+	if c.patientStep(e) {
+		c.render()
+	}
+}
+
+// patientEffect carries out one effect of the patient machine.
+func (c *Controller) patientEffect(f pf.Effect) error {
+	switch f := f.(type) {
+	case pf.Audit:
+		return c.patientAudit(f)
+	case pf.QueueAlert:
+		return c.queueAlert(alertOf(f))
+	case pf.CancelRequests:
+		c.cancelPatientRequests()
+	case pf.FetchPatient:
+		c.ask(patientRequestTimeout, func(ctx context.Context, link *sync.Session) pf.Event {
+			p, tr, err := link.Patient(ctx, f.NHS)
+			return pf.PatientAnswer{Req: f.Req, Patient: p, Err: err, RequestIDs: tr.RequestIDs}
+		}, func(err error) pf.Event { return pf.PatientAnswer{Req: f.Req, Err: err} })
+	case pf.SearchPDS:
+		q, _ := f.Query.(present.Query)
+		pq := sync.PatientQuery{Family: q.Family, Given: q.Given, Gender: q.Gender, BirthDate: q.BirthDate, Postcode: q.Postcode, Fuzzy: true, MaxResults: 10}
+		c.ask(patientRequestTimeout, func(ctx context.Context, link *sync.Session) pf.Event {
+			ps, tr, err := link.Search(ctx, pq)
+			return pf.SearchAnswer{Req: f.Req, Patients: ps, Err: err, RequestIDs: tr.RequestIDs}
+		}, func(err error) pf.Event { return pf.SearchAnswer{Req: f.Req, Err: err} })
+	case pf.FetchConsent:
+		c.ask(patientRequestTimeout, func(ctx context.Context, link *sync.Session) pf.Event {
+			doc, tr, err := link.SCRDocument(ctx, f.NHS)
+			return pf.ConsentAnswer{Req: f.Req, Doc: doc, Err: err, RequestIDs: tr.RequestIDs}
+		}, func(err error) pf.Event { return pf.ConsentAnswer{Req: f.Req, Err: err} })
+	case pf.FetchAdjustments:
+		c.ask(adjustmentsRequestTimeout, func(ctx context.Context, link *sync.Session) pf.Event {
+			a, tr, err := link.Adjustments(ctx, f.NHS)
+			return pf.AdjustmentsAnswer{Req: f.Req, Adjustments: a, Err: err, RequestIDs: tr.RequestIDs}
+		}, func(err error) pf.Event { return pf.AdjustmentsAnswer{Req: f.Req, Err: err} })
+	case pf.FetchRecord:
+		c.ask(patientRequestTimeout, func(ctx context.Context, link *sync.Session) pf.Event {
+			// DocumentReference then Bundle, each subject checked; a stale id is retried once.
+			doc, rec, tr, err := link.LatestRecord(ctx, f.NHS)
+			if err == nil && doc == nil {
+				rec = nil // no record any more: nothing to show
+			}
+			return pf.RecordAnswer{Req: f.Req, Record: rec, Err: err, RequestIDs: tr.RequestIDs}
+		}, func(err error) pf.Event { return pf.RecordAnswer{Req: f.Req, Err: err} })
+	}
+	return nil
+}
+
+// ask runs one request of the patient flow on the link held now, off the controller goroutine,
+// and posts its answer back to the machine (which drops it if it is no longer wanted). The
+// request ends with the flow's CancelRequests, a lock, or its timeout.
+func (c *Controller) ask(timeout time.Duration, do func(context.Context, *sync.Session) pf.Event, failed func(error) pf.Event) {
+	link := c.link
+	if link == nil {
+		c.Post(func() { c.patientEvent(failed(errNoLink)) })
+		return
+	}
+	if c.ptCtx == nil {
+		c.ptCtx, c.ptStop = context.WithCancel(context.Background())
+	}
+	ctx, cancel := context.WithTimeout(c.ptCtx, timeout)
+	go func() {
+		ev := do(ctx, link)
+		cancel()
+		c.Post(func() { c.patientEvent(ev) })
+	}()
+}
+
+// cancelPatientRequests ends every request of the patient flow still under way.
+func (c *Controller) cancelPatientRequests() {
+	if c.ptStop != nil {
+		c.ptStop()
+		c.ptCtx, c.ptStop = nil, nil
+	}
+}
+
+// patientAudit writes the machine's audit row, filled with what the rules need.
+func (c *Controller) patientAudit(a pf.Audit) error {
+	e := flowAuditEvent(a, c.flow.View(), c.m.Snapshot().User.Name)
+	if a.Action == pf.ActPatientListed {
+		e.Detail = map[string]string{"search": strconv.FormatInt(c.listedFor, 10)}
+	}
+	row, err := c.record(e)
+	if err == nil && a.Action == pf.ActPatientSearch {
+		c.listedFor = row.Seq // the patient-listed rows after it name it
+	}
+	return err
+}
+
+// flowAuditEvent is the audit row of the patient machine's Audit effect: its outcome (an answer
+// about another patient is a serious failure naming both numbers) and the details the
+// governance rules read. v is the machine's view as the effect was returned; user is the
+// signed-in user's name (for the same-surname flags). check-access writes its rows with it too.
+func flowAuditEvent(a pf.Audit, v pf.View, user string) audit.Event {
+	e := audit.Event{Action: audit.Action(a.Action), Outcome: audit.OutcomeSuccess, NHSNumber: a.NHS,
+		RequestIDs: a.RequestIDs, Reason: a.Reason}
+	detail := map[string]string{}
+	if a.Failed {
+		e.Outcome = audit.OutcomeMinorFailure
+		if o, d := subjectOutcome(a.Err, a.NHS); d != nil {
+			e.Outcome = o
+			for k, val := range d {
+				detail[k] = val
+			}
+		}
+	}
+	switch a.Action {
+	case pf.ActPatientSearch:
+		detail["by"] = a.By
+		if a.By == "demographics" && !a.Failed {
+			detail["matches"], detail["shown"] = itoa(len(a.Shown)), strings.Join(a.Shown, ",")
+		}
+	case pf.ActPatientRead:
+		if v.Patient != nil {
+			for k, val := range patientDetail(a.Asked, v.Patient) {
+				detail[k] = val
+			}
+			detail = audit.WithFlags(detail, patientFlags(v.Patient, a.ByDetails, user)...)
+		}
+	case pf.ActConsentRead:
+		if !a.Failed {
+			detail["consent"] = a.Consent
+		}
+	case pf.ActAdjustmentsRead:
+		if !a.Failed {
+			detail["flags"] = itoa(a.Count)
+		}
+	case pf.ActSCRRead:
+		detail["basis"] = string(a.Basis)
+		if a.RecordID != "" {
+			detail["record_id"], detail["sections"] = a.RecordID, itoa(a.Sections)
+		}
+		detail = audit.WithFlags(detail, patientFlags(v.Patient, a.ByDetails, user)...)
+	}
+	if len(detail) > 0 {
+		e.Detail = detail
+	}
+	return e
+}
+
+// alertOf is the privacy alert the machine's QueueAlert asks for.
+func alertOf(q pf.QueueAlert) (typ, subtype int, nhs, msg string) {
+	switch {
+	case q.Kind == pf.AlertEmergency:
+		return sync.AlertEmergency, 1, q.NHS, "Emergency access without the patient's permission: " + q.Reason
+	case q.Reason != "":
+		return sync.AlertSelfClaimedLR, 1, q.NHS, "Deceased patient's record viewed at the pharmacy counter: " + q.Reason
+	}
+	return sync.AlertSelfClaimedLR, 1, q.NHS, "Legitimate relationship self-claimed at the pharmacy counter; the patient gave permission to view their SCR."
 }
 
 // dropPatient forgets the open patient, the search and its matches, and cancels any request
-// still under way for them: their answers are ignored (gen).
-func (c *Controller) dropPatient() {
-	if c.pt != nil && c.pt.adjustAbort != nil {
-		c.pt.adjustAbort()
-	}
-	if c.ptCancel != nil {
-		c.ptCancel()
-		c.ptCancel = nil
-	}
-	c.gen++
-	c.pt = nil
-	c.matches = nil
-	c.pickedNHS = ""
-	c.search = present.SearchView{}
-}
+// still under way for them (their answers will be stale).
+func (c *Controller) dropPatient() { c.patientStep(pf.Drop{}) }
 
-// HoldsPatientData reports whether the controller holds anything about a patient. For tests:
+// holdsPatientData reports whether the controller holds anything about a patient. For tests:
 // must be called on the controller goroutine (use Inspect).
-func (c *Controller) holdsPatientData() bool {
-	return c.pt != nil || len(c.matches) > 0 || c.pickedNHS != "" || len(c.search.Matches) > 0
-}
-
-// patientCtx starts a new patient request context, cancelling the previous one.
-func (c *Controller) patientCtx() (context.Context, uint64) {
-	if c.ptCancel != nil {
-		c.ptCancel()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	c.ptCancel = cancel
-	return ctx, c.gen
-}
+func (c *Controller) holdsPatientData() bool { return c.flow.HoldsPatientData() }
 
 // canOpen reports whether the signed-in role may open records, and says why not on screen.
 func (c *Controller) canOpen() bool {
@@ -72,119 +229,183 @@ func (c *Controller) canOpen() bool {
 	}
 	if b := c.svc.Store.Break(); b != nil {
 		// The log was removed or replaced: nothing can be recorded, so nothing is asked for.
-		c.search = present.SearchView{State: present.SearchError, Message: present.MessageView{
+		c.refuse(present.MessageView{
 			Title: "No patient records can be opened: the audit log was removed or replaced",
 			What:  b.Message(),
 			Todo:  audit.DoNewLog,
-		}}
-		c.render()
+		})
 		return false
 	}
 	if c.link == nil {
-		c.search = present.SearchView{State: present.SearchError, Message: present.MessageView{
+		c.refuse(present.MessageView{
 			Title: "Not connected to the national services",
 			What:  "SCR Desk could not sign in to the NHS identity service with your smartcard.",
 			Todo:  "Check the network connection, then lock (Ctrl+L) and unlock with your passcode to sign in again.",
-		}}
-		c.render()
+		})
 		return false
 	}
 	if !v.CanViewSCR {
 		// A search refused is still a search tried: the log says who, under which role, and why.
 		if _, err := c.record(audit.Event{Action: audit.ActionPatientSearch, Outcome: audit.OutcomeMinorFailure,
 			Reason: "refused: the role may not open Summary Care Records"}); err != nil {
-			c.auditFailed(err)
+			c.patientEvent(pf.AuditFailed{Err: err})
 			return false
 		}
-		c.search = present.SearchView{State: present.SearchError, Message: present.MessageView{
+		c.refuse(present.MessageView{
 			Title: "You cannot open records with this role",
 			What:  v.NoSCRReason,
 			Todo:  "Sign in with a role that allows viewing Summary Care Records, or ask your Registration Authority.",
-		}}
-		c.render()
+		})
 		return false
 	}
 	return true
 }
 
+func (c *Controller) refuse(m present.MessageView) { c.patientEvent(pf.Refused{Err: shownError{m}}) }
+
 // searchNHS looks a patient up by NHS number (PDS GET /Patient/{nhs}).
 func (c *Controller) searchNHS(nhs string) {
-	if !c.canOpen() {
-		return
+	if c.canOpen() {
+		c.patientEvent(pf.SearchNHS{NHS: nhs})
 	}
-	c.dropPatient()
-	c.search = present.SearchView{State: present.SearchSearching}
-	c.render()
-	ctx, gen := c.patientCtx()
-	link := c.link
-	go func() {
-		p, tr, err := link.Patient(ctx, nhs)
-		c.Post(func() {
-			if gen != c.gen {
-				return
-			}
-			c.afterPatient(nhs, p, tr, err)
-		})
-	}()
 }
 
-// afterPatient records the search and, on a match, the demographics seen, then shows them and
-// asks the Spine for the record's consent state.
-func (c *Controller) afterPatient(nhs string, p *fhir.Patient, tr sync.Trace, err error) {
-	outcome := audit.OutcomeSuccess
-	if err != nil {
-		outcome = audit.OutcomeMinorFailure
+// searchDemographics runs a PDS search and lists the matches.
+func (c *Controller) searchDemographics(q present.Query) {
+	if c.canOpen() {
+		c.patientEvent(pf.SearchDemographics{Query: q})
 	}
-	if _, aerr := c.record(audit.Event{Action: audit.ActionPatientSearch, Outcome: outcome, NHSNumber: nhs,
-		RequestIDs: tr.RequestIDs, Detail: map[string]string{"by": "nhs-number"}}); aerr != nil {
-		c.auditFailed(aerr)
-		return
-	}
-	if err != nil {
-		c.search = present.SearchView{State: present.SearchError, Message: present.Message(err)}
-		c.render()
-		return
-	}
-	if _, aerr := c.record(audit.Event{Action: audit.ActionPatientRead, Outcome: audit.OutcomeSuccess, NHSNumber: p.NHSNumber,
-		RequestIDs: tr.RequestIDs, Detail: audit.WithFlags(patientDetail(nhs, p), c.patientFlags(p, nhs)...)}); aerr != nil {
-		c.auditFailed(aerr)
-		return
-	}
-	c.search = present.SearchView{}
-	c.pt = &patientState{nhs: nhs, patient: p, consent: present.ConsentView{Stage: present.ConsentChecking, Patient: present.PatientName(p)}}
-	c.render()
-	c.fetchAdjustments()
-	c.fetchConsent()
 }
 
-// fetchAdjustments reads the patient's reasonable adjustments (Reasonable Adjustment Flag API)
-// beside the record's requests, audits the read, and shows them in the banner. Its failure is
-// said in the banner and never blocks the SCR.
-func (c *Controller) fetchAdjustments() {
-	pt := c.pt
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	pt.adjustAbort = cancel
-	link, gen, nhs := c.link, c.gen, pt.patient.NHSNumber
-	go func() {
-		a, tr, err := link.Adjustments(ctx, nhs)
-		c.Post(func() {
-			cancel()
-			if gen != c.gen || c.pt != pt {
-				return
+// pick opens match i of the last search: its full record is read by NHS number.
+func (c *Controller) pick(i int) {
+	if c.canOpen() {
+		c.patientEvent(pf.Pick{Index: i})
+	}
+}
+
+// permission: the patient said yes.
+func (c *Controller) permission() { c.patientEvent(pf.Permission{}) }
+
+// emergencyStage moves between the question and the emergency reason (the machine holds the
+// stage, so no re-render sends the reason screen back to the question).
+func (c *Controller) emergencyStage(on bool) {
+	if on {
+		c.patientEvent(pf.EmergencyChosen{})
+	} else {
+		c.patientEvent(pf.Back{})
+	}
+}
+
+// emergency: the patient cannot be asked; the reason is recorded and an access alert queued.
+func (c *Controller) emergency(reason string) { c.patientEvent(pf.EmergencyGiven{Reason: reason}) }
+
+// deceasedReason: the patient has died, so cannot be asked; the user's written reason.
+func (c *Controller) deceasedReason(reason string) { c.patientEvent(pf.DeceasedGiven{Reason: reason}) }
+
+// declined: the patient said no; nothing is opened.
+func (c *Controller) declined() { c.patientEvent(pf.Decline{}) }
+
+// closePatient: Escape or "Close patient".
+func (c *Controller) closePatient() { c.patientEvent(pf.Close{}) }
+
+// patientFrame fills the counter's views from the machine's view.
+func (c *Controller) patientFrame(f *frame) {
+	v := c.flow.View()
+	now := c.svc.Now()
+	f.search = searchViewOf(v, now)
+	if !patientShown(v) {
+		return
+	}
+	f.hasPatient = true
+	f.banner = present.Banner(v.Patient, now)
+	if v.AdjustmentsRead {
+		f.banner.Adjustments, f.banner.AdjustmentsNote = present.Adjustments(v.Adjustments, v.AdjustmentsErr)
+	}
+	f.consent = consentViewOf(v)
+	if v.State == pf.RecordShown && v.Record != nil {
+		r := present.Record(v.Record, v.Patient, nil)
+		f.record = &r
+		f.banner.Allergies = present.AllergyLine(v.Record)
+		if v.Basis == pf.BasisEmergency {
+			f.banner.Emergency, f.banner.EmergencyText = true, present.EmergencyMarking
+		}
+	}
+}
+
+// patientShown: the machine's view has a patient on screen.
+func patientShown(v pf.View) bool {
+	switch v.State {
+	case pf.NoPatient, pf.Searching, pf.Matches:
+		return false
+	case pf.Failed:
+		return v.Patient != nil && v.Failure == pf.ConsentFailed
+	}
+	return v.Patient != nil
+}
+
+// searchViewOf is the search screen for the machine's view.
+func searchViewOf(v pf.View, now time.Time) present.SearchView {
+	switch v.State {
+	case pf.Searching:
+		return present.SearchView{State: present.SearchSearching}
+	case pf.Matches:
+		if len(v.Matches) == 0 {
+			return present.SearchView{State: present.SearchNoMatch}
+		}
+		return present.SearchView{State: present.SearchMatches, Matches: present.Matches(v.Matches, now)}
+	case pf.Failed:
+		switch v.Failure {
+		case pf.AuditNotWritten:
+			return present.SearchView{State: present.SearchError, Message: auditFailedMessage(v.Err)}
+		case pf.SearchRefused, pf.SearchFailed:
+			if se, ok := v.Err.(shownError); ok {
+				return present.SearchView{State: present.SearchError, Message: se.m}
 			}
-			e := audit.Event{Action: audit.ActionAdjustmentsRead, Outcome: audit.OutcomeSuccess, NHSNumber: nhs,
-				RequestIDs: tr.RequestIDs, Detail: map[string]string{"flags": itoa(len(a))}}
-			if err != nil {
-				e.Outcome, e.Detail = subjectOutcome(err, nhs)
+			if v.Err == nil {
+				return present.SearchView{State: present.SearchError, Message: present.MessageView{Title: "Not found",
+					What: "No patient was found for that NHS number."}}
 			}
-			if _, aerr := c.record(e); aerr != nil {
-				c.auditFailed(aerr)
-				return
-			}
-			pt.adjust, pt.adjustNote = present.Adjustments(a, err)
-			c.render()
-		})
-	}()
+			return present.SearchView{State: present.SearchError, Message: present.Message(v.Err)}
+		}
+	}
+	return present.SearchView{}
+}
+
+// consentViewOf is the consent and permission step for the machine's view.
+func consentViewOf(v pf.View) present.ConsentView {
+	cv := present.ConsentView{Patient: present.PatientName(v.Patient)}
+	switch v.State {
+	case pf.Demographics:
+		cv.Stage = present.ConsentChecking
+	case pf.Failed: // the consent state could not be read
+		cv.Stage, cv.Message = present.ConsentChecking, present.Message(v.Err)
+	case pf.ConsentRead:
+		cv.Stage = present.ConsentStageFor(v.Doc)
+	case pf.Asking:
+		cv.Stage = present.ConsentAsk
+	case pf.EmergencyReason:
+		cv.Stage = present.ConsentEmergency
+	case pf.DeceasedReason:
+		cv.Stage = present.ConsentDeceased
+	case pf.Declined:
+		cv.Stage = present.ConsentDeclined
+	case pf.Opening, pf.RecordShown:
+		cv.Stage = present.ConsentOpening
+	}
+	if v.Failure == pf.RecordFailed {
+		cv.Message = present.Message(v.Err) // nothing of the record is shown; the person is told why
+	}
+	return cv
+}
+
+// auditFailedMessage: the audit row could not be written, so nothing is shown.
+func auditFailedMessage(err error) present.MessageView {
+	return present.MessageView{
+		Title: "Nothing was shown: the audit log could not be written",
+		What:  "Every view of a record must be recorded first, and recording failed (" + store.UserMessage(err) + ").",
+		Todo:  "Free some disk space or ask IT support to check the workstation, then try again.",
+	}
 }
 
 // subjectOutcome is the audit outcome and detail of a failed read: a serious failure naming
@@ -199,7 +420,7 @@ func subjectOutcome(err error, asked string) (audit.Outcome, map[string]string) 
 
 func patientDetail(asked string, p *fhir.Patient) map[string]string {
 	d := map[string]string{}
-	if p.NHSNumber != asked {
+	if asked != "" && p.NHSNumber != asked {
 		d["asked_nhs_number"] = asked // a superseded number answered with the current record
 	}
 	if p.Restriction != fhir.None {
@@ -211,94 +432,23 @@ func patientDetail(asked string, p *fhir.Patient) map[string]string {
 	return d
 }
 
-// searchDemographics runs a PDS search and lists the matches.
-func (c *Controller) searchDemographics(q present.Query) {
-	if !c.canOpen() {
-		return
-	}
-	c.dropPatient()
-	c.search = present.SearchView{State: present.SearchSearching}
-	c.render()
-	ctx, gen := c.patientCtx()
-	link := c.link
-	pq := sync.PatientQuery{Family: q.Family, Given: q.Given, Gender: q.Gender, BirthDate: q.BirthDate, Postcode: q.Postcode, Fuzzy: true, MaxResults: 10}
-	go func() {
-		ps, tr, err := link.Search(ctx, pq)
-		c.Post(func() {
-			if gen != c.gen {
-				return
-			}
-			outcome := audit.OutcomeSuccess
-			if err != nil {
-				outcome = audit.OutcomeMinorFailure
-			}
-			row, aerr := c.record(audit.Event{Action: audit.ActionPatientSearch, Outcome: outcome, RequestIDs: tr.RequestIDs,
-				Detail: map[string]string{"by": "demographics", "matches": itoa(len(ps)), "shown": shownNHS(ps)}})
-			if aerr != nil {
-				c.auditFailed(aerr)
-				return
-			}
-			// Each patient listed was seen: a row of their own, with their NHS number in the
-			// indexed column, so a Subject Access Request for any of them finds it. Nothing is
-			// listed unless every row committed.
-			for _, p := range ps {
-				if _, aerr := c.record(audit.Event{Action: audit.ActionPatientListed, Outcome: audit.OutcomeSuccess, NHSNumber: p.NHSNumber,
-					RequestIDs: tr.RequestIDs, Detail: map[string]string{"search": strconv.FormatInt(row.Seq, 10)}}); aerr != nil {
-					c.auditFailed(aerr)
-					return
-				}
-			}
-			switch {
-			case err != nil:
-				c.search = present.SearchView{State: present.SearchError, Message: present.Message(err)}
-			case len(ps) == 0:
-				c.search = present.SearchView{State: present.SearchNoMatch}
-			default:
-				c.matches = ps
-				c.search = present.SearchView{State: present.SearchMatches, Matches: present.Matches(ps, c.svc.Now())}
-			}
-			c.render()
-		})
-	}()
-}
-
-// shownNHS lists the NHS numbers a demographic search showed (each patient listed was seen, so
-// a Subject Access Request must find the row), comma-separated.
-func shownNHS(ps []fhir.Patient) string {
-	out := make([]string, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, p.NHSNumber)
-	}
-	return strings.Join(out, ",")
-}
-
-// pick opens match i of the last search: its full record is read by NHS number (the
-// demographics view is audited there).
-func (c *Controller) pick(i int) {
-	if i < 0 || i >= len(c.matches) {
-		return
-	}
-	nhs := c.matches[i].NHSNumber
-	c.searchNHS(nhs)
-	c.pickedNHS = nhs // found by details: the patient-read row says so
-}
-
 // patientFlags are the facts about the patient the governance rules need, recorded in the
-// access's own rows as flags rather than as more personal data (audit.Flag).
-func (c *Controller) patientFlags(p *fhir.Patient, asked string) []audit.Flag {
+// access's own rows as flags rather than as more personal data (audit.Flag). user is the
+// signed-in user's name.
+func patientFlags(p *fhir.Patient, byDetails bool, user string) []audit.Flag {
 	var out []audit.Flag
-	if c.pickedNHS != "" && c.pickedNHS == asked {
+	if byDetails {
 		out = append(out, audit.FlagFoundByDetails)
 	}
 	if p == nil {
 		return out
 	}
-	user := strings.Fields(strings.ToLower(c.m.Snapshot().User.Name))
+	names := strings.Fields(strings.ToLower(user))
 	fam := strings.ToLower(strings.TrimSpace(p.FamilyName))
-	if len(user) > 0 && fam != "" && user[len(user)-1] == fam {
+	if len(names) > 0 && fam != "" && names[len(names)-1] == fam {
 		out = append(out, audit.FlagSameSurname)
 		given := strings.Fields(strings.ToLower(p.GivenNames))
-		if len(given) > 0 && given[0] == user[0] {
+		if len(given) > 0 && given[0] == names[0] {
 			out = append(out, audit.FlagSelfLookup)
 		}
 	}
@@ -309,219 +459,6 @@ func (c *Controller) patientFlags(p *fhir.Patient, asked string) []audit.Flag {
 		out = append(out, audit.FlagRestricted)
 	}
 	return out
-}
-
-// fetchConsent asks for the latest SCR's consent state (GET /DocumentReference).
-func (c *Controller) fetchConsent() {
-	pt := c.pt
-	ctx, gen := c.patientCtx()
-	link := c.link
-	go func() {
-		doc, tr, err := link.SCRDocument(ctx, pt.patient.NHSNumber)
-		c.Post(func() {
-			if gen != c.gen || c.pt != pt {
-				return
-			}
-			outcome := audit.OutcomeSuccess
-			detail := map[string]string{}
-			switch {
-			case err != nil:
-				outcome, detail = subjectOutcome(err, pt.patient.NHSNumber)
-			case doc == nil:
-				detail["consent"] = "no record"
-			default:
-				detail["consent"] = doc.Consent.String()
-			}
-			if _, aerr := c.record(audit.Event{Action: audit.ActionConsentRead, Outcome: outcome, NHSNumber: pt.patient.NHSNumber,
-				RequestIDs: tr.RequestIDs, Detail: detail}); aerr != nil {
-				c.auditFailed(aerr)
-				return
-			}
-			if err != nil {
-				pt.consent.Message = present.Message(err)
-			} else {
-				pt.doc = doc
-				pt.consent.Stage = present.ConsentStageFor(doc)
-				if pt.consent.Stage == present.ConsentAsk && pt.patient.Deceased {
-					pt.consent.Stage = present.ConsentDeceased // not asked as if they could answer
-				}
-				pt.consent.Message = present.MessageView{}
-			}
-			c.render()
-		})
-	}()
-}
-
-// permission: the patient said yes. The self-claimed legitimate relationship and the permission
-// are recorded, the LR alert queued (stored first, delivered in the background), then the
-// record is fetched.
-func (c *Controller) permission() {
-	pt := c.pt
-	if pt == nil || pt.doc == nil || pt.consent.Stage != present.ConsentAsk {
-		return
-	}
-	nhs := pt.patient.NHSNumber
-	if _, err := c.record(audit.Event{Action: audit.ActionSelfClaimLR, Outcome: audit.OutcomeSuccess, NHSNumber: nhs}); err != nil {
-		c.auditFailed(err)
-		return
-	}
-	if _, err := c.record(audit.Event{Action: audit.ActionPermission, Outcome: audit.OutcomeSuccess, NHSNumber: nhs}); err != nil {
-		c.auditFailed(err)
-		return
-	}
-	if err := c.queueAlert(sync.AlertSelfClaimedLR, 1, nhs, "Legitimate relationship self-claimed at the pharmacy counter; the patient gave permission to view their SCR."); err != nil {
-		c.auditFailed(err)
-		return
-	}
-	c.openRecord(pt, "permission")
-}
-
-// emergencyStage moves between the question and the emergency reason (the controller's view
-// holds the stage, so no re-render sends the reason screen back to the question).
-func (c *Controller) emergencyStage(on bool) {
-	pt := c.pt
-	if pt == nil || pt.doc == nil {
-		return
-	}
-	switch {
-	case on && pt.consent.Stage == present.ConsentAsk:
-		pt.consent.Stage = present.ConsentEmergency
-	case !on && pt.consent.Stage == present.ConsentEmergency:
-		pt.consent.Stage = present.ConsentAsk
-	default:
-		return
-	}
-	pt.consent.Message = present.MessageView{}
-	c.render()
-}
-
-// emergency: the patient cannot be asked; the reason is recorded and an access alert queued.
-func (c *Controller) emergency(reason string) {
-	pt := c.pt
-	if pt == nil || pt.doc == nil || reason == "" || pt.consent.Stage != present.ConsentEmergency {
-		return
-	}
-	nhs := pt.patient.NHSNumber
-	if _, err := c.record(audit.Event{Action: audit.ActionEmergency, Outcome: audit.OutcomeSuccess, NHSNumber: nhs, Reason: reason}); err != nil {
-		c.auditFailed(err)
-		return
-	}
-	if err := c.queueAlert(sync.AlertEmergency, 1, nhs, "Emergency access without the patient's permission: "+reason); err != nil {
-		c.auditFailed(err)
-		return
-	}
-	pt.emergency = true
-	c.openRecord(pt, "emergency")
-}
-
-// deceasedReason: the patient has died, so cannot be asked; the user's written reason for
-// needing the record is recorded as such, with the self-claimed relationship and its alert.
-func (c *Controller) deceasedReason(reason string) {
-	pt := c.pt
-	if pt == nil || pt.doc == nil || reason == "" || pt.consent.Stage != present.ConsentDeceased {
-		return
-	}
-	nhs := pt.patient.NHSNumber
-	if _, err := c.record(audit.Event{Action: audit.ActionSelfClaimLR, Outcome: audit.OutcomeSuccess, NHSNumber: nhs}); err != nil {
-		c.auditFailed(err)
-		return
-	}
-	if _, err := c.record(audit.Event{Action: audit.ActionDeceasedReason, Outcome: audit.OutcomeSuccess, NHSNumber: nhs, Reason: reason}); err != nil {
-		c.auditFailed(err)
-		return
-	}
-	if err := c.queueAlert(sync.AlertSelfClaimedLR, 1, nhs, "Deceased patient's record viewed at the pharmacy counter: "+reason); err != nil {
-		c.auditFailed(err)
-		return
-	}
-	c.openRecord(pt, "deceased")
-}
-
-// declined: the patient said no; nothing is opened.
-func (c *Controller) declined() {
-	pt := c.pt
-	if pt == nil {
-		return
-	}
-	if _, err := c.record(audit.Event{Action: audit.ActionPermissionNo, Outcome: audit.OutcomeSuccess, NHSNumber: pt.patient.NHSNumber}); err != nil {
-		c.auditFailed(err)
-		return
-	}
-	pt.consent.Stage = present.ConsentDeclined
-	c.render()
-}
-
-// openRecord fetches the SCR (always asking /DocumentReference first: a stale id gives an empty
-// Bundle), records that it was viewed, then shows it.
-func (c *Controller) openRecord(pt *patientState, basis string) {
-	pt.consent.Stage = present.ConsentOpening
-	c.render()
-	ctx, gen := c.patientCtx()
-	link := c.link
-	nhs := pt.patient.NHSNumber
-	go func() {
-		// DocumentReference then Bundle, each subject checked; a stale id is retried once.
-		doc, rec, tr, err := link.LatestRecord(ctx, nhs)
-		ids := tr.RequestIDs
-		c.Post(func() {
-			if gen != c.gen || c.pt != pt {
-				return
-			}
-			outcome := audit.OutcomeSuccess
-			if err != nil || rec == nil {
-				outcome = audit.OutcomeMinorFailure
-			}
-			detail := audit.WithFlags(map[string]string{"basis": basis}, c.patientFlags(pt.patient, pt.nhs)...)
-			if err != nil {
-				var d map[string]string
-				if outcome, d = subjectOutcome(err, nhs); d != nil {
-					for k, v := range d {
-						detail[k] = v
-					}
-				}
-			}
-			if rec != nil {
-				detail["record_id"] = rec.ID
-				detail["sections"] = itoa(len(rec.Sections))
-			}
-			if _, aerr := c.record(audit.Event{Action: audit.ActionSCRRead, Outcome: outcome, NHSNumber: nhs, RequestIDs: ids, Detail: detail}); aerr != nil {
-				c.auditFailed(aerr)
-				return
-			}
-			switch {
-			case err != nil:
-				// Nothing of the record is shown; the person is told what happened.
-				pt.record, pt.emergency = nil, false
-				pt.consent.Stage = present.ConsentAsk
-				if pt.patient.Deceased {
-					pt.consent.Stage = present.ConsentDeceased
-				}
-				pt.consent.Message = present.Message(err)
-			case rec == nil || doc == nil:
-				pt.consent.Stage = present.ConsentNoRecord
-			default:
-				pt.record = rec
-			}
-			c.render()
-		})
-	}()
-}
-
-// closePatient: Escape or "Close patient".
-func (c *Controller) closePatient() {
-	c.dropPatient()
-	c.render()
-}
-
-// auditFailed: the audit row could not be written, so nothing is shown, and the person is told.
-func (c *Controller) auditFailed(err error) {
-	c.dropPatient()
-	c.search = present.SearchView{State: present.SearchError, Message: present.MessageView{
-		Title: "Nothing was shown: the audit log could not be written",
-		What:  "Every view of a record must be recorded first, and recording failed (" + store.UserMessage(err) + ").",
-		Todo:  "Free some disk space or ask IT support to check the workstation, then try again.",
-	}}
-	c.render()
 }
 
 // queueAlert stores a privacy alert in the outbox with its audit row, then wakes the sender.

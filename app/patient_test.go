@@ -56,7 +56,7 @@ func TestPermissionToRecordAuditOrderAndAlert(t *testing.T) {
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSAsk)
 	h.until("the permission question", func(c *Controller) bool {
-		return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk
+		return atStage(c, present.ConsentAsk)
 	})
 	if !h.frame.hasPatient || h.frame.banner.NHS == "" {
 		t.Fatalf("banner not shown: %+v", h.frame.banner)
@@ -66,7 +66,7 @@ func TestPermissionToRecordAuditOrderAndAlert(t *testing.T) {
 		t.Fatal("record shown before permission")
 	}
 	h.sh.consent.TypedRune('1') // "Yes, the patient has given permission"
-	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	h.until("the record", func(c *Controller) bool { return recordShown(c) })
 	if h.frame.record == nil || len(h.frame.record.Sections) == 0 {
 		t.Fatalf("record not on screen: %+v", h.frame.record)
 	}
@@ -99,9 +99,9 @@ func TestDeclinedOpensNothing(t *testing.T) {
 	h, dr, card := demoHarness(t)
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSAsk)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	h.sh.consent.TypedRune('3')
-	h.until("declined", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentDeclined })
+	h.until("declined", func(c *Controller) bool { return atStage(c, present.ConsentDeclined) })
 	if count(h.actions(), audit.ActionSCRRead) != 0 || count(h.actions(), audit.ActionPermissionNo) != 1 {
 		t.Errorf("actions %v", h.actions())
 	}
@@ -112,14 +112,14 @@ func TestDeclinedOpensNothing(t *testing.T) {
 	}
 	// Escape closes the patient.
 	h.w.Canvas().(interface{ OnTypedKey() func(*fyne.KeyEvent) }).OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	h.until("patient closed", func(c *Controller) bool { return c.pt == nil })
+	h.until("patient closed", func(c *Controller) bool { return !patientOpen(c) })
 }
 
 func TestOptedOutShowsNoRecord(t *testing.T) {
 	h, dr, card := demoHarness(t)
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSNo)
-	h.until("opted out", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentOptedOut })
+	h.until("opted out", func(c *Controller) bool { return atStage(c, present.ConsentOptedOut) })
 	if count(h.actions(), audit.ActionConsentRead) != 1 {
 		t.Errorf("consent state not audited: %v", h.actions())
 	}
@@ -130,12 +130,12 @@ func TestEmergencyAccessAlertSurvivesOutageExactlyOnce(t *testing.T) {
 	signIn(t, h, dr, card)
 	h.sb.SetFault("AuditEvent", sandbox.Fault{Kind: sandbox.FaultHTML5xx, Status: 503})
 	h.searchNHS(sandbox.NHSAsk)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	h.inspect(func(c *Controller) {
 		c.emergencyStage(true)
 		c.emergency("Patient unconscious; confirming allergies before treatment")
 	})
-	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	h.until("the record", func(c *Controller) bool { return recordShown(c) })
 	var reason string
 	for _, e := range h.entries() {
 		if e.Action == audit.ActionEmergency {
@@ -168,9 +168,9 @@ func TestHostileRecordRendersAsText(t *testing.T) {
 	h, dr, card := demoHarness(t)
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSHostileXHTML)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	h.inspect(func(c *Controller) { c.permission() })
-	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	h.until("the record", func(c *Controller) bool { return recordShown(c) })
 	for _, s := range h.frame.record.Sections {
 		for _, tb := range s.Tables {
 			for _, row := range tb.Rows {
@@ -211,7 +211,7 @@ func TestNoSCRRoleCannotSearch(t *testing.T) {
 	h.typePasscode(u.PIN)
 	h.waitState(session.Ready)
 	h.searchNHS(sandbox.NHSAsk)
-	h.until("the refusal", func(c *Controller) bool { return c.search.State == present.SearchError })
+	h.until("the refusal", func(c *Controller) bool { return searchView(c).State == present.SearchError })
 	for _, r := range h.sb.Requests() {
 		if r.Resource == "Patient" {
 			t.Errorf("a role without SCR rights reached PDS: %+v", r)
@@ -235,9 +235,9 @@ func TestEmergencyReasonByKeyboard(t *testing.T) {
 	h, dr, card := demoHarness(t)
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSAsk)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	h.sh.consent.TypedRune('2')
-	h.until("the reason stage", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentEmergency })
+	h.until("the reason stage", func(c *Controller) bool { return atStage(c, present.ConsentEmergency) })
 	if h.sh.consent.Stage() != present.ConsentEmergency {
 		t.Fatalf("stage %v after 2", h.sh.consent.Stage())
 	}
@@ -249,7 +249,7 @@ func TestEmergencyReasonByKeyboard(t *testing.T) {
 		f.TypedRune(r)
 	}
 	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	h.until("the question again", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the question again", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	if h.sh.consent.Stage() != present.ConsentAsk || h.w.Canvas().Focused() != nil {
 		t.Errorf("Escape: stage %v, focus %T", h.sh.consent.Stage(), h.w.Canvas().Focused())
 	}
@@ -275,7 +275,7 @@ func TestPatientFlagsRecordedForTheRules(t *testing.T) {
 	}
 	open := func(nhs string) {
 		h.inspect(func(c *Controller) { c.closePatient(); c.searchNHS(nhs) })
-		h.until("the patient "+nhs, func(c *Controller) bool { return c.pt != nil && c.pt.patient.NHSNumber == nhs })
+		h.until("the patient "+nhs, func(c *Controller) bool { return openNHS(c) == nhs })
 	}
 	open(sandbox.NHSDeceased)
 	if got := flagsOf(sandbox.NHSDeceased, audit.ActionPatientRead); !slices.Equal(got, []audit.Flag{audit.FlagDeceased}) {
@@ -290,11 +290,11 @@ func TestPatientFlagsRecordedForTheRules(t *testing.T) {
 		t.Errorf("ordinary patient's row has flags %v", got)
 	}
 	// Found by details: a demographic search, then the match picked.
-	h.inspect(func(c *Controller) { c.searchDemographics(present.Query{Family: "Smith", BirthDate: ""}) })
-	h.until("matches", func(c *Controller) bool { return len(c.matches) > 0 })
+	h.inspect(func(c *Controller) { c.closePatient(); c.searchDemographics(present.Query{Family: "Smith", BirthDate: ""}) })
+	h.until("matches", func(c *Controller) bool { return len(c.flow.View().Matches) > 0 })
 	var picked string
-	h.inspect(func(c *Controller) { picked = c.matches[0].NHSNumber; c.pick(0) })
-	h.until("the picked patient", func(c *Controller) bool { return c.pt != nil && c.pt.patient.NHSNumber == picked })
+	h.inspect(func(c *Controller) { picked = c.flow.View().Matches[0].NHSNumber; c.pick(0) })
+	h.until("the picked patient", func(c *Controller) bool { return openNHS(c) == picked })
 	if got := flagsOf(picked, audit.ActionPatientRead); !slices.Contains(got, audit.FlagFoundByDetails) {
 		t.Errorf("patient picked from a search by details: flags %v", got)
 	}

@@ -55,7 +55,7 @@ func TestNextUserSeesOnlyTheirAlerts(t *testing.T) {
 	h, dr, card, tc, u := twoUserHarness(t)
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSAsk)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	h.sh.consent.TypedRune('1')
 	h.until("the alert listed for its user", func(c *Controller) bool { return len(alertsFor(c.alerts, c.m.Snapshot().User.ID)) > 0 })
 	h.pump()

@@ -65,9 +65,9 @@ func TestLateSignInOfPreviousUserIsDiscarded(t *testing.T) {
 
 	// B works: a record opened, its alert delivered.
 	h.searchNHS(sandbox.NHSAsk)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	h.sh.consent.TypedRune('1')
-	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	h.until("the record", func(c *Controller) bool { return recordShown(c) })
 	h.until("the alert delivered", func(*Controller) bool { return len(h.sb.Alerts()) == 1 })
 
 	var linkUser, linkURID string

@@ -30,7 +30,7 @@ func TestWrongPatientDocumentReferenceShowsNothing(t *testing.T) {
 	h, dr, card := demoHarness(t)
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSWrongDocRef)
-	h.until("the failure", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Message.Title != "" })
+	h.until("the failure", func(c *Controller) bool { return consentView(c).Message.Title != "" })
 	if h.frame.record != nil || h.frame.consent.Stage == present.ConsentAsk {
 		t.Fatalf("something of the record offered: stage %v", h.frame.consent.Stage)
 	}
@@ -47,11 +47,11 @@ func TestWrongPatientBundleShowsNothing(t *testing.T) {
 	h, dr, card := demoHarness(t)
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSWrongBundle)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	h.inspect(func(c *Controller) { c.permission() })
-	h.until("the failure", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Message.Title != "" })
+	h.until("the failure", func(c *Controller) bool { return consentView(c).Message.Title != "" })
 	h.inspect(func(c *Controller) {
-		if c.pt.record != nil {
+		if c.flow.View().Record != nil {
 			t.Fatal("the other patient's record is held")
 		}
 	})
@@ -69,10 +69,10 @@ func TestStaleSCRRetriedOnceThenExplained(t *testing.T) {
 	h, dr, card := demoHarness(t)
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSStaleSCR)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	before := len(h.sb.Requests())
 	h.inspect(func(c *Controller) { c.permission() })
-	h.until("the explanation", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Message.Title != "" })
+	h.until("the explanation", func(c *Controller) bool { return consentView(c).Message.Title != "" })
 	var seen []string
 	for _, r := range h.sb.Requests()[before:] {
 		if (r.Resource == "DocumentReference" || r.Resource == "Bundle") && r.Status != 429 { // a rate-limited try is resent
@@ -98,7 +98,7 @@ func TestEmergencyRecordBannerLines(t *testing.T) {
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSSpanning)
 	h.until("the permission question and the adjustments", func(c *Controller) bool {
-		return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk && len(c.pt.adjust) > 0
+		return atStage(c, present.ConsentAsk) && len(bannerView(c).Adjustments) > 0
 	})
 	if got := strings.Join(h.frame.banner.Adjustments, "|"); got != "Requires information verbally|Requires visual alert" {
 		t.Fatalf("adjustments %q", got)
@@ -114,7 +114,7 @@ func TestEmergencyRecordBannerLines(t *testing.T) {
 		c.emergencyStage(true) // "2": the reason stage first (emergency access only from the question)
 		c.emergency("Patient collapsed; checking allergies before treatment")
 	})
-	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	h.until("the record", func(c *Controller) bool { return recordShown(c) })
 	b := h.frame.banner
 	if b.Allergies != "Allergies: Penicillin allergy (Severe); Latex allergy" || !b.Emergency || b.EmergencyText != present.EmergencyMarking {
 		t.Fatalf("banner %+v", b)
@@ -146,9 +146,9 @@ func TestEmergencyRecordBannerLines(t *testing.T) {
 	// Closed and opened again with permission: no emergency marking.
 	h.inspect(func(c *Controller) { c.closePatient() })
 	h.searchNHS(sandbox.NHSSpanning)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	h.inspect(func(c *Controller) { c.permission() })
-	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	h.until("the record", func(c *Controller) bool { return recordShown(c) })
 	if h.frame.banner.Emergency || h.frame.banner.EmergencyText != "" {
 		t.Fatal("emergency marking on a record opened with permission")
 	}
@@ -159,9 +159,9 @@ func TestAdjustmentsFailureNeverBlocksTheRecord(t *testing.T) {
 	signIn(t, h, dr, card)
 	h.sb.SetFault("Flag", sandbox.Fault{Kind: sandbox.FaultHTML5xx, Status: 500})
 	h.searchNHS(sandbox.NHSNoKnownAlls)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	h.inspect(func(c *Controller) { c.permission() })
-	h.until("the record and the note", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil && c.pt.adjustNote != "" })
+	h.until("the record and the note", func(c *Controller) bool { return recordShown(c) && bannerView(c).AdjustmentsNote != "" })
 	if h.frame.banner.AdjustmentsNote == "" || len(h.frame.banner.Adjustments) != 0 || h.frame.banner.Allergies != "No known allergies" {
 		t.Fatalf("banner %+v", h.frame.banner)
 	}
@@ -177,10 +177,10 @@ func TestLateAdjustmentsChangeNothing(t *testing.T) {
 	signIn(t, h, dr, card)
 	h.sb.SetFault("Flag", sandbox.Fault{Kind: sandbox.FaultLatency, Latency: 700 * time.Millisecond, Times: 1})
 	h.searchNHS(sandbox.NHSSpanning)
-	h.until("the patient", func(c *Controller) bool { return c.pt != nil })
+	h.until("the patient", func(c *Controller) bool { return patientOpen(c) })
 	h.inspect(func(c *Controller) { c.closePatient() })
 	h.searchNHS(sandbox.NHSAsk)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	time.Sleep(time.Second)
 	h.inspect(func(c *Controller) {})
 	if len(h.frame.banner.Adjustments) != 0 {
@@ -197,20 +197,20 @@ func TestDeceasedPatientGivesAWrittenReason(t *testing.T) {
 	h, dr, card := demoHarness(t)
 	signIn(t, h, dr, card)
 	h.searchNHS(sandbox.NHSDeceased)
-	h.until("the reason stage", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentDeceased })
+	h.until("the reason stage", func(c *Controller) bool { return atStage(c, present.ConsentDeceased) })
 	if !strings.HasPrefix(h.frame.banner.DeceasedText, "Deceased 01-Dec-2024, aged 94y") || h.frame.banner.BirthDate != "10-Oct-1930" {
 		t.Fatalf("banner %q, born %q", h.frame.banner.DeceasedText, h.frame.banner.BirthDate)
 	}
 	// The permission question is not put: answering it does nothing.
 	h.inspect(func(c *Controller) { c.permission() })
 	h.inspect(func(c *Controller) {
-		if c.pt.consent.Stage != present.ConsentDeceased {
+		if consentView(c).Stage != present.ConsentDeceased {
 			t.Fatal("permission accepted for a deceased patient")
 		}
 	})
 	const why = "Checking what was dispensed before death for the coroner's officer"
 	h.inspect(func(c *Controller) { c.deceasedReason(why) })
-	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	h.until("the record", func(c *Controller) bool { return recordShown(c) })
 	es := h.entries()
 	e := lastOf(t, es, audit.ActionDeceasedReason)
 	if e.Reason != why || e.NHSNumber != sandbox.NHSDeceased {

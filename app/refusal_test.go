@@ -34,7 +34,7 @@ func TestRefusalsAreAudited(t *testing.T) {
 		t.Errorf("login row %+v: want the refusal with the roles offered", login)
 	}
 	h.searchNHS(sandbox.NHSAsk)
-	h.until("the refusal on screen", func(c *Controller) bool { return c.search.State == present.SearchError })
+	h.until("the refusal on screen", func(c *Controller) bool { return searchView(c).State == present.SearchError })
 	e := lastOf(t, h.entries(), audit.ActionPatientSearch)
 	if e.Outcome != audit.OutcomeMinorFailure || e.UserID != asst.UserID || !strings.Contains(e.Reason, "refused") || e.URID != asst.Roles[0].URID {
 		t.Errorf("refused search row %+v", e)
@@ -50,10 +50,10 @@ func TestDemographicSearchRecordsEveryPatientShown(t *testing.T) {
 	h, dr, card := demoHarness(t)
 	signIn(t, h, dr, card)
 	h.inspect(func(c *Controller) { c.searchDemographics(present.Query{Family: "Asker"}) })
-	h.until("the matches", func(c *Controller) bool { return len(c.matches) > 0 })
+	h.until("the matches", func(c *Controller) bool { return len(c.flow.View().Matches) > 0 })
 	var listed []string
 	h.inspect(func(c *Controller) {
-		for _, p := range c.matches {
+		for _, p := range c.flow.View().Matches {
 			listed = append(listed, p.NHSNumber)
 		}
 	})

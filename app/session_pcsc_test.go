@@ -98,9 +98,9 @@ func TestPCSCSignInLockResumeSwap(t *testing.T) {
 
 	// A record on screen, then the card leaves: locked, and nothing of the patient is held.
 	r.searchNHS(sandbox.NHSAsk)
-	r.until("the permission question", func(c *Controller) bool { return c.pt != nil })
+	r.until("the permission question", func(c *Controller) bool { return patientOpen(c) })
 	r.inspect(func(c *Controller) { c.permission() })
-	r.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	r.until("the record", func(c *Controller) bool { return recordShown(c) })
 	r.remove("pharmacist")
 	r.waitState(session.Locked)
 	r.noPatientData()
@@ -125,7 +125,7 @@ func TestPCSCSignInLockResumeSwap(t *testing.T) {
 	// The link with the Spine was signed in again (the card signed a new JWT) under the held
 	// role: a search works at once.
 	r.searchNHS(sandbox.NHSAsk)
-	r.until("the patient after unlock", func(c *Controller) bool { return c.pt != nil && c.pt.patient != nil })
+	r.until("the patient after unlock", func(c *Controller) bool { return patientOpen(c) })
 
 	// Lock by hand, then another card: the locked session ends (a swap) and a new sign-in starts.
 	r.inspect(func(c *Controller) { c.handle(session.LockByHand{}) })
@@ -190,7 +190,7 @@ func TestPCSCIdleLock(t *testing.T) {
 	r.typePasscode(pin("pharmacist"))
 	r.waitState(session.Ready)
 	r.searchNHS(sandbox.NHSAsk)
-	r.until("a patient open", func(c *Controller) bool { return c.pt != nil })
+	r.until("a patient open", func(c *Controller) bool { return patientOpen(c) })
 	r.clock.Advance(61 * time.Second)
 	r.waitState(session.Locked)
 	r.noPatientData()
@@ -246,7 +246,7 @@ func TestPCSCCardNotUsableByAnotherProgram(t *testing.T) {
 	other("signed in")
 	// The session still works for us: the link was signed in while the card was held.
 	r.searchNHS(sandbox.NHSAsk)
-	r.until("the patient", func(c *Controller) bool { return c.pt != nil && c.pt.patient != nil })
+	r.until("the patient", func(c *Controller) bool { return patientOpen(c) })
 
 	r.inspect(func(c *Controller) { c.handle(session.LockByHand{}) })
 	r.waitState(session.Locked)

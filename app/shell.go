@@ -85,22 +85,8 @@ func (c *Controller) frame() frame {
 		f.clearNote, c.clearNote = c.clearNote, false
 		return f // the counter's patient views stay empty
 	}
-	f.search = c.search
 	f.alerts = alertsFor(c.alerts, v.User.ID)
-	if pt := c.pt; pt != nil {
-		f.hasPatient = true
-		f.banner = present.Banner(pt.patient, c.svc.Now())
-		f.banner.Adjustments, f.banner.AdjustmentsNote = pt.adjust, pt.adjustNote
-		f.consent = pt.consent
-		if pt.record != nil {
-			r := present.Record(pt.record, pt.patient, nil)
-			f.record = &r
-			f.banner.Allergies = present.AllergyLine(pt.record)
-			if pt.emergency {
-				f.banner.Emergency, f.banner.EmergencyText = true, present.EmergencyMarking
-			}
-		}
-	}
+	c.patientFrame(&f)
 	return f
 }
 

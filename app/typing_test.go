@@ -62,9 +62,9 @@ func TestTypingSurvivesRenders(t *testing.T) {
 	}
 
 	h.searchNHS(sandbox.NHSAsk)
-	h.until("the permission question", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentAsk })
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
 	h.sh.consent.TypedRune('2')
-	h.until("the reason stage", func(c *Controller) bool { return c.pt != nil && c.pt.consent.Stage == present.ConsentEmergency })
+	h.until("the reason stage", func(c *Controller) bool { return atStage(c, present.ConsentEmergency) })
 	h.pump()
 	reason := h.sh.consent.ReasonField()
 	if h.w.Canvas().Focused() != reason {
@@ -82,7 +82,7 @@ func TestTypingSurvivesRenders(t *testing.T) {
 		t.Fatalf("reason %q after the renders, want %q", got, text)
 	}
 	h.inspect(func(c *Controller) { c.emergency(text) }) // what "Open the record" sends
-	h.until("the record", func(c *Controller) bool { return c.pt != nil && c.pt.record != nil })
+	h.until("the record", func(c *Controller) bool { return recordShown(c) })
 	for _, e := range h.entries() {
 		if e.Action == audit.ActionEmergency && e.Reason != text {
 			t.Errorf("emergency row reason %q, want %q", e.Reason, text)

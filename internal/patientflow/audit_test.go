@@ -22,6 +22,8 @@ func TestActionsAreTheAuditLogs(t *testing.T) {
 		{patientflow.ActSelfClaimLR, audit.ActionSelfClaimLR},
 		{patientflow.ActSCRRead, audit.ActionSCRRead},
 		{patientflow.ActDeceasedReason, audit.ActionDeceasedReason},
+		{patientflow.ActPatientListed, audit.ActionPatientListed},
+		{patientflow.ActAdjustmentsRead, audit.ActionAdjustmentsRead},
 	} {
 		if string(c.got) != string(c.want) {
 			t.Errorf("patientflow action %q, audit action %q", c.got, c.want)

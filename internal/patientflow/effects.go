@@ -20,12 +20,18 @@ const (
 	ActSCRRead       Action = "scr-read"
 	// ActDeceasedReason: the written reason for opening a deceased patient's record.
 	ActDeceasedReason Action = "deceased-record-reason"
+	// ActPatientListed: one row per patient a demographic search listed (each was seen), after
+	// the search's own row.
+	ActPatientListed Action = "patient-listed"
+	// ActAdjustmentsRead: the patient's reasonable adjustments were read (or the read failed).
+	ActAdjustmentsRead Action = "reasonable-adjustments-read"
 )
 
 // Audit: write an audit row, and go on only if it committed.
 type Audit struct {
 	Action     Action
-	Failed     bool // the step failed (minor failure); else success
+	Failed     bool  // the step failed (minor failure); else success
+	Err        error // why it failed: the controller names an answer about another patient as a serious failure
 	NHS        string
 	Reason     string
 	RequestIDs []string
@@ -36,6 +42,8 @@ type Audit struct {
 	Basis      Basis    // scr-read: permission or emergency
 	RecordID   string   // scr-read
 	Sections   int      // scr-read
+	ByDetails  bool     // patient-read, scr-read: the patient was opened from a demographic search's matches
+	Count      int      // reasonable-adjustments-read: how many flags
 }
 
 // FetchPatient: PDS GET /Patient/{NHS}; answer PatientAnswer with Req.
@@ -52,6 +60,14 @@ type SearchPDS struct {
 
 // FetchConsent: the latest SCR's consent state (GET /DocumentReference); answer ConsentAnswer.
 type FetchConsent struct {
+	Req uint64
+	NHS string
+}
+
+// FetchAdjustments: the patient's reasonable adjustments (Reasonable Adjustment Flag API),
+// beside the consent read and the record: answer AdjustmentsAnswer. Its failure never blocks the
+// record.
+type FetchAdjustments struct {
 	Req uint64
 	NHS string
 }
@@ -84,10 +100,11 @@ type QueueAlert struct {
 // CancelRequests: cancel the requests in flight; their answers will be stale.
 type CancelRequests struct{}
 
-func (Audit) isEffect()          {}
-func (FetchPatient) isEffect()   {}
-func (SearchPDS) isEffect()      {}
-func (FetchConsent) isEffect()   {}
-func (FetchRecord) isEffect()    {}
-func (QueueAlert) isEffect()     {}
-func (CancelRequests) isEffect() {}
+func (Audit) isEffect()            {}
+func (FetchPatient) isEffect()     {}
+func (SearchPDS) isEffect()        {}
+func (FetchConsent) isEffect()     {}
+func (FetchRecord) isEffect()      {}
+func (FetchAdjustments) isEffect() {}
+func (QueueAlert) isEffect()       {}
+func (CancelRequests) isEffect()   {}

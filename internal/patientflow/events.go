@@ -47,6 +47,19 @@ type RecordAnswer struct {
 	RequestIDs []string
 }
 
+// AdjustmentsAnswer answers FetchAdjustments: the flags (none: nothing recorded), or Err.
+type AdjustmentsAnswer struct {
+	Req         uint64
+	Adjustments []fhir.Adjustment
+	Err         error
+	RequestIDs  []string
+}
+
+// Refused: the controller refused to search (no link to the Spine, a role that may not open
+// records, an audit log that was replaced): Err says why, for the screen. From the search
+// screen only; whatever was listed goes.
+type Refused struct{ Err error }
+
 // Permission: the patient gave permission (with the self-claimed legitimate relationship).
 type Permission struct{}
 
@@ -85,6 +98,8 @@ func (PatientAnswer) isEvent()      {}
 func (SearchAnswer) isEvent()       {}
 func (ConsentAnswer) isEvent()      {}
 func (RecordAnswer) isEvent()       {}
+func (AdjustmentsAnswer) isEvent()  {}
+func (Refused) isEvent()            {}
 func (Permission) isEvent()         {}
 func (EmergencyChosen) isEvent()    {}
 func (Back) isEvent()               {}

@@ -87,6 +87,7 @@ const (
 	ConsentFailed           // the consent state could not be read
 	RecordFailed            // the record could not be fetched
 	AuditNotWritten         // an audit row did not commit: nothing more is shown
+	SearchRefused           // the controller refused the search (Err says why)
 )
 
 // Machine is the patient flow. Create it with New.
@@ -104,6 +105,14 @@ type Machine struct {
 	basis   Basis
 	failure Failure
 	err     error
+	picked  bool // the patient was opened from a demographic search's matches
+
+	// The reasonable adjustments read runs beside the consent read and the record: its own
+	// request, which never makes the screen busy and never blocks the record.
+	adjReq  uint64
+	adjust  []fhir.Adjustment
+	adjErr  error
+	adjRead bool
 
 	alerted map[string]bool // NHS numbers a self-claim alert was queued for, this session
 }
@@ -130,6 +139,13 @@ type View struct {
 	Failure  Failure
 	Err      error
 	Deceased bool // the patient is deceased (the reason step applies)
+	// ByDetails: the patient was opened from a demographic search's matches.
+	ByDetails bool
+	// The reasonable adjustments: AdjustmentsRead once their answer came (Adjustments, or
+	// AdjustmentsErr when the read failed).
+	Adjustments     []fhir.Adjustment
+	AdjustmentsErr  error
+	AdjustmentsRead bool
 }
 
 // View returns the current view. Patient data is shared read-only with the caller.
@@ -140,13 +156,19 @@ func (m *Machine) View() View {
 		v.Matches = append([]fhir.Patient(nil), m.matches...)
 	}
 	v.Deceased = m.patient != nil && isDeceased(m.patient)
+	v.ByDetails = m.picked
+	v.Adjustments, v.AdjustmentsErr, v.AdjustmentsRead = m.adjust, m.adjErr, m.adjRead
 	return v
 }
 
 // HoldsPatientData reports whether the machine holds anything about a patient.
 func (m *Machine) HoldsPatientData() bool {
-	return m.patient != nil || len(m.matches) > 0 || m.doc != nil || m.record != nil || m.asked != ""
+	return m.patient != nil || len(m.matches) > 0 || m.doc != nil || m.record != nil || m.asked != "" ||
+		m.adjust != nil || m.adjRead
 }
+
+// AdjustmentsPending returns the Req of the reasonable adjustments read awaited (0: none).
+func (m *Machine) AdjustmentsPending() uint64 { return m.adjReq }
 
 func isDeceased(p *fhir.Patient) bool { return p.Deceased }
 
@@ -169,7 +191,22 @@ func (m *Machine) Handle(e Event) []Effect {
 			return nil
 		}
 		nhs := m.matches[e.Index].NHSNumber
-		return m.startSearch(nhs, FetchPatient{NHS: nhs})
+		fx := m.startSearch(nhs, FetchPatient{NHS: nhs})
+		m.picked = true // found by details: the patient-read and scr-read rows say so
+		return fx
+	case Refused:
+		if !m.canSearch() {
+			return nil
+		}
+		fx := m.cancel()
+		m.forget()
+		m.state, m.failure, m.err = Failed, SearchRefused, e.Err
+		return fx
+	case AdjustmentsAnswer:
+		if e.Req == 0 || e.Req != m.adjReq || m.patient == nil {
+			return nil
+		}
+		return m.adjustmentsAnswer(e)
 	case PatientAnswer:
 		if !m.answers(e.Req, Searching, "patient") {
 			return nil
@@ -314,16 +351,20 @@ func (m *Machine) startSearch(nhs string, ask Effect) []Effect {
 
 func (m *Machine) patientAnswer(e PatientAnswer) []Effect {
 	m.pending, m.kind = 0, ""
-	fx := []Effect{Audit{Action: ActPatientSearch, Failed: e.Err != nil, NHS: m.asked, RequestIDs: e.RequestIDs, By: "nhs-number"}}
+	fx := []Effect{Audit{Action: ActPatientSearch, Failed: e.Err != nil || e.Patient == nil, Err: e.Err, NHS: m.asked,
+		RequestIDs: e.RequestIDs, By: "nhs-number"}}
 	if e.Err != nil || e.Patient == nil {
 		m.state, m.failure, m.err = Failed, SearchFailed, e.Err
-		m.asked = ""
+		m.asked, m.picked = "", false
 		return fx
 	}
 	m.patient = e.Patient
-	fx = append(fx, Audit{Action: ActPatientRead, NHS: e.Patient.NHSNumber, RequestIDs: e.RequestIDs, Asked: m.asked})
+	fx = append(fx, Audit{Action: ActPatientRead, NHS: e.Patient.NHSNumber, RequestIDs: e.RequestIDs, Asked: m.asked, ByDetails: m.picked})
 	m.state = Demographics
-	return append(fx, FetchConsent{Req: m.next("consent"), NHS: e.Patient.NHSNumber})
+	fx = append(fx, FetchConsent{Req: m.next("consent"), NHS: e.Patient.NHSNumber})
+	m.req++
+	m.adjReq = m.req
+	return append(fx, FetchAdjustments{Req: m.adjReq, NHS: e.Patient.NHSNumber})
 }
 
 func (m *Machine) searchAnswer(e SearchAnswer) []Effect {
@@ -332,7 +373,14 @@ func (m *Machine) searchAnswer(e SearchAnswer) []Effect {
 	for _, p := range e.Patients {
 		shown = append(shown, p.NHSNumber)
 	}
-	fx := []Effect{Audit{Action: ActPatientSearch, Failed: e.Err != nil, RequestIDs: e.RequestIDs, By: "demographics", Shown: shown}}
+	fx := []Effect{Audit{Action: ActPatientSearch, Failed: e.Err != nil, Err: e.Err, RequestIDs: e.RequestIDs, By: "demographics", Shown: shown}}
+	if e.Err == nil {
+		// Each patient listed was seen: a row of their own, so a Subject Access Request for any
+		// of them finds it. Nothing is listed unless every row committed.
+		for _, nhs := range shown {
+			fx = append(fx, Audit{Action: ActPatientListed, NHS: nhs, RequestIDs: e.RequestIDs})
+		}
+	}
 	switch {
 	case e.Err != nil:
 		m.state, m.failure, m.err = Failed, SearchFailed, e.Err
@@ -352,7 +400,7 @@ func (m *Machine) consentAnswer(e ConsentAnswer) []Effect {
 	if e.Doc != nil {
 		consent = e.Doc.Consent.String()
 	}
-	fx := []Effect{Audit{Action: ActConsentRead, Failed: e.Err != nil, NHS: nhs, RequestIDs: e.RequestIDs, Consent: consent}}
+	fx := []Effect{Audit{Action: ActConsentRead, Failed: e.Err != nil, Err: e.Err, NHS: nhs, RequestIDs: e.RequestIDs, Consent: consent}}
 	switch {
 	case e.Err != nil:
 		m.state, m.failure, m.err = Failed, ConsentFailed, e.Err
@@ -385,13 +433,17 @@ func (m *Machine) open(b Basis) []Effect {
 func (m *Machine) recordAnswer(e RecordAnswer) []Effect {
 	m.pending, m.kind = 0, ""
 	nhs := m.patient.NHSNumber
-	a := Audit{Action: ActSCRRead, Failed: e.Err != nil || e.Record == nil, NHS: nhs, RequestIDs: e.RequestIDs, Basis: m.basis}
+	a := Audit{Action: ActSCRRead, Failed: e.Err != nil || e.Record == nil, Err: e.Err, NHS: nhs, RequestIDs: e.RequestIDs,
+		Basis: m.basis, ByDetails: m.picked}
 	if e.Record != nil {
 		a.RecordID, a.Sections = e.Record.ID, len(e.Record.Sections)
 	}
 	switch {
 	case e.Err != nil:
 		m.state, m.failure, m.err = Asking, RecordFailed, e.Err // the question again, with the message
+		if isDeceased(m.patient) {
+			m.state = DeceasedReason // a deceased patient is never asked: their reason step again
+		}
 	case e.Record == nil:
 		m.doc = nil
 		m.state = ConsentRead // the record went away: nothing to open
@@ -403,17 +455,29 @@ func (m *Machine) recordAnswer(e RecordAnswer) []Effect {
 	return []Effect{a}
 }
 
-// cancel cancels a pending request.
+func (m *Machine) adjustmentsAnswer(e AdjustmentsAnswer) []Effect {
+	m.adjReq = 0
+	m.adjRead = true
+	m.adjust, m.adjErr = nil, e.Err
+	if e.Err == nil {
+		m.adjust = append([]fhir.Adjustment(nil), e.Adjustments...)
+	}
+	return []Effect{Audit{Action: ActAdjustmentsRead, Failed: e.Err != nil, Err: e.Err, NHS: m.patient.NHSNumber,
+		RequestIDs: e.RequestIDs, Count: len(m.adjust)}}
+}
+
+// cancel cancels the requests in flight (the record's and the adjustments').
 func (m *Machine) cancel() []Effect {
-	if m.pending == 0 {
+	if m.pending == 0 && m.adjReq == 0 {
 		return nil
 	}
-	m.pending, m.kind = 0, ""
+	m.pending, m.kind, m.adjReq = 0, "", 0
 	return []Effect{CancelRequests{}}
 }
 
 // forget drops every reference to patient data.
 func (m *Machine) forget() {
 	m.asked, m.matches, m.patient, m.doc, m.record = "", nil, nil, nil, nil
-	m.basis, m.failure, m.err = "", NoFailure, nil
+	m.basis, m.failure, m.err, m.picked = "", NoFailure, nil, false
+	m.adjust, m.adjErr, m.adjRead = nil, nil, false
 }

@@ -18,44 +18,49 @@ var (
 	docNo    = &fhir.SCRDocument{Consent: fhir.ConsentNo}
 	rec      = &fhir.Record{ID: "rec-1"}
 	matches  = []fhir.Patient{{NHSNumber: "9000000009"}, {NHSNumber: "9000000025"}}
+	adjusts  = []fhir.Adjustment{{Text: "Needs an interpreter"}}
 )
 
 // events are the named events of the state × event table; answers carry the pending Req, the
 // stale ones another.
-var events = map[string]func(req uint64) Event{
-	"searchNHS":     func(uint64) Event { return SearchNHS{NHS: "9000000009"} },
-	"searchDemo":    func(uint64) Event { return SearchDemographics{Query: "SMITH"} },
-	"pick":          func(uint64) Event { return Pick{Index: 1} },
-	"pickBad":       func(uint64) Event { return Pick{Index: 5} },
-	"patient":       func(r uint64) Event { return PatientAnswer{Req: r, Patient: alive, RequestIDs: []string{"p"}} },
-	"patientDead":   func(r uint64) Event { return PatientAnswer{Req: r, Patient: dead} },
-	"patientErr":    func(r uint64) Event { return PatientAnswer{Req: r, Err: errSpine} },
-	"patientStale":  func(r uint64) Event { return PatientAnswer{Req: r + 100, Patient: alive} },
-	"found":         func(r uint64) Event { return SearchAnswer{Req: r, Patients: matches} },
-	"foundNone":     func(r uint64) Event { return SearchAnswer{Req: r} },
-	"foundErr":      func(r uint64) Event { return SearchAnswer{Req: r, Err: errSpine} },
-	"foundStale":    func(r uint64) Event { return SearchAnswer{Req: r + 100, Patients: matches} },
-	"consentAsk":    func(r uint64) Event { return ConsentAnswer{Req: r, Doc: docAsk} },
-	"consentNo":     func(r uint64) Event { return ConsentAnswer{Req: r, Doc: docNo} },
-	"consentNone":   func(r uint64) Event { return ConsentAnswer{Req: r} },
-	"consentErr":    func(r uint64) Event { return ConsentAnswer{Req: r, Err: errSpine} },
-	"consentStale":  func(r uint64) Event { return ConsentAnswer{Req: r + 100, Doc: docAsk} },
-	"permission":    func(uint64) Event { return Permission{} },
-	"emergency":     func(uint64) Event { return EmergencyChosen{} },
-	"back":          func(uint64) Event { return Back{} },
-	"reason":        func(uint64) Event { return EmergencyGiven{Reason: "unconscious"} },
-	"reasonEmpty":   func(uint64) Event { return EmergencyGiven{Reason: "  "} },
-	"deceased":      func(uint64) Event { return DeceasedGiven{Reason: "coroner's request"} },
-	"deceasedEmpty": func(uint64) Event { return DeceasedGiven{} },
-	"decline":       func(uint64) Event { return Decline{} },
-	"record":        func(r uint64) Event { return RecordAnswer{Req: r, Record: rec} },
-	"recordNone":    func(r uint64) Event { return RecordAnswer{Req: r} },
-	"recordErr":     func(r uint64) Event { return RecordAnswer{Req: r, Err: errSpine} },
-	"recordStale":   func(r uint64) Event { return RecordAnswer{Req: r + 100, Record: rec} },
-	"auditFailed":   func(uint64) Event { return AuditFailed{Err: errors.New("disk full")} },
-	"close":         func(uint64) Event { return Close{} },
-	"drop":          func(uint64) Event { return Drop{} },
-	"newSession":    func(uint64) Event { return NewSession{} },
+var events = map[string]func(m *Machine) Event{
+	"searchNHS":     func(*Machine) Event { return SearchNHS{NHS: "9000000009"} },
+	"searchDemo":    func(*Machine) Event { return SearchDemographics{Query: "SMITH"} },
+	"pick":          func(*Machine) Event { return Pick{Index: 1} },
+	"pickBad":       func(*Machine) Event { return Pick{Index: 5} },
+	"patient":       func(m *Machine) Event { r := m.Pending(); return PatientAnswer{Req: r, Patient: alive, RequestIDs: []string{"p"}} },
+	"patientDead":   func(m *Machine) Event { r := m.Pending(); return PatientAnswer{Req: r, Patient: dead} },
+	"patientErr":    func(m *Machine) Event { r := m.Pending(); return PatientAnswer{Req: r, Err: errSpine} },
+	"patientStale":  func(m *Machine) Event { r := m.Pending(); return PatientAnswer{Req: r + 100, Patient: alive} },
+	"found":         func(m *Machine) Event { r := m.Pending(); return SearchAnswer{Req: r, Patients: matches} },
+	"foundNone":     func(m *Machine) Event { r := m.Pending(); return SearchAnswer{Req: r} },
+	"foundErr":      func(m *Machine) Event { r := m.Pending(); return SearchAnswer{Req: r, Err: errSpine} },
+	"foundStale":    func(m *Machine) Event { r := m.Pending(); return SearchAnswer{Req: r + 100, Patients: matches} },
+	"consentAsk":    func(m *Machine) Event { r := m.Pending(); return ConsentAnswer{Req: r, Doc: docAsk} },
+	"consentNo":     func(m *Machine) Event { r := m.Pending(); return ConsentAnswer{Req: r, Doc: docNo} },
+	"consentNone":   func(m *Machine) Event { r := m.Pending(); return ConsentAnswer{Req: r} },
+	"consentErr":    func(m *Machine) Event { r := m.Pending(); return ConsentAnswer{Req: r, Err: errSpine} },
+	"consentStale":  func(m *Machine) Event { r := m.Pending(); return ConsentAnswer{Req: r + 100, Doc: docAsk} },
+	"permission":    func(*Machine) Event { return Permission{} },
+	"emergency":     func(*Machine) Event { return EmergencyChosen{} },
+	"back":          func(*Machine) Event { return Back{} },
+	"reason":        func(*Machine) Event { return EmergencyGiven{Reason: "unconscious"} },
+	"reasonEmpty":   func(*Machine) Event { return EmergencyGiven{Reason: "  "} },
+	"deceased":      func(*Machine) Event { return DeceasedGiven{Reason: "coroner's request"} },
+	"deceasedEmpty": func(*Machine) Event { return DeceasedGiven{} },
+	"decline":       func(*Machine) Event { return Decline{} },
+	"record":        func(m *Machine) Event { r := m.Pending(); return RecordAnswer{Req: r, Record: rec} },
+	"recordNone":    func(m *Machine) Event { r := m.Pending(); return RecordAnswer{Req: r} },
+	"recordErr":     func(m *Machine) Event { r := m.Pending(); return RecordAnswer{Req: r, Err: errSpine} },
+	"recordStale":   func(m *Machine) Event { r := m.Pending(); return RecordAnswer{Req: r + 100, Record: rec} },
+	"adjust":        func(m *Machine) Event { return AdjustmentsAnswer{Req: m.adjReq, Adjustments: adjusts} },
+	"adjustErr":     func(m *Machine) Event { return AdjustmentsAnswer{Req: m.adjReq, Err: errSpine} },
+	"adjustStale":   func(m *Machine) Event { return AdjustmentsAnswer{Req: m.adjReq + 100, Adjustments: adjusts} },
+	"refused":       func(*Machine) Event { return Refused{Err: errors.New("no role may open records")} },
+	"auditFailed":   func(*Machine) Event { return AuditFailed{Err: errors.New("disk full")} },
+	"close":         func(*Machine) Event { return Close{} },
+	"drop":          func(*Machine) Event { return Drop{} },
+	"newSession":    func(*Machine) Event { return NewSession{} },
 }
 
 // situations reach every state by the events the counter sends.
@@ -70,14 +75,18 @@ var situations = []struct {
 	{"Matches", Matches, []string{"searchDemo", "found"}},
 	{"NoMatch", Matches, []string{"searchDemo", "foundNone"}},
 	{"Demographics", Demographics, []string{"searchNHS", "patient"}},
-	{"OptedOut", ConsentRead, []string{"searchNHS", "patient", "consentNo"}},
-	{"Asking", Asking, []string{"searchNHS", "patient", "consentAsk"}},
-	{"EmergencyReason", EmergencyReason, []string{"searchNHS", "patient", "consentAsk", "emergency"}},
-	{"DeceasedReason", DeceasedReason, []string{"searchNHS", "patientDead", "consentAsk"}},
-	{"Declined", Declined, []string{"searchNHS", "patient", "consentAsk", "decline"}},
-	{"Opening", Opening, []string{"searchNHS", "patient", "consentAsk", "permission"}},
-	{"RecordShown", RecordShown, []string{"searchNHS", "patient", "consentAsk", "permission", "record"}},
+	{"OptedOut", ConsentRead, []string{"searchNHS", "patient", "adjust", "consentNo"}},
+	{"Asking", Asking, []string{"searchNHS", "patient", "adjust", "consentAsk"}},
+	{"AskingAdjusting", Asking, []string{"searchNHS", "patient", "consentAsk"}}, // the adjustments still being read
+	{"EmergencyReason", EmergencyReason, []string{"searchNHS", "patient", "adjustErr", "consentAsk", "emergency"}},
+	{"DeceasedReason", DeceasedReason, []string{"searchNHS", "patientDead", "adjust", "consentAsk"}},
+	{"Declined", Declined, []string{"searchNHS", "patient", "adjust", "consentAsk", "decline"}},
+	{"Opening", Opening, []string{"searchNHS", "patient", "adjust", "consentAsk", "permission"}},
+	{"OpeningDeceased", Opening, []string{"searchNHS", "patientDead", "adjust", "consentAsk", "deceased"}},
+	{"RecordShown", RecordShown, []string{"searchNHS", "patient", "adjust", "consentAsk", "permission", "record"}},
 	{"Failed", Failed, []string{"searchNHS", "patientErr"}},
+	{"ConsentFailed", Failed, []string{"searchNHS", "patient", "consentErr"}}, // the patient still shown, adjustments pending
+	{"Refused", Failed, []string{"refused"}},
 }
 
 func fxString(fx []Effect) string {
@@ -96,6 +105,8 @@ func fxString(fx []Effect) string {
 			s = append(s, "SearchPDS")
 		case FetchConsent:
 			s = append(s, "FetchConsent")
+		case FetchAdjustments:
+			s = append(s, "FetchAdjustments")
 		case FetchRecord:
 			s = append(s, "FetchRecord:"+string(e.Basis))
 		case QueueAlert:
@@ -113,7 +124,7 @@ func reach(t *testing.T, path []string) *Machine {
 	t.Helper()
 	m := New()
 	for _, ev := range path {
-		m.Handle(events[ev](m.Pending()))
+		m.Handle(events[ev](m))
 	}
 	return m
 }
@@ -139,14 +150,14 @@ func TestEveryStateEveryEvent(t *testing.T) {
 			t.Run(sit.name+"/"+ev, func(t *testing.T) {
 				m := reach(t, sit.path)
 				before := m.View()
-				beforePending := m.Pending()
-				fx := m.Handle(events[ev](m.Pending()))
+				beforePending, beforeAdj := m.Pending(), m.AdjustmentsPending()
+				fx := m.Handle(events[ev](m))
 				checkInvariants(t, before.State, m, fx)
 				key := sit.name + " " + ev
 				exp, listed := want[key]
 				used[key] = true
 				if !listed {
-					if len(fx) != 0 || m.State() != before.State || m.Pending() != beforePending || !sameView(before, m.View()) {
+					if len(fx) != 0 || m.State() != before.State || m.Pending() != beforePending || m.AdjustmentsPending() != beforeAdj || !sameView(before, m.View()) {
 						t.Errorf("%s: unlisted, but changed %v -> %v with %q", key, before.State, m.State(), fxString(fx))
 					}
 					return
@@ -171,7 +182,9 @@ func TestEveryStateEveryEvent(t *testing.T) {
 
 func sameView(a, b View) bool {
 	return a.State == b.State && a.Busy == b.Busy && a.Asked == b.Asked && a.Patient == b.Patient && a.Doc == b.Doc &&
-		a.Record == b.Record && a.Basis == b.Basis && a.Failure == b.Failure && a.Err == b.Err && len(a.Matches) == len(b.Matches)
+		a.Record == b.Record && a.Basis == b.Basis && a.Failure == b.Failure && a.Err == b.Err && len(a.Matches) == len(b.Matches) &&
+		a.ByDetails == b.ByDetails && a.AdjustmentsRead == b.AdjustmentsRead && a.AdjustmentsErr == b.AdjustmentsErr &&
+		len(a.Adjustments) == len(b.Adjustments)
 }
 
 func parseTransitions(t *testing.T) map[string]string {

@@ -76,11 +76,13 @@ func (r *fuzzRig) op(code, arg byte) {
 		r.failNext = arg%2 == 0
 		return
 	case 15:
-		switch arg % 3 {
+		switch arg % 4 {
 		case 0:
 			e = Close{}
 		case 1:
 			e = Drop{}
+		case 2:
+			e = Refused{Err: errors.New("no role")}
 		default:
 			e = NewSession{}
 			clear(r.alerts)
@@ -127,8 +129,13 @@ func (r *fuzzRig) answer(arg byte) {
 			rec = &fhir.Record{ID: "r"}
 		}
 		e = RecordAnswer{Req: q.req, Record: rec, Err: err}
+	case "adjust":
+		e = AdjustmentsAnswer{Req: q.req, Adjustments: []fhir.Adjustment{{Text: "interpreter"}}, Err: err}
 	}
 	stale := q.req != r.m.Pending()
+	if q.kind == "adjust" {
+		stale = q.req != r.m.AdjustmentsPending()
+	}
 	before, state := r.m.View(), r.m.State()
 	fx := r.handle(e)
 	if stale {
@@ -173,6 +180,8 @@ func (r *fuzzRig) handle(e Event) []Effect {
 			r.reqs = append(r.reqs, issued{f.Req, "search"})
 		case FetchConsent:
 			r.reqs = append(r.reqs, issued{f.Req, "consent"})
+		case FetchAdjustments:
+			r.reqs = append(r.reqs, issued{f.Req, "adjust"})
 		case QueueAlert:
 			if f.Kind == AlertSelfClaim {
 				r.alerts[f.NHS]++

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"time"
 
 	"scrdesk/cardreader"
@@ -17,6 +18,7 @@ import (
 	"scrdesk/internal/cli"
 	"scrdesk/internal/fhir"
 	"scrdesk/internal/nhsnumber"
+	pf "scrdesk/internal/patientflow"
 	"scrdesk/internal/present"
 	"scrdesk/internal/sandbox"
 	"scrdesk/internal/settings"
@@ -205,13 +207,19 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	if err != nil {
 		return finish(2, err)
 	}
-	rec := func(e audit.Event) error {
+	var who audit.Event // the card's user, then their role
+	rec := func(e audit.Event) (audit.Entry, error) {
 		e.Workstation, e.ODSCode = st.WorkstationName, st.ODSCode
+		if e.UserID == "" {
+			e.UserID, e.UserName = who.UserID, who.UserName
+		}
+		if e.URID == "" {
+			e.URID, e.RoleCode = who.URID, who.RoleCode
+		}
 		if e.Reason == "" {
 			e.Reason = "check-access (IT support, test patient)"
 		}
-		_, err := db.Record(ctx, e)
-		return err
+		return db.Record(ctx, e)
 	}
 
 	// The card.
@@ -229,11 +237,9 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	}
 	id, err := cardreader.Authenticate(ctx, conn, pin, anchors, time.Now())
 	res.UserID = id.UserID
-	who := audit.Event{UserID: id.UserID, UserName: id.Name}
+	who = audit.Event{UserID: id.UserID, UserName: id.Name}
 	if err != nil {
-		e := who
-		e.Action, e.Outcome, e.Reason = audit.ActionLogin, audit.OutcomeMinorFailure, "check-access: "+err.Error()
-		_ = rec(e)
+		_, _ = rec(audit.Event{Action: audit.ActionLogin, Outcome: audit.OutcomeMinorFailure, Reason: "check-access: " + err.Error()})
 		return finish(1, err)
 	}
 	link, err := client.SignIn(ctx, id.UserID, cardSigner{conn: conn, cert: id.Cert})
@@ -258,67 +264,63 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	link = link.WithRole(role.URID)
 	res.Role, res.Org = role.RoleName, role.OrgName+" ("+role.OrgCode+")"
 	who.URID, who.RoleCode = role.URID, role.RoleCode
-	e := who
-	e.Action, e.Outcome = audit.ActionLogin, audit.OutcomeSuccess
-	if err := rec(e); err != nil {
+	if _, err := rec(audit.Event{Action: audit.ActionLogin, Outcome: audit.OutcomeSuccess}); err != nil {
 		return finish(1, err)
 	}
 	if !*asJSON {
 		fmt.Fprintf(stdout, "Card:    %s in %s\nRole:    %s, %s\n\n", id.UserID, reader, res.Role, res.Org)
 	}
 
-	// The patient, the consent state and the record, each audited before it is printed.
-	p, tr, perr := link.Patient(ctx, nhs)
-	e = who
-	e.Action, e.NHSNumber, e.RequestIDs, e.Outcome = audit.ActionPatientRead, nhs, tr.RequestIDs, outcomeOf(perr)
-	if err := rec(e); err != nil {
+	// The patient, the consent state and the record: the counter's own patient machine and
+	// audit rows (patient.go), its requests carried out here one at a time. Each row is written
+	// before what it records is printed. The record's basis is the access check itself (a test
+	// patient, who is not asked; no privacy alert goes for a test patient).
+	flow := pf.New()
+	run := func(e pf.Event) error { return runFlowInline(ctx, flow, link, rec, id.Name, e) }
+	if err := run(pf.SearchNHS{NHS: nhs}); err != nil {
 		return finish(1, err)
 	}
-	if perr != nil {
-		return finish(1, perr)
+	v := flow.View()
+	if v.State == pf.Failed {
+		return finish(1, flowErr(v))
 	}
-	bv := present.Banner(p, time.Now())
+	bv := present.Banner(v.Patient, time.Now())
 	res.Patient = patientOf(bv)
 	if !*asJSON {
 		fmt.Fprintln(stdout, present.BannerText(bv))
 	}
-	doc, tr, derr := link.SCRDocument(ctx, p.NHSNumber)
-	e.Action, e.NHSNumber, e.RequestIDs, e.Outcome = audit.ActionConsentRead, p.NHSNumber, tr.RequestIDs, outcomeOf(derr)
-	if o, d := subjectOutcome(derr, p.NHSNumber); d != nil {
-		e.Outcome, e.Detail = o, d // an answer about another patient: a serious failure, both numbers
-	}
-	if err := rec(e); err != nil {
-		return finish(1, err)
-	}
 	switch {
-	case derr != nil:
-		return finish(1, derr)
-	case doc == nil:
+	case v.State == pf.ConsentRead && v.Doc == nil:
 		res.Consent = "no record"
 		if !*asJSON {
 			fmt.Fprintln(stdout, "\nThe Spine holds no Summary Care Record for this patient.")
 		}
 		return finish(0, nil)
-	case doc.Consent == fhir.ConsentNo:
-		res.Consent = doc.Consent.String()
+	case v.State == pf.ConsentRead:
+		res.Consent = v.Doc.Consent.String()
 		if !*asJSON {
 			fmt.Fprintln(stdout, "\nThe patient has opted out: there is no Summary Care Record to view.")
 		}
 		return finish(0, nil)
 	}
-	res.Consent = doc.Consent.String()
-	r, tr, rerr := link.SCRRecord(ctx, doc, p.NHSNumber)
-	e.Action, e.RequestIDs, e.Outcome = audit.ActionSCRRead, tr.RequestIDs, outcomeOf(rerr)
-	if o, d := subjectOutcome(rerr, p.NHSNumber); d != nil {
-		e.Outcome, e.Detail = o, d
-	}
-	if err := rec(e); err != nil {
+	res.Consent = v.Doc.Consent.String()
+	if err := run(pf.AccessCheck{}); err != nil {
 		return finish(1, err)
 	}
-	if rerr != nil {
-		return finish(1, rerr)
+	v = flow.View()
+	switch {
+	case v.Failure == pf.RecordFailed:
+		return finish(1, v.Err)
+	case v.State == pf.ConsentRead:
+		res.Consent = "no record"
+		if !*asJSON {
+			fmt.Fprintln(stdout, "\nThe Spine no longer holds a Summary Care Record for this patient.")
+		}
+		return finish(0, nil)
+	case v.State != pf.RecordShown:
+		return finish(1, fmt.Errorf("check-access: the record was not opened (%v)", v.State))
 	}
-	rv := present.Record(r, p, nil)
+	rv := present.Record(v.Record, v.Patient, nil)
 	res.Record = recordOf(rv)
 	if !*asJSON {
 		fmt.Fprintln(stdout)
@@ -327,11 +329,50 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	return finish(0, nil)
 }
 
-func outcomeOf(err error) audit.Outcome {
-	if err != nil {
-		return audit.OutcomeMinorFailure
+// runFlowInline feeds the patient machine e and carries out its effects in order, each request
+// at once (answerOf) with its answer fed back, until nothing is left to do: check-access's way
+// of running the window's flow. An audit row that does not commit stops it (the machine is told).
+func runFlowInline(ctx context.Context, m *pf.Machine, link *sync.Session, rec func(audit.Event) (audit.Entry, error), user string, e pf.Event) error {
+	queue := []pf.Event{e}
+	var search int64
+	for len(queue) > 0 {
+		e, queue = queue[0], queue[1:]
+		for _, f := range m.Handle(e) {
+			switch f := f.(type) {
+			case pf.Audit:
+				ev := flowAuditEvent(f, m.View(), user)
+				if f.Action == pf.ActPatientListed {
+					ev.Detail = map[string]string{"search": strconv.FormatInt(search, 10)}
+				}
+				row, err := rec(ev)
+				if err != nil {
+					m.Handle(pf.AuditFailed{Err: err})
+					return err
+				}
+				if f.Action == pf.ActPatientSearch {
+					search = row.Seq
+				}
+			case pf.QueueAlert:
+				err := errors.New("check-access: a privacy alert was asked for, which an access check never sends")
+				m.Handle(pf.AuditFailed{Err: err})
+				return err
+			case pf.CancelRequests:
+			default:
+				if ans := answerOf(ctx, link, f); ans != nil {
+					queue = append(queue, ans)
+				}
+			}
+		}
 	}
-	return audit.OutcomeSuccess
+	return nil
+}
+
+// flowErr is the error a failed patient flow ended with.
+func flowErr(v pf.View) error {
+	if v.Err != nil {
+		return v.Err
+	}
+	return errors.New("no patient was found for that NHS number")
 }
 
 // plainError is the sentence a person is shown for err: the one it carries (usermsg: a card,

@@ -31,7 +31,9 @@ func TestCheckAccessDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	opts := Options{Demo: true, Dirs: dirs, Log: logging.Discard(), Store: db, Settings: settings.Defaults()}
+	st := settings.Defaults()
+	st.WorkstationName, st.ODSCode = "Counter 2", "FA123"
+	opts := Options{Demo: true, Dirs: dirs, Log: logging.Discard(), Store: db, Settings: st}
 	var out, errb bytes.Buffer
 	// Flags after the NHS number, as the README writes it.
 	code := CheckAccess(context.Background(), opts, []string{sandbox.NHSAsk, "--pin-stdin", "--json"}, strings.NewReader("123456\n"), &out, &errb)
@@ -46,10 +48,30 @@ func TestCheckAccessDemo(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 
-	// Audited like any view.
+	// Audited like any view: the window's own patient machine and rows (who, where, the request
+	// ids, the basis), with the access check as the record's basis and no privacy alert.
 	var acts []audit.Action
-	_ = db.Each(context.Background(), audit.Filter{}, func(e audit.Entry) error { acts = append(acts, e.Action); return nil })
-	assertSubsequence(t, acts, audit.ActionLogin, audit.ActionPatientRead, audit.ActionConsentRead, audit.ActionSCRRead)
+	var rows []audit.Entry
+	_ = db.Each(context.Background(), audit.Filter{}, func(e audit.Entry) error {
+		acts, rows = append(acts, e.Action), append(rows, e)
+		return nil
+	})
+	assertSubsequence(t, acts, audit.ActionLogin, audit.ActionPatientSearch, audit.ActionPatientRead, audit.ActionConsentRead,
+		audit.ActionAccessCheck, audit.ActionSCRRead)
+	for _, e := range rows {
+		if e.Action == audit.ActionAlertQueued || e.Action == audit.ActionPermission || e.Action == audit.ActionSelfClaimLR {
+			t.Errorf("check-access wrote %s: a test patient is not asked and no alert goes", e.Action)
+		}
+		if e.NHSNumber == "" {
+			continue
+		}
+		if e.Workstation != st.WorkstationName || e.ODSCode != st.ODSCode || e.UserID == "" || e.URID == "" || e.RoleCode == "" {
+			t.Errorf("%s row lacks who or where: %+v", e.Action, e)
+		}
+		if e.Action == audit.ActionSCRRead && (e.Detail["basis"] != "access-check" || e.Detail["record_id"] == "" || len(e.RequestIDs) == 0) {
+			t.Errorf("scr-read row %+v, want basis access-check, the record id and its request ids", e)
+		}
+	}
 
 	// --api-base follows the settings file's rule: no plain http to another computer (the
 	// bearer token and the record would cross the network in clear), nothing sent.

@@ -75,37 +75,10 @@ func (c *Controller) patientEffect(f pf.Effect) error {
 		return c.queueAlert(alertOf(f))
 	case pf.CancelRequests:
 		c.cancelPatientRequests()
-	case pf.FetchPatient:
-		c.ask(patientRequestTimeout, func(ctx context.Context, link *sync.Session) pf.Event {
-			p, tr, err := link.Patient(ctx, f.NHS)
-			return pf.PatientAnswer{Req: f.Req, Patient: p, Err: err, RequestIDs: tr.RequestIDs}
-		}, func(err error) pf.Event { return pf.PatientAnswer{Req: f.Req, Err: err} })
-	case pf.SearchPDS:
-		q, _ := f.Query.(present.Query)
-		pq := sync.PatientQuery{Family: q.Family, Given: q.Given, Gender: q.Gender, BirthDate: q.BirthDate, Postcode: q.Postcode, Fuzzy: true, MaxResults: 10}
-		c.ask(patientRequestTimeout, func(ctx context.Context, link *sync.Session) pf.Event {
-			ps, tr, err := link.Search(ctx, pq)
-			return pf.SearchAnswer{Req: f.Req, Patients: ps, Err: err, RequestIDs: tr.RequestIDs}
-		}, func(err error) pf.Event { return pf.SearchAnswer{Req: f.Req, Err: err} })
-	case pf.FetchConsent:
-		c.ask(patientRequestTimeout, func(ctx context.Context, link *sync.Session) pf.Event {
-			doc, tr, err := link.SCRDocument(ctx, f.NHS)
-			return pf.ConsentAnswer{Req: f.Req, Doc: doc, Err: err, RequestIDs: tr.RequestIDs}
-		}, func(err error) pf.Event { return pf.ConsentAnswer{Req: f.Req, Err: err} })
+	case pf.FetchPatient, pf.SearchPDS, pf.FetchConsent, pf.FetchRecord:
+		c.ask(patientRequestTimeout, f)
 	case pf.FetchAdjustments:
-		c.ask(adjustmentsRequestTimeout, func(ctx context.Context, link *sync.Session) pf.Event {
-			a, tr, err := link.Adjustments(ctx, f.NHS)
-			return pf.AdjustmentsAnswer{Req: f.Req, Adjustments: a, Err: err, RequestIDs: tr.RequestIDs}
-		}, func(err error) pf.Event { return pf.AdjustmentsAnswer{Req: f.Req, Err: err} })
-	case pf.FetchRecord:
-		c.ask(patientRequestTimeout, func(ctx context.Context, link *sync.Session) pf.Event {
-			// DocumentReference then Bundle, each subject checked; a stale id is retried once.
-			doc, rec, tr, err := link.LatestRecord(ctx, f.NHS)
-			if err == nil && doc == nil {
-				rec = nil // no record any more: nothing to show
-			}
-			return pf.RecordAnswer{Req: f.Req, Record: rec, Err: err, RequestIDs: tr.RequestIDs}
-		}, func(err error) pf.Event { return pf.RecordAnswer{Req: f.Req, Err: err} })
+		c.ask(adjustmentsRequestTimeout, f)
 	}
 	return nil
 }
@@ -113,10 +86,10 @@ func (c *Controller) patientEffect(f pf.Effect) error {
 // ask runs one request of the patient flow on the link held now, off the controller goroutine,
 // and posts its answer back to the machine (which drops it if it is no longer wanted). The
 // request ends with the flow's CancelRequests, a lock, or its timeout.
-func (c *Controller) ask(timeout time.Duration, do func(context.Context, *sync.Session) pf.Event, failed func(error) pf.Event) {
+func (c *Controller) ask(timeout time.Duration, f pf.Effect) {
 	link := c.link
 	if link == nil {
-		c.Post(func() { c.patientEvent(failed(errNoLink)) })
+		c.Post(func() { c.patientEvent(answerOf(context.Background(), nil, f)) })
 		return
 	}
 	if c.ptCtx == nil {
@@ -124,10 +97,58 @@ func (c *Controller) ask(timeout time.Duration, do func(context.Context, *sync.S
 	}
 	ctx, cancel := context.WithTimeout(c.ptCtx, timeout)
 	go func() {
-		ev := do(ctx, link)
+		ev := answerOf(ctx, link, f)
 		cancel()
 		c.Post(func() { c.patientEvent(ev) })
 	}()
+}
+
+// answerOf carries out the request the machine's effect f asks for over link and returns the
+// answer, tagged with f's Req. The window runs it off its goroutine; check-access inline.
+func answerOf(ctx context.Context, link *sync.Session, f pf.Effect) pf.Event {
+	var err error
+	if link == nil {
+		err = errNoLink
+	}
+	switch f := f.(type) {
+	case pf.FetchPatient:
+		if err != nil {
+			return pf.PatientAnswer{Req: f.Req, Err: err}
+		}
+		p, tr, err := link.Patient(ctx, f.NHS)
+		return pf.PatientAnswer{Req: f.Req, Patient: p, Err: err, RequestIDs: tr.RequestIDs}
+	case pf.SearchPDS:
+		if err != nil {
+			return pf.SearchAnswer{Req: f.Req, Err: err}
+		}
+		q, _ := f.Query.(present.Query)
+		pq := sync.PatientQuery{Family: q.Family, Given: q.Given, Gender: q.Gender, BirthDate: q.BirthDate, Postcode: q.Postcode, Fuzzy: true, MaxResults: 10}
+		ps, tr, err := link.Search(ctx, pq)
+		return pf.SearchAnswer{Req: f.Req, Patients: ps, Err: err, RequestIDs: tr.RequestIDs}
+	case pf.FetchConsent:
+		if err != nil {
+			return pf.ConsentAnswer{Req: f.Req, Err: err}
+		}
+		doc, tr, err := link.SCRDocument(ctx, f.NHS)
+		return pf.ConsentAnswer{Req: f.Req, Doc: doc, Err: err, RequestIDs: tr.RequestIDs}
+	case pf.FetchAdjustments:
+		if err != nil {
+			return pf.AdjustmentsAnswer{Req: f.Req, Err: err}
+		}
+		a, tr, err := link.Adjustments(ctx, f.NHS)
+		return pf.AdjustmentsAnswer{Req: f.Req, Adjustments: a, Err: err, RequestIDs: tr.RequestIDs}
+	case pf.FetchRecord:
+		if err != nil {
+			return pf.RecordAnswer{Req: f.Req, Err: err}
+		}
+		// DocumentReference then Bundle, each subject checked; a stale id is retried once.
+		doc, rec, tr, err := link.LatestRecord(ctx, f.NHS)
+		if err == nil && doc == nil {
+			rec = nil // no record any more: nothing to show
+		}
+		return pf.RecordAnswer{Req: f.Req, Record: rec, Err: err, RequestIDs: tr.RequestIDs}
+	}
+	return nil
 }
 
 // cancelPatientRequests ends every request of the patient flow still under way.

@@ -290,7 +290,10 @@ func TestPatientFlagsRecordedForTheRules(t *testing.T) {
 		t.Errorf("ordinary patient's row has flags %v", got)
 	}
 	// Found by details: a demographic search, then the match picked.
-	h.inspect(func(c *Controller) { c.closePatient(); c.searchDemographics(present.Query{Family: "Smith", BirthDate: ""}) })
+	h.inspect(func(c *Controller) {
+		c.closePatient()
+		c.searchDemographics(present.Query{Family: "Smith", BirthDate: ""})
+	})
 	h.until("matches", func(c *Controller) bool { return len(c.flow.View().Matches) > 0 })
 	var picked string
 	h.inspect(func(c *Controller) { picked = c.flow.View().Matches[0].NHSNumber; c.pick(0) })

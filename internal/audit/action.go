@@ -42,6 +42,10 @@ const (
 	// user's written reason for needing the record.
 	ActionDeceasedReason  Action = "deceased-record-reason"
 	ActionAdjustmentsRead Action = "reasonable-adjustments-read" // RA flags seen (or the read failed)
+	// ActionAccessCheck: IT support opened a test patient's record with `scrdesk check-access`
+	// to check the workstation, card and role can (the basis of that scr-read; no patient was
+	// asked and no privacy alert is sent for a test patient).
+	ActionAccessCheck Action = "test-patient-access-check"
 
 	// Privacy alerts to the SGP (SCR API POST /AuditEvent), DICOM 110113 Security Alert.
 	ActionAlertQueued Action = "alert-queued"
@@ -132,6 +136,7 @@ var actions = map[Action]ActionInfo{
 	ActionSCRRead:          {"Viewed the Summary Care Record", rest, restRead, actionCodeRead, true},
 	ActionDeceasedReason:   {"Gave a reason to view a deceased patient's record", dcmApp, local(ActionDeceasedReason, "Deceased patient's record, reason given"), actionCodeExec, true},
 	ActionAdjustmentsRead:  {"Saw the patient's reasonable adjustments", rest, restFind, actionCodeRead, true},
+	ActionAccessCheck:      {"Opened a test patient's record to check this workstation's access", dcmApp, local(ActionAccessCheck, "Test patient access check"), actionCodeExec, true},
 	ActionAlertQueued:      {"Privacy alert queued for the governance lead", dcmAlert, local(ActionAlertQueued, "Alert queued"), actionCodeCreate, true},
 	ActionAlertSent:        {"Privacy alert sent", dcmAlert, restMake, actionCodeCreate, true},
 	ActionAlertFailed:      {"Privacy alert could not be sent", dcmAlert, local(ActionAlertFailed, "Alert failed"), actionCodeCreate, true},
@@ -157,6 +162,7 @@ func Actions() []Action {
 		ActionAlertQueued, ActionAlertSent, ActionAlertFailed,
 		ActionSettingsChanged, ActionAuditVerified, ActionAuditExported, ActionAuditQueried,
 		ActionAppStart, ActionAppStop, ActionAuditNewLog, ActionAuditUnprotected, ActionPatientListed,
+		ActionAccessCheck,
 		// the SGP's review (review.go)
 		ActionCaseNote, ActionCaseReview, ActionCaseAppropriate, ActionCaseInappropriate, ActionCaseEscalated,
 		ActionSampleSeed, ActionSAR, ActionGovReport,

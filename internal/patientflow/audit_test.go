@@ -24,6 +24,7 @@ func TestActionsAreTheAuditLogs(t *testing.T) {
 		{patientflow.ActDeceasedReason, audit.ActionDeceasedReason},
 		{patientflow.ActPatientListed, audit.ActionPatientListed},
 		{patientflow.ActAdjustmentsRead, audit.ActionAdjustmentsRead},
+		{patientflow.ActAccessCheck, audit.ActionAccessCheck},
 	} {
 		if string(c.got) != string(c.want) {
 			t.Errorf("patientflow action %q, audit action %q", c.got, c.want)

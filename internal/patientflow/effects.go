@@ -25,6 +25,8 @@ const (
 	ActPatientListed Action = "patient-listed"
 	// ActAdjustmentsRead: the patient's reasonable adjustments were read (or the read failed).
 	ActAdjustmentsRead Action = "reasonable-adjustments-read"
+	// ActAccessCheck: the basis of a test patient's record opened by check-access (IT support).
+	ActAccessCheck Action = "test-patient-access-check"
 )
 
 // Audit: write an audit row, and go on only if it committed.

@@ -75,6 +75,10 @@ type EmergencyGiven struct{ Reason string }
 // DeceasedGiven: the written reason for opening a deceased patient's record was submitted.
 type DeceasedGiven struct{ Reason string }
 
+// AccessCheck: IT support's check-access opens a test patient's record (its basis row instead
+// of the question). Refused for any NHS number outside the test ranges.
+type AccessCheck struct{}
+
 // Decline: the patient declined.
 type Decline struct{}
 
@@ -100,6 +104,7 @@ func (ConsentAnswer) isEvent()      {}
 func (RecordAnswer) isEvent()       {}
 func (AdjustmentsAnswer) isEvent()  {}
 func (Refused) isEvent()            {}
+func (AccessCheck) isEvent()        {}
 func (Permission) isEvent()         {}
 func (EmergencyChosen) isEvent()    {}
 func (Back) isEvent()               {}

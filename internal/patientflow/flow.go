@@ -33,6 +33,7 @@ import (
 	"strings"
 
 	"scrdesk/internal/fhir"
+	"scrdesk/internal/nhsnumber"
 )
 
 // State is where the patient flow is.
@@ -75,6 +76,8 @@ const (
 	BasisPermission Basis = "permission"
 	BasisEmergency  Basis = "emergency"
 	BasisDeceased   Basis = "deceased"
+	// BasisAccessCheck: IT support's check of the workstation with a test patient (check-access).
+	BasisAccessCheck Basis = "access-check"
 )
 
 // Failure says which step failed, for the screen's message.
@@ -268,6 +271,11 @@ func (m *Machine) Handle(e Event) []Effect {
 			fx = append(fx, QueueAlert{Kind: AlertSelfClaim, NHS: nhs, Reason: reason})
 		}
 		return append(fx, m.open(BasisDeceased)...)
+	case AccessCheck:
+		if (m.state != Asking && m.state != DeceasedReason) || m.pending != 0 || !nhsnumber.IsTest(m.patient.NHSNumber) {
+			return nil
+		}
+		return append([]Effect{Audit{Action: ActAccessCheck, NHS: m.patient.NHSNumber}}, m.open(BasisAccessCheck)...)
 	case Decline:
 		if m.state != Asking || m.pending != 0 {
 			return nil

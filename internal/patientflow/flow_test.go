@@ -14,6 +14,7 @@ var (
 	errSpine = errors.New("the Spine did not answer")
 	alive    = &fhir.Patient{NHSNumber: "9000000009"}
 	dead     = &fhir.Patient{NHSNumber: "9000000017", Deceased: true}
+	real     = &fhir.Patient{NHSNumber: "9434765919"} // a real patient's number (outside the test ranges)
 	docAsk   = &fhir.SCRDocument{Consent: fhir.ConsentAsk}
 	docNo    = &fhir.SCRDocument{Consent: fhir.ConsentNo}
 	rec      = &fhir.Record{ID: "rec-1"}
@@ -24,12 +25,17 @@ var (
 // events are the named events of the state × event table; answers carry the pending Req, the
 // stale ones another.
 var events = map[string]func(m *Machine) Event{
-	"searchNHS":     func(*Machine) Event { return SearchNHS{NHS: "9000000009"} },
-	"searchDemo":    func(*Machine) Event { return SearchDemographics{Query: "SMITH"} },
-	"pick":          func(*Machine) Event { return Pick{Index: 1} },
-	"pickBad":       func(*Machine) Event { return Pick{Index: 5} },
-	"patient":       func(m *Machine) Event { r := m.Pending(); return PatientAnswer{Req: r, Patient: alive, RequestIDs: []string{"p"}} },
+	"searchNHS":  func(*Machine) Event { return SearchNHS{NHS: "9000000009"} },
+	"searchDemo": func(*Machine) Event { return SearchDemographics{Query: "SMITH"} },
+	"pick":       func(*Machine) Event { return Pick{Index: 1} },
+	"pickBad":    func(*Machine) Event { return Pick{Index: 5} },
+	"patient": func(m *Machine) Event {
+		r := m.Pending()
+		return PatientAnswer{Req: r, Patient: alive, RequestIDs: []string{"p"}}
+	},
 	"patientDead":   func(m *Machine) Event { r := m.Pending(); return PatientAnswer{Req: r, Patient: dead} },
+	"patientReal":   func(m *Machine) Event { r := m.Pending(); return PatientAnswer{Req: r, Patient: real} },
+	"accessCheck":   func(*Machine) Event { return AccessCheck{} },
 	"patientErr":    func(m *Machine) Event { r := m.Pending(); return PatientAnswer{Req: r, Err: errSpine} },
 	"patientStale":  func(m *Machine) Event { r := m.Pending(); return PatientAnswer{Req: r + 100, Patient: alive} },
 	"found":         func(m *Machine) Event { r := m.Pending(); return SearchAnswer{Req: r, Patients: matches} },
@@ -77,7 +83,8 @@ var situations = []struct {
 	{"Demographics", Demographics, []string{"searchNHS", "patient"}},
 	{"OptedOut", ConsentRead, []string{"searchNHS", "patient", "adjust", "consentNo"}},
 	{"Asking", Asking, []string{"searchNHS", "patient", "adjust", "consentAsk"}},
-	{"AskingAdjusting", Asking, []string{"searchNHS", "patient", "consentAsk"}}, // the adjustments still being read
+	{"AskingReal", Asking, []string{"searchNHS", "patientReal", "adjust", "consentAsk"}}, // no access check for a real patient
+	{"AskingAdjusting", Asking, []string{"searchNHS", "patient", "consentAsk"}},          // the adjustments still being read
 	{"EmergencyReason", EmergencyReason, []string{"searchNHS", "patient", "adjustErr", "consentAsk", "emergency"}},
 	{"DeceasedReason", DeceasedReason, []string{"searchNHS", "patientDead", "adjust", "consentAsk"}},
 	{"Declined", Declined, []string{"searchNHS", "patient", "adjust", "consentAsk", "decline"}},
@@ -214,7 +221,7 @@ func checkInvariants(t *testing.T, from State, m *Machine, fx []Effect) {
 	for _, e := range fx {
 		switch e := e.(type) {
 		case Audit:
-			if e.Action == ActPermission || e.Action == ActEmergency || e.Action == ActDeceasedReason {
+			if e.Action == ActPermission || e.Action == ActEmergency || e.Action == ActDeceasedReason || e.Action == ActAccessCheck {
 				basis = true
 			}
 			if e.Action == ActEmergency && strings.TrimSpace(e.Reason) == "" {

@@ -70,6 +70,9 @@ func (r *fuzzRig) op(code, arg byte) {
 		e = EmergencyGiven{Reason: reason}
 	case 12:
 		e = DeceasedGiven{Reason: "reason"}
+		if arg%2 == 1 {
+			e = AccessCheck{}
+		}
 	case 13:
 		e = Decline{}
 	case 14:
@@ -163,7 +166,7 @@ func (r *fuzzRig) handle(e Event) []Effect {
 			case ActConsentRead:
 				r.committed[f.NHS] = false
 				r.consentNo[f.NHS] = f.Consent == fhir.ConsentNo.String()
-			case ActPermission, ActEmergency, ActDeceasedReason:
+			case ActPermission, ActEmergency, ActDeceasedReason, ActAccessCheck:
 				r.committed[f.NHS] = true
 			}
 		case FetchRecord:

@@ -16,6 +16,7 @@ Searching newSession -> NoPatient: Cancel
 Searching patient -> Demographics: A:patient-search A:patient-read FetchConsent FetchAdjustments
 Searching patientDead -> Demographics: A:patient-search A:patient-read FetchConsent FetchAdjustments
 Searching patientErr -> Failed: A:patient-search/failed
+Searching patientReal -> Demographics: A:patient-search A:patient-read FetchConsent FetchAdjustments
 Searching refused -> Failed: Cancel
 Searching searchDemo -> Searching: Cancel SearchPDS
 Searching searchNHS -> Searching: Cancel FetchPatient
@@ -64,6 +65,7 @@ OptedOut close -> NoPatient:
 OptedOut drop -> NoPatient:
 OptedOut newSession -> NoPatient:
 
+Asking accessCheck -> Opening: A:test-patient-access-check FetchRecord:access-check
 Asking auditFailed -> Failed:
 Asking close -> NoPatient:
 Asking decline -> Declined: A:permission-declined
@@ -72,6 +74,7 @@ Asking emergency -> EmergencyReason:
 Asking newSession -> NoPatient:
 Asking permission -> Opening: A:legitimate-relationship-self-claimed A:permission-given Alert:1 FetchRecord:permission
 
+AskingAdjusting accessCheck -> Opening: A:test-patient-access-check FetchRecord:access-check
 AskingAdjusting adjust -> Asking: A:reasonable-adjustments-read
 AskingAdjusting adjustErr -> Asking: A:reasonable-adjustments-read/failed
 AskingAdjusting auditFailed -> Failed: Cancel
@@ -89,6 +92,7 @@ EmergencyReason drop -> NoPatient:
 EmergencyReason newSession -> NoPatient:
 EmergencyReason reason -> Opening: A:emergency-access Alert:2 FetchRecord:emergency
 
+DeceasedReason accessCheck -> Opening: A:test-patient-access-check FetchRecord:access-check
 DeceasedReason auditFailed -> Failed:
 DeceasedReason close -> NoPatient:
 DeceasedReason deceased -> Opening: A:legitimate-relationship-self-claimed A:deceased-record-reason Alert:1 FetchRecord:deceased
@@ -146,4 +150,11 @@ Refused newSession -> NoPatient:
 Refused refused -> Failed:
 Refused searchDemo -> Searching: SearchPDS
 Refused searchNHS -> Searching: FetchPatient
+AskingReal auditFailed -> Failed:
+AskingReal close -> NoPatient:
+AskingReal decline -> Declined: A:permission-declined
+AskingReal drop -> NoPatient:
+AskingReal emergency -> EmergencyReason:
+AskingReal newSession -> NoPatient:
+AskingReal permission -> Opening: A:legitimate-relationship-self-claimed A:permission-given Alert:1 FetchRecord:permission
 `

@@ -152,17 +152,7 @@ func (c *Controller) verifyPasscode(f session.VerifyPasscode) {
 	needLink := !resuming || heldRole.URID != ""
 	spine, log := c.svc.Spine, c.svc.Log
 	go func() {
-		var assertion sync.Assertion
-		var assertErr error
-		err := cardreader.WithPasscode(conn, pin, func() error {
-			if err := cardreader.Prove(conn, id.Cert); err != nil {
-				return err
-			}
-			if needLink {
-				assertion, assertErr = spine.Assert(id.UserID, cardSigner{conn: conn, cert: id.Cert})
-			}
-			return nil
-		})
+		link, linkErr, err := cardSignIn(context.Background(), spine, conn, id, pin, needLink)
 		var pe *cardreader.PasscodeError
 		switch {
 		case err == nil:
@@ -180,23 +170,42 @@ func (c *Controller) verifyPasscode(f session.VerifyPasscode) {
 			return
 		}
 		ans := session.PasscodeRight{Seq: f.Seq}
-		if needLink {
-			if assertErr == nil {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				link, err := spine.Exchange(ctx, assertion)
-				cancel()
-				if err == nil {
-					ans.Link = &signedIn{link: link, userID: id.UserID}
-				}
-				assertErr = err
-			}
-			if assertErr != nil {
-				log.Warn("identity service sign-in failed", "err", assertErr)
-				ans.LinkProblem = fhir.UserMessage(assertErr)
-			}
+		switch {
+		case link != nil:
+			ans.Link = &signedIn{link: link, userID: id.UserID}
+		case linkErr != nil:
+			log.Warn("identity service sign-in failed", "err", linkErr)
+			ans.LinkProblem = fhir.UserMessage(linkErr)
 		}
 		c.Post(func() { c.handle(ans) })
 	}()
+}
+
+// cardSignIn is the one sign-in with a card, for the window and check-access alike. Inside one
+// PC/SC transaction the passcode is verified, the card signs a fresh challenge that must verify
+// with its certificate's key and (when link is wanted) signs the Spine sign-in assertion; then
+// the card's security status is reset before the card is let go (cardreader.WithPasscode), so
+// no other program can have it sign. The assertion is exchanged for a token after that. err is
+// the card's failure (nothing was signed in); linkErr the identity service's (the card was
+// fine); link is nil unless wanted and signed in.
+func cardSignIn(ctx context.Context, spine *sync.Client, conn cardreader.Transport, id cardreader.Identity, pin string, wantLink bool) (link *sync.Session, linkErr, err error) {
+	var assertion sync.Assertion
+	err = cardreader.WithPasscode(conn, pin, func() error {
+		if err := cardreader.Prove(conn, id.Cert); err != nil {
+			return err
+		}
+		if wantLink {
+			assertion, linkErr = spine.Assert(id.UserID, cardSigner{conn: conn, cert: id.Cert})
+		}
+		return nil
+	})
+	if err != nil || !wantLink || linkErr != nil {
+		return nil, linkErr, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	link, linkErr = spine.Exchange(ctx, assertion)
+	return link, linkErr, nil
 }
 
 // loadRoles asks the identity service for the signed-in user's roles over the session's link.

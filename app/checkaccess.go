@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"scrdesk/cardreader"
@@ -235,20 +236,32 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	if err != nil {
 		return finish(2, fmt.Errorf("passcode not read: %w", err))
 	}
-	id, err := cardreader.Authenticate(ctx, conn, pin, anchors, time.Now())
+	// The window's own card checks and sign-in (cardops.go): the identity and its certificate
+	// against the trust anchors, then the passcode, the card's proof of its key and the Spine
+	// assertion in one transaction, after which the card's security status is reset.
+	id, err := cardreader.ReadIdentity(conn)
+	if err == nil {
+		err = cardreader.CheckCertificate(id.Cert, anchors, time.Now())
+	}
 	res.UserID = id.UserID
 	who = audit.Event{UserID: id.UserID, UserName: id.Name}
+	var link *sync.Session
+	var linkErr error
+	if err == nil {
+		link, linkErr, err = cardSignIn(ctx, client, conn, id, pin, true)
+	}
 	if err != nil {
-		_, _ = rec(audit.Event{Action: audit.ActionLogin, Outcome: audit.OutcomeMinorFailure, Reason: "check-access: " + err.Error()})
+		_, _ = rec(cardRefusal(err))
 		return finish(1, err)
 	}
-	link, err := client.SignIn(ctx, id.UserID, cardSigner{conn: conn, cert: id.Cert})
-	if err != nil {
-		return finish(1, err)
+	if linkErr != nil {
+		_, _ = rec(audit.Event{Action: audit.ActionLogin, Outcome: audit.OutcomeMinorFailure, Reason: "check-access: the identity service refused the sign-in (" + fhir.UserMessage(linkErr) + ")"})
+		return finish(1, linkErr)
 	}
 	defer link.Close()
 	roles, err := link.UserInfo(ctx)
 	if err != nil {
+		_, _ = rec(audit.Event{Action: audit.ActionLogin, Outcome: audit.OutcomeMinorFailure, Reason: "check-access: the roles could not be read (" + fhir.UserMessage(err) + ")"})
 		return finish(1, err)
 	}
 	var role staff.Role
@@ -259,6 +272,12 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 		}
 	}
 	if role.URID == "" {
+		var offered []string
+		for _, r := range roles {
+			offered = append(offered, r.RoleName+" ("+r.URID+")")
+		}
+		_, _ = rec(audit.Event{Action: audit.ActionLogin, Outcome: audit.OutcomeMinorFailure,
+			Reason: "check-access: no role that may open records; roles offered: " + strings.Join(offered, ", ")})
 		return finish(1, errors.New("this card has no role that may view Summary Care Records here (check the permitted activity codes in settings, or ask your Registration Authority)"))
 	}
 	link = link.WithRole(role.URID)
@@ -373,6 +392,20 @@ func flowErr(v pf.View) error {
 		return v.Err
 	}
 	return errors.New("no patient was found for that NHS number")
+}
+
+// cardRefusal is the audit row of a card check-access refused: a wrong passcode and a blocked
+// card under the window's own actions, any other refusal naming the check that failed.
+func cardRefusal(err error) audit.Event {
+	var pe *cardreader.PasscodeError
+	switch {
+	case errors.As(err, &pe) && !pe.Format:
+		return audit.Event{Action: audit.ActionWrongPasscode, Outcome: audit.OutcomeMinorFailure,
+			Reason: "check-access: wrong passcode, " + strconv.Itoa(pe.TriesLeft) + " tries left"}
+	case errors.Is(err, cardreader.ErrBlocked):
+		return audit.Event{Action: audit.ActionCardBlocked, Outcome: audit.OutcomeMinorFailure, Reason: "check-access: the card is blocked"}
+	}
+	return audit.Event{Action: audit.ActionLogin, Outcome: audit.OutcomeMinorFailure, Reason: "check-access: the card was refused (" + checkOf(err) + ")"}
 }
 
 // plainError is the sentence a person is shown for err: the one it carries (usermsg: a card,

@@ -95,6 +95,17 @@ func TestCheckAccessDemo(t *testing.T) {
 	if code != 1 || !strings.Contains(out.String(), "Wrong passcode") {
 		t.Errorf("wrong passcode: exit %d, %s", code, out.String())
 	}
+	// and is audited as the window audits it (the same action, who and where).
+	var wrong *audit.Entry
+	_ = db.Each(context.Background(), audit.Filter{}, func(e audit.Entry) error {
+		if e.Action == audit.ActionWrongPasscode {
+			wrong = &e
+		}
+		return nil
+	})
+	if wrong == nil || wrong.UserID == "" || wrong.Workstation != "Counter 2" || !strings.Contains(wrong.Reason, "tries left") {
+		t.Errorf("wrong passcode row %+v", wrong)
+	}
 }
 
 // TestCheckAccessWrongPatient: check-access refuses a record sent for another patient, prints

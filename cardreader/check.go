@@ -265,10 +265,22 @@ func CheckCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		fmt.Fprintf(stderr, "card check: no passcode given: %v\n", err)
 		return CheckUsage
 	}
-	err = VerifyPasscode(conn, pin)
+	// The passcode and the challenge in one transaction, after which the card's security status
+	// is reset (WithPasscode): the check leaves no program able to have the card sign.
+	challenge := make([]byte, 32)
+	if _, err := rand.Read(challenge); err != nil {
+		return finish(CheckCardBad, err)
+	}
+	verified := false
+	var proveErr error
+	err = WithPasscode(conn, pin, func() error {
+		verified = true
+		proveErr = proveKey(conn, id.Cert, challenge)
+		return proveErr
+	})
 	var pe *PasscodeError
 	switch {
-	case err == nil:
+	case verified:
 		res.Passcode = "ok"
 		p.line("Passcode", "ok")
 	case errors.As(err, &pe) && !pe.Format:
@@ -284,11 +296,7 @@ func CheckCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		return finish(code(err), err)
 	}
 
-	challenge := make([]byte, 32)
-	if _, err := rand.Read(challenge); err != nil {
-		return finish(CheckCardBad, err)
-	}
-	if err := proveKey(conn, id.Cert, challenge); err != nil {
+	if err := proveErr; err != nil {
 		if errors.Is(err, ErrChallenge) {
 			res.Challenge = "failed"
 			p.line("Challenge", "FAILED: the card does not hold the certificate's key")
@@ -297,6 +305,9 @@ func CheckCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	}
 	res.Challenge = "ok"
 	p.line("Challenge", "ok: the card signed a fresh challenge with the certificate's key")
+	if err != nil { // the reset after the check failed: the card may still be verified
+		return finish(code(err), err)
+	}
 	return finish(CheckOK, nil)
 }
 

@@ -201,5 +201,18 @@ func TestPCSCCheckCommand(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, &stdout, &stderr)
 	}
 	t.Logf("card check:\n%s", &stdout)
+	// The check verified the passcode and had the card sign; it leaves the card as it found it:
+	// another program's connection must not find the passcode verified.
+	conn, err := cardreader.ConnectPCSC(reader1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := cardreader.SelectPIV(conn); err != nil {
+		t.Fatal(err)
+	}
+	if cardreader.Verified(conn) {
+		t.Error("after card check a second PC/SC connection sees the passcode verified")
+	}
 	time.Sleep(pcscdPoll)
 }

@@ -62,7 +62,7 @@ func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress P
 	if checked > 0 {
 		e, err := db.Entry(ctx, checked)
 		if err == nil {
-			lo, _, err := seqRange(ctx, db.sql, audit.Filter{From: e.Time.Add(-rulesWarmup)})
+			lo, _, _, err := seqRange(ctx, db.sql, audit.Filter{From: e.Time.Add(-rulesWarmup)})
 			if err != nil {
 				return err
 			}
@@ -676,13 +676,13 @@ func (db *DB) RebuildGovernance(ctx context.Context, cfg governance.Config, prog
 
 // AppendBatch appends entries (their events, at their times) in one transaction, each through
 // the same chain and rules as Record. For the demo's synthetic log and for tests: real rows are
-// recorded one by one with Record, at the clock's time. A time before the newest row's is
-// clamped as Record clamps a clock that stepped back.
+// recorded one by one with Record, at the clock's time. A time before the newest row's is kept
+// and flagged as Record keeps a clock that stepped back.
 func (db *DB) AppendBatch(ctx context.Context, es []audit.Entry) error {
 	wctx := context.WithoutCancel(ctx)
 	return db.write(wctx, func(tx *sql.Tx) error {
 		for _, e := range es {
-			if _, err := db.appendAtTx(wctx, tx, e.Event, e.Time); err != nil {
+			if _, err := db.appendAtTx(wctx, tx, e.Event, e.Time, false); err != nil {
 				return err
 			}
 		}

@@ -15,7 +15,8 @@ import (
 const MaxPage = 1000
 
 // plan is the SQL chosen for one filter: one or more index-backed branches that each yield
-// matching sequence numbers in seq order between lo and hi.
+// matching sequence numbers in seq order between lo and hi (and, when the log's times do not
+// follow its sequence, within the filter's time range).
 type plan struct {
 	branches []branch
 	lo, hi   int64 // inclusive seq range; lo > hi means nothing matches
@@ -26,41 +27,90 @@ type branch struct {
 	args []any
 }
 
-// seqRange turns the filter's time range into a sequence range. Row times never go backwards
-// (see the package doc), so the rows in [From, To) are exactly those between the first row at or
-// after From and the last row before To; both are found with the time index.
-func seqRange(ctx context.Context, q querier, f audit.Filter) (int64, int64, error) {
-	lo, hi := int64(1), int64(math.MaxInt64)
+// seqRange turns the filter's time range into a sequence range. While no row's time is behind
+// the row before it (the audit_clock_behind index is empty), times follow the sequence and the
+// rows in [From, To) are exactly those between the first row at or after From and the last row
+// before To, both found with the time index: exact. Otherwise the range is from the lowest
+// sequence number at or after From to the highest before To, which holds every row in the time
+// range but not only those: not exact, and each row's time must be checked too (planFor).
+func seqRange(ctx context.Context, q querier, f audit.Filter) (lo, hi int64, exact bool, err error) {
+	lo, hi = int64(1), int64(math.MaxInt64)
+	if f.From.IsZero() && f.To.IsZero() {
+		return lo, hi, true, nil
+	}
+	var stepped bool
+	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_event INDEXED BY audit_clock_behind
+		WHERE json_extract(body, '$.d.clock_behind_ms') IS NOT NULL)`).Scan(&stepped); err != nil {
+		return 0, 0, false, fmt.Errorf("time range: %w", err)
+	}
+	if stepped {
+		return seqSpan(ctx, q, f)
+	}
 	if !f.From.IsZero() {
 		err := q.QueryRowContext(ctx, `SELECT seq FROM audit_event INDEXED BY audit_by_time
 			WHERE time_ms >= ? ORDER BY time_ms, seq LIMIT 1`, f.From.UnixMilli()).Scan(&lo)
 		if errors.Is(err, sql.ErrNoRows) {
-			return 1, 0, nil
+			return 1, 0, true, nil
 		}
 		if err != nil {
-			return 0, 0, fmt.Errorf("time range: %w", err)
+			return 0, 0, false, fmt.Errorf("time range: %w", err)
 		}
 	}
 	if !f.To.IsZero() {
 		err := q.QueryRowContext(ctx, `SELECT seq FROM audit_event INDEXED BY audit_by_time
 			WHERE time_ms < ? ORDER BY time_ms DESC, seq DESC LIMIT 1`, f.To.UnixMilli()).Scan(&hi)
 		if errors.Is(err, sql.ErrNoRows) {
-			return 1, 0, nil
+			return 1, 0, true, nil
 		}
 		if err != nil {
-			return 0, 0, fmt.Errorf("time range: %w", err)
+			return 0, 0, false, fmt.Errorf("time range: %w", err)
 		}
 	}
-	return lo, hi, nil
+	return lo, hi, true, nil
+}
+
+// seqSpan is seqRange for a log whose times do not follow its sequence: the lowest sequence
+// number at or after From and the highest before To (not exact).
+func seqSpan(ctx context.Context, q querier, f audit.Filter) (int64, int64, bool, error) {
+	lo, hi := int64(1), int64(math.MaxInt64)
+	var n sql.NullInt64
+	if !f.From.IsZero() {
+		if err := q.QueryRowContext(ctx, `SELECT min(seq) FROM audit_event INDEXED BY audit_by_time WHERE time_ms >= ?`,
+			f.From.UnixMilli()).Scan(&n); err != nil {
+			return 0, 0, false, fmt.Errorf("time range: %w", err)
+		}
+		if !n.Valid {
+			return 1, 0, false, nil
+		}
+		lo = n.Int64
+	}
+	if !f.To.IsZero() {
+		if err := q.QueryRowContext(ctx, `SELECT max(seq) FROM audit_event INDEXED BY audit_by_time WHERE time_ms < ?`,
+			f.To.UnixMilli()).Scan(&n); err != nil {
+			return 0, 0, false, fmt.Errorf("time range: %w", err)
+		}
+		if !n.Valid {
+			return 1, 0, false, nil
+		}
+		hi = n.Int64
+	}
+	return lo, hi, false, nil
 }
 
 // planFor picks the index for f: the patient's NHS number first (Subject Access Request),
 // then the user, then action and outcome, else the sequence number itself. The other filters
 // are checked on the rows the index yields. An action without an outcome (or the reverse)
 // becomes one branch per outcome (per action) on the (action, outcome, seq) index, merged.
-func planFor(f audit.Filter) plan {
+// When the time range is not exact (seqRange), each row's time is checked too.
+func planFor(f audit.Filter, exact bool) plan {
 	var extra []string
 	var extraArgs []any
+	if !exact && !f.From.IsZero() {
+		extra, extraArgs = append(extra, "time_ms >= ?"), append(extraArgs, f.From.UnixMilli())
+	}
+	if !exact && !f.To.IsZero() {
+		extra, extraArgs = append(extra, "time_ms < ?"), append(extraArgs, f.To.UnixMilli())
+	}
 	cond := func(col string, v string) {
 		extra = append(extra, col+" = ?")
 		extraArgs = append(extraArgs, v)
@@ -111,7 +161,8 @@ func planFor(f audit.Filter) plan {
 		}
 		return p
 	}
-	return plan{branches: []branch{{sql: "SELECT seq FROM audit_event WHERE seq BETWEEN ? AND ?"}}}
+	all := append([]string{"seq BETWEEN ? AND ?"}, extra...) // the time checks, if any (the others set no filter)
+	return plan{branches: []branch{{sql: "SELECT seq FROM audit_event WHERE " + strings.Join(all, " AND "), args: extraArgs}}}
 }
 
 // branchArgs puts lo and hi after the index's equality arguments.
@@ -148,7 +199,7 @@ func (p plan) pageSQL(desc bool, lo, hi int64, limit int) (string, []any) {
 // seqPage returns up to limit matching sequence numbers, newest first when desc, strictly
 // below before (desc) or strictly above after (asc).
 func (db *DB) seqPage(ctx context.Context, q querier, f audit.Filter, desc bool, bound int64, limit int) ([]int64, error) {
-	lo, hi, err := seqRange(ctx, q, f)
+	lo, hi, exact, err := seqRange(ctx, q, f)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +212,7 @@ func (db *DB) seqPage(ctx context.Context, q querier, f audit.Filter, desc bool,
 	if lo > hi {
 		return nil, nil
 	}
-	query, args := planFor(f).pageSQL(desc, lo, hi, limit)
+	query, args := planFor(f, exact).pageSQL(desc, lo, hi, limit)
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query audit log: %w", err)
@@ -292,7 +343,7 @@ func recheck(f audit.Filter, es []audit.Entry) error {
 
 // Count returns how many entries match f.
 func (db *DB) Count(ctx context.Context, f audit.Filter) (int64, error) {
-	lo, hi, err := seqRange(ctx, db.sql, f)
+	lo, hi, exact, err := seqRange(ctx, db.sql, f)
 	if err != nil {
 		return 0, err
 	}
@@ -300,7 +351,7 @@ func (db *DB) Count(ctx context.Context, f audit.Filter) (int64, error) {
 		return 0, nil
 	}
 	var total int64
-	for _, b := range planFor(f).branches {
+	for _, b := range planFor(f, exact).branches {
 		var n int64
 		q := "SELECT count(*) FROM (" + b.sql + ")"
 		if err := db.sql.QueryRowContext(ctx, q, b.argsWith(lo, hi)...).Scan(&n); err != nil {

@@ -23,9 +23,13 @@
 //     audit-verified row with a major-failure outcome.
 //   - Verify walks the chain inside SQLite (an aggregate SQL function written in Go), in up to
 //     four parallel ranges: well over a million rows a second.
-//   - Row times never go backwards: if the clock steps back, rows carry the last time recorded
-//     and the detail says by how much the clock was behind ("clock_behind_ms"). Time ranges are
-//     therefore sequence ranges, which is how the queries use them.
+//   - A row's time is the clock's reading; rows are ordered by sequence number, never by time.
+//     A reading earlier than the row before it is kept as it is and flagged in the detail
+//     ("clock_behind_ms": by how much), and within one process a wall clock that moved apart
+//     from the monotonic clock since the previous row is flagged too ("clock_jump_ms", signed:
+//     positive when it jumped forward). So a forward jump corrected later never pins the time
+//     of every later row. While no row is flagged behind (an index lists them), a time range is
+//     a sequence range (the fast path); otherwise each row's own time is checked as well.
 //   - Queries are paged by key (sequence number), never by OFFSET, each backed by an index.
 //
 // # Imports
@@ -109,6 +113,9 @@ type Options struct {
 	CheckpointEvery int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Mono is the monotonic clock, for telling a jump of the wall clock (Now) between two rows;
+	// default: the time since Open by Go's monotonic reading.
+	Mono func() time.Duration
 	// WeakKey records that keys come from the owner-only key file; reported by Verify and
 	// WeakKey. It is also set when the KeySource has a Weak() bool method returning true, as
 	// the secrets package's file store does.
@@ -151,6 +158,9 @@ type DB struct {
 	degradedFrom  int64 // first row not protected
 	cpFailure     string
 
+	lastWall time.Time     // Now's reading at the previous row this process appended
+	lastMono time.Duration // and Mono's
+
 	rules    *governance.Engine                // checks each appended row once EnableRules has caught up
 	rulesCfg atomic.Pointer[governance.Config] // the newest config given (EnableRules, SetRulesConfig)
 }
@@ -186,6 +196,10 @@ func openWith(ctx context.Context, path string, keys KeySource, log *slog.Logger
 	}
 	if opts.CheckpointEvery <= 0 {
 		opts.CheckpointEvery = 1
+	}
+	if opts.Now == nil && opts.Mono == nil {
+		start := time.Now()
+		opts.Mono = func() time.Duration { return time.Since(start) } // Go's monotonic reading
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -437,11 +451,11 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // appendTx appends one row inside tx. Call with db.mu held.
 func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, e audit.Event) (audit.Entry, error) {
-	return db.appendAtTx(ctx, tx, e, db.opts.Now())
+	return db.appendAtTx(ctx, tx, e, db.opts.Now(), true)
 }
 
 // appendAtTx appends one row recorded at the time at (clamped so times never go backwards).
-func (db *DB) appendAtTx(ctx context.Context, tx *sql.Tx, e audit.Event, at time.Time) (audit.Entry, error) {
+func (db *DB) appendAtTx(ctx context.Context, tx *sql.Tx, e audit.Event, at time.Time, reading bool) (audit.Entry, error) {
 	if err := e.Validate(); err != nil {
 		return audit.Entry{}, err
 	}
@@ -454,14 +468,19 @@ func (db *DB) appendAtTx(ctx context.Context, tx *sql.Tx, e audit.Event, at time
 		return audit.Entry{}, fmt.Errorf("read newest row: %w", err)
 	}
 	now := at.UTC().Truncate(time.Millisecond)
-	if behind := lastMS - now.UnixMilli(); behind > 0 {
+	flag := func(k string, v int64) {
 		d := make(map[string]string, len(e.Detail)+1)
 		for k, v := range e.Detail {
 			d[k] = v
 		}
-		d["clock_behind_ms"] = strconv.FormatInt(behind, 10)
+		d[k] = strconv.FormatInt(v, 10)
 		e.Detail = d
-		now = time.UnixMilli(lastMS).UTC()
+	}
+	if behind := lastMS - now.UnixMilli(); behind > 0 && last > 0 {
+		flag(DetailClockBehind, behind) // kept as read: rows are ordered by seq, not by time
+	}
+	if jump, ok := db.clockJump(at); ok && reading {
+		flag(DetailClockJump, jump)
 	}
 	id, err := uuid.NewRandom()
 	if err != nil {
@@ -485,3 +504,33 @@ func (db *DB) appendAtTx(ctx context.Context, tx *sql.Tx, e audit.Event, at time
 }
 
 const insertSQL = `INSERT INTO audit_event (seq, body, mac) VALUES (?, ?, ?)`
+
+// The details the store adds to a row about its clock.
+const (
+	DetailClockBehind = "clock_behind_ms" // the reading is this much earlier than the row before
+	DetailClockJump   = "clock_jump_ms"   // the wall clock moved this much apart from the monotonic clock since this process's previous row
+)
+
+// clockJumpTolerance is how far the wall clock may drift from the monotonic clock between two
+// rows (NTP slews, suspend) before the row says the clock jumped.
+const clockJumpTolerance = 2 * time.Second
+
+// clockJump compares the wall clock's move since this process's previous row with the
+// monotonic clock's, for a row recorded now at wall time at. Rows recorded at given times
+// (AppendBatch) are not readings and are not compared. The caller holds db.mu.
+func (db *DB) clockJump(at time.Time) (int64, bool) {
+	if db.opts.Mono == nil {
+		return 0, false
+	}
+	mono := db.opts.Mono()
+	prevWall, prevMono := db.lastWall, db.lastMono
+	db.lastWall, db.lastMono = at, mono
+	if prevWall.IsZero() {
+		return 0, false
+	}
+	d := at.Round(0).Sub(prevWall.Round(0)) - (mono - prevMono) // Round(0): the wall readings, not Go's monotonic ones
+	if d > -clockJumpTolerance && d < clockJumpTolerance {
+		return 0, false
+	}
+	return d.Milliseconds(), true
+}

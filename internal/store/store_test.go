@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -270,6 +271,8 @@ func TestTriggersRefuseUpdateAndDelete(t *testing.T) {
 	}
 }
 
+// TestClockStepsBack: a reading earlier than the row before it is kept as it was, flagged with
+// how far behind it is; rows stay in sequence order and the chain verifies.
 func TestClockStepsBack(t *testing.T) {
 	ctx := context.Background()
 	clk := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
@@ -280,11 +283,126 @@ func TestClockStepsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Time.Before(a.Time) || b.Detail["clock_behind_ms"] == "" {
-		t.Fatalf("time went backwards: %v then %v (%v)", a.Time, b.Time, b.Detail)
+	if !b.Time.Equal(a.Time.Add(-time.Hour).Add(time.Millisecond)) || b.Detail[DetailClockBehind] != "3599999" || b.Seq != a.Seq+1 {
+		t.Fatalf("the row after the step: %v (%v) after %v, want the reading and its flag", b.Time, b.Detail, a.Time)
 	}
 	if rep, _ := db.Verify(ctx); !rep.OK {
 		t.Fatalf("Verify = %+v", rep)
+	}
+}
+
+// TestClockForwardJumpDoesNotPinLaterRows: the clock jumps years ahead for one row, then is put
+// right. The rows after carry their own readings (not the jump's time), the first of them says
+// how far behind it was; time-range queries and counts still find exactly the rows of each
+// range, newest by sequence first; a range holding only the jump finds only it.
+func TestClockForwardJumpDoesNotPinLaterRows(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	clk := &fakeClock{t: t0}
+	db := openTest(t, filepath.Join(t.TempDir(), "j.db"), newMemKeys(), Options{Now: clk.Now})
+	rec := func(at time.Time, i int) audit.Entry {
+		t.Helper()
+		clk.Set(at.Add(-time.Millisecond)) // fakeClock adds 1 ms per reading
+		e, err := db.Record(ctx, testEvent(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.Time.Equal(at) {
+			t.Fatalf("row %d at %v, want the reading %v", e.Seq, e.Time, at)
+		}
+		return e
+	}
+	r1 := rec(t0, 0)
+	// Queries before any step take the fast path; they must agree with the slow one after.
+	jump := t0.AddDate(4, 0, 0)
+	r2 := rec(jump, 1)
+	r3 := rec(t0.Add(time.Minute), 2)
+	r4 := rec(t0.Add(2*time.Minute), 3)
+	if r3.Detail[DetailClockBehind] == "" || r4.Detail[DetailClockBehind] != "" {
+		t.Fatalf("flags: %v, %v (only the first row after the jump is behind the row before it)", r3.Detail, r4.Detail)
+	}
+	seqs := func(f audit.Filter) []int64 {
+		t.Helper()
+		es, _, err := db.Query(ctx, f, audit.Cursor{}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, e := range es {
+			out = append(out, e.Seq)
+		}
+		n, err := db.Count(ctx, f)
+		if err != nil || n != int64(len(out)) {
+			t.Fatalf("Count %d (%v), Query %d rows", n, err, len(out))
+		}
+		return out
+	}
+	today := audit.Filter{From: t0, To: t0.Add(time.Hour)}
+	if got := seqs(today); !slices.Equal(got, []int64{r4.Seq, r3.Seq, r1.Seq}) {
+		t.Errorf("today's rows %v, want %d, %d, %d (newest by sequence first, the jumped row not among them)", got, r4.Seq, r3.Seq, r1.Seq)
+	}
+	if got := seqs(audit.Filter{From: jump.Add(-time.Hour), To: jump.Add(time.Hour)}); !slices.Equal(got, []int64{r2.Seq}) {
+		t.Errorf("the jump's hour holds %v, want only %d", got, r2.Seq)
+	}
+	if got := seqs(audit.Filter{From: t0.Add(30 * time.Second)}); !slices.Equal(got, []int64{r4.Seq, r3.Seq, r2.Seq}) {
+		t.Errorf("from 09:00:30 on: %v, want %d, %d, %d", got, r4.Seq, r3.Seq, r2.Seq)
+	}
+	today.UserID = r3.UserID
+	if got := seqs(today); !slices.Contains(got, r3.Seq) || slices.Contains(got, r2.Seq) {
+		t.Errorf("today's rows of one user: %v", got)
+	}
+	var each []int64
+	if err := db.Each(ctx, audit.Filter{From: t0, To: t0.Add(time.Hour)}, func(e audit.Entry) error {
+		each = append(each, e.Seq)
+		return nil
+	}); err != nil || !slices.Equal(each, []int64{r1.Seq, r3.Seq, r4.Seq}) {
+		t.Errorf("Each over today: %v (%v)", each, err)
+	}
+	if rep, _ := db.Verify(ctx); !rep.OK {
+		t.Fatalf("Verify = %+v", rep)
+	}
+}
+
+// TestClockJumpFlagged: within one process, a wall clock that moves apart from the monotonic
+// clock between two rows is flagged with the signed size of the jump; ordinary drift is not.
+func TestClockJumpFlagged(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	wall := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	var mono time.Duration
+	step := func(w, m time.Duration) {
+		mu.Lock()
+		wall, mono = wall.Add(w), mono+m
+		mu.Unlock()
+	}
+	db := openTest(t, filepath.Join(t.TempDir(), "m.db"), newMemKeys(), Options{
+		Now:  func() time.Time { mu.Lock(); defer mu.Unlock(); return wall },
+		Mono: func() time.Duration { mu.Lock(); defer mu.Unlock(); return mono },
+	})
+	rec := func() audit.Entry {
+		t.Helper()
+		e, err := db.Record(ctx, testEvent(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	rec()
+	step(10*time.Second, 10*time.Second+500*time.Millisecond) // drift within the tolerance
+	if e := rec(); e.Detail[DetailClockJump] != "" {
+		t.Errorf("half a second's drift flagged: %v", e.Detail)
+	}
+	step(3*time.Hour, time.Second) // the wall clock jumps forward
+	if e := rec(); e.Detail[DetailClockJump] != "10799000" {
+		t.Errorf("forward jump: %v, want clock_jump_ms 10799000", e.Detail)
+	}
+	step(-3*time.Hour+time.Second, time.Second) // and is put right
+	e := rec()
+	if e.Detail[DetailClockJump] != "-10800000" || e.Detail[DetailClockBehind] == "" {
+		t.Errorf("the clock put right: %v, want clock_jump_ms -10800000 and clock_behind_ms", e.Detail)
+	}
+	if e.Time.After(wall) || e.Time.Before(wall) {
+		t.Errorf("the row after the correction at %v, want the reading %v", e.Time, wall)
 	}
 }
 

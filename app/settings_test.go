@@ -371,3 +371,27 @@ func TestSettingsCardCheckRefusesUntrustedCard(t *testing.T) {
 		}
 	}
 }
+
+// TestCounterShowsTheEnvironment: outside the demo, every frame's status bar names the national
+// environment the workstation talks to (HAZ-16): LIVE, INTEGRATION or CUSTOM ADDRESS.
+func TestCounterShowsTheEnvironment(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	for env, want := range map[settings.Environment]string{
+		settings.EnvProduction:  "LIVE",
+		settings.EnvIntegration: "INTEGRATION",
+		settings.EnvCustom:      "CUSTOM ADDRESS",
+	} {
+		h.inspect(func(c *Controller) {
+			c.svc.Demo = false
+			c.svc.Settings.Environment = env
+			if got := c.frame().status.Env; got != want {
+				t.Errorf("%s: the status bar's mark is %q, want %q", env, got, want)
+			}
+			c.svc.Demo = true
+			if got := c.frame().status.Env; got != "" {
+				t.Errorf("the demo shows the environment mark %q beside its DEMO mark", got)
+			}
+		})
+	}
+}

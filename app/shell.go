@@ -48,6 +48,10 @@ func (c *Controller) frame() frame {
 		role:   present.RoleViewOf(v, site),
 		status: present.StatusViewOf(v, c.conState, c.svc.Demo),
 	}
+	if !c.svc.Demo {
+		// Which national service this workstation talks to, beside the user at all times.
+		f.status.Env, f.status.EnvKind = present.EnvironmentMark(c.svc.Settings)
+	}
 	if c.svc.Central != nil {
 		f.status.Central = c.svc.Central()
 	}

@@ -2,6 +2,7 @@ package screens
 
 import (
 	"image/color"
+	"scrdesk/internal/present"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -28,6 +29,9 @@ func TestThemeContrast(t *testing.T) {
 	}
 	pairs := []pair{
 		{"text on the window", c(theme.ColorNameForeground), bg, text},
+		{"the LIVE mark", White, envColour(present.EnvLive), text},
+		{"the INTEGRATION mark", White, envColour(present.EnvTest), text},
+		{"the CUSTOM mark", White, envColour(present.EnvCustom), text},
 		{"text on a table heading row", c(theme.ColorNameForeground), on(theme.ColorNameInputBackground), text},
 		{"text on a section heading", c(theme.ColorNameForeground), on(theme.ColorNameHeaderBackground), text},
 		{"text on a striped row", c(theme.ColorNameForeground), on(theme.ColorNameHover), text},

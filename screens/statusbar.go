@@ -1,6 +1,8 @@
 package screens
 
 import (
+	"image/color"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -49,6 +51,9 @@ type StatusBar struct {
 	cb StatusBarCallbacks
 
 	demo       *fyne.Container
+	env        *fyne.Container // the national environment's mark (LIVE, INTEGRATION, CUSTOM)
+	envText    *canvas.Text
+	envBg      *canvas.Rectangle
 	user       *kit.Label
 	role       *kit.Label
 	org        *kit.Label
@@ -69,6 +74,11 @@ func NewStatusBar(cb StatusBarCallbacks) *StatusBar {
 	badge.TextStyle.Bold = true
 	badge.TextSize = theme.TextSize()
 	s.demo = container.NewStack(canvas.NewRectangle(DemoYellow), container.NewPadded(badge))
+	s.envText = canvas.NewText("", White)
+	s.envText.TextStyle.Bold = true
+	s.envText.TextSize = theme.TextSize()
+	s.envBg = canvas.NewRectangle(NHSDarkBlue)
+	s.env = container.NewStack(s.envBg, container.NewPadded(s.envText))
 	s.user = kit.NewLabel("")
 	s.user.TextStyle.Bold = true
 	s.role = kit.NewLabel("")
@@ -85,7 +95,7 @@ func NewStatusBar(cb StatusBarCallbacks) *StatusBar {
 	s.signOut = kit.NewButton("Sign out ("+ShortcutText(SignOutShortcut)+")", theme.LogoutIcon(), func() { call(s.cb.SignOut) })
 	right := container.NewHBox(s.signOut, s.lock)
 	middle := container.New(&shares{weights: []float32{3, 3, 4, 3, 3}}, s.user, s.role, s.org, s.reader, s.connection)
-	s.root = container.NewVBox(container.NewBorder(nil, nil, s.demo, right, middle), s.noticeRow, s.central, widget.NewSeparator())
+	s.root = container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(s.demo, s.env), right, middle), s.noticeRow, s.central, widget.NewSeparator())
 	s.Render(present.StatusView{})
 	return s
 }
@@ -93,6 +103,12 @@ func NewStatusBar(cb StatusBarCallbacks) *StatusBar {
 // Render shows v. Call on the UI goroutine.
 func (s *StatusBar) Render(v present.StatusView) {
 	showIf(s.demo, v.Demo)
+	s.envText.Text = v.Env
+	s.envText.TextSize = theme.TextSize()
+	s.envBg.FillColor = envColour(v.EnvKind)
+	showIf(s.env, v.Env != "")
+	s.envText.Refresh()
+	s.envBg.Refresh()
 	for _, x := range []struct {
 		l *kit.Label
 		t string
@@ -106,6 +122,18 @@ func (s *StatusBar) Render(v present.StatusView) {
 	showIf(s.central, v.Central != "")
 	s.central.Refresh()
 	s.root.Refresh()
+}
+
+// envColour is the environment mark's background: white text on each keeps 4.5:1
+// (TestThemeContrast).
+func envColour(k present.EnvKind) color.Color {
+	switch k {
+	case present.EnvLive:
+		return SuccessGreen
+	case present.EnvCustom:
+		return ErrorRed
+	}
+	return NHSDarkBlue // a test environment
 }
 
 // Object is the bar's canvas object.

@@ -9,6 +9,7 @@ import (
 
 	"scrdesk/internal/present"
 	"scrdesk/internal/session"
+	"scrdesk/internal/settings"
 	"scrdesk/internal/staff"
 )
 
@@ -27,6 +28,46 @@ var statusStates = []struct {
 }
 
 var statusSize = fyne.NewSize(1400, 60)
+
+// TestStatusBarEnvironmentGoldens: outside the demo the bar marks the national environment in
+// use beside the user (HAZ-16), so a workstation pointed at the wrong place is seen at the counter.
+func TestStatusBarEnvironmentGoldens(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		env  settings.Environment
+		base string
+		want string
+	}{
+		{"env_live", settings.EnvProduction, "", "LIVE"},
+		{"env_integration", settings.EnvIntegration, "", "INTEGRATION"},
+		{"env_custom", settings.EnvCustom, "https://spine-proxy.example.nhs.uk:8443/api", "CUSTOM ADDRESS"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			test.NewTempApp(t)
+			st := settings.Defaults()
+			st.Environment, st.BaseURL = c.env, c.base
+			v := present.StatusViewOf(statusStates[0].v, "Spine: connected", false)
+			v.Env, v.EnvKind = present.EnvironmentMark(st)
+			if v.Env != c.want {
+				t.Fatalf("mark %q, want %q", v.Env, c.want)
+			}
+			s := NewStatusBar(StatusBarCallbacks{})
+			s.Render(v)
+			if !s.env.Visible() || s.envText.Text != c.want {
+				t.Fatalf("the mark is not shown: visible %v, %q", s.env.Visible(), s.envText.Text)
+			}
+			assertGolden(t, "statusbar/"+c.name+".xml", s.Object(), statusSize)
+			// At the narrowest window the bar still fits (the mark takes its own width).
+			if min := s.Object().MinSize().Width; min > 1024 {
+				t.Errorf("the bar needs %.0f px with the %s mark", min, c.want)
+			}
+		})
+	}
+	// The demo has its own DEMO mark, and no environment mark.
+	if env, _ := present.EnvironmentMark(settings.Defaults()); env != "" {
+		t.Errorf("demo settings give the mark %q", env)
+	}
+}
 
 func TestStatusBarGoldens(t *testing.T) {
 	for _, c := range statusStates {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"scrdesk/internal/session"
+	"scrdesk/internal/settings"
 	"scrdesk/internal/staff"
 )
 
@@ -111,6 +112,37 @@ type StatusView struct {
 	Central    string // the central audit log's replication state, in words, or "" when not set up
 	Notice     string // e.g. why this role cannot open records, or ""
 	Demo       bool
+	// Env marks the national environment in use beside the user (the demo has its own DEMO
+	// mark): "LIVE", "INTEGRATION" or "CUSTOM ADDRESS", so a workstation pointed at the wrong
+	// place is seen at the counter without opening the settings.
+	Env     string
+	EnvKind EnvKind
+}
+
+// EnvKind is the colour of the environment's mark.
+type EnvKind int
+
+// The marks: the live service, a test environment, an address IT support typed.
+const (
+	EnvNone EnvKind = iota
+	EnvLive
+	EnvTest
+	EnvCustom
+)
+
+// EnvironmentMark is the status bar's mark for the settings' environment (none for the demo,
+// which has its DEMO mark). Short, so the user's name and role keep their room; the settings
+// screen names a custom address in full.
+func EnvironmentMark(s settings.Settings) (string, EnvKind) {
+	switch s.Environment {
+	case settings.EnvProduction:
+		return "LIVE", EnvLive
+	case settings.EnvIntegration:
+		return "INTEGRATION", EnvTest
+	case settings.EnvCustom:
+		return "CUSTOM ADDRESS", EnvCustom
+	}
+	return "", EnvNone
 }
 
 // DemoCard is one card on the demo panel.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"scrdesk/internal/audit"
 	"scrdesk/internal/settings"
@@ -464,4 +465,78 @@ func TestOutboxReconciled(t *testing.T) {
 		!strings.Contains(all2, "has been removed from the outbox") {
 		t.Fatalf("findings:\n%s", all2)
 	}
+}
+
+// gatedKeys holds checkpoint writes until released, as a slow keyring (or a writer caught
+// between its commit and its checkpoint) would.
+type gatedKeys struct {
+	*memKeys
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (k *gatedKeys) Set(key, value string) error {
+	if strings.HasPrefix(key, "audit-checkpoint:") {
+		select {
+		case k.entered <- struct{}{}:
+			<-k.release
+		default:
+		}
+	}
+	return k.memKeys.Set(key, value)
+}
+
+// TestOpenBesideAWriterRecordsNothingUnprotected: a second process (audit export beside the
+// running window) opens the log while the window has committed a row and not yet saved its
+// checkpoint. That row is in flight, not unprotected: the second Open waits for the checkpoint
+// and writes no audit-unprotected-entries row. A row whose writer stopped before its checkpoint
+// (nothing catches up) is still recorded.
+func TestOpenBesideAWriterRecordsNothingUnprotected(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "w.db")
+	keys := &gatedKeys{memKeys: newMemKeys(), entered: make(chan struct{}), release: make(chan struct{})}
+	window := openTest(t, path, keys, Options{})
+	if _, err := window.Record(ctx, testEvent(0)); err != nil { // the gate is not listening yet
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := window.Record(ctx, testEvent(1)); done <- err }()
+	<-keys.entered // the row is committed; its checkpoint waits
+	opened := make(chan *DB, 1)
+	go func() {
+		other, err := OpenWith(ctx, path, keys, nil, Options{})
+		if err != nil {
+			t.Error(err)
+		}
+		opened <- other
+	}()
+	time.Sleep(30 * time.Millisecond)
+	close(keys.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	other := <-opened
+	if other == nil {
+		t.FailNow()
+	}
+	defer other.Close()
+	n, err := other.Count(ctx, audit.Filter{Action: audit.ActionAuditUnprotected})
+	if err != nil || n != 0 {
+		t.Fatalf("%d audit-unprotected-entries rows (%v) for a row that was only in flight", n, err)
+	}
+
+	// A writer that stops between its row and its checkpoint: the next Open records it.
+	stopped := &gatedKeys{memKeys: keys.memKeys, entered: make(chan struct{}), release: make(chan struct{})}
+	w2 := openTest(t, path, stopped, Options{})
+	go func() { _, _ = w2.Record(ctx, testEvent(2)) }()
+	<-stopped.entered // committed, and its checkpoint never comes
+	again, err := OpenWith(ctx, path, keys.memKeys, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if n, err := again.Count(ctx, audit.Filter{Action: audit.ActionAuditUnprotected}); err != nil || n != 1 {
+		t.Fatalf("%d audit-unprotected-entries rows (%v) after a writer stopped before its checkpoint, want 1", n, err)
+	}
+	close(stopped.release)
 }

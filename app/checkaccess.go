@@ -303,6 +303,12 @@ func CheckAccess(ctx context.Context, opts Options, args []string, stdin io.Read
 	if v.State == pf.Failed {
 		return finish(1, flowErr(v))
 	}
+	if !nhsnumber.IsTest(v.Patient.NHSNumber) {
+		// PDS answered the test number with a real patient's record (a merge, or a service
+		// that is not the test one): nothing of it is printed.
+		flow.Handle(pf.Close{})
+		return finish(1, errors.New("check-access: the national service answered the test number with a patient outside the test ranges, so nothing is shown; check the environment in settings"))
+	}
 	bv := present.Banner(v.Patient, time.Now())
 	res.Patient = patientOf(bv)
 	if !*asJSON {

@@ -304,6 +304,10 @@ func (c *Controller) apply(f session.Effect) {
 		c.lockCard() // and nothing else may use the card while locked
 	case session.ShowWorkspace:
 		c.dropPatient()
+		if f.Role.URID != c.role.URID {
+			// Another role (a switch): its relationships are claimed, and alerted, afresh.
+			c.patientStep(patientflow.NewSession{})
+		}
 		c.role = f.Role
 		if c.link != nil {
 			c.link = c.link.WithRole(f.Role.URID)

@@ -72,7 +72,10 @@ func (c *Controller) patientEffect(f pf.Effect) error {
 	case pf.Audit:
 		return c.patientAudit(f)
 	case pf.QueueAlert:
-		return c.queueAlert(alertOf(f))
+		if err := c.queueAlert(alertOf(f)); err != nil {
+			return err
+		}
+		c.flow.Handle(pf.AlertStored{Kind: f.Kind, NHS: f.NHS}) // changes no view, returns no effect
 	case pf.CancelRequests:
 		c.cancelPatientRequests()
 	case pf.FetchPatient, pf.SearchPDS, pf.FetchConsent, pf.FetchRecord:
@@ -192,7 +195,7 @@ func flowAuditEvent(a pf.Audit, v pf.View, user string) audit.Event {
 	switch a.Action {
 	case pf.ActPatientSearch:
 		detail["by"] = a.By
-		if a.By == "demographics" && !a.Failed {
+		if a.By == "demographics" {
 			detail["matches"], detail["shown"] = itoa(len(a.Shown)), strings.Join(a.Shown, ",")
 		}
 	case pf.ActPatientRead:

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"scrdesk/cardreader"
+	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/audit"
 	"scrdesk/internal/present"
 	"scrdesk/internal/sandbox"
@@ -104,6 +106,9 @@ func TestOneSelfClaimAlertPerPatientPerSession(t *testing.T) {
 	if n := count(h.actions(), audit.ActionPermission); n != 2 {
 		t.Fatalf("%d permission rows, want 2 (each permission is recorded)", n)
 	}
+	if n := count(h.actions(), audit.ActionSelfClaimLR); n != 1 {
+		t.Fatalf("%d self-claim rows, want 1 (claimed once a session, and every claim alerts)", n)
+	}
 	open(sandbox.NHSSpanning)
 	if n := queued(sandbox.NHSSpanning); n != 1 {
 		t.Fatalf("%d alerts for the second patient, want 1", n)
@@ -150,5 +155,50 @@ func TestPickedPatientRowsSayFoundByDetails(t *testing.T) {
 	}
 	if seen != 2 {
 		t.Fatalf("%d patient-read and scr-read rows for the picked patient, want 2", seen)
+	}
+}
+
+// TestAnotherRoleClaimsAfresh: a switch to another role in the same sign-in (status bar) makes
+// the next permission self-claim, and alert, again under the new role's profile.
+func TestAnotherRoleClaimsAfresh(t *testing.T) {
+	ca, err := virtualcard.NewCA("Test RA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, card := demoCard(t, ca, "technician")
+	if len(u.Roles) < 2 {
+		t.Skip("the demo technician has one role")
+	}
+	dr := cardreader.NewDemoReader()
+	dr.Attach(demoReader)
+	h := newHarness(t, dr, ca.Pool(), harnessOpts{})
+	dr.Insert(demoReader, card)
+	h.typePasscode(u.PIN)
+	h.waitState(session.ChoosingRole)
+	h.inspect(func(c *Controller) { c.chosen(u.Roles[0].URID) })
+	h.waitState(session.Ready)
+	open := func() {
+		t.Helper()
+		h.inspect(func(c *Controller) { c.closePatient() })
+		h.searchNHS(sandbox.NHSAsk)
+		h.until("the question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
+		h.inspect(func(c *Controller) { c.permission() })
+		h.until("the record", func(c *Controller) bool { return recordShown(c) })
+	}
+	open()
+	h.inspect(func(c *Controller) { c.handle(session.SwitchRole{Role: u.Roles[1]}) })
+	h.until("the other role", func(c *Controller) bool { return c.m.Snapshot().Role.URID == u.Roles[1].URID })
+	open()
+	var claims []string
+	for _, e := range h.entries() {
+		if e.Action == audit.ActionSelfClaimLR {
+			claims = append(claims, e.URID)
+		}
+	}
+	if len(claims) != 2 || claims[0] != u.Roles[0].URID || claims[1] != u.Roles[1].URID {
+		t.Fatalf("self-claims under %v, want one under each role (%s, %s)", claims, u.Roles[0].URID, u.Roles[1].URID)
+	}
+	if n := count(h.actions(), audit.ActionAlertQueued); n != 2 {
+		t.Fatalf("%d alerts queued, want one for each role's claim", n)
 	}
 }

@@ -75,6 +75,12 @@ type EmergencyGiven struct{ Reason string }
 // DeceasedGiven: the written reason for opening a deceased patient's record was submitted.
 type DeceasedGiven struct{ Reason string }
 
+// AlertStored: the controller stored the alert a QueueAlert asked for (with its row).
+type AlertStored struct {
+	Kind AlertKind
+	NHS  string
+}
+
 // AccessCheck: IT support's check-access opens a test patient's record (its basis row instead
 // of the question). Refused for any NHS number outside the test ranges.
 type AccessCheck struct{}
@@ -92,7 +98,8 @@ type Close struct{}
 // Drop: the session locked or ended: everything about the patient goes.
 type Drop struct{}
 
-// NewSession: a new sign-in (not an unlock): the once-per-session alert record starts afresh.
+// NewSession: a new sign-in or another role (not an unlock): the once-a-session claims start
+// afresh.
 type NewSession struct{}
 
 func (SearchNHS) isEvent()          {}
@@ -105,6 +112,7 @@ func (RecordAnswer) isEvent()       {}
 func (AdjustmentsAnswer) isEvent()  {}
 func (Refused) isEvent()            {}
 func (AccessCheck) isEvent()        {}
+func (AlertStored) isEvent()        {}
 func (Permission) isEvent()         {}
 func (EmergencyChosen) isEvent()    {}
 func (Back) isEvent()               {}

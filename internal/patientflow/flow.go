@@ -22,7 +22,9 @@
 //     and the emergency row is written only with a non-empty reason.
 //   - A stale answer changes nothing: an answer whose Req is not the pending request's is
 //     ignored, whatever the state.
-//   - One self-claim alert per patient per session, however often a step is retried.
+//   - One self-claimed relationship, with its alert, per patient per session, however often a
+//     step is retried: the claim counts once its alert is stored (AlertStored), so a claim whose
+//     row or alert failed to commit is made again.
 //   - A failed search clears the old results; every answer stops the spinner (Busy).
 //
 // Threading: a Machine is not safe for concurrent use. One goroutine (the controller's) owns it.
@@ -117,11 +119,13 @@ type Machine struct {
 	adjErr  error
 	adjRead bool
 
-	alerted map[string]bool // NHS numbers a self-claim alert was queued for, this session
+	// claimed: the NHS numbers whose legitimate relationship was self-claimed this session, its
+	// alert stored (AlertStored). Until then a retry claims, and alerts, again.
+	claimed map[string]bool
 }
 
 // New returns a machine with no patient.
-func New() *Machine { return &Machine{alerted: map[string]bool{}} }
+func New() *Machine { return &Machine{claimed: map[string]bool{}} }
 
 // State returns the current state.
 func (m *Machine) State() State { return m.state }
@@ -229,10 +233,15 @@ func (m *Machine) Handle(e Event) []Effect {
 		if m.state != Asking || m.pending != 0 {
 			return nil
 		}
+		// The relationship is self-claimed once a session (every self-claim raises an alert for
+		// the SGP); the permission is asked, and recorded, every time.
 		nhs := m.patient.NHSNumber
-		fx := []Effect{Audit{Action: ActSelfClaimLR, NHS: nhs}, Audit{Action: ActPermission, NHS: nhs}}
-		if !m.alerted[nhs] {
-			m.alerted[nhs] = true
+		var fx []Effect
+		if !m.claimed[nhs] {
+			fx = append(fx, Audit{Action: ActSelfClaimLR, NHS: nhs})
+		}
+		fx = append(fx, Audit{Action: ActPermission, NHS: nhs})
+		if !m.claimed[nhs] {
 			fx = append(fx, QueueAlert{Kind: AlertSelfClaim, NHS: nhs})
 		}
 		return append(fx, m.open(BasisPermission)...)
@@ -263,14 +272,21 @@ func (m *Machine) Handle(e Event) []Effect {
 			return nil
 		}
 		// The patient has died, so cannot be asked: the written reason is the basis, with the
-		// self-claimed relationship and its alert (once a session), then the record.
+		// self-claimed relationship (once a session), then the record. Each reason goes to the
+		// SGP in its own alert, as an emergency reason does.
 		nhs := m.patient.NHSNumber
-		fx := []Effect{Audit{Action: ActSelfClaimLR, NHS: nhs}, Audit{Action: ActDeceasedReason, NHS: nhs, Reason: reason}}
-		if !m.alerted[nhs] {
-			m.alerted[nhs] = true
-			fx = append(fx, QueueAlert{Kind: AlertSelfClaim, NHS: nhs, Reason: reason})
+		var fx []Effect
+		if !m.claimed[nhs] {
+			fx = append(fx, Audit{Action: ActSelfClaimLR, NHS: nhs})
 		}
+		fx = append(fx, Audit{Action: ActDeceasedReason, NHS: nhs, Reason: reason},
+			QueueAlert{Kind: AlertSelfClaim, NHS: nhs, Reason: reason})
 		return append(fx, m.open(BasisDeceased)...)
+	case AlertStored:
+		if e.Kind == AlertSelfClaim && e.NHS != "" {
+			m.claimed[e.NHS] = true // the claim and its alert are stored: not claimed again this session
+		}
+		return nil
 	case AccessCheck:
 		if (m.state != Asking && m.state != DeceasedReason) || m.pending != 0 || !nhsnumber.IsTest(m.patient.NHSNumber) {
 			return nil
@@ -312,7 +328,7 @@ func (m *Machine) Handle(e Event) []Effect {
 		fx := m.cancel()
 		m.forget()
 		m.state = NoPatient
-		clear(m.alerted)
+		clear(m.claimed)
 		return fx
 	}
 	return nil

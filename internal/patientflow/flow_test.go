@@ -252,3 +252,37 @@ func checkInvariants(t *testing.T, from State, m *Machine, fx []Effect) {
 		t.Errorf("emergency reason reached from %v", from)
 	}
 }
+
+// TestSelfClaimRetriedAfterAFailedRow: the claim's row (or its alert) did not commit, so the
+// claim does not count: the next permission for the patient claims, and alerts, again. Once its
+// alert is stored, a later permission in the session records only the permission; a new
+// session claims afresh.
+func TestSelfClaimRetriedAfterAFailedRow(t *testing.T) {
+	m := reach(t, []string{"searchNHS", "patient", "adjust", "consentAsk"})
+	fx := m.Handle(Permission{})
+	if got := fxString(fx); got != "A:legitimate-relationship-self-claimed A:permission-given Alert:1 FetchRecord:permission" {
+		t.Fatalf("first permission: %s", got)
+	}
+	m.Handle(AuditFailed{Err: errSpine}) // the claim's row failed: nothing after it ran
+	again := func(what, want string) {
+		t.Helper()
+		for _, ev := range []string{"searchNHS", "patient", "adjust", "consentAsk"} {
+			m.Handle(events[ev](m))
+		}
+		fx := m.Handle(Permission{})
+		if got := fxString(fx); got != want {
+			t.Fatalf("%s: %s, want %s", what, got, want)
+		}
+		for _, f := range fx {
+			if q, ok := f.(QueueAlert); ok {
+				m.Handle(AlertStored{Kind: q.Kind, NHS: q.NHS})
+			}
+		}
+		m.Handle(events["record"](m))
+		m.Handle(Close{})
+	}
+	again("after the failed row", "A:legitimate-relationship-self-claimed A:permission-given Alert:1 FetchRecord:permission")
+	again("after the claim was stored", "A:permission-given FetchRecord:permission")
+	m.Handle(NewSession{})
+	again("in a new session", "A:legitimate-relationship-self-claimed A:permission-given Alert:1 FetchRecord:permission")
+}

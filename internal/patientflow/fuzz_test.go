@@ -154,6 +154,7 @@ func (r *fuzzRig) handle(e Event) []Effect {
 		r.committed, r.consentNo = map[string]bool{}, map[string]bool{}
 	}
 	fx := r.m.Handle(e)
+	claimRows := map[string]int{} // self-claim rows of this batch, by patient
 	for i, f := range fx {
 		switch f := f.(type) {
 		case Audit:
@@ -161,6 +162,9 @@ func (r *fuzzRig) handle(e Event) []Effect {
 				r.failNext = false
 				r.handle(AuditFailed{Err: errors.New("disk full")})
 				return fx[:i+1]
+			}
+			if f.Action == ActSelfClaimLR {
+				claimRows[f.NHS]++
 			}
 			switch f.Action {
 			case ActConsentRead:
@@ -187,11 +191,20 @@ func (r *fuzzRig) handle(e Event) []Effect {
 			r.reqs = append(r.reqs, issued{f.Req, "adjust"})
 		case QueueAlert:
 			if f.Kind == AlertSelfClaim {
-				r.alerts[f.NHS]++
-				if r.alerts[f.NHS] > 1 {
-					r.t.Fatalf("a second self-claim alert for one patient in one session")
+				if f.Reason == "" { // the permission's alert: once a patient a session
+					r.alerts[f.NHS]++
+					if r.alerts[f.NHS] > 1 {
+						r.t.Fatalf("a second self-claim alert for one patient in one session")
+					}
 				}
+				claimRows[f.NHS]--
+				r.m.Handle(AlertStored{Kind: f.Kind, NHS: f.NHS}) // stored, as the controller says
 			}
+		}
+	}
+	for nhs, n := range claimRows {
+		if n > 0 {
+			r.t.Fatalf("a self-claim row for %s without its alert: %s", nhs, fxString(fx))
 		}
 	}
 	v := r.m.View()

@@ -33,6 +33,7 @@
 package replica
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -268,7 +269,10 @@ func (w *Worker) offline(ctx context.Context, err error) {
 
 func problemText(err error) string {
 	var pe *pgconn.PgError
+	var ce *ConflictError
 	switch {
+	case errors.As(err, &ce):
+		return fmt.Sprintf("The central audit database already holds a different entry %d for this workstation: someone changed it. Entries are kept here and not sent on; ask IT support to run scrdesk audit verify --central.", ce.Seq)
 	case errors.Is(err, ErrKeyMismatch):
 		return "The central audit database holds another signing key for this workstation. Ask IT support to check the workstation's registration."
 	case errors.As(err, &pe) && pe.Code == "42501":
@@ -359,7 +363,11 @@ func (w *Worker) online(now time.Time, c store.ReplicaCursor) {
 const insertRows = `INSERT INTO scrdesk.audit_event (instance_id, seq, body, mac, link)
 	SELECT $1::uuid, r.seq, r.body, r.mac, r.link
 	FROM unnest($2::bigint[], $3::text[], $4::bytea[], $5::bytea[]) AS r (seq, body, mac, link)
-	ON CONFLICT DO NOTHING`
+	ON CONFLICT DO NOTHING RETURNING seq`
+
+// existingLinks reads back the links of this log's rows the server already held (a retry of a
+// committed batch holds the same; anything else was put there by someone else).
+const existingLinks = `SELECT seq, link FROM scrdesk.audit_event WHERE instance_id = $1::uuid AND seq = ANY($2::bigint[])`
 
 const insertHead = `INSERT INTO scrdesk.chain_head (instance_id, seq, link, signed_ms, signature)
 	VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`
@@ -394,7 +402,7 @@ func (w *Worker) send(ctx context.Context, cur store.ReplicaCursor, rows []store
 		}
 	}
 	if len(rows) > 0 {
-		if _, err := tx.Exec(ctx, insertRows, w.inst, seqs, bodies, macs, links); err != nil {
+		if err := w.insert(ctx, tx, seqs, bodies, macs, links); err != nil {
 			return cur, err
 		}
 	}
@@ -412,6 +420,75 @@ func (w *Worker) send(ctx context.Context, cur store.ReplicaCursor, rows []store
 	w.registered = true
 	next.UpdatedMS = now.UnixMilli()
 	return next, nil
+}
+
+// ErrCentralConflict: the central table already holds, at one of this log's sequence numbers,
+// an entry that is not this workstation's (planted there by someone with database access). The
+// cursor does not move past it, so the entry is never taken as replicated.
+var ErrCentralConflict = errors.New("the central audit database holds a different entry at this workstation's sequence number")
+
+// ConflictError names the entry.
+type ConflictError struct{ Seq int64 }
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%v: entry %d", ErrCentralConflict, e.Seq)
+}
+func (e *ConflictError) Unwrap() error { return ErrCentralConflict }
+
+// insert writes the batch; a row the server already held (ON CONFLICT DO NOTHING returns no
+// seq for it) must be this workstation's own, with the same link (which covers its body and
+// everything before it): a retry of a batch that committed. Any other is a ConflictError.
+func (w *Worker) insert(ctx context.Context, tx pgx.Tx, seqs []int64, bodies []string, macs, links [][]byte) error {
+	rs, err := tx.Query(ctx, insertRows, w.inst, seqs, bodies, macs, links)
+	if err != nil {
+		return err
+	}
+	inserted := map[int64]bool{}
+	for rs.Next() {
+		var s int64
+		if err := rs.Scan(&s); err != nil {
+			rs.Close()
+			return err
+		}
+		inserted[s] = true
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	if len(inserted) == len(seqs) {
+		return nil
+	}
+	want := map[int64][]byte{}
+	var held []int64
+	for i, s := range seqs {
+		if !inserted[s] {
+			held, want[s] = append(held, s), links[i]
+		}
+	}
+	rs, err = tx.Query(ctx, existingLinks, w.inst, held)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var s int64
+		var l []byte
+		if err := rs.Scan(&s, &l); err != nil {
+			return err
+		}
+		if !bytes.Equal(l, want[s]) {
+			return &ConflictError{Seq: s}
+		}
+		delete(want, s)
+	}
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	for s := range want {
+		return &ConflictError{Seq: s} // not inserted, and not there either
+	}
+	return nil
 }
 
 // register records this log's public key, or checks the one already registered.

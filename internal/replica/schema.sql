@@ -84,4 +84,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA scrdesk FROM PUBLIC, scrdesk_writer, scrdesk_
 GRANT INSERT ON scrdesk.workstation, scrdesk.audit_event, scrdesk.chain_head TO scrdesk_writer;
 -- A workstation reads back its own registration (to check its key) and nothing else's rows.
 GRANT SELECT ON scrdesk.workstation TO scrdesk_writer;
+-- It reads back the sequence numbers and links (hashes, no patient data) of rows the server
+-- already held, to tell a retry of its own batch from an entry planted at its next number.
+GRANT SELECT (instance_id, seq, link) ON scrdesk.audit_event TO scrdesk_writer;
 GRANT SELECT ON scrdesk.workstation, scrdesk.audit_event, scrdesk.chain_head TO scrdesk_reader;

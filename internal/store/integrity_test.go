@@ -540,3 +540,45 @@ func TestOpenBesideAWriterRecordsNothingUnprotected(t *testing.T) {
 	}
 	close(stopped.release)
 }
+
+// TestEmptiedClockIndexDetected: the index of rows whose time is behind the row before is built
+// empty and its text put back (so the schema reads as the migrations'). Time-range queries
+// would take the fast path past those rows; Verify counts the flagged rows in the table and in
+// the index and says the database was changed.
+func TestEmptiedClockIndexDetected(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	keys := newMemKeys()
+	clk := &fakeClock{t: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)}
+	db := openTest(t, path, keys, Options{Now: clk.Now})
+	record(t, db, 3)
+	clk.Set(clk.t.Add(-time.Hour)) // the clock steps back: the next row is flagged
+	record(t, db, 3)
+	if rep, err := db.Verify(ctx); err != nil || !rep.OK {
+		t.Fatalf("before: %+v %v", rep, err)
+	}
+	db.Close()
+	x, _ := sql.Open("sqlite", path)
+	var orig string
+	if err := x.QueryRow(`SELECT sql FROM sqlite_schema WHERE name = 'audit_clock_behind'`).Scan(&orig); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`DROP INDEX audit_clock_behind`,
+		`CREATE INDEX audit_clock_behind ON audit_event (seq) WHERE json_extract(body, '$.d.nothing') IS NOT NULL`,
+		`PRAGMA writable_schema = ON`,
+		`UPDATE sqlite_schema SET sql = '` + strings.ReplaceAll(orig, "'", "''") + `' WHERE name = 'audit_clock_behind'`} {
+		if _, err := x.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	x.Close()
+	db = openTest(t, path, keys, Options{Now: clk.Now})
+	rep, err := db.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := findingOf(rep, audit.KindSchemaChanged)
+	if rep.OK || f == nil || !strings.Contains(f.What, "audit_clock_behind lists 0 of the 1") {
+		t.Fatalf("Verify = %+v", rep)
+	}
+}

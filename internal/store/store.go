@@ -479,8 +479,10 @@ func (db *DB) appendAtTx(ctx context.Context, tx *sql.Tx, e audit.Event, at time
 	if behind := lastMS - now.UnixMilli(); behind > 0 && last > 0 {
 		flag(DetailClockBehind, behind) // kept as read: rows are ordered by seq, not by time
 	}
-	if jump, ok := db.clockJump(at); ok && reading {
-		flag(DetailClockJump, jump)
+	if reading { // rows given their times (AppendBatch) are not readings
+		if jump, ok := db.clockJump(at); ok {
+			flag(DetailClockJump, jump)
+		}
 	}
 	id, err := uuid.NewRandom()
 	if err != nil {

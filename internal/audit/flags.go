@@ -20,6 +20,15 @@ const (
 	FlagFoundByDetails Flag = "found-by-details" // found by a demographic search, not the NHS number
 )
 
+// The details the store adds to a row about the workstation's clock (package store): the
+// reading was this many milliseconds earlier than the row before it; the wall clock moved this
+// many milliseconds apart from the monotonic clock since the process's previous row (signed:
+// positive forward).
+const (
+	DetailClockBehind = "clock_behind_ms"
+	DetailClockJump   = "clock_jump_ms"
+)
+
 // DetailFlags is the Detail key that holds an entry's flags.
 const DetailFlags = "flags"
 

@@ -122,6 +122,10 @@ func DemoLog(seed uint64, end time.Time, days int, staff []DemoStaff, sgp DemoSt
 		for i := 0; i < 3; i++ {
 			add(at(d, 13, 1+i), u2, audit.ActionWrongPasscode, audit.OutcomeMinorFailure, "", reason("wrong passcode"))
 		}
+		// The workstation's clock jumped an hour forward (a time-zone mistake), as the store flags it.
+		add(at(d, 15, 0), u2, audit.ActionUnlock, audit.OutcomeSuccess, "", func(e *audit.Event) {
+			e.Detail = map[string]string{audit.DetailClockJump: "3600000"}
+		})
 	}
 	special[days-10] = func(d time.Time) { // declined, then opened again
 		t := access(at(d, 16, 0), u2, patients[17], "declined")

@@ -41,6 +41,10 @@ const (
 	// the screen locks was changed (by a settings file from the computer's account, or on the
 	// settings screen): one hit per save, naming the fields and who or what made the change.
 	RuleSecuritySetting RuleID = "security-setting-changed"
+	// RuleClockChanged: the workstation's clock was put back, or jumped, between two entries
+	// (the store flags the entry): times around it, and the rules that count within a window
+	// of time, cannot be taken at face value.
+	RuleClockChanged RuleID = "clock-changed"
 )
 
 // RuleInfo describes a rule for the screens and reports.
@@ -67,6 +71,7 @@ var rules = []RuleInfo{
 	{RuleFailedSignIns, "Repeated failed sign-ins", 3},
 	{RuleRefusedRetry, "Tried again after a refusal", 3},
 	{RuleSecuritySetting, "Security setting changed", 4},
+	{RuleClockChanged, "Workstation clock changed", 3},
 }
 
 // securityFields are the settings whose change the SGP must see: who may sign in (trust
@@ -279,6 +284,7 @@ func (g *Engine) Check(e audit.Entry) []Hit {
 	g.lastTime = e.Time
 	g.prune(e.Time)
 	pair := [2]string{e.UserID, e.NHSNumber}
+	g.checkClock(e, hit)
 
 	switch e.Action {
 	case audit.ActionEmergency:
@@ -432,6 +438,26 @@ func (g *Engine) checkSetting(e audit.Entry, hit func(RuleID, string, ...int64))
 	}
 	hit(RuleSecuritySetting, fmt.Sprintf("The %s setting was changed from %s to %s %s", name,
 		quote(e.Detail["old"]), quote(e.Detail["new"]), by))
+}
+
+// checkClock flags an entry the store marked: a clock put back, or a jump of the wall clock.
+func (g *Engine) checkClock(e audit.Entry, hit func(RuleID, string, ...int64)) {
+	ms := func(k string) (time.Duration, bool) {
+		n, err := strconv.ParseInt(e.Detail[k], 10, 64)
+		return time.Duration(n) * time.Millisecond, err == nil && n != 0
+	}
+	where := " on " + plainWorkstation(e.Workstation)
+	if d, ok := ms(audit.DetailClockJump); ok {
+		dir := "forward"
+		if d < 0 {
+			dir, d = "back", -d
+		}
+		hit(RuleClockChanged, "The clock"+where+" jumped "+dir+" by "+plainDuration(d)+" since the entry before: times near this entry may be wrong")
+		return
+	}
+	if d, ok := ms(audit.DetailClockBehind); ok {
+		hit(RuleClockChanged, "This entry's time is "+plainDuration(d)+" before the entry before it: the clock"+where+" was put back")
+	}
 }
 
 func orSomeone(s string) string {

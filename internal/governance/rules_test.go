@@ -212,6 +212,24 @@ func TestEachRuleFiresAndDoesNot(t *testing.T) {
 					e.Detail = map[string]string{"field": "text_scale", "old": "1", "new": "1.5", "doc_sha256": "cc"}
 				})
 			}},
+		{RuleClockChanged, // the clock was put back an hour: the store flagged the entry
+			func(l *logb) {
+				l.read(l.at(0, 10, 0), "u1", p1)
+				l.add(l.at(0, 9, 0), audit.ActionPatientSearch, audit.OutcomeSuccess, "u1", "C1", "", func(e *audit.Entry) {
+					e.Detail = map[string]string{audit.DetailClockBehind: "3600000"}
+				})
+			}, 2,
+			func(l *logb) {
+				l.read(l.at(0, 10, 0), "u1", p1)
+				l.add(l.at(0, 10, 1), audit.ActionPatientSearch, audit.OutcomeSuccess, "u1", "C1", "")
+			}},
+		{RuleClockChanged, // a forward jump within one process
+			func(l *logb) {
+				l.add(l.at(0, 10, 0), audit.ActionPatientSearch, audit.OutcomeSuccess, "u1", "C1", "", func(e *audit.Entry) {
+					e.Detail = map[string]string{audit.DetailClockJump: "10799000"}
+				})
+			}, 1,
+			func(l *logb) { l.add(l.at(0, 10, 0), audit.ActionPatientSearch, audit.OutcomeSuccess, "u1", "C1", "") }},
 	}
 	covered := map[RuleID]bool{}
 	for i, c := range cases {

@@ -509,8 +509,8 @@ const insertSQL = `INSERT INTO audit_event (seq, body, mac) VALUES (?, ?, ?)`
 
 // The details the store adds to a row about its clock.
 const (
-	DetailClockBehind = "clock_behind_ms" // the reading is this much earlier than the row before
-	DetailClockJump   = "clock_jump_ms"   // the wall clock moved this much apart from the monotonic clock since this process's previous row
+	DetailClockBehind = audit.DetailClockBehind // the reading is this much earlier than the row before
+	DetailClockJump   = audit.DetailClockJump   // the wall clock moved this much apart from the monotonic clock since this process's previous row
 )
 
 // clockJumpTolerance is how far the wall clock may drift from the monotonic clock between two

@@ -59,8 +59,11 @@ func TestRolesAndTriggers(t *testing.T) {
 		refused(sgp, "SGP", q)
 		refused(owner, "owner (trigger)", q)
 	}
-	// Workstations may only insert: they cannot read the log.
-	refused(ws, "workstation", `SELECT count(*) FROM scrdesk.audit_event`)
+	// Workstations may only insert: they cannot read the log. They read back sequence numbers
+	// and links only (hashes, no patient data), to tell their own retry from a planted entry.
+	refused(ws, "workstation", `SELECT body FROM scrdesk.audit_event`)
+	refused(ws, "workstation", `SELECT mac FROM scrdesk.audit_event`)
+	refused(ws, "workstation", `SELECT * FROM scrdesk.audit_event`)
 	refused(ws, "workstation", `SELECT count(*) FROM scrdesk.chain_head`)
 	// SGPs read but cannot insert.
 	var n int
@@ -189,5 +192,36 @@ func TestStatusText(t *testing.T) {
 		if got := c.st.Text(now); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.st, got, c.want)
 		}
+	}
+}
+
+// TestPlantedRowIsNotTakenAsReplicated: someone with database access puts an entry at this
+// workstation's next sequence number before it is sent. The insert's ON CONFLICT leaves the
+// planted entry; the worker sees its own entry was not stored, says so in its status, and does
+// not move its cursor past it (the entry is never counted as replicated). A retry of a batch the
+// server already holds (the cursor rolled back) still goes through (TestCursorRolledBack).
+func TestPlantedRowIsNotTakenAsReplicated(t *testing.T) {
+	srv := central(t)
+	a := newWorkstation(t, "COUNTER-1")
+	a.bulk(t, 100)
+	wk := a.worker(t, srv, "ws1", nil)
+	stop := run(wk)
+	caughtUp(t, a, wk, 30*time.Second)
+	stop()
+	srv.Exec(`INSERT INTO scrdesk.audit_event (instance_id, seq, body, mac, link) VALUES ($1, 101, '{"planted":true}', '\x00', '\x00')`,
+		a.db.InstanceID())
+	a.record(t, 3)
+	wk = a.worker(t, srv, "ws1", nil)
+	stop = run(wk)
+	defer stop()
+	waitFor(t, "the conflict in the status", 30*time.Second, func() bool {
+		return strings.Contains(wk.Status().Problem, "different entry 101")
+	})
+	time.Sleep(300 * time.Millisecond) // retries: still refused
+	if st := wk.Status(); st.Connected || st.Cursor > 100 {
+		t.Fatalf("status %+v: past the planted entry", st)
+	}
+	if c, err := a.db.LoadReplicaCursor(context.Background()); err != nil || c.Seq != 100 {
+		t.Fatalf("saved cursor %+v (%v), want 100", c, err)
 	}
 }

@@ -257,6 +257,11 @@ func (c *Controller) govHome() {
 		h.LastReview = "Last review: " + when(last.Time) + " by " + last.UserName
 	}
 	h.Seed = fmt.Sprintf("Review sample seed %d (recorded in the audit log).", g.seed)
+	h.ReportMonth = g.view.Home.ReportMonth
+	if h.ReportMonth == "" {
+		h.ReportMonth = auditcli.LastFullMonth(now, cfg.Hours.Location).Format("2006-01")
+	}
+	h.ReportSaved = g.view.Home.ReportSaved
 	if c.rules != nil {
 		done, total, finished, rerr := c.rules.get()
 		switch {
@@ -809,6 +814,69 @@ func (c *Controller) govSAR(f gscreens.SARView, save bool) {
 	}
 	c.lastSAR = pdfPath
 	g.view.SAR.Saved = "Saved " + pdfPath + " and " + filepath.Base(csvPath) + ". Report hash " + s.Hash()
+	c.render()
+}
+
+// govMonthly saves the monthly governance report for month (YYYY-MM, "" the last full month,
+// UK time) into the reports folder: the report is built from the store, its production
+// recorded (governance-report: month, hash, file name) and only then written and said saved.
+func (c *Controller) govMonthly(month string) {
+	if c.gv == nil || !c.govMode() {
+		return
+	}
+	g := c.gv
+	cfg := c.govConfig()
+	loc := cfg.Hours.Location
+	now := c.svc.Now()
+	g.view.Page = gscreens.PageHome
+	g.view.Message, g.view.Problem = "", false
+	m := auditcli.LastFullMonth(now, loc)
+	if strings.TrimSpace(month) != "" {
+		var err error
+		if m, err = auditcli.ParseMonth(month, loc); err != nil {
+			g.view.Message, g.view.Problem = "The monthly report was not made: "+err.Error()+".", true
+			c.govHome()
+			c.render()
+			return
+		}
+	}
+	if m.After(now) {
+		g.view.Message, g.view.Problem = "The monthly report was not made: "+m.Format("January 2006")+" has not started yet.", true
+		c.govHome()
+		c.render()
+		return
+	}
+	g.view.Home.ReportMonth = m.Format("2006-01")
+	dir := c.reportDir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		g.view.Message, g.view.Problem = "The report folder could not be made: "+err.Error(), true
+		c.govHome()
+		c.render()
+		return
+	}
+	name := "governance-report-" + m.Format("2006-01") + "-made-" + now.Format("20060102-150405") + ".pdf"
+	path := filepath.Join(dir, name)
+	v := c.m.Snapshot()
+	req := auditcli.MonthlyRequest{Month: m, Pharmacy: c.svc.Settings.PharmacyName, ODS: c.svc.Settings.ODSCode,
+		ProducedBy: v.User.Name + ", SCR Governance Person", Seed: g.seed, Config: cfg, Now: now, Location: loc}
+	var pdf bytes.Buffer
+	rep, ent, err := auditcli.ProduceMonthly(context.Background(), c.svc.Store, req, c.who(audit.Event{}), "pdf", name, &pdf)
+	if err != nil {
+		g.view.Message, g.view.Problem = "The monthly report was not made: "+err.Error(), true
+		c.govHome()
+		c.render()
+		return
+	}
+	if err := os.WriteFile(path, pdf.Bytes(), 0o600); err != nil {
+		g.view.Message, g.view.Problem = "The report was recorded (entry "+strconv.FormatInt(ent.Seq, 10)+") but could not be saved: "+err.Error(), true
+		c.govHome()
+		c.render()
+		return
+	}
+	c.lastReport = path
+	g.view.Home.ReportSaved = fmt.Sprintf("Saved %s (%s: %s). Report hash %s", path, rep.MonthName(), plural(int64(rep.Total.Cases), "case"), rep.Hash())
+	c.govHome()
+	g.view.Message = "The monthly governance report for " + rep.MonthName() + " is saved: " + path
 	c.render()
 }
 

@@ -17,18 +17,25 @@ type CaseSummary struct {
 	Decided time.Time
 }
 
+// casePage is how many cases EachCaseBetween reads at a time (a variable for the tests).
+var casePage = 500
+
+// casesBetweenSQL is one page of cases in a time range after a (time, seq) key: the time index
+// holds the rowid (seq), so the order is the index's and nothing is sorted.
+const casesBetweenSQL = `SELECT seq, time_ms, user_id, user_name, nhs_number, workstation, rules, state, closed_ms
+	FROM gov_case INDEXED BY gov_case_time
+	WHERE time_ms < ? AND (time_ms, seq) > (?, ?)
+	ORDER BY time_ms, seq LIMIT ?`
+
 // EachCaseBetween calls fn for every case whose flagged entry's time is in [from, to), oldest
 // first, a page at a time by key on the time index (gov_case_time), so memory stays flat and
 // the cost is that of the cases in the range, however many the log holds. It stops at fn's
 // first error and returns it.
 func (db *DB) EachCaseBetween(ctx context.Context, from, to time.Time, fn func(CaseSummary) error) error {
-	const page = 500
+	page := casePage
 	lastT, lastSeq := from.UnixMilli(), int64(-1)
 	for {
-		rows, err := db.sql.QueryContext(ctx, `SELECT seq, time_ms, user_id, user_name, nhs_number, workstation, rules, state, closed_ms
-			FROM gov_case INDEXED BY gov_case_time
-			WHERE time_ms < ? AND (time_ms > ? OR (time_ms = ? AND seq > ?))
-			ORDER BY time_ms, seq LIMIT ?`, to.UnixMilli(), lastT, lastT, lastSeq, page)
+		rows, err := db.sql.QueryContext(ctx, casesBetweenSQL, to.UnixMilli(), lastT, lastSeq, page)
 		if err != nil {
 			return fmt.Errorf("read cases: %w", err)
 		}

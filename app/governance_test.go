@@ -281,7 +281,8 @@ func TestSwitchRoleCarriesTheRoleToTheLink(t *testing.T) {
 
 // TestGovernanceMonthlyReport: Home offers the last full month; the Monthly report action saves
 // the PDF owner-only in the reports folder, writes one governance-report row (month, hash, file
-// name) before it says where the file is, and the saved PDF carries that hash; a month not yet
+// name) before it says where the file is (made on a worker: the controller goes on), and the
+// saved PDF carries that hash; a month not yet
 // begun or not a month is refused in words and records nothing.
 func TestGovernanceMonthlyReport(t *testing.T) {
 	h, _ := sgpHarness(t)
@@ -294,6 +295,7 @@ func TestGovernanceMonthlyReport(t *testing.T) {
 	}
 	before := len(h.entries())
 	act(h, func(c *Controller) { c.govMonthly("") })
+	h.until("the report saved", func(c *Controller) bool { return c.gv != nil && !c.gv.reporting })
 	es := h.entries()
 	if len(es) != before+1 {
 		t.Fatalf("%d rows written, want 1 (message %q)", len(es)-before, h.frame.gov.Message)

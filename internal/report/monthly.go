@@ -156,7 +156,11 @@ func pct(f float64) string { return strconv.Itoa(int(math.Round(f*100))) + "%" }
 // Summary is the report's opening paragraph in plain English.
 func (m Monthly) Summary() string {
 	t := m.Total
-	s := fmt.Sprintf("In %s, Summary Care Records were viewed %s through SCR Desk at this pharmacy. ",
+	s := ""
+	if m.ProducedAt.Before(m.Month.In(m.loc()).AddDate(0, 1, 0)) {
+		s = m.MonthName() + " is not over yet: these are the figures up to " + m.ProducedAt.In(m.loc()).Format("2 January 2006 15:04") + ". "
+	}
+	s += fmt.Sprintf("In %s, Summary Care Records were viewed %s through SCR Desk at this pharmacy. ",
 		m.MonthName(), times(m.Accesses))
 	if t.Cases == 0 {
 		return s + "The detection rules raised no cases for review."

@@ -228,8 +228,8 @@ func TestMonthlyFromStore(t *testing.T) {
 	}
 }
 
-// TestMonthlyHashAndEmpty: a month with nothing in it says so in words; the hash covers the
-// figures.
+// TestMonthlyHashAndEmpty: a month with nothing in it says so in words; a month still running
+// says its figures are so far; the hash covers the figures.
 func TestMonthlyHashAndEmpty(t *testing.T) {
 	db := seededStore(t)
 	m, err := auditcli.BuildMonthly(context.Background(), db, auditcli.MonthlyRequest{Month: uk(time.August, 1, 0, 0),
@@ -249,6 +249,18 @@ func TestMonthlyHashAndEmpty(t *testing.T) {
 		if !strings.Contains(flat, w) {
 			t.Errorf("an empty month's PDF lacks %q", w)
 		}
+	}
+	if strings.Contains(m.Summary(), "not over") {
+		t.Error("August is over")
+	}
+	// a month still running says its figures are so far
+	part, err := auditcli.BuildMonthly(context.Background(), db, auditcli.MonthlyRequest{Month: uk(time.November, 1, 0, 0),
+		Now: uk(time.November, 18, 12, 0), Location: london})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(part.Summary(), "November 2026 is not over yet: these are the figures up to 18 November 2026 12:00.") {
+		t.Errorf("summary %q", part.Summary())
 	}
 	n := buildNovember(t, db)
 	h := n.Hash()

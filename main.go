@@ -160,6 +160,8 @@ func subcommand(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *s
 		return auditCommand(ctx, inv, db, opts.Keys, st, stdout, stderr)
 	case "audit sar":
 		return sarCommand(ctx, inv, db, st, stdout, stderr)
+	case "audit report":
+		return reportCommand(ctx, inv, db, st, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "scrdesk: %q is not known\n", inv.Command)
 	return 2
@@ -343,4 +345,17 @@ func sarCommand(ctx context.Context, inv cli.Invocation, db *store.DB, st settin
 		return auditcli.SARCommand(ctx, inv.Args, stdout, stderr, nil, audit.Event{}, "")
 	}
 	return auditcli.SARCommand(ctx, inv.Args, stdout, stderr, db, osWho(st), st.PharmacyName)
+}
+
+// reportCommand runs `scrdesk audit report` (the monthly governance report) with the store and
+// the pharmacy's name from settings; the review rates are the SOP's defaults, as the
+// workspace's. The review sample's seed is the recorded one (or one recorded now, as the
+// workspace does when an SGP first opens it).
+func reportCommand(ctx context.Context, inv cli.Invocation, db *store.DB, st settings.Settings, stdout, stderr io.Writer) int {
+	if db == nil { // --help only
+		return auditcli.ReportCommand(ctx, inv.Args, stdout, stderr, nil, audit.Event{}, "", nil)
+	}
+	who := osWho(st)
+	return auditcli.ReportCommand(ctx, inv.Args, stdout, stderr, db, who, st.PharmacyName,
+		func() (uint64, error) { return db.SampleSeed(ctx, who) })
 }

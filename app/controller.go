@@ -87,6 +87,7 @@ type Controller struct {
 	rules        *rulesProgress // the rules' backfill
 	clearNote    bool           // the next render empties the case's note field
 	lastSAR      string         // the last Subject Access Request PDF saved (tests)
+	lastReport   string         // the last monthly governance report saved (tests)
 	inserted     string         // demo card in the demo reader
 	alerts       []userAlert    // recent alerts, each with its user (the status area shows the user's own)
 	conState     string

@@ -55,6 +55,7 @@ type govState struct {
 	integrity   string
 	integrityOK bool
 	sar         *sarDraft
+	reporting   bool // a monthly report is being made (govMonthly's worker)
 
 	// unaudited: opening the workspace could not be recorded, so nothing is shown; the next
 	// move tries to record it again.
@@ -257,6 +258,11 @@ func (c *Controller) govHome() {
 		h.LastReview = "Last review: " + when(last.Time) + " by " + last.UserName
 	}
 	h.Seed = fmt.Sprintf("Review sample seed %d (recorded in the audit log).", g.seed)
+	h.ReportMonth = g.view.Home.ReportMonth
+	if h.ReportMonth == "" {
+		h.ReportMonth = auditcli.LastFullMonth(now, cfg.Hours.Location).Format("2006-01")
+	}
+	h.ReportSaved = g.view.Home.ReportSaved
 	if c.rules != nil {
 		done, total, finished, rerr := c.rules.get()
 		switch {
@@ -810,6 +816,96 @@ func (c *Controller) govSAR(f gscreens.SARView, save bool) {
 	c.lastSAR = pdfPath
 	g.view.SAR.Saved = "Saved " + pdfPath + " and " + filepath.Base(csvPath) + ". Report hash " + s.Hash()
 	c.render()
+}
+
+// govMonthly saves the monthly governance report for month (YYYY-MM, "" the last full month,
+// UK time) into the reports folder. The month is checked here; the report is made on a worker
+// (it verifies the whole log first, which takes time on a big log, and a card removed meanwhile
+// must still lock at once): the figures are gathered from the store, the production recorded
+// (governance-report: month, hash, file name), the file written, and only then is the SGP told
+// where it is, if the workspace is still the one that asked.
+func (c *Controller) govMonthly(month string) {
+	if c.gv == nil || !c.govMode() {
+		return
+	}
+	g := c.gv
+	cfg := c.govConfig()
+	loc := cfg.Hours.Location
+	now := c.svc.Now()
+	g.view.Page = gscreens.PageHome
+	g.view.Message, g.view.Problem = "", false
+	refuse := func(why string) {
+		g.view.Message, g.view.Problem = why, true
+		c.govHome()
+		c.render()
+	}
+	if g.reporting {
+		refuse("A monthly report is already being made: wait for it to be saved.")
+		return
+	}
+	m := auditcli.LastFullMonth(now, loc)
+	if strings.TrimSpace(month) != "" {
+		var err error
+		if m, err = auditcli.ParseMonth(month, loc); err != nil {
+			refuse("The monthly report was not made: " + err.Error() + ".")
+			return
+		}
+	}
+	if m.After(now) {
+		refuse("The monthly report was not made: " + m.Format("January 2006") + " has not started yet.")
+		return
+	}
+	g.view.Home.ReportMonth = m.Format("2006-01")
+	dir := c.reportDir()
+	name := "governance-report-" + m.Format("2006-01") + "-made-" + now.Format("20060102-150405") + ".pdf"
+	path := filepath.Join(dir, name)
+	v := c.m.Snapshot()
+	req := auditcli.MonthlyRequest{Month: m, Pharmacy: c.svc.Settings.PharmacyName, ODS: c.svc.Settings.ODSCode,
+		ProducedBy: v.User.Name + ", SCR Governance Person", Seed: g.seed, Config: cfg, Now: now, Location: loc}
+	who, db, gen, log := c.who(audit.Event{}), c.svc.Store, g.gen, c.svc.Log
+	g.reporting = true
+	g.view.Home.ReportSaved = "Making the monthly report for " + m.Format("January 2006") + "…"
+	c.govHome()
+	c.render()
+	go func() {
+		var msg, saved string
+		problem := true
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			msg = "The report folder could not be made: " + err.Error()
+		} else {
+			var pdf bytes.Buffer
+			rep, ent, err := auditcli.ProduceMonthly(context.Background(), db, req, who, "pdf", name, &pdf)
+			switch {
+			case err != nil:
+				msg = "The monthly report was not made: " + err.Error()
+			default:
+				if werr := os.WriteFile(path, pdf.Bytes(), 0o600); werr != nil {
+					msg = "The report was recorded (entry " + strconv.FormatInt(ent.Seq, 10) + ") but could not be saved: " + werr.Error()
+				} else {
+					problem = false
+					saved = fmt.Sprintf("Saved %s (%s: %s). Report hash %s", path, rep.MonthName(), plural(int64(rep.Total.Cases), "case"), rep.Hash())
+					msg = "The monthly governance report for " + rep.MonthName() + " is saved: " + path
+				}
+			}
+		}
+		c.Post(func() {
+			if c.gv == nil || c.gv.gen != gen {
+				log.Info("monthly governance report finished after the workspace closed", "saved", !problem)
+				return // locked or left since: nothing is shown
+			}
+			g := c.gv
+			g.reporting = false
+			if !problem {
+				c.lastReport = path
+			}
+			g.view.Home.ReportSaved = saved
+			if g.view.Page == gscreens.PageHome {
+				c.govHome()
+			}
+			g.view.Message, g.view.Problem = msg, problem
+			c.render()
+		})
+	}()
 }
 
 func safeName(s string) string {

@@ -278,3 +278,58 @@ func TestSwitchRoleCarriesTheRoleToTheLink(t *testing.T) {
 		t.Fatalf("after lock and unlock: link %v URID %q, controller role %q; want %q", ok, urid, role, u.Roles[1].URID)
 	}
 }
+
+// TestGovernanceMonthlyReport: Home offers the last full month; the Monthly report action saves
+// the PDF owner-only in the reports folder, writes one governance-report row (month, hash, file
+// name) before it says where the file is (made on a worker: the controller goes on), and the
+// saved PDF carries that hash; a month not yet
+// begun or not a month is refused in words and records nothing.
+func TestGovernanceMonthlyReport(t *testing.T) {
+	h, _ := sgpHarness(t)
+	dir := t.TempDir()
+	h.inspect(func(c *Controller) { c.svc.ReportDir = dir })
+	act(h, func(c *Controller) { c.govGo(gscreens.PageHome) })
+	lastMonth := time.Now().AddDate(0, 0, -time.Now().Day()).Format("2006-01") // roughly: the month before this one
+	if got := h.frame.gov.Home.ReportMonth; got == "" || got != lastMonth && time.Now().Day() > 1 {
+		t.Errorf("offered month %q, want %q", got, lastMonth)
+	}
+	before := len(h.entries())
+	act(h, func(c *Controller) { c.govMonthly("") })
+	h.until("the report saved", func(c *Controller) bool { return c.gv != nil && !c.gv.reporting })
+	es := h.entries()
+	if len(es) != before+1 {
+		t.Fatalf("%d rows written, want 1 (message %q)", len(es)-before, h.frame.gov.Message)
+	}
+	row := es[len(es)-1]
+	if row.Action != audit.ActionGovReport || row.Detail["month"] != h.frame.gov.Home.ReportMonth || len(row.Detail["hash"]) != 64 ||
+		!strings.HasPrefix(row.Detail["file"], "governance-report-"+row.Detail["month"]) || row.UserName != staff.DemoUsers()[2].Name {
+		t.Errorf("report row %+v", row)
+	}
+	var path string
+	h.inspect(func(c *Controller) { path = c.lastReport })
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 || !strings.HasPrefix(path, dir) || !strings.HasSuffix(path, row.Detail["file"]) {
+		t.Errorf("report file %q: %v", path, err)
+	}
+	if !strings.Contains(h.frame.gov.Message, path) || !strings.Contains(h.frame.gov.Home.ReportSaved, row.Detail["hash"]) || h.frame.gov.Problem {
+		t.Errorf("message %q, saved %q", h.frame.gov.Message, h.frame.gov.Home.ReportSaved)
+	}
+	if _, err := exec.LookPath("pdftotext"); err == nil {
+		out, _ := exec.Command("pdftotext", path, "-").Output()
+		flat := strings.Join(strings.Fields(string(out)), " ")
+		if !strings.Contains(flat, "SCR governance report") || !strings.Contains(flat, row.Detail["hash"][:20]) || !strings.Contains(flat, "Grace Okafor") {
+			t.Error("the saved PDF lacks its title, hash or producer")
+		}
+	}
+	// The 90-day demo log has cases in the last full month.
+	if !strings.Contains(h.frame.gov.Home.ReportSaved, "case") {
+		t.Errorf("saved line %q", h.frame.gov.Home.ReportSaved)
+	}
+
+	for _, bad := range []string{"2999-01", "November"} {
+		before = len(h.entries())
+		act(h, func(c *Controller) { c.govMonthly(bad) })
+		if len(h.entries()) != before || !h.frame.gov.Problem || !strings.HasPrefix(h.frame.gov.Message, "The monthly report was not made") {
+			t.Errorf("%q: message %q, %d rows", bad, h.frame.gov.Message, len(h.entries())-before)
+		}
+	}
+}

@@ -224,6 +224,9 @@ func (s *shell) bind(c *Controller) {
 		SARPreview: func(v gscreens.SARView) { c.Post(func() { c.activity(); c.govSAR(v, false) }) },
 		SARSave:    func(v gscreens.SARView) { c.Post(func() { c.activity(); c.govSAR(v, true) }) },
 		Settings:   func() { c.Post(func() { c.activity(); c.govSettings() }) },
+		MonthlyReport: func(month string) {
+			c.Post(func() { c.activity(); c.govMonthly(month) })
+		},
 	})
 	s.switchBtn = widget.NewButton("", func() { c.Post(func() { c.activity(); c.switchRole() }) })
 	s.switchBtn.Hide()

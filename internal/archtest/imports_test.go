@@ -59,8 +59,8 @@ var kinds = map[string]string{
 // packageExternal lists outside modules one package may use beyond its layer's list: the
 // exception is the package's, not the layer's.
 var packageExternal = map[string][]string{
-	"scrdesk/internal/report": {"github.com/go-pdf/fpdf"}, // PDF: a library, not hand-written
-	"scrdesk/internal/cli":    {"golang.org/x/term"},      // ReadSecret: a passcode or password typed with echo off
+	"scrdesk/internal/report": {"github.com/go-pdf/fpdf", "gonum.org/v1/plot"}, // PDF and the monthly chart: libraries, not hand-written
+	"scrdesk/internal/cli":    {"golang.org/x/term"},                           // ReadSecret: a passcode or password typed with echo off
 }
 
 // allowedExternal lists the non-standard modules each layer may use.

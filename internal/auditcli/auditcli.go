@@ -6,10 +6,14 @@
 //	                     [--action A] [--outcome O] [--format csv|jsonl|fhir] [--out FILE]
 //	scrdesk audit stats
 //	scrdesk audit new-log --reason TEXT
+//	scrdesk audit sar --nhs-number N --out FILE.pdf|FILE.csv [...]
+//	scrdesk audit report [--month YYYY-MM] --out FILE.pdf|FILE.csv
 //
 // verify prints each finding as the entry concerned, what happened and what to do, in words
 // an SCR Governance Person understands (a progress bar on a terminal for big logs; --json for
-// tools). new-log is the one way forward after the log was found removed or replaced.
+// tools). new-log is the one way forward after the log was found removed or replaced. sar and
+// report write the SCR Governance Person's documents (internal/report), each recorded with its
+// hash before the file is written.
 //
 // Exit status: 0 done (verify: the log is verified); 1 verify found a problem, or the command
 // could not finish; 2 bad usage.

@@ -42,6 +42,7 @@ var Commands = []struct{ Name, Help string }{
 	{"audit export", "export audit rows (--from --to --nhs-number --user --format csv|jsonl|fhir)"},
 	{"audit stats", "print counts from the audit log"},
 	{"audit sar", "Subject Access Request report for one patient (--nhs-number N [--from] [--to] --out FILE.pdf|.csv)"},
+	{"audit report", "monthly governance report: cases by rule, reviews against the SOP, a weekly chart ([--month YYYY-MM] --out FILE.pdf|.csv)"},
 	{"audit new-log", "start a new audit log after the old one was removed or replaced (--reason TEXT; SGP or IT support)"},
 	{"audit central", "this workstation's central replication: signing key fingerprint, how far it has replicated (IT support)"},
 	{"audit central-schema", "print the central PostgreSQL schema, roles and grants for IT support to apply with psql"},

@@ -1,5 +1,5 @@
 // Package governance holds the SCR Governance Person's screens: Home (the integrity line, open
-// and overdue cases, coverage), the case queue, a case with its context and actions, the audit
+// and overdue cases, coverage, the monthly report), the case queue, a case with its context and actions, the audit
 // browser in plain words, and the Subject Access Request form. Each is a pure Render(view) of
 // plain strings the controller computes; callbacks only report intent. Call everything on the
 // UI goroutine.
@@ -47,6 +47,10 @@ type HomeView struct {
 	Backfill    string // "" or "Checking the log against the rules: 1,200,000 of 10,000,000"
 	Progress    float64
 	Seed        string // "Sample seed 1234 (recorded 2 March 2026)"
+	// ReportMonth is the monthly report's month as YYYY-MM (the controller's default: the last
+	// full month); ReportSaved says where the last report was saved ("" before one is).
+	ReportMonth string
+	ReportSaved string
 }
 
 // Filter is the queue's and the browser's filter, as typed.

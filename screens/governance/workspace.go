@@ -21,6 +21,9 @@ type Callbacks struct {
 	SARPreview func(v SARView)
 	SARSave    func(v SARView)
 	Settings   func() // open the settings screen (Home's Settings button, or S on Home)
+	// MonthlyReport saves the monthly governance report for month (YYYY-MM as typed; ""
+	// the default): Home's "Monthly report" button, or M on Home.
+	MonthlyReport func(month string)
 }
 
 // Workspace is the governance workspace: a bar of pages and the current page.
@@ -37,6 +40,10 @@ type Workspace struct {
 	coverage, progress                                                         *widget.ProgressBar
 	home                                                                       *fyne.Container
 	settings                                                                   *kit.Button
+	month                                                                      *widget.Entry
+	monthly                                                                    *kit.Button
+	reportSaved                                                                *widget.Label
+	shownMonth                                                                 string // the ReportMonth last rendered
 
 	// Cases
 	cState, cRule                *widget.Select
@@ -117,11 +124,18 @@ func New(cb Callbacks) *Workspace {
 	w.overdue.Importance = widget.DangerImportance
 	w.coverage, w.progress = widget.NewProgressBar(), widget.NewProgressBar()
 	w.settings = kit.NewButton("Settings (S)", theme.SettingsIcon(), func() { call(w.cb.Settings) })
+	w.month = entry("Month YYYY-MM")
+	w.month.OnSubmitted = func(string) { w.monthlyReport() }
+	w.monthly = kit.NewButton("Monthly report (M)", theme.DocumentSaveIcon(), w.monthlyReport)
+	w.reportSaved = wrapLabel(false)
 	w.home = container.NewVBox(container.NewHBox(w.settings),
 		widget.NewLabelWithStyle("Is the log whole?", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		w.integrity, w.central, widget.NewSeparator(), w.overdue, w.open,
 		widget.NewLabelWithStyle("Review coverage against the SOP", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		w.coverage, w.coverageTxt, w.lastReview, w.seed, w.backfill, w.progress)
+		w.coverage, w.coverageTxt, w.lastReview, w.seed, w.backfill, w.progress,
+		widget.NewLabelWithStyle("Monthly governance report (PDF for the superintendent)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewHBox(widget.NewLabel("Month"), container.NewGridWrap(fyne.NewSize(140, w.month.MinSize().Height), w.month), w.monthly),
+		w.reportSaved)
 
 	// Cases
 	w.cState = widget.NewSelect(nil, func(string) { w.filterChanged(PageCases) })
@@ -236,6 +250,13 @@ func New(cb Callbacks) *Workspace {
 	w.root = container.NewBorder(container.NewVBox(nav, w.message), nil, nil, nil, w.pages)
 	w.Render(View{})
 	return w
+}
+
+// monthlyReport asks for the monthly report of the month typed.
+func (w *Workspace) monthlyReport() {
+	if w.cb.MonthlyReport != nil {
+		w.cb.MonthlyReport(strings.TrimSpace(w.month.Text))
+	}
 }
 
 func (w *Workspace) sarForm() SARView {
@@ -356,6 +377,12 @@ func (w *Workspace) renderHome(h HomeView) {
 		w.progress.SetValue(h.Progress)
 		w.progress.Show()
 	}
+	// The month field keeps what the person typed until the controller offers another month.
+	if h.ReportMonth != w.shownMonth {
+		w.shownMonth = h.ReportMonth
+		setEntry(w.month, h.ReportMonth)
+	}
+	showText(w.reportSaved, h.ReportSaved)
 }
 
 func setSelect(s *widget.Select, cs []Choice, value string) {
@@ -483,16 +510,23 @@ func (w *Workspace) Clear() {
 	w.Render(View{Page: PageSAR})
 	w.Render(View{Page: PageCase})
 	w.ClearNote()
+	w.month.SetText("")
+	w.shownMonth = ""
 	w.Render(View{})
 }
 
-// TypedKey handles the keyboard: on Home, S opens the settings; on the queue, Up/Down move,
+// TypedKey handles the keyboard: on Home, S opens the settings and M saves the monthly report
+// (of the month in the field); on the queue, Up/Down move,
 // Enter opens; Escape goes back (case -> queue -> home). It reports whether it used the key.
 func (w *Workspace) TypedKey(ev *fyne.KeyEvent) bool {
 	switch w.view.Page {
 	case PageHome:
-		if ev.Name == fyne.KeyS {
+		switch ev.Name {
+		case fyne.KeyS:
 			call(w.cb.Settings)
+			return true
+		case fyne.KeyM:
+			w.monthlyReport()
 			return true
 		}
 	case PageCases:
@@ -581,6 +615,12 @@ func (w *Workspace) Button(label string) *widget.Button {
 	}
 	return nil
 }
+
+// MonthField and MonthlyButton are Home's monthly report controls (for the keyboard and tests).
+func (w *Workspace) MonthField() *widget.Entry { return w.month }
+
+// MonthlyButton is Home's "Monthly report" button.
+func (w *Workspace) MonthlyButton() *kit.Button { return w.monthly }
 
 // SettingsButton is Home's Settings button (for the keyboard and tests).
 func (w *Workspace) SettingsButton() *kit.Button { return w.settings }

@@ -1,6 +1,7 @@
 package governance
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -16,7 +17,10 @@ func sampleViews() map[string]View {
 	home := HomeView{Integrity: "Verified: the audit log is intact, 4,812 of 4,812 entries, from 21 December 2025 to 20 March 2026, checked at 09:14.",
 		IntegrityOK: true, Open: "31 cases open, 12 in the sample", Coverage: 0.4,
 		CoverageTxt: "Reviewed 8 of 20 sampled cases (40%). The SOP: all emergency access and rule hits, half of self-claims, weekly.",
-		LastReview:  "Last review: 18 March 2026 at 14:05 by Grace Okafor", Seed: "Sample seed 7741 (recorded in the log)"}
+		LastReview:  "Last review: 18 March 2026 at 14:05 by Grace Okafor", Seed: "Sample seed 7741 (recorded in the log)",
+		ReportMonth: "2026-02"}
+	saved := home
+	saved.ReportSaved = "Saved /home/grace/.local/share/scrdesk/reports/governance-report-2026-02.pdf (February 2026: 31 cases). Report hash 5be1…09c2"
 	central := home
 	central.Central = "central audit log offline since 09:14, 212 entries waiting"
 	broken := home
@@ -53,6 +57,7 @@ func sampleViews() map[string]View {
 		"home.xml":           {Page: PageHome, Home: home},
 		"home-broken.xml":    {Page: PageHome, Home: broken},
 		"home-central.xml":   {Page: PageHome, Home: central},
+		"home-report.xml":    {Page: PageHome, Home: saved},
 		"cases.xml":          {Page: PageCases, Cases: CasesView{States: states, Rules: rules, Rows: rows, Count: "2 cases match", Filter: Filter{State: "open"}}},
 		"cases-empty.xml":    {Page: PageCases, Cases: CasesView{States: states, Rules: rules, Count: "No case matches these filters", Filter: Filter{User: "555000000011"}}},
 		"case-new.xml":       {Page: PageCase, Case: kase},
@@ -161,4 +166,38 @@ func TestHomeSettings(t *testing.T) {
 		t.Error("S on the queue asked for the settings")
 	}
 	New(Callbacks{}).TypedKey(&fyne.KeyEvent{Name: fyne.KeyS}) // a nil callback is ignored
+}
+
+// TestHomeMonthlyReport: Home offers the controller's month; the Monthly report button, Enter
+// in the month field and M on Home ask for the report of the month typed; M elsewhere does not.
+func TestHomeMonthlyReport(t *testing.T) {
+	test.NewTempApp(t)
+	var asked []string
+	w := New(Callbacks{MonthlyReport: func(m string) { asked = append(asked, m) }})
+	w.Render(sampleViews()["home.xml"])
+	if w.MonthField().Text != "2026-02" || w.MonthlyButton().Text != "Monthly report (M)" {
+		t.Fatalf("month %q, button %q", w.MonthField().Text, w.MonthlyButton().Text)
+	}
+	test.Tap(w.MonthlyButton())
+	w.MonthField().SetText("")
+	test.Type(w.MonthField(), "2026-01")
+	w.MonthField().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	// a render with the same offered month keeps what was typed
+	w.Render(sampleViews()["home-report.xml"])
+	if !w.TypedKey(&fyne.KeyEvent{Name: fyne.KeyM}) {
+		t.Error("M on Home was not used")
+	}
+	if got := strings.Join(asked, " "); got != "2026-02 2026-01 2026-01" {
+		t.Errorf("asked for %q", got)
+	}
+	w.Render(sampleViews()["cases.xml"])
+	w.TypedKey(&fyne.KeyEvent{Name: fyne.KeyM})
+	if len(asked) != 3 {
+		t.Error("M on the queue asked for the report")
+	}
+	w.Clear()
+	if w.MonthField().Text != "" {
+		t.Error("Clear left the month")
+	}
+	New(Callbacks{}).TypedKey(&fyne.KeyEvent{Name: fyne.KeyM}) // a nil callback is ignored
 }

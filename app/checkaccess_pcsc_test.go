@@ -16,12 +16,9 @@ import (
 	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/audit"
 	"scrdesk/internal/logging"
-	"scrdesk/internal/paths"
 	"scrdesk/internal/sandbox"
-	"scrdesk/internal/secrets"
 	"scrdesk/internal/settings"
 	"scrdesk/internal/staff"
-	"scrdesk/internal/store"
 )
 
 // TestPCSCCheckAccessLeavesTheCardUnverified runs check-access against a virtual card in a real
@@ -60,18 +57,7 @@ func TestPCSCCheckAccessLeavesTheCardUnverified(t *testing.T) {
 	if err := os.WriteFile(anchors, ca.PEM(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	dirs, err := paths.Resolve(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dirs.Ensure(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(context.Background(), dirs.Database(), secrets.File(dirs.KeyFile()), logging.Discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	dirs, db := checkAccessLog(t)
 	st := settings.Defaults()
 	st.WorkstationName, st.ODSCode = "Counter 1", "FA123"
 	opts := Options{Dirs: dirs, Log: logging.Discard(), Store: db, Settings: st}

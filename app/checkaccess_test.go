@@ -19,18 +19,7 @@ import (
 // TestCheckAccessDemo runs `scrdesk check-access --demo` end to end: the demo pharmacist's
 // virtual card in the demo reader, the built-in sandbox over real HTTP, a real audit log.
 func TestCheckAccessDemo(t *testing.T) {
-	dirs, err := paths.Resolve(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dirs.Ensure(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(context.Background(), dirs.Database(), secrets.File(dirs.KeyFile()), logging.Discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	dirs, db := checkAccessLog(t)
 	st := settings.Defaults()
 	st.WorkstationName, st.ODSCode = "Counter 2", "FA123"
 	opts := Options{Demo: true, Dirs: dirs, Log: logging.Discard(), Store: db, Settings: st}
@@ -111,18 +100,7 @@ func TestCheckAccessDemo(t *testing.T) {
 // TestCheckAccessWrongPatient: check-access refuses a record sent for another patient, prints
 // nothing of it, and audits a serious failure with both numbers.
 func TestCheckAccessWrongPatient(t *testing.T) {
-	dirs, err := paths.Resolve(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dirs.Ensure(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(context.Background(), dirs.Database(), secrets.File(dirs.KeyFile()), logging.Discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	dirs, db := checkAccessLog(t)
 	opts := Options{Demo: true, Dirs: dirs, Log: logging.Discard(), Store: db, Settings: settings.Defaults()}
 	var out, errb bytes.Buffer
 	code := CheckAccess(context.Background(), opts, []string{"--pin-stdin", sandbox.NHSWrongBundle}, strings.NewReader("123456\n"), &out, &errb)
@@ -142,4 +120,23 @@ func TestCheckAccessWrongPatient(t *testing.T) {
 	if row == nil || row.Outcome != audit.OutcomeSeriousFailure || row.Detail["answered_nhs_number"] != sandbox.NHSAsk || row.Detail["asked_nhs_number"] != sandbox.NHSWrongBundle {
 		t.Fatalf("scr-read row %+v", row)
 	}
+}
+
+// checkAccessLog is a fresh data folder and its real audit log (closed when the test ends),
+// as main opens them for check-access.
+func checkAccessLog(t *testing.T) (paths.Dirs, *store.DB) {
+	t.Helper()
+	dirs, err := paths.Resolve(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dirs.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), dirs.Database(), secrets.File(dirs.KeyFile()), logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return dirs, db
 }

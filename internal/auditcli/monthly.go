@@ -233,15 +233,7 @@ func ProduceMonthly(ctx context.Context, db MonthlyLog, req MonthlyRequest, who 
 	if err != nil {
 		return m, audit.Entry{}, err
 	}
-	var b bytes.Buffer
-	switch format {
-	case "pdf":
-		err = m.WritePDF(&b)
-	case "csv":
-		err = m.WriteCSV(&b)
-	default:
-		err = fmt.Errorf("unknown format %q", format)
-	}
+	b, err := encodeReport(format, m.WritePDF, m.WriteCSV)
 	if err != nil {
 		return m, audit.Entry{}, err
 	}

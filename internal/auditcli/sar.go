@@ -104,6 +104,22 @@ func BuildSAR(ctx context.Context, db SARLog, req SARRequest) (report.SAR, error
 		ProducedBy: req.ProducedBy, ProducedAt: req.Now}, nil
 }
 
+// encodeReport renders a report as "pdf" or "csv" into memory (written out only once its
+// production is recorded).
+func encodeReport(format string, pdf, csv func(io.Writer) error) (*bytes.Buffer, error) {
+	var b bytes.Buffer
+	var err error
+	switch format {
+	case "pdf":
+		err = pdf(&b)
+	case "csv":
+		err = csv(&b)
+	default:
+		err = fmt.Errorf("unknown format %q", format)
+	}
+	return &b, err
+}
+
 // ProduceSAR builds the report, records that it was produced (with its hash, as who) and only
 // then writes it to w as "pdf" or "csv". A report whose production cannot be recorded is not
 // written.
@@ -112,15 +128,7 @@ func ProduceSAR(ctx context.Context, db SARLog, req SARRequest, who audit.Event,
 	if err != nil {
 		return s, audit.Entry{}, err
 	}
-	var b bytes.Buffer
-	switch format {
-	case "pdf":
-		err = s.WritePDF(&b)
-	case "csv":
-		err = s.WriteCSV(&b)
-	default:
-		err = fmt.Errorf("unknown format %q", format)
-	}
+	b, err := encodeReport(format, s.WritePDF, s.WriteCSV)
 	if err != nil {
 		return s, audit.Entry{}, err
 	}

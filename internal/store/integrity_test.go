@@ -582,3 +582,36 @@ func TestEmptiedClockIndexDetected(t *testing.T) {
 		t.Fatalf("Verify = %+v", rep)
 	}
 }
+
+// TestVerifyBesideAWriterIsNotACutOff: Verify counts the rows, then the window appends and
+// checkpoints, then Verify reads the checkpoint: ahead of its count. That is not a cut-off log
+// (it once made the SGP's Home say "The audit log was removed or replaced" in the real window
+// while the workspace wrote its own rows); a log really shorter than its checkpoint still is.
+func TestVerifyBesideAWriterIsNotACutOff(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v.db")
+	keys := newMemKeys()
+	db := openTest(t, path, keys, Options{})
+	record(t, db, 10)
+	window := openTest(t, path, keys, Options{})
+	verifyCounted = func() { record(t, window, 2) }
+	rep, err := db.Verify(ctx)
+	verifyCounted = nil
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := findingOf(rep, audit.KindTruncated); f != nil {
+		t.Fatalf("rows appended during verify taken for a cut-off log: %+v", f)
+	}
+	window.Close()
+	db.Close()
+	outside(t, path, `DELETE FROM audit_event WHERE seq > 8`)
+	db = openTest(t, path, keys, Options{})
+	rep, err = db.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK {
+		t.Fatalf("a log cut short of its checkpoint verified: %+v", rep)
+	}
+}

@@ -26,7 +26,7 @@ for _ in $(seq 1 100); do grep -q ':8C7B 00000000:0000 0A' /proc/net/tcp 2>/dev/
 vcard=$!
 
 # The chroot's Xvfb first: Wine's desktop (explorer) binds to the display it starts with.
-Xvfb :77 -screen 0 1280x800x24 -nolisten tcp >"$out/xvfb.log" 2>&1 &
+Xvfb :77 -screen 0 1280x800x24 -nolisten tcp -noreset >"$out/xvfb.log" 2>&1 &
 for _ in $(seq 1 100); do [ -e /tmp/.X11-unix/X77 ] && break; sleep 0.1; done
 export DISPLAY=:77
 wine wineboot -i >"$out/wineboot.log" 2>&1 || { fail "wineboot"; cat "$out/wineboot.log" >&2; exit 1; }

@@ -243,7 +243,10 @@ func (x *xserver) env() []string {
 }
 
 // startXvfb starts a private X server of w x h. Xvfb picks a free display itself
-// (-displayfd) and says which, so tests and runs started together never share one.
+// (-displayfd) and says which, so tests and runs started together never share one. -noreset:
+// without it the server resets when its last client leaves (the probe below), and a window
+// opening during that reset is refused ("Failed to detect any supported platform" from GLFW;
+// CI failed on it twice, and 6 of 40 starts under load did it here, 0 of 40 with -noreset).
 func startXvfb(t *testing.T, w, h int) *xserver {
 	t.Helper()
 	r, wr, err := os.Pipe()
@@ -252,7 +255,7 @@ func startXvfb(t *testing.T, w, h int) *xserver {
 	}
 	defer r.Close()
 	x := &xserver{}
-	x.cmd = exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
+	x.cmd = exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp", "-noreset")
 	x.cmd.ExtraFiles = []*os.File{wr}
 	if err := x.cmd.Start(); err != nil {
 		wr.Close()

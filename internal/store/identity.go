@@ -169,8 +169,18 @@ func (db *DB) loadKey(ctx context.Context, last int64, create bool) error {
 }
 
 // rowVerifies checks one row's MAC against its predecessor's stored MAC. A missing row counts
-// as not verifying.
+// as not verifying. It runs beside the writer (the outbox checks an alert's row while the
+// window records), so it uses a chain of its own: db.chain's HMAC state belongs to the writer,
+// under db.mu (sharing it once let a check reset the writer's HMAC mid-row, and the row was
+// stored with a wrong MAC). Call without db.mu held.
 func (db *DB) rowVerifies(ctx context.Context, seq int64) (bool, error) {
+	db.mu.Lock()
+	key := db.key
+	db.mu.Unlock()
+	chain, err := audit.NewChain(key)
+	if err != nil {
+		return false, nil // no usable key: nothing verifies
+	}
 	var prev []byte
 	if seq > 1 {
 		err := db.sql.QueryRowContext(ctx, `SELECT mac FROM audit_event WHERE seq = ?`, seq-1).Scan(&prev)
@@ -182,14 +192,14 @@ func (db *DB) rowVerifies(ctx context.Context, seq int64) (bool, error) {
 		}
 	}
 	var mac, body []byte
-	err := db.sql.QueryRowContext(ctx, `SELECT mac, body FROM audit_event WHERE seq = ?`, seq).Scan(&mac, &body)
+	err = db.sql.QueryRowContext(ctx, `SELECT mac, body FROM audit_event WHERE seq = ?`, seq).Scan(&mac, &body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("read audit row %d: %w", seq, err)
 	}
-	return db.chain.Check(prev, seq, body, mac), nil
+	return chain.Check(prev, seq, body, mac), nil
 }
 
 // checkpoint is the newest sequence number, MAC and row time saved to the KeySource.

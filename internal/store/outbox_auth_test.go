@@ -96,3 +96,52 @@ func TestDueRefusesUnauthenticatedAlerts(t *testing.T) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestDueBesideTheWriterKeepsTheChain: the outbox checks each due alert's queued row while the
+// window goes on recording. The check once shared the writer's HMAC state: a check between the
+// writer's Reset and Sum stored a row with a wrong MAC (the race detector caught it in app's
+// outage test), and the log then failed verification, the alert refused as "does not verify".
+// Every row written beside the checks must verify, and the alert must stay due.
+func TestDueBesideTheWriterKeepsTheChain(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "o.db"), newMemKeys(), Options{})
+	a, _, err := db.Enqueue(ctx, []byte(`{"n":1}`), testEvent(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		for i := 0; i < 300; i++ {
+			if _, err := db.Record(ctx, testEvent(i)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	checks := 0
+	for writing := true; writing; checks++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			writing = false
+		default:
+		}
+		due, err := db.Due(ctx, time.Now().Add(time.Hour), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(due) != 1 || due[0].ID != a.ID {
+			t.Fatalf("after %d checks beside the writer, Due = %+v: the genuine alert was refused", checks, due)
+		}
+	}
+	rep, err := db.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Fatalf("after %d checks beside 300 rows, verify: %+v", checks, rep)
+	}
+}

@@ -8,6 +8,10 @@
 #                           # Xvfb, gnome-keyring, mingw-w64, desktop-file-utils, appstream,
 #                           # PostgreSQL 15 for the central audit log's tests, poppler-utils
 #                           # to read back and render the PDF reports)
+#   scripts/deps.sh fingerprint  # prints a short hash of the installed versions of the test
+#                           # packages and the kernel: make test links it into the test binaries
+#                           # of the packages that use those services, so go test's cached result
+#                           # of such a package holds only while they are the same
 set -euo pipefail
 what=${1:-run}
 
@@ -17,11 +21,16 @@ test=("${run[@]}" vsmartcard-vpcd pcsc-tools opensc xvfb xdotool imagemagick x11
       gnome-keyring dbus-x11 libsecret-tools gcc-mingw-w64-x86-64 wixl debootstrap desktop-file-utils appstream
       iproute2 util-linux procps file postgresql-15 poppler-utils)
 
+if [ "$what" = fingerprint ]; then
+  { dpkg-query -W -f='${Package}=${Version}\n' "${test[@]}" 2>&1; uname -r; } | sha256sum | cut -c1-16
+  exit 0
+fi
+
 case "$what" in
   build) want=("${build[@]}") ;;
   run) want=("${run[@]}") ;;
   test) want=("${test[@]}") ;;
-  *) echo "usage: $0 build|run|test" >&2; exit 2 ;;
+  *) echo "usage: $0 build|run|test|fingerprint" >&2; exit 2 ;;
 esac
 
 missing=()

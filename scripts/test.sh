@@ -17,16 +17,24 @@
 # neither Fyne nor SQLite are fuzzed, for a bounded total time; every fuzz target's corpus also
 # runs as an ordinary test.
 #
-# Cached where that is honest: a package whose tests need only their own inputs (code, testdata,
+# Cached where that is honest. A package whose tests need only their own inputs (code, testdata,
 # files in t.TempDir(), the in-process sandbox on loopback) keeps go test's cached result while
-# nothing it reads changes. A package whose tests talk to a real service outside the test
-# process (build tag pcsc, keyring or gui, or a test or test helper that reads
-# SCRDESK_REQUIRE_*) runs again every time (-count=1): the service is not something go test can
-# see change. New packages are sorted the same way automatically. Those runs mostly wait, so
+# nothing it reads changes. A package whose tests talk to a real service outside the test process
+# (build tag pcsc, keyring or gui, or a test or test helper that reads SCRDESK_REQUIRE_*) cannot
+# show go test what it used, so make test tells it: the installed versions of the service
+# programs (pcscd, the virtual readers, OpenSC, Xvfb, gnome-keyring, D-Bus, PostgreSQL, poppler:
+# `scripts/deps.sh fingerprint`) are linked into those test binaries (-ldflags -X), and the tests
+# that run build/scrdesk read or stat it; each service is started afresh by the run. So a cached
+# pass of such a package means: the same test code, against the same binary and the same service
+# programs, passed. The Windows build's Wine run is kept the same way, by the hash of the exe, the
+# installer's source and the Wine scripts, and the chroot (under ~/.cache/scrdesk-test). New
+# packages are sorted automatically. Under CI=true, or with FRESH=1, nothing that talks to a real
+# service is taken from a cache (-count=1, and the Wine run again). Those runs mostly wait, so
 # they run side by side (each PC/SC package with a private pcscd of its own, the rest in one
 # environment with every service) while the fuzzing uses the CPU.
 #
 #   FUZZ_BUDGET=60   total seconds of fuzzing, shared by the fuzz targets (0: none)
+#   FRESH=1          run every test against the real services again (as CI=true does)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -90,6 +98,21 @@ echo "packages: ${#unit_pkgs[@]} self-contained (cached), ${#pcsc_pkgs[@]} with 
 export SCRDESK_REQUIRE_POSTGRES=1 SCRDESK_REQUIRE_PCSC=1 SCRDESK_REQUIRE_KEYRING=1 SCRDESK_REQUIRE_GUI=1 SCRDESK_REQUIRE_ROOT=1 SCRDESK_REQUIRE_TOOLS=1
 export SCRDESK_BINARY="$root/build/scrdesk"
 
+# What go test cannot see of the services (see the top of this file): linked into the live
+# packages' test binaries. Outside CI and FRESH=1 their results may come from go test's cache.
+services=$(scripts/deps.sh fingerprint)
+# (-X of a name no package defines: the linker ignores it, but it is part of each test binary's identity)
+live=("${flags[@]}" -ldflags "-X main.testServices=$services")
+fresh=0
+if [ "${CI:-}" = true ] || [ "${FRESH:-}" = 1 ]; then
+	fresh=1
+	live+=(-count=1)
+	echo "tests against real services: run afresh (CI=true or FRESH=1)"
+else
+	echo "tests against real services: cached results kept while the code, build/scrdesk and the service programs ($services) are the same; FRESH=1 runs them again"
+fi
+export SCRDESK_WINE_FRESH=$fresh
+
 gotest "tests: self-contained" go test "${flags[@]}" "${unit_pkgs[@]}"
 
 # The Windows build (scrdesk.exe and the MSI) compiles its own (mingw) graph: at low priority,
@@ -98,18 +121,18 @@ gotest "tests: self-contained" go test "${flags[@]}" "${unit_pkgs[@]}"
 # the clone), in namespaces of its own. It starts only now: scripts/windows.sh puts the icon's
 # rsrc_windows_amd64.syso in the main package's folder for its build, and the root package's
 # tests above (their vet) failed when it vanished under them.
-background "windows build and Wine run" bash -c 'nice -n 10 scripts/windows.sh && SCRDESK_REQUIRE_WINE=1 scripts/wine-test.sh'
+background "windows build and Wine run" bash -c 'nice -n 10 scripts/windows.sh && SCRDESK_REQUIRE_WINE=1 scripts/wine-test.sh --cached'
 
 # The tests that talk to real services mostly wait (on pcscd's 400 ms poll, on the X server), so
 # they run side by side, each in its own namespaces, while the fuzzing below uses the CPU.
 # The PC/SC tests stop and restart pcscd: each such package gets a private pcscd of its own.
 for pkg in "${pcsc_pkgs[@]}"; do
-	background_gotest "tests: pcscd ${pkg#scrdesk/}" scripts/with-pcscd.sh go test "${flags[@]}" -count=1 "$pkg"
+	background_gotest "tests: pcscd ${pkg#scrdesk/}" scripts/with-pcscd.sh go test "${live[@]}" "$pkg"
 done
 # Every other package that needs a real service, in one environment with all of them running.
 if [ ${#live_pkgs[@]} -gt 0 ]; then
 	background_gotest "tests: real services" scripts/with-pcscd.sh scripts/with-keyring.sh scripts/with-xvfb.sh \
-		go test "${flags[@]}" -count=1 -timeout 30m "${live_pkgs[@]}"
+		go test "${live[@]}" -timeout 30m "${live_pkgs[@]}"
 fi
 
 # Fuzzing: a bounded total budget, shared by every target in a package that links neither the

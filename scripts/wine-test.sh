@@ -11,6 +11,11 @@
 # Where the machine cannot (not root, no chroot, no network for debootstrap) it says why and
 # exits 0 (SKIP), unless SCRDESK_REQUIRE_WINE=1 (make test sets it), which makes that a
 # failure. Needs build/scrdesk.msi (make windows).
+#
+# --cached (make test): a run that passed with the same scrdesk.exe, installer source, Wine
+# scripts, virtual-card helper and chroot is not repeated: its stamp is kept under
+# ~/.cache/scrdesk-test. SCRDESK_WINE_FRESH=1 (make test sets it under CI=true or FRESH=1) runs it
+# anyway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -32,6 +37,18 @@ chroot "$root" test -x /usr/bin/wine || skip "no Wine in $root"
 stage=$(mktemp -d /tmp/scrdesk-wine.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 CGO_ENABLED=0 go build -o "$stage/vcard" ./internal/e2e/vcard
+
+stamp=""
+if [ "${1:-}" = --cached ]; then
+  key=$({ sha256sum build/scrdesk.exe build/scrdesk.ico FyneApp.toml assets/windows/scrdesk.wxs scripts/wine-test.sh scripts/wine-inner.sh "$stage/vcard" | cut -d' ' -f1
+          echo "$root"; stat -c %Y "$root/var/lib/dpkg/status"; } | sha256sum | cut -c1-32)
+  cache=${XDG_CACHE_HOME:-$HOME/.cache}/scrdesk-test
+  stamp="$cache/wine-$key.ok"
+  if [ "${SCRDESK_WINE_FRESH:-0}" != 1 ] && [ -f "$stamp" ]; then
+    echo "wine-test: ok (cached: this scrdesk.exe, installer, Wine scripts and chroot passed at $(date -r "$stamp" '+%d %b %H:%M'); FRESH=1 runs it again)"
+    exit 0
+  fi
+fi
 cp build/scrdesk.msi scripts/wine-inner.sh "$stage/"
 mkdir -p build/wine
 rm -f build/wine/*
@@ -60,4 +77,5 @@ if [ "$status" -ne 0 ]; then
   echo "wine-test: FAILED (exit $status); logs in build/wine/" >&2
   exit "$status"
 fi
+if [ -n "$stamp" ]; then mkdir -p "$(dirname "$stamp")" && touch "$stamp"; fi
 echo "wine-test: ok (screenshot build/wine/window.png)"

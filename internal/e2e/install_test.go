@@ -18,6 +18,7 @@ func TestMakeInstallUninstall(t *testing.T) {
 		t.Skip("make is not installed")
 	}
 	prefix := t.TempDir()
+	readInputs(t, "Makefile", "FyneApp.toml", "assets")
 	run := func(target string) {
 		args := []string{target, "PREFIX=" + prefix}
 		if b := os.Getenv("SCRDESK_BINARY"); b != "" {

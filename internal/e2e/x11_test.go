@@ -62,6 +62,11 @@ func repoRoot() string {
 func binary(t testing.TB) string {
 	t.Helper()
 	if b := os.Getenv("SCRDESK_BINARY"); b != "" {
+		// Stat it, so that go test's cache keeps a result only while this binary is unchanged
+		// (what the test runs in another process is invisible to the cache otherwise).
+		if _, err := os.Stat(b); err != nil {
+			t.Fatalf("SCRDESK_BINARY: %v", err)
+		}
 		return b
 	}
 	b := filepath.Join(repoRoot(), "build", "scrdesk")
@@ -73,6 +78,25 @@ func binary(t testing.TB) string {
 		}
 	}
 	return b
+}
+
+// readInputs reads the repository files (folders: every file in them) that a command the test
+// runs will read, so that go test's cache sees them change, as it sees what the test itself
+// opens.
+func readInputs(t testing.TB, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		err := filepath.WalkDir(filepath.Join(repoRoot(), p), func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			_, err = os.ReadFile(path)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // proc is a started GUI process.

@@ -241,7 +241,7 @@ func (s *shell) bind(c *Controller) {
 			Insert: func(key string) { c.Post(func() { c.demoInsert(key) }) },
 			Remove: func(key string) { c.Post(func() { c.demoRemove(key) }) },
 		})
-		content = container.NewBorder(nil, nil, nil, s.demoPanel.Object(), content)
+		content = s.demoPanel.Beside(content)
 	}
 	s.w.SetContent(content)
 

@@ -48,7 +48,9 @@ type DemoPanel struct {
 	btn       map[string]*widget.Button
 	keys      []string // card keys in order: Alt+1 is keys[0]
 	inserted  map[string]bool
-	collapsed bool
+	collapsed bool // the person folded it away (Alt+0 or Hide)
+	squeezed  bool // folded because the window has no room for it beside the workspace
+	show      *kit.Button
 }
 
 // DemoToggleShortcut (Alt+0) shows or hides the demo panel.
@@ -76,6 +78,7 @@ func NewDemoPanel(cb DemoPanelCallbacks) *DemoPanel {
 	p.full = container.NewBorder(container.NewVBox(container.NewStack(canvas.NewRectangle(DemoYellow), strip),
 		container.NewBorder(nil, nil, nil, hide, title)), nil, nil, nil, container.NewVScroll(p.rows))
 	show := kit.NewButton("", theme.NavigateBackIcon(), p.Toggle)
+	p.show = show
 	badge := canvas.NewText("DEMO", DemoInk)
 	badge.TextStyle.Bold = true
 	p.mini = container.NewVBox(container.NewStack(canvas.NewRectangle(DemoYellow), container.NewPadded(badge)), show,
@@ -88,13 +91,59 @@ func NewDemoPanel(cb DemoPanelCallbacks) *DemoPanel {
 // Toggle collapses the panel to a narrow strip, or shows it again.
 func (p *DemoPanel) Toggle() {
 	p.collapsed = !p.collapsed
-	showIf(p.full, !p.collapsed)
-	showIf(p.mini, p.collapsed)
+	p.apply()
+}
+
+// apply shows the full panel or the strip: the strip when the person folded it away or when
+// the window has no room for it (then its Show button is disabled: the cards stay on their
+// keys, Alt+1 ..., and in the Demo menu).
+func (p *DemoPanel) apply() {
+	mini := p.collapsed || p.squeezed
+	if p.full.Visible() == !mini && p.mini.Visible() == mini {
+		return
+	}
+	showIf(p.full, !mini)
+	showIf(p.mini, mini)
+	if p.squeezed {
+		p.show.Disable()
+	} else {
+		p.show.Enable()
+	}
 	p.root.Refresh()
 }
 
-// Collapsed reports whether the panel is collapsed.
-func (p *DemoPanel) Collapsed() bool { return p.collapsed }
+// Collapsed reports whether the panel shows as the narrow strip (folded away by the person, or
+// for want of room).
+func (p *DemoPanel) Collapsed() bool { return p.collapsed || p.squeezed }
+
+// Beside lays the panel at the right of content. The pair never asks the window for more width
+// than content and the folded strip need: when content's minimum width and the whole panel's
+// do not both fit (a large text scale at a 1280 px counter screen), the panel folds to its
+// strip by itself, and opens again when the room comes back, so the window never grows past
+// the screen for the demo's sake.
+func (p *DemoPanel) Beside(content fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(&demoSplit{p: p}, content, p.root)
+}
+
+// demoSplit is Beside's layout: objects are the content, then the panel.
+type demoSplit struct{ p *DemoPanel }
+
+func (l *demoSplit) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	content, panel := objs[0], objs[1]
+	pad := theme.Padding()
+	l.p.squeezed = content.MinSize().Width+pad+l.p.full.MinSize().Width > size.Width
+	l.p.apply()
+	pw := panel.MinSize().Width
+	panel.Move(fyne.NewPos(size.Width-pw, 0))
+	panel.Resize(fyne.NewSize(pw, size.Height))
+	content.Move(fyne.NewPos(0, 0))
+	content.Resize(fyne.NewSize(size.Width-pw-pad, size.Height))
+}
+
+func (l *demoSplit) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	c, full, mini := objs[0].MinSize(), l.p.full.MinSize(), l.p.mini.MinSize()
+	return fyne.NewSize(c.Width+theme.Padding()+mini.Width, fyne.Max(c.Height, fyne.Max(full.Height, mini.Height)))
+}
 
 // PressCard inserts or removes the i-th card (its Alt+N key), as its button does.
 func (p *DemoPanel) PressCard(i int) {

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/internal/present"
+	"scrdesk/screens/kit"
 )
 
 // Alerts lists the privacy alerts queued for the SCR Governance Person and where each has got
@@ -13,7 +14,7 @@ import (
 // patient. While none waits and none failed it is one line (the latest alert named in it).
 type Alerts struct {
 	items   []present.AlertView
-	summary *widget.Label
+	summary *kit.Label
 	list    *widget.List
 	root    *fyne.Container
 }
@@ -21,7 +22,12 @@ type Alerts struct {
 // NewAlerts builds an empty alert list. Call on the UI goroutine.
 func NewAlerts() *Alerts {
 	a := &Alerts{}
-	a.summary = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	// Ellipsized when the window is too narrow (the full text on hover and as its accessible
+	// name), one line high whatever the width: a long "latest" must not make the window, or in
+	// the demo the workspace beside the cards, wider; and a wrapped label, measured before it is
+	// laid out, made the window taller than the screen at text scale 1.5.
+	a.summary = kit.NewLabel("")
+	a.summary.TextStyle.Bold = true
 	a.list = widget.NewList(
 		func() int { return len(a.items) },
 		func() fyne.CanvasObject {

@@ -88,7 +88,7 @@ func NewConsent(cb ConsentCallbacks) *Consent {
 	c.heading.SizeName = theme.SizeNameHeadingText
 	c.heading.Wrapping = fyne.TextWrapWord
 	c.body = widget.NewLabel("")
-	c.body.Wrapping = fyne.TextWrapBreak // a long unbroken name must not widen the window
+	c.body.Wrapping = fyne.TextWrapWord // wraps between words; a long unbroken name is broken, never widens the window
 	c.progress = widget.NewProgressBarInfinite()
 
 	c.yes = kit.NewButton(AnswerYesText, theme.ConfirmIcon(), c.answerYes)

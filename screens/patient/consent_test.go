@@ -1,8 +1,12 @@
 package patient
 
 import (
-	"fyne.io/fyne/v2/driver/desktop"
+	"strings"
 	"testing"
+
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -251,5 +255,46 @@ func TestConsentEmergencyStageSurvivesFrames(t *testing.T) {
 	c.Render(present.ConsentView{Stage: present.ConsentAsk, Patient: "JONES, Tom (Mr)"})
 	if c.Stage() != present.ConsentAsk {
 		t.Fatal("the emergency stage carried over to another patient")
+	}
+}
+
+// TestConsentLongUnbrokenNameDoesNotWiden: the question's body wraps between words (a word is
+// never split while a space can take the line break), and a name with no space to break at is
+// itself broken, so it never makes the screen ask for more width than a 1280 px window has.
+func TestConsentLongUnbrokenNameDoesNotWiden(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewConsent(ConsentCallbacks{})
+	show(t, s.Object(), 600, 600)
+	long := strings.Repeat("Ó-SÚILLEABHÁIN-LLEWELYN-AP-GRUFFYDD", 8)
+	s.Render(present.ConsentView{Stage: present.ConsentAsk, Patient: long + ", Alice"})
+	if w := s.Object().MinSize().Width; w > 600 {
+		t.Errorf("a %d-letter unbroken name makes the question %v px wide at least", len([]rune(long)), w)
+	}
+	s.Render(present.ConsentView{Stage: present.ConsentEmergency, Patient: "SMITH, Jane (Mrs)"})
+	lines, pos := 0, 0
+	for _, o := range test.WidgetRenderer(s.body).Objects() {
+		rt, ok := o.(*widget.RichText)
+		if !ok {
+			continue
+		}
+		for _, line := range test.WidgetRenderer(rt).Objects() {
+			tx, ok := line.(*canvas.Text)
+			if !ok || strings.TrimSpace(tx.Text) == "" {
+				continue
+			}
+			lines++
+			l := strings.TrimSpace(tx.Text)
+			i := strings.Index(EmergencyText[pos:], l)
+			if i < 0 {
+				t.Fatalf("line %q is not the emergency text's next part", l)
+			}
+			pos += i + len(l)
+			if pos < len(EmergencyText) && EmergencyText[pos] != ' ' {
+				t.Errorf("the emergency text breaks inside a word: line %q", l)
+			}
+		}
+	}
+	if lines < 2 {
+		t.Errorf("the emergency text took %d lines at 600 px; the test needs it to wrap", lines)
 	}
 }

@@ -68,6 +68,19 @@ func TestAlertsGoldens(t *testing.T) {
 	}
 }
 
+// TestAlertsSummaryNeverWidens: the one-line summary wraps rather than asking for its whole
+// width, so a long "latest" never widens the window (at text scale 1.5 it folded the demo
+// cards away for good in the real window).
+func TestAlertsSummaryNeverWidens(t *testing.T) {
+	test.NewTempApp(t)
+	a := NewAlerts()
+	show(t, a.Object(), 300, 240)
+	a.Render([]present.AlertView{{Kind: "Self-claimed relationship alert", When: "14:02", State: present.AlertSent}})
+	if w := a.Object().MinSize().Width; w > 300 {
+		t.Errorf("the alert summary asks for %v px", w)
+	}
+}
+
 // TestPatientOpenGolden is the screen a pharmacist sees with a record open: the banner on top
 // of the record, at 1280x800.
 func TestPatientOpenGolden(t *testing.T) {

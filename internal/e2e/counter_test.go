@@ -23,7 +23,7 @@ import (
 // driven from the keyboard with xdotool as a pharmacist would. It walks every row of README.md's
 // keyboard table, the long-name patient (the window must never be wider or taller than the
 // screen: xdotool getwindowgeometry), the record of more than 200 medicines to its end by
-// keyboard, emergency access by keyboard alone, the expired card and the role at another
+// keyboard (its table's header row pinned over the top once scrolled), emergency access by keyboard alone, the expired card and the role at another
 // organisation. Every step waits on a condition (an audit row, the window's pixels changing, its
 // geometry), never a fixed sleep; each keeps a screenshot in build/screenshots/counter-<size>/
 // for a person to review (README.md's screenshots are copied from the 1280x800 run).
@@ -118,11 +118,16 @@ func counterRun(t *testing.T, name string, sw, sh int, scale float64) {
 	d.answer("1", "scr-read", "9990001154")
 	top := d.settle("05-long-record-top")
 	d.fits("the 200-medicine record")
+	var steps []image.Image
 	for i, k := range []string{"Next", "Next", "Down", "Up", "Prior"} { // Page Down twice, Down, Up, Page Up
 		before := d.settle(fmt.Sprintf("05-long-record-%d-before-%s", i, k))
+		steps = append(steps, before)
 		d.key(k)
 		d.waitChange(before, "the record after "+k)
 	}
+	// Two pages and a line down the acute medication table's rows are at the top: its header
+	// row is pinned over them.
+	d.pinnedHeader(steps[2], steps[3], "the 200-medicine record two pages down, and a line further")
 	d.key("End")
 	d.waitChange(top, "the record after End")
 	end := d.settle("06-long-record-end")
@@ -449,6 +454,56 @@ func (d *driver) tail() string {
 		s = s[len(s)-3000:]
 	}
 	return s
+}
+
+// headerGrey is the background of a table's header row (Fyne's light input background), and so
+// of the header row pinned over the top of the record.
+var headerGrey = [3]uint8{0xF3, 0xF3, 0xF3}
+
+// pinnedHeader checks that a table's header row is pinned over the top of the record in a and
+// b, two screens of the same table scrolled a few rows apart. In the left half of the screen
+// (clear of the scroll bar and the demo panel) the first line where they differ is the first
+// row below the pin; just above it (within 60 lines) both must show at least 20 lines mostly of
+// the header row's grey. Without the pin the first line that differs is the list's top, and
+// above it is the record header, white.
+func (d *driver) pinnedHeader(a, b image.Image, what string) {
+	d.t.Helper()
+	r := a.Bounds()
+	x0, x1 := r.Min.X+12, r.Min.X+r.Dx()/2
+	same := func(x, y int) bool {
+		r1, g1, b1, _ := a.At(x, y).RGBA()
+		r2, g2, b2, _ := b.At(x, y).RGBA()
+		return r1 == r2 && g1 == g2 && b1 == b2
+	}
+	grey := func(img image.Image, y int) bool {
+		n := 0
+		for x := x0; x < x1; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			if uint8(cr>>8) == headerGrey[0] && uint8(cg>>8) == headerGrey[1] && uint8(cb>>8) == headerGrey[2] {
+				n++
+			}
+		}
+		return n*2 >= x1-x0
+	}
+	first := -1
+	for y := r.Min.Y; y < r.Max.Y && first < 0; y++ {
+		for x := x0; x < x1; x++ {
+			if !same(x, y) {
+				first = y
+				break
+			}
+		}
+	}
+	lines := 0
+	for y := first - 1; first > 0 && y >= max(first-60, r.Min.Y); y-- {
+		if grey(a, y) && grey(b, y) {
+			lines++
+		}
+	}
+	if first < 0 || lines < 20 {
+		d.shot("no-pinned-header")
+		d.t.Errorf("%s: no table header row pinned over the top of the record (first changed line %d, %d header-grey lines above it)", what, first, lines)
+	}
 }
 
 // amber is the theme's warning colour (screens.WarningAmber): the emergency button.

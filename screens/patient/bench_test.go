@@ -78,3 +78,25 @@ func BenchmarkRecordScroll(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRecordScrollOffset times what one scroll step costs the record itself (no drawing):
+// the 200-row record moved down and back up a text line at a time, as the wheel and the arrow
+// keys move it. Its allocations are those of every scroll frame.
+func BenchmarkRecordScrollOffset(b *testing.B) {
+	test.NewTempApp(b)
+	r := NewRecord()
+	win := test.NewTempWindow(b, r.Object())
+	win.Resize(fyne.NewSize(1280, 800))
+	r.Render(longRecord(200))
+	test.RenderToMarkup(win.Canvas())
+	l := r.body.list
+	for l.GetScrollOffset() < 5000 { // walk the whole range once, so the list's pool is warm
+		l.ScrollToOffset(l.GetScrollOffset() + 20)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		for y := float32(0); y < 5000; y += 20 {
+			l.ScrollToOffset(y)
+		}
+	}
+}

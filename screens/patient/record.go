@@ -3,6 +3,7 @@ package patient
 import (
 	"image/color"
 	"reflect"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -19,7 +20,9 @@ import (
 // by which practice, every record-wide statement as written) above one scrolling list holding
 // every section in the order present.OrderSections gives, allergies first under a heading in
 // the error colour. Tables are rows of plain labels in a widget.List, so a 200-row table costs
-// what the visible rows cost; nothing is ever rendered as HTML.
+// what the visible rows cost; nothing is ever rendered as HTML. While a table's rows are at the
+// top of the list and its header row has scrolled away, a copy of that header row is pinned
+// over the top of the list, so a long table's columns never lose their names.
 type Record struct {
 	title      *widget.Label
 	meta       *widget.Label
@@ -117,7 +120,8 @@ func (r *Record) TypedKey(ev *fyne.KeyEvent) bool {
 		return false
 	}
 	l := r.body.list
-	page := max(l.Size().Height*0.9, 40)
+	// A page leaves room for the pinned header row: what scrolls under it was in view before.
+	page := max(l.Size().Height*0.9-r.body.room, 40)
 	step := theme.Size(theme.SizeNameText) * 3
 	switch ev.Name {
 	case fyne.KeyPageDown:
@@ -444,20 +448,37 @@ func columnWidths(weights, mins []float32, width float32) []float32 {
 }
 
 // recordBody holds the record's list and rebuilds it when the rows or the width change: a
-// list's row heights can only be set cheaply before it is first drawn.
+// list's row heights can only be set cheaply before it is first drawn. Over the list it keeps
+// the pinned header row (pin): a row object like the list's own, laid out at the list's width
+// with the same columns, so each heading sits exactly above its column.
 type recordBody struct {
 	widget.BaseWidget
 	rec     *Record
 	list    *recordList
-	built   float32 // the width the list's heights were worked out for
-	pending float32 // the scroll offset to restore once the rebuilt list is laid out
+	pin     *fyne.Container
+	objs    []fyne.CanvasObject // the list and the pin, in drawing order
+	built   float32             // the width the list's heights were worked out for
+	pending float32             // the scroll offset to restore once the rebuilt list is laid out
+
+	// What the pin needs to know of the current list, worked out with its heights.
+	rows    []recordRow
+	tables  []*columns
+	tops    []float32 // each row's top in the list's content (the list puts a padding between rows)
+	heights []float32 // each row's height
+	heads   []int     // each table's header row, or -1
+	ends    []float32 // the bottom of each table's last row
+	room    float32   // the tallest header row: the most the pin covers
+	pinned  int       // the table whose header the pin shows, or -1
+	seen    float32   // the list offset the pin was placed for, -1 when not yet placed
 }
 
 // defaultWidth is used before the body has been laid out: a 1280-pixel-wide window.
 const defaultWidth = 1240
 
 func newRecordBody(r *Record) *recordBody {
-	b := &recordBody{rec: r}
+	b := &recordBody{rec: r, pin: newRecordRowObject().(*fyne.Container)}
+	b.pin.Layout.(*recordRowLayout).pinned = true
+	b.pin.Hide()
 	b.ExtendBaseWidget(b)
 	b.rebuild(defaultWidth)
 	return b
@@ -474,8 +495,20 @@ func (b *recordBody) width() float32 {
 func (b *recordBody) rebuild(width float32) {
 	r := b.rec
 	rows, tables := r.rows, r.tables // this list's own: an old list (still focused) never sees new rows
+	b.pending = 0
+	if b.list != nil && len(rows) == b.list.Length() {
+		// The new list cannot scroll before it is laid out: keep the place for then.
+		b.pending = b.list.GetScrollOffset()
+	}
 	l := &recordList{}
-	l.Length = func() int { return len(rows) }
+	// widget.List (Fyne 2.8) tells no one when it scrolls: its scroller's OnScrolled is its own,
+	// and ScrollTo and ScrollToOffset move it without that callback. But every change of its
+	// offset lays out the visible rows again, which begins by asking Length; so Length is where
+	// the pin learns where the list is (a float compare when nothing moved).
+	l.Length = func() int {
+		b.follow(l)
+		return len(rows)
+	}
 	l.CreateItem = newRecordRowObject
 	l.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) {
 		if id >= 0 && id < len(rows) {
@@ -486,16 +519,105 @@ func (b *recordBody) rebuild(width float32) {
 	l.ExtendBaseWidget(l)
 	l.HideSeparators = true
 	m := newRowMetrics()
-	for i, row := range rows {
-		l.SetItemHeight(i, r.rowHeight(m, row, width))
+	b.rows, b.tables = rows, tables
+	b.tops = make([]float32, len(rows))
+	b.heights = make([]float32, len(rows))
+	b.heads = make([]int, len(tables))
+	b.ends = make([]float32, len(tables))
+	for i := range b.heads {
+		b.heads[i] = -1
 	}
-	b.pending = 0
-	if b.list != nil && len(rows) == b.list.Length() {
-		// The new list cannot scroll before it is laid out: keep the place for then.
-		b.pending = b.list.GetScrollOffset()
+	b.room = 0
+	gap := theme.Size(theme.SizeNamePadding) // the list's separator thickness, hidden or not
+	y := float32(0)
+	for i, row := range rows {
+		h := r.rowHeight(m, row, width)
+		l.SetItemHeight(i, h)
+		b.tops[i], b.heights[i] = y, h
+		switch row.kind {
+		case rowColumns:
+			b.heads[row.table] = i
+			b.room = max(b.room, h)
+			fallthrough
+		case rowCells, rowSpan:
+			b.ends[row.table] = y + h
+		}
+		y += h + gap
 	}
 	b.list = l
+	b.objs = []fyne.CanvasObject{l, b.pin}
 	b.built = width
+	b.unpin()
+}
+
+// unpin hides the pin and empties it: nothing of a record stays in it after Clear.
+func (b *recordBody) unpin() {
+	b.pinned, b.seen = -1, -1
+	for _, o := range b.pin.Objects[2:] {
+		o.(*widget.Label).Text = ""
+	}
+	b.pin.Hide()
+}
+
+// follow places the pin for list l's offset, if l is the current list and it has moved.
+func (b *recordBody) follow(l *recordList) {
+	if l != b.list {
+		return
+	}
+	y := l.GetScrollOffset()
+	if y == b.seen {
+		return
+	}
+	b.seen = y
+	t := b.tableAt(y)
+	if t < 0 {
+		if b.pin.Visible() {
+			b.pin.Hide()
+		}
+		return
+	}
+	if t != b.pinned {
+		b.pinned = t
+		head := b.heads[t]
+		updateRecordRow(b.pin, b.rows[head], b.tables)
+		b.pin.Move(fyne.NewPos(0, 0))
+		b.pin.Resize(fyne.NewSize(b.built, b.heights[head]))
+	}
+	if !b.pin.Visible() {
+		b.pin.Show()
+	}
+}
+
+// tableAt is the table whose header row is pinned when the list's content is scrolled by y:
+// the table of the row at the top edge, once its header row has begun to scroll away, and only
+// while its rows still fill the pin's height (so the pin never covers the next section's
+// heading). -1 when none is.
+func (b *recordBody) tableAt(y float32) int {
+	i, found := slices.BinarySearch(b.tops, y)
+	if !found {
+		i-- // the row at the top edge is the last one starting above it
+	}
+	if i < 0 || i >= len(b.rows) {
+		return -1
+	}
+	row := b.rows[i]
+	if row.kind != rowColumns && row.kind != rowCells && row.kind != rowSpan {
+		return -1
+	}
+	t := row.table
+	head := b.heads[t]
+	if head < 0 || y <= b.tops[head]+0.5 || b.ends[t]-y < b.heights[head] {
+		return -1
+	}
+	return t
+}
+
+// pinnedHeadings is what the pinned header row shows, or nil when none is pinned: for tests.
+func (b *recordBody) pinnedHeadings() []string {
+	if !b.pin.Visible() || b.pinned < 0 {
+		return nil
+	}
+	return b.rows[b.heads[b.pinned]].cells
 }
 
 // recordList is the record's list. When it has the focus (a click in the record, or Tab) it
@@ -533,9 +655,10 @@ func (r *recordBodyRenderer) MinSize() fyne.Size { return fyne.NewSize(300, 120)
 func (r *recordBodyRenderer) Refresh() {
 	r.Layout(r.b.Size())
 	r.b.list.Refresh()
+	r.b.pin.Refresh()
 }
 
-func (r *recordBodyRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.b.list} }
+func (r *recordBodyRenderer) Objects() []fyne.CanvasObject { return r.b.objs }
 
 func (r *recordBodyRenderer) Destroy() {}
 
@@ -625,14 +748,19 @@ func updateRecordRow(c *fyne.Container, row recordRow, tables []*columns) {
 // recordRowLayout places a row's labels: one label across the row (span), or one per column by
 // the table's weights.
 type recordRowLayout struct {
-	span  bool
-	cols  *columns
-	cells int
+	span   bool
+	cols   *columns
+	cells  int
+	pinned bool // the pinned header row: its background leaves the list's scroll bar in view
 }
 
 func (l *recordRowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	objs[0].Move(fyne.NewPos(0, 0))
-	objs[0].Resize(size)
+	if l.pinned {
+		objs[0].Resize(fyne.NewSize(max(size.Width-theme.Size(theme.SizeNameScrollBar), 0), size.Height))
+	} else {
+		objs[0].Resize(size)
+	}
 	objs[1].Move(fyne.NewPos(0, 0))
 	objs[1].Resize(fyne.NewSize(rowGutter/2, size.Height))
 	inner := size.Width - rowGutter - theme.Size(theme.SizeNameScrollBar)

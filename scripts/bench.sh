@@ -32,7 +32,12 @@ run go test -run '^$' -bench . -benchtime 200x ./sync/
 run go test -run '^$' -bench . ./internal/fhir/
 # Issues 6 and 7: card removal -> lock screen with the 200-row record open; Enter -> record beside
 # the raw HTTP round trips; 200-row beside 20-row record render.
-run go test -run '^$' -bench 'CardOutToLockScreen|EnterToRecord' -benchtime 30x -timeout 20m ./app/
+run go test -run '^$' -bench 'CardOutToLockScreen|EnterToRecord' -benchtime 30x -timeout 20m ./app/ | tee build/bench-app.txt
+# Issue 14: the same two in the real window (the demo on a private Xvfb at 1280x800; it needs no
+# pcscd or keyring): card out -> the frame showing the lock screen, and Enter -> the frame showing
+# the record, from the key sent by XTEST to that frame's X Damage event (asked: p99 < 100 ms),
+# beside the in-process figures just above (read back from build/bench-app.txt).
+run env SCRDESK_BENCH_INPROCESS="$root/build/bench-app.txt" scripts/with-xvfb.sh go test -tags gui -run '^$' -bench 'RealWindow' -benchtime 30x -timeout 60m ./internal/e2e/
 run go test -run '^$' -bench . -benchtime 30x ./screens/... ./internal/session/
 # Issue 17: the central audit log, against a private PostgreSQL 15: a one-million-row backlog
 # replicated beside a bare COPY of the same rows (within 2x); replication lag p99 with two

@@ -251,7 +251,7 @@ func (x *xserver) env() []string {
 // without it the server resets when its last client leaves (the probe below), and a window
 // opening during that reset is refused ("Failed to detect any supported platform" from GLFW;
 // CI failed on it twice, and 6 of 40 starts under load did it here, 0 of 40 with -noreset).
-func startXvfb(t *testing.T, w, h int) *xserver {
+func startXvfb(t testing.TB, w, h int) *xserver {
 	t.Helper()
 	r, wr, err := os.Pipe()
 	if err != nil {
@@ -297,7 +297,7 @@ func startXvfb(t *testing.T, w, h int) *xserver {
 
 // driver drives one SCR Desk window on one X server.
 type driver struct {
-	t     *testing.T
+	t     testing.TB
 	x     *xserver
 	p     *proc
 	dir   string

@@ -169,7 +169,7 @@ type realWindow struct {
 	x *xwatch
 }
 
-func startRealWindow(b *testing.B) *realWindow {
+func startRealWindow(b testing.TB) *realWindow {
 	b.Helper()
 	requireDisplay(b)
 	if _, err := exec.LookPath("Xvfb"); err != nil {

@@ -183,10 +183,10 @@ func (c *Consent) show(v present.ConsentView, first bool) {
 	}
 	c.stage = v.Stage
 	c.setPatient(v.Patient)
-	for _, o := range []fyne.CanvasObject{c.progress, c.answers, c.reasonUI, c.closeBtn} {
+	c.stopProgress()
+	for _, o := range []fyne.CanvasObject{c.answers, c.reasonUI, c.closeBtn} {
 		o.Hide()
 	}
-	c.progress.Stop()
 	who := orDefault(v.Patient, "the patient")
 	switch v.Stage {
 	case present.ConsentChecking:
@@ -253,12 +253,26 @@ func (c *Consent) showProgress() {
 	c.progress.Start()
 }
 
+// stopProgress stops the bar's animation, then hides it. In that order: Fyne's
+// ProgressBarInfinite.Hide clears its running flag without stopping the animation, so a Stop
+// after it does nothing, and the animation went on repainting the whole window 15 to 50 times a
+// second, off screen, for as long as SCR Desk ran.
+func (c *Consent) stopProgress() {
+	c.progress.Stop()
+	c.progress.Hide()
+}
+
 // Clear forgets everything about the patient, including a half-written reason.
 func (c *Consent) Clear() {
 	c.reason.SetText("")
 	c.rendered = false
 	c.Render(present.ConsentView{Stage: present.ConsentChecking})
+	c.stopProgress() // nothing is being checked: the next Render (always a full one) starts it
+	c.rendered = false
 }
+
+// Animating reports whether the progress bar is running (for tests: only while a check shows).
+func (c *Consent) Animating() bool { return c.progress.Running() }
 
 // TypedRune handles the answer keys while the question is shown (1 or Y, 2 or E, 3 or N) and
 // reports whether it used the rune. Forward the window canvas's rune events to it.

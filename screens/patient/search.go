@@ -47,6 +47,7 @@ type Search struct {
 	area      *fyne.Container // holds one of the state panels below
 	help      *widget.Label
 	searching *fyne.Container
+	busy      *widget.ProgressBarInfinite
 	noMatch   *widget.Label
 	notice    *widget.Label
 	list      *widget.List
@@ -94,7 +95,9 @@ func NewSearch(cb SearchCallbacks) *Search {
 
 	s.help = widget.NewLabel("Type or scan the patient's NHS number and press Enter, or search by their details.")
 	s.help.Wrapping = fyne.TextWrapWord
-	s.searching = container.NewVBox(widget.NewLabel("Searching the Personal Demographics Service..."), widget.NewProgressBarInfinite())
+	s.busy = widget.NewProgressBarInfinite()
+	s.busy.Stop() // runs only while a search shows (Render): an animation repaints the window
+	s.searching = container.NewVBox(widget.NewLabel("Searching the Personal Demographics Service..."), s.busy)
 	s.noMatch = widget.NewLabel("No patient matched. Check the details with the patient, or add the postcode or gender, and search again.")
 	s.noMatch.Wrapping = fyne.TextWrapWord
 	s.notice = widget.NewLabel("")
@@ -177,9 +180,17 @@ func (s *Search) Render(v present.SearchView) {
 	if v.State != present.SearchMatches {
 		s.matches = nil
 	}
+	if v.State == present.SearchSearching {
+		s.busy.Start()
+	} else {
+		s.busy.Stop() // swapped out, its animation would go on repainting the window
+	}
 	s.area.Objects = []fyne.CanvasObject{panel}
 	s.area.Refresh()
 }
+
+// Animating reports whether the searching bar is running (for tests: only while searching).
+func (s *Search) Animating() bool { return s.busy.Running() }
 
 // Clear empties every field and result: used when a patient is closed or the screen locks.
 func (s *Search) Clear() {

@@ -26,15 +26,10 @@ import (
 //	go build -o build/scrdesk . && SCRDESK_BINARY=$PWD/build/scrdesk \
 //	  scripts/with-xvfb.sh go test -tags gui -run '^$' -bench RealWindow -benchtime 30x ./internal/e2e/
 //
-// What the window does meanwhile, measured as it is: once a patient has been searched for, the
-// window repaints at full frame rate, without end, even with nothing on it changing (about
-// 15-50 frames a second here, as fast as software GL on a loaded 2-core machine draws them). The
-// screens' infinite progress bars (screens/patient: searching, checking the record, opening
-// it) keep animating when their panel is swapped out or hidden (Fyne's ProgressBarInfinite.Hide
-// clears its running flag without stopping the renderer's animation, so a Stop after it does
-// nothing; an animation's tick repaints the whole window). So a timed input usually lands in the
-// middle of a frame, and the new screen waits for the next; the measurement cannot wait for the
-// window to go quiet, and does not.
+// The window is quiet between inputs: it used to repaint at full frame rate, without end, once a
+// patient had been searched for (the screens' infinite progress bars kept animating off screen;
+// fixed, and TestWindowQuietAfterAPatient keeps it so), and a timed input then landed in the
+// middle of a frame and waited for the next.
 //
 // The in-process figures come from SCRDESK_BENCH_INPROCESS (a file holding the output of the app
 // benchmarks, as scripts/bench.sh writes it) or, without it, from running those benchmarks here

@@ -121,6 +121,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case strings.HasPrefix(inv.Command, "audit "):
 		// Verify reports tampered settings; the rows the audit commands write only need names.
 		st = settings.Defaults()
+		if inv.Command == "audit report" { // its review rates come from the settings: say whose
+			fmt.Fprintf(stderr, "scrdesk: %s\nThis report uses SGP.md's default review rates instead of the pharmacy's.\n", store.UserMessage(err))
+		}
 	default:
 		fmt.Fprintf(stderr, "scrdesk: the settings could not be read: %s\n", store.UserMessage(err))
 		return 1
@@ -348,14 +351,14 @@ func sarCommand(ctx context.Context, inv cli.Invocation, db *store.DB, st settin
 }
 
 // reportCommand runs `scrdesk audit report` (the monthly governance report) with the store and
-// the pharmacy's name from settings; the review rates are the SOP's defaults, as the
-// workspace's. The review sample's seed is the recorded one (or one recorded now, as the
+// the pharmacy's settings: its name and the SOP's review rates (the rules' review shares), as
+// the workspace's. The review sample's seed is the recorded one (or one recorded now, as the
 // workspace does when an SGP first opens it).
 func reportCommand(ctx context.Context, inv cli.Invocation, db *store.DB, st settings.Settings, stdout, stderr io.Writer) int {
 	if db == nil { // --help only
-		return auditcli.ReportCommand(ctx, inv.Args, stdout, stderr, nil, audit.Event{}, "", nil)
+		return auditcli.ReportCommand(ctx, inv.Args, stdout, stderr, nil, audit.Event{}, settings.Defaults(), nil)
 	}
 	who := osWho(st)
-	return auditcli.ReportCommand(ctx, inv.Args, stdout, stderr, db, who, st.PharmacyName,
+	return auditcli.ReportCommand(ctx, inv.Args, stdout, stderr, db, who, st,
 		func() (uint64, error) { return db.SampleSeed(ctx, who) })
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -108,31 +109,15 @@ func (c *Controller) startRules(ctx context.Context) {
 }
 
 // govConfig is the rules' configuration: SGP.md's defaults with the pharmacy's opening hours
-// from the settings. The workspace and the store's rule engine both use it; applySettings
-// gives it to the engine again when the settings change.
+// and rule settings (settings.GovernanceConfig). The workspace (coverage, the review period,
+// the rules switched off) and the monthly report use it; the store's rules were given it at
+// start (EnableRules) and follow each later save from the log (SaveSettings records it).
 func (c *Controller) govConfig() governance.Config { return govConfigFor(c.svc.Settings) }
 
-// govConfigFor is governance.DefaultConfig with st's opening hours (Europe/London, as the
-// default). Hours that do not parse (Validate refuses them before they are kept) leave the
-// default hours.
-func govConfigFor(st settings.Settings) governance.Config {
-	cfg := governance.DefaultConfig()
-	week, err := settings.ParseOpeningHours(st.OpeningHours)
-	if err != nil {
-		return cfg
-	}
-	cfg.Hours = openingHours(week, cfg.Hours.Location)
-	return cfg
-}
-
-// openingHours converts the settings' week (indexed by time.Weekday) to the rules' hours in loc.
-func openingHours(week [7]settings.DayHours, loc *time.Location) governance.OpeningHours {
-	h := governance.OpeningHours{Location: loc}
-	for d, w := range week {
-		h.Days[d].Open, h.Days[d].Close = w.Open, w.Close
-	}
-	return h
-}
+// govConfigFor is st.GovernanceConfig: governance.DefaultConfig with st's opening hours
+// (Europe/London, as the default) and rules. Values that do not validate (Validate refuses
+// them before they are kept) leave the defaults.
+func govConfigFor(st settings.Settings) governance.Config { return st.GovernanceConfig() }
 
 // govMode reports whether the signed-in role opens the governance workspace.
 func (c *Controller) govMode() bool {
@@ -241,11 +226,18 @@ func (c *Controller) govHome() {
 		if cv.Overdue == 1 {
 			verb = "is"
 		}
-		h.Overdue = fmt.Sprintf("%s in the review sample %s overdue: the SOP's review period (weekly) has passed.", plural(int64(cv.Overdue), "case"), verb)
+		h.Overdue = fmt.Sprintf("%s in the review sample %s overdue: the SOP's review period (%s) has passed.", plural(int64(cv.Overdue), "case"), verb, periodWords(cfg.ReviewPeriod))
 	}
 	h.Coverage = float64(cv.Percent()) / 100
-	h.CoverageTxt = fmt.Sprintf("Reviewed %d of %d sampled cases (%d%%) in the last four weeks. The SOP: every emergency access and rule hit, half of self-claims, weekly.",
-		cv.Reviewed, cv.Sampled, cv.Percent())
+	h.CoverageTxt = fmt.Sprintf("Reviewed %d of %d sampled cases (%d%%) in the last four weeks. The SOP: %s.",
+		cv.Reviewed, cv.Sampled, cv.Percent(), sopWords(cfg))
+	if off := cfg.Off(); len(off) > 0 {
+		names := make([]string, len(off))
+		for i, r := range off {
+			names[i] = r.SGPName()
+		}
+		h.RulesOff = "Rules switched off in settings (they raise no cases): " + strings.Join(names, ", ") + "."
+	}
 	h.LastReview = "No review recorded yet."
 	var last audit.Entry
 	for _, a := range []audit.Action{audit.ActionCaseNote, audit.ActionCaseReview, audit.ActionCaseAppropriate, audit.ActionCaseInappropriate, audit.ActionCaseEscalated} {
@@ -274,6 +266,35 @@ func (c *Controller) govHome() {
 		}
 	}
 	g.view.Home = h
+}
+
+// sopWords says the SOP's review rates and period in words: "every emergency access and
+// rule hit, except self-claimed relationship (50%), reviewed weekly".
+func sopWords(cfg governance.Config) string {
+	var less []string
+	for _, r := range governance.Rules() {
+		if rate := cfg.Rate(r.ID); rate < 1 && !cfg.Disabled[r.ID] {
+			less = append(less, fmt.Sprintf("%s (%d%%)", strings.ToLower(r.ID.SGPName()), int(math.Round(rate*100))))
+		}
+	}
+	w := "every emergency access and rule hit"
+	if len(less) > 0 {
+		w += ", except " + strings.Join(less, ", ")
+	}
+	return w + ", reviewed " + periodWords(cfg.ReviewPeriod)
+}
+
+// periodWords says a review period in words: "weekly", "daily", "every 14 days".
+func periodWords(d time.Duration) string {
+	switch days := d.Hours() / 24; {
+	case days == 1:
+		return "daily"
+	case days == 7:
+		return "weekly"
+	case days == math.Trunc(days):
+		return fmt.Sprintf("every %d days", int(days))
+	}
+	return "every " + settings.FormatSpan(d)
 }
 
 func plural(n int64, one string, many ...string) string {

@@ -72,7 +72,8 @@ func (c *Controller) serveConfigs(ctx context.Context, in <-chan ConfigRequest) 
 // applySettings (controller goroutine) checks st, keeps it (each changed field audited with
 // its old and new value, by the signed-in user or else the operating-system account, with
 // why), and applies it at once: names, idle lock, card removal, activity codes, preferred
-// reader, text size and the governance rules' opening hours now; a new environment, base URL, trust anchors or client certificate
+// reader, text size and the governance rules (switches, thresholds, review rates, opening
+// hours: for the rows recorded from now on) now; a new environment, base URL, trust anchors or client certificate
 // from the next sign-in (the link of a session already open stays as it was signed in).
 // Switching between the demo and a real environment takes a restart, and the answer says so.
 // It returns what took effect, in plain English.
@@ -113,11 +114,14 @@ func (c *Controller) applySettings(st settings.Settings, why string) (string, er
 	if crossed {
 		notes = append(notes, "Restart SCR Desk to switch between the demo and a real environment.")
 	}
+	// The rules' new configuration was recorded with the save (a governance-rules-set row,
+	// SaveSettings): the store's rules read it from that row, so every row after it, and only
+	// those, is judged by it, now and on any rebuild; the workspace reads it on render.
+	if !govConfigFor(old).Equal(govConfigFor(st)) {
+		notes = append(notes, "The new rule settings apply to accesses recorded from now on; cases already raised stay as they are.")
+	}
 	c.svc.Settings = st
 	c.m.SetConfig(sessionConfig(st))
-	if old.OpeningHours != st.OpeningHours {
-		c.svc.Store.SetRulesConfig(c.govConfig()) // rows checked from now on; the workspace reads it on render
-	}
 	if old.TextScale != st.TextScale && c.onTextScale != nil {
 		c.onTextScale(st.TextScale)
 	}
@@ -126,7 +130,7 @@ func (c *Controller) applySettings(st settings.Settings, why string) (string, er
 	if len(changes) > 0 {
 		names := make([]string, len(changes))
 		for i, ch := range changes {
-			names[i] = strings.ReplaceAll(ch.Field, "_", " ")
+			names[i] = settings.FieldName(ch.Field)
 		}
 		msg = fmt.Sprintf("Saved and applied (%s).", strings.Join(names, ", "))
 	}

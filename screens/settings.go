@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/internal/present"
+	"scrdesk/screens/kit"
 )
 
 // SettingsCallbacks are what the settings screen can ask for; each gets the fields as typed.
@@ -29,7 +30,9 @@ type SettingsCallbacks struct {
 // Settings is the settings screen, for the SCR Governance Person (and in the demo): the
 // pharmacy, the workstation, the environment, the trust anchors (with a file chooser, their
 // subjects and expiry shown), the client certificate, the preferred reader, card removal, the
-// idle lock, text size and opening hours; each field's problem beside it, checked exactly as a
+// idle lock, text size and opening hours, and the governance rules (one row per rule of
+// SGP.md's table that may be switched off: On, the SOP's review share and its thresholds, in
+// Tab order, and the review period); each field's problem beside it, checked exactly as a
 // settings file is; Save, and the "Test connection" and "Check a card" checks with their
 // results. Beside "Check a card" an optional passcode field (a password entry): with a
 // passcode the check also verifies it and has the card prove its key, as `scrdesk card check`
@@ -50,6 +53,20 @@ type Settings struct {
 	save, test, check, choose, close       *widget.Button
 	root                                   *fyne.Container
 	rendering                              bool
+
+	// The governance rules: one row per rule (present.RuleRows' order) and the review period.
+	rules  []*ruleRow
+	period *widget.Entry
+}
+
+// ruleRow is one governance rule's widgets: its switch, review share and thresholds, in the
+// order Tab reaches them, and the line that says what is wrong with them.
+type ruleRow struct {
+	key     string
+	on      *widget.Check
+	values  map[string]*widget.Entry // by settings.RuleParam key, "review_percent" first
+	order   []string
+	problem *widget.Label
 }
 
 var (
@@ -119,6 +136,7 @@ func NewSettings(win fyne.Window, cb SettingsCallbacks) *Settings {
 	add(row("Idle lock (minutes)", "idle_lock_minutes", s.idle))
 	add(row("Text size", "text_scale", s.scale))
 	add(row("Opening hours", "opening_hours", s.open))
+	add(s.rulesSection())
 	form := container.New(&formLayout{}, cells...)
 	title := widget.NewLabelWithStyle("Settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameHeadingText
@@ -129,6 +147,70 @@ func NewSettings(win fyne.Window, cb SettingsCallbacks) *Settings {
 		container.NewVScroll(form))
 	s.Render(present.SettingsView{})
 	return s
+}
+
+// rulesSection builds the "Governance rules" rows: a heading, one row per rule (its SGP.md
+// name; On, the review share, then what it flags or its thresholds) and the review period.
+func (s *Settings) rulesSection() []fyne.CanvasObject {
+	small := func(w fyne.CanvasObject) fyne.CanvasObject {
+		return container.NewGridWrap(fyne.NewSize(64, w.MinSize().Height), w)
+	}
+	words := func(t string) fyne.CanvasObject { return widget.NewLabel(t) }
+	note := func(t string) *kit.Label {
+		l := kit.NewLabel(t)
+		l.Importance = widget.LowImportance
+		return l
+	}
+	heading := widget.NewLabelWithStyle("Governance rules", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	cells := []fyne.CanvasObject{heading, container.NewVBox(
+		note("Always on: emergency access (every one reviewed), security setting changed, clock changed."),
+		note("New rule settings apply to accesses recorded from now on; cases already raised stay as they are."))}
+	for _, rr := range present.RuleRows() {
+		r := &ruleRow{key: rr.Key, values: map[string]*widget.Entry{}}
+		r.on = widget.NewCheck("On", nil)
+		entry := func(key string) fyne.CanvasObject {
+			e := widget.NewEntry()
+			r.values[key] = e
+			r.order = append(r.order, key)
+			return small(e)
+		}
+		first := container.NewHBox(r.on, words("review"), entry("review_percent"), words("% of its cases"))
+		lines := []fyne.CanvasObject{first}
+		if rr.Note != "" {
+			lines = append(lines, note("Flags an access when "+rr.Note+"."))
+		}
+		var line *fyne.Container
+		for i, p := range rr.Params {
+			if i == 0 || !p.Join {
+				line = container.NewHBox()
+				lines = append(lines, line)
+			}
+			if p.Before != "" {
+				line.Add(words(p.Before))
+			}
+			line.Add(entry(p.Key))
+			if p.After != "" {
+				line.Add(words(p.After))
+			}
+		}
+		r.problem = widget.NewLabel("")
+		r.problem.Importance = widget.DangerImportance
+		r.problem.Wrapping = fyne.TextWrapWord
+		r.problem.Hide()
+		lines = append(lines, r.problem)
+		s.rules = append(s.rules, r)
+		cells = append(cells, widget.NewLabelWithStyle(rr.Name, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}),
+			container.NewVBox(lines...))
+	}
+	s.period = widget.NewEntry()
+	p := widget.NewLabel("")
+	p.Importance = widget.DangerImportance
+	p.Wrapping = fyne.TextWrapWord
+	p.Hide()
+	s.problems["rules.review_period"] = p
+	cells = append(cells, widget.NewLabelWithStyle("Review period", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}),
+		container.NewVBox(container.NewHBox(words("the SOP's reviews are due every"), small(s.period), words("(like 7d or 14d)")), p))
+	return cells
 }
 
 // Render shows v. Call on the UI goroutine.
@@ -164,6 +246,7 @@ func (s *Settings) Render(v present.SettingsView) {
 	for field, l := range s.problems {
 		setText(l, v.Problems[field])
 	}
+	s.renderRules(f, v.Problems)
 	s.anchorInfo.SetText(strings.Join(v.Anchors, "\n"))
 	showIf(s.anchorInfo, len(v.Anchors) > 0)
 	setText(s.saved, v.Saved)
@@ -199,6 +282,29 @@ func renderCheck(l *widget.Label, what string, c present.CheckView) {
 	}
 }
 
+// renderRules shows the rules' rows of f and each rule's problems (fields "rules.<key>.*").
+func (s *Settings) renderRules(f present.SettingsForm, problems map[string]string) {
+	setEntry(s.period, f.ReviewPeriod)
+	byKey := map[string]present.RuleForm{}
+	for _, rf := range f.Rules {
+		byKey[rf.Key] = rf
+	}
+	for _, r := range s.rules {
+		rf := byKey[r.key]
+		r.on.SetChecked(rf.On)
+		for _, k := range r.order {
+			setEntry(r.values[k], rf.Values[k])
+		}
+		var msgs []string
+		for _, k := range append([]string{"off"}, r.order...) {
+			if m := problems["rules."+r.key+"."+k]; m != "" {
+				msgs = append(msgs, m)
+			}
+		}
+		setText(r.problem, strings.Join(msgs, " "))
+	}
+}
+
 // Form is what the fields hold now.
 func (s *Settings) Form() present.SettingsForm {
 	reader := s.reader.Selected
@@ -209,7 +315,19 @@ func (s *Settings) Form() present.SettingsForm {
 	return present.SettingsForm{PharmacyName: s.pharmacy.Text, ODSCode: s.ods.Text, WorkstationName: s.workstation.Text,
 		Environment: s.env.Selected, BaseURL: s.baseURL.Text, TrustAnchorsFile: s.anchors.Text, ClientCertFile: s.clientCert.Text,
 		PreferredReader: reader, CardRemoval: s.removal.Selected, IdleLockMinutes: s.idle.Text, TextScale: s.scale.Text,
-		OpeningHours: s.open.Text}
+		OpeningHours: s.open.Text, Rules: s.rulesForm(), ReviewPeriod: s.period.Text}
+}
+
+func (s *Settings) rulesForm() []present.RuleForm {
+	out := make([]present.RuleForm, 0, len(s.rules))
+	for _, r := range s.rules {
+		rf := present.RuleForm{Key: r.key, On: r.on.Checked, Values: map[string]string{}}
+		for _, k := range r.order {
+			rf.Values[k] = r.values[k].Text
+		}
+		out = append(out, rf)
+	}
+	return out
 }
 
 // ClearPasscode empties the passcode field (the controller calls it as the screen closes, at

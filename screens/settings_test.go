@@ -1,6 +1,8 @@
 package screens
 
 import (
+	"maps"
+	"reflect"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -25,6 +27,11 @@ func settingsStates() []struct {
 	anchors := []string{"CN=NHS Level 1C RA, O=NHS: expires 12-Jan-2031", "CN=NHS Level 1D RA, O=NHS: expires 03-Mar-2029"}
 	view := func(edit func(f *present.SettingsForm)) present.SettingsView {
 		f := good
+		f.Rules = nil // a copy: each state edits its own rows
+		for _, r := range good.Rules {
+			r.Values = maps.Clone(r.Values)
+			f.Rules = append(f.Rules, r)
+		}
 		if edit != nil {
 			edit(&f)
 		}
@@ -52,6 +59,35 @@ func settingsStates() []struct {
 		"Passcode: BLOCKED.", "Your smartcard is locked after 3 wrong passcodes: your Registration Authority can unlock it."}}
 	cardBad := view(nil)
 	cardBad.Card = present.CheckView{Done: true, Lines: []string{"No smartcard reader is attached to this computer."}}
+	// The governance rules: two switched off, thresholds and shares changed; and bad values.
+	rules := func(f *present.SettingsForm) {
+		for i := range f.Rules {
+			r := &f.Rules[i]
+			switch r.Key {
+			case "out_of_hours", "found_by_details":
+				r.On = false
+			case "self_claimed_relationship":
+				r.Values["review_percent"] = "25"
+			case "repeat_reopening":
+				r.Values["count"], r.Values["within"] = "4", "48h"
+			}
+		}
+		f.ReviewPeriod = "14d"
+	}
+	badRules := func(f *present.SettingsForm) {
+		for i := range f.Rules {
+			r := &f.Rules[i]
+			switch r.Key {
+			case "same_surname":
+				r.Values["review_percent"] = "0"
+			case "volume_spike":
+				r.Values["days"], r.Values["sigma"] = "90", "lots"
+			case "failed_sign_ins":
+				r.Values["within"] = "10 minutes"
+			}
+		}
+		f.ReviewPeriod = "2 weeks"
+	}
 	demo := view(func(f *present.SettingsForm) { f.Environment, f.TrustAnchorsFile = "demo", "" })
 	demo.Demo, demo.Anchors, demo.Readers = true, []string{"The demo uses the demo smartcards' own authority."}, []string{"Demo card reader"}
 	return []struct {
@@ -70,6 +106,8 @@ func settingsStates() []struct {
 		{"invalid_text_scale", view(func(f *present.SettingsForm) { f.TextScale = "3" })},
 		{"invalid_opening_hours", view(func(f *present.SettingsForm) { f.OpeningHours = "weekdays 9-5" })},
 		{"reader_not_attached", view(func(f *present.SettingsForm) { f.PreferredReader = "Omnikey 3121" })},
+		{"rules_changed", view(rules)},
+		{"invalid_rules", view(badRules)},
 		{"checks_running", running},
 		{"connection_passed", connOK},
 		{"connection_failed", connBad},
@@ -90,7 +128,7 @@ func TestSettingsGoldens(t *testing.T) {
 			s.Render(c.v)
 			assertGolden(t, "settings/"+c.name+".xml", s.Object(), fyne.NewSize(1000, 900))
 			// What the fields hold is what was rendered: Save sends exactly that.
-			if got := s.Form(); got != c.v.Form {
+			if got := s.Form(); !reflect.DeepEqual(got, c.v.Form) {
 				t.Errorf("Form() = %+v\nwant %+v", got, c.v.Form)
 			}
 		})
@@ -167,5 +205,63 @@ func TestSettingsCheckSendsPasscodeOnceAndClears(t *testing.T) {
 	s.ClearPasscode()
 	if s.passcode.Text != "" {
 		t.Error("ClearPasscode left the passcode")
+	}
+}
+
+// TestSettingsRulesByKeyboard: Tab goes from the opening hours through every rule's switch,
+// review share and thresholds in their order, then the review period; Space switches a rule
+// off; what is typed there is what Save sends.
+func TestSettingsRulesByKeyboard(t *testing.T) {
+	test.NewTempApp(t)
+	var saved []present.SettingsForm
+	s := NewSettings(nil, SettingsCallbacks{Save: func(f present.SettingsForm) { saved = append(saved, f) }})
+	w := test.NewTempWindow(t, s.Object())
+	w.Resize(fyne.NewSize(1000, 900))
+	s.Render(present.SettingsView{Form: present.FormOf(settings.Defaults())})
+	if len(s.rules) != len(settings.RuleSpecs()) {
+		t.Fatalf("%d rule rows, want one per rule that may be switched off (%d)", len(s.rules), len(settings.RuleSpecs()))
+	}
+	var want []fyne.Focusable
+	for _, r := range s.rules {
+		want = append(want, r.on)
+		for _, k := range r.order {
+			want = append(want, r.values[k])
+		}
+	}
+	want = append(want, s.period)
+	c := w.Canvas()
+	c.Focus(s.open)
+	for i, f := range want {
+		c.FocusNext()
+		if c.Focused() != f {
+			t.Fatalf("Tab %d after the opening hours reached %T, want %T", i+1, c.Focused(), f)
+		}
+	}
+	var repeat *ruleRow
+	for _, r := range s.rules {
+		if r.key == "repeat_reopening" {
+			repeat = r
+		}
+	}
+	c.Focus(repeat.on)
+	repeat.on.TypedRune(' ')
+	c.Focus(repeat.values["count"])
+	repeat.values["count"].SetText("")
+	test.Type(repeat.values["count"], "5")
+	test.Tap(s.save)
+	if len(saved) != 1 {
+		t.Fatal("Save sent nothing")
+	}
+	for _, rf := range saved[0].Rules {
+		if rf.Key == "repeat_reopening" && (rf.On || rf.Values["count"] != "5" || rf.Values["within"] != "72h") {
+			t.Errorf("Save sent %+v", rf)
+		}
+		if rf.Key != "repeat_reopening" && !rf.On {
+			t.Errorf("%s is off", rf.Key)
+		}
+	}
+	st, problems := present.SettingsOf(settings.Defaults(), saved[0])
+	if len(problems) != 0 || !st.Rules.Repeat.Off || st.Rules.Repeat.Count != 5 || st.Rules.Repeat.Within != "" {
+		t.Errorf("read as %+v, problems %v", st.Rules.Repeat, problems)
 	}
 }

@@ -165,7 +165,7 @@ func Actions() []Action {
 		ActionAccessCheck,
 		// the SGP's review (review.go)
 		ActionCaseNote, ActionCaseReview, ActionCaseAppropriate, ActionCaseInappropriate, ActionCaseEscalated,
-		ActionSampleSeed, ActionSAR, ActionGovReport,
+		ActionSampleSeed, ActionSAR, ActionGovReport, ActionRulesSet,
 	}
 }
 

@@ -14,7 +14,16 @@ const (
 	ActionSampleSeed        Action = "review-sample-seed"
 	ActionSAR               Action = "subject-access-report"
 	ActionGovReport         Action = "governance-report"
+	// ActionRulesSet records the detection rules' configuration in force from this row on
+	// (governance.Config.Encode in detail DetailRulesConfig): every switch, threshold, the
+	// opening hours and the SOP's review rates. The rules read it as they pass the row, so the
+	// live check, a backfill, a rebuild and Verify judge each row by the settings in force
+	// when it was recorded.
+	ActionRulesSet Action = "governance-rules-set"
 )
+
+// DetailRulesConfig is the detail key of an ActionRulesSet row holding the configuration.
+const DetailRulesConfig = "rules_config"
 
 func init() {
 	maps.Copy(actions, map[Action]ActionInfo{
@@ -26,5 +35,6 @@ func init() {
 		ActionSampleSeed:        {"Drew the review sample", dcmLog, local(ActionSampleSeed, "Review sample seed"), actionCodeCreate, false},
 		ActionSAR:               {"Produced a Subject Access Request report", dcmExp, local(ActionSAR, "Subject access report"), actionCodeRead, true},
 		ActionGovReport:         {"Produced the governance report", dcmExp, local(ActionGovReport, "Governance report"), actionCodeRead, false},
+		ActionRulesSet:          {"Set the governance rules (switches, thresholds, review rates)", dcmApp, local(ActionRulesSet, "Governance rules set"), actionCodeUpdate, false},
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"scrdesk/internal/cli"
 	"scrdesk/internal/governance"
 	"scrdesk/internal/report"
+	"scrdesk/internal/settings"
 	"scrdesk/internal/store"
 )
 
@@ -34,7 +35,7 @@ type MonthlyRequest struct {
 	Pharmacy, ODS string
 	ProducedBy    string
 	Seed          uint64            // the review sample's seed (store.SampleSeed)
-	Config        governance.Config // the SOP's review rates; zero: governance.DefaultConfig
+	Config        governance.Config // the SOP's review rates and the rules switched off; zero: governance.DefaultConfig
 	Now           time.Time
 	Location      *time.Location // default Europe/London
 	// TrendWeeks is how many weeks before the month the chart shows (default 4; -1 none).
@@ -76,6 +77,9 @@ func BuildMonthly(ctx context.Context, db MonthlyLog, req MonthlyRequest) (repor
 	to := from.AddDate(0, 1, 0)
 	m := report.Monthly{Month: from, Pharmacy: req.Pharmacy, ODS: req.ODS, ProducedBy: req.ProducedBy, ProducedAt: req.Now,
 		Seed: req.Seed, Location: loc}
+	for _, r := range cfg.Off() {
+		m.RulesOff = append(m.RulesOff, r.SGPName())
+	}
 
 	rep, err := db.VerifyWith(ctx, store.VerifyOptions{})
 	if err != nil {
@@ -279,9 +283,11 @@ const reportUsage = `usage: scrdesk audit report [--month YYYY-MM] --out FILE.pd
 `
 
 // ReportCommand is `scrdesk audit report`: the monthly governance report from the command line
-// (default: the last full month, UK time). Producing it is recorded (governance-report, with
-// the month, the hash and the file name) before the file is written.
-func ReportCommand(ctx context.Context, args []string, stdout, stderr io.Writer, db MonthlyLog, who audit.Event, pharmacy string,
+// (default: the last full month, UK time), for the pharmacy st names, against the SOP's review
+// rates st sets (settings.GovernanceConfig: the rules' review shares, SGP.md's where none is
+// set), as the workspace's report is. Producing it is recorded (governance-report, with the
+// month, the hash and the file name) before the file is written.
+func ReportCommand(ctx context.Context, args []string, stdout, stderr io.Writer, db MonthlyLog, who audit.Event, st settings.Settings,
 	seed func() (uint64, error)) int {
 	fs := flag.NewFlagSet("scrdesk audit report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -310,8 +316,8 @@ func ReportCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		loc = time.UTC
 	}
 	now := time.Now()
-	req := MonthlyRequest{Pharmacy: pharmacy, ODS: who.ODSCode, ProducedBy: who.UserName, Now: now, Location: loc,
-		Month: LastFullMonth(now, loc)}
+	req := MonthlyRequest{Pharmacy: st.PharmacyName, ODS: who.ODSCode, ProducedBy: who.UserName, Now: now, Location: loc,
+		Month: LastFullMonth(now, loc), Config: st.GovernanceConfig()}
 	if *month != "" {
 		if req.Month, err = ParseMonth(*month, loc); err != nil {
 			return bad("--month: %v", err)

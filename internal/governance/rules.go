@@ -1,5 +1,6 @@
 // Package governance is the SCR Governance Person's logic, pure and deterministic: the
-// detection rules of SGP.md run over audit entries (Engine), the review case as a state machine
+// detection rules of SGP.md run over audit entries (Engine, which takes its configuration from
+// the log's governance-rules-set entries as it passes them: config.go), the review case as a state machine
 // (Apply), and sampling by the SOP with a recorded seed (Sampled). It reads audit entries and
 // returns plain values; it never touches the store, the clock or the screen.
 //
@@ -83,6 +84,9 @@ var securityFields = map[string]string{
 	"client_cert_file": "client certificate", "permitted_activity_codes": "permitted activity codes",
 	"central_dsn": "central audit database", "central_sgp_dsn": "central audit database (SGP)",
 	"(whole document)": "the whole settings document",
+	// What the SGP sees: the opening hours and every rule's switch, thresholds and review
+	// share (fields "rules.<rule>.<name>", see settingName), and the review period.
+	"opening_hours": "opening hours", "rules.review_period": "review period",
 }
 
 // Rules lists every rule in SGP.md's order.
@@ -312,6 +316,14 @@ func (g *Engine) Check(e audit.Entry) []Hit {
 		g.checkFailed(e, hit)
 	case audit.ActionSettingsChanged:
 		g.checkSetting(e, hit)
+	case audit.ActionRulesSet:
+		// The rules' settings from the next entry on. A configuration this version cannot
+		// read (a zone this computer lacks) leaves the one in force.
+		if e.Outcome == audit.OutcomeSuccess {
+			if cfg, err := DecodeConfig(e.Detail[audit.DetailRulesConfig]); err == nil {
+				g.SetConfig(cfg)
+			}
+		}
 	case audit.ActionLogout, audit.ActionLockCardRemoved, audit.ActionLockIdle, audit.ActionLockManual,
 		audit.ActionLockServiceLost:
 		if ws := g.sessions[e.UserID]; ws != nil {
@@ -420,7 +432,7 @@ func (g *Engine) loc() *time.Location {
 // checkSetting flags a save that changed a security setting, once per save (the rows of one
 // save share the saved document's hash).
 func (g *Engine) checkSetting(e audit.Entry, hit func(RuleID, string, ...int64)) {
-	name, ok := securityFields[e.Detail["field"]]
+	name, ok := settingName(e.Detail["field"])
 	if !ok || e.Outcome != audit.OutcomeSuccess {
 		return
 	}
@@ -436,8 +448,45 @@ func (g *Engine) checkSetting(e audit.Entry, hit func(RuleID, string, ...int64))
 			by += " (" + e.Reason + ")"
 		}
 	}
+	if strings.HasSuffix(e.Detail["field"], ".off") {
+		state := "on"
+		if e.Detail["new"] == "true" {
+			state = "off"
+		}
+		hit(RuleSecuritySetting, fmt.Sprintf("The %s was switched %s %s", name, state, by))
+		return
+	}
 	hit(RuleSecuritySetting, fmt.Sprintf("The %s setting was changed from %s to %s %s", name,
 		quote(e.Detail["old"]), quote(e.Detail["new"]), by))
+}
+
+// ruleSettingWords name the settings of one rule ("rules.<rule>.<name>", the rule's id with
+// "_" for "-").
+var ruleSettingWords = map[string]string{
+	"off": "", "review_percent": "review share (%)", "min_chars": "shortest reason (characters)",
+	"days": "baseline (days)", "sigma": "standard deviations", "floor": "accesses a day at least",
+	"count": "count", "within": "time window",
+}
+
+// settingName is the plain name of a settings field whose change the SGP must see, if it is one.
+func settingName(field string) (string, bool) {
+	if n, ok := securityFields[field]; ok {
+		return n, true
+	}
+	rest, ok := strings.CutPrefix(field, "rules.")
+	if !ok {
+		return "", false
+	}
+	key, what, ok := strings.Cut(rest, ".")
+	words, known := ruleSettingWords[what]
+	r := RuleID(strings.ReplaceAll(key, "_", "-"))
+	if _, isRule := r.Info(); !ok || !known || !isRule {
+		return "", false
+	}
+	if words == "" {
+		return r.SGPName() + " rule", true
+	}
+	return r.SGPName() + " rule's " + words, true
 }
 
 // checkClock flags an entry the store marked: a clock put back, or a jump of the wall clock.

@@ -17,6 +17,82 @@ type SettingsForm struct {
 	CardRemoval                            string
 	IdleLockMinutes, TextScale             string
 	OpeningHours                           string
+	// Rules are the governance rules' rows in settings.RuleSpecs' order; ReviewPeriod the
+	// SOP's review period ("7d").
+	Rules        []RuleForm
+	ReviewPeriod string
+}
+
+// RuleForm is one governance rule's row as typed: on or off, and its values by the rule's
+// settings.RuleParam keys ("review_percent", "count", "within", ...).
+type RuleForm struct {
+	Key    string // settings.RuleSpec.Key: "repeat_reopening"
+	On     bool
+	Values map[string]string
+}
+
+// RuleRow is how the settings screen lays out one rule: SGP.md's name, what it flags, and its
+// thresholds in the order they read. Pure data from settings.RuleSpecs, the same for every
+// render, so the screen builds its rows once.
+type RuleRow struct {
+	Key, Name string
+	// Note says what the rule flags when it has no threshold to say it ("" otherwise).
+	Note string
+	// Params are the thresholds after the review share: each an entry between two texts.
+	Params []RuleField
+}
+
+// RuleField is one threshold's entry: Before [entry] After, on a line of its own unless Join
+// (then after the one before, on its line).
+type RuleField struct {
+	Key, Before, After string
+	Join               bool
+}
+
+// ruleWords are the settings screen's words around each rule's thresholds.
+var ruleWords = map[string]struct {
+	note   string
+	params []RuleField
+}{
+	"self_claimed_relationship": {note: "the user self-claimed a care relationship"},
+	"weak_reason":               {params: []RuleField{{Key: "min_chars", Before: "an emergency reason empty, reused or shorter than", After: "characters"}}},
+	"out_of_hours":              {note: "outside the opening hours above, or on a closed day"},
+	"volume_spike": {params: []RuleField{{Key: "sigma", Before: "a day with more than", After: "standard deviations above the user's usual"},
+		{Key: "days", Before: "(their average over", After: "days) and more than"}, {Key: "floor", After: "accesses", Join: true}}},
+	"repeat_reopening": {params: []RuleField{{Key: "count", After: "openings of one patient by one user within"},
+		{Key: "within", Join: true}}},
+	"same_surname":        {note: "the patient's family name is the user's"},
+	"self_lookup":         {note: "the patient's name and date of birth are the user's own"},
+	"deceased_patient":    {note: "the patient was deceased when the record was opened"},
+	"restricted_patient":  {note: "the patient's demographics are restricted"},
+	"found_by_details":    {note: "the patient was found by a search by details, not by NHS number"},
+	"concurrent_sessions": {params: []RuleField{{Key: "within", Before: "signed in here within", After: "of a sign-in on another workstation"}}},
+	"failed_sign_ins": {params: []RuleField{{Key: "count", After: "failed sign-ins on this workstation within"},
+		{Key: "within", Join: true}}},
+	"refused_then_retried": {params: []RuleField{{Key: "within", Before: "another attempt within", After: "of a decline or refusal"}}},
+}
+
+// RuleRows lays out the governance rules for the settings screen, in SGP.md's order.
+func RuleRows() []RuleRow {
+	var out []RuleRow
+	for _, s := range settings.RuleSpecs() {
+		w := ruleWords[s.Key]
+		out = append(out, RuleRow{Key: s.Key, Name: s.Name, Note: w.note, Params: w.params})
+	}
+	return out
+}
+
+// rulesForm shows r's rules as the screen's rows: every value the one in force.
+func rulesForm(r settings.Rules) []RuleForm {
+	var out []RuleForm
+	for _, s := range settings.RuleSpecs() {
+		f := RuleForm{Key: s.Key, On: !s.Setting(r).Off, Values: map[string]string{}}
+		for _, p := range s.Params {
+			f.Values[p.Key] = r.Text(s.Key, p.Key)
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // FormOf shows s in the settings screen's fields.
@@ -25,7 +101,7 @@ func FormOf(s settings.Settings) SettingsForm {
 		Environment: string(s.Environment), BaseURL: s.BaseURL, TrustAnchorsFile: s.TrustAnchorsFile,
 		ClientCertFile: s.ClientCertFile, PreferredReader: s.PreferredReader, CardRemoval: string(s.CardRemoval),
 		IdleLockMinutes: strconv.Itoa(s.IdleLockMinutes), TextScale: strconv.FormatFloat(s.TextScale, 'g', -1, 64),
-		OpeningHours: s.OpeningHours}
+		OpeningHours: s.OpeningHours, Rules: rulesForm(s.Rules), ReviewPeriod: s.Rules.ReviewPeriodText()}
 }
 
 // SettingsOf reads the fields over base (which keeps what the screen does not show, such as the
@@ -51,6 +127,28 @@ func SettingsOf(base settings.Settings, f SettingsForm) (settings.Settings, map[
 		s.TextScale = x
 	} else {
 		problems["text_scale"] = "Text size must be a number, like 1 or 1.25."
+	}
+	s.Rules = base.Rules // a rule the form does not name keeps its setting
+	for _, rf := range f.Rules {
+		spec, ok := settings.Spec(rf.Key)
+		if !ok {
+			continue
+		}
+		s.Rules.SetOff(spec.Key, !rf.On)
+		for _, p := range spec.Params {
+			text, typed := rf.Values[p.Key]
+			if !typed {
+				continue
+			}
+			if err := s.Rules.SetText(spec.Key, p.Key, text); err != nil {
+				problems["rules."+spec.Key+"."+p.Key] = err.Error()
+			}
+		}
+	}
+	if f.Rules != nil || f.ReviewPeriod != "" { // (a form without the rules' rows keeps base's)
+		if err := s.Rules.SetReviewPeriod(f.ReviewPeriod); err != nil {
+			problems["rules.review_period"] = err.Error()
+		}
 	}
 	var v settings.ValidationError
 	if err := s.Validate(); errors.As(err, &v) {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
@@ -91,6 +92,9 @@ type Monthly struct {
 	AlertsQueued, AlertsSent, AlertsFailed int64
 	Weeks                                  []Week
 	Seed                                   uint64 // the review sample's seed
+	// RulesOff names the detection rules switched off in the settings when the report was
+	// made (they raise no cases), for the superintendent to see.
+	RulesOff []string
 	// Integrity is the statement about the log, as the SAR's; IntegrityOK whether it verified.
 	Integrity   string
 	IntegrityOK bool
@@ -155,6 +159,14 @@ func pct(f float64) string { return strconv.Itoa(int(math.Round(f*100))) + "%" }
 
 // Summary is the report's opening paragraph in plain English.
 func (m Monthly) Summary() string {
+	s := m.summary()
+	if len(m.RulesOff) > 0 {
+		s += " Switched off in the settings when this report was made, so raising no cases: " + strings.Join(m.RulesOff, ", ") + "."
+	}
+	return s
+}
+
+func (m Monthly) summary() string {
 	t := m.Total
 	s := ""
 	if m.ProducedAt.Before(m.Month.In(m.loc()).AddDate(0, 1, 0)) {

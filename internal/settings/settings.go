@@ -1,12 +1,13 @@
 // Package settings owns SCR Desk's typed settings: what they are, their defaults, how they are
-// checked, how two versions differ, and how they are imported from and exported to JSON.
+// checked, how two versions differ, and how they are imported from and exported to JSON; and
+// what the governance rules' settings make of governance.DefaultConfig (GovernanceConfig).
 //
 // Settings hold no secrets: the client key password and tokens live in the keyring (package
 // secrets), never here and never in SQLite. Persistence and auditing of changes belong to the
 // store (store.DB.SaveSettings records one audit row per changed field, old and new value).
 //
-// The package is a leaf: standard library only, no I/O, no clock. Values are plain data, safe to
-// copy and share.
+// The package is a leaf: standard library and other leaves (staff, usermsg, governance), no
+// I/O, no clock. Values are plain data, safe to copy and share.
 package settings
 
 import (
@@ -109,6 +110,10 @@ type Settings struct {
 	// out-of-hours check: "Mon-Fri 09:00-18:00, Sat 09:00-13:00" (days not named are closed);
 	// "" means the default, DefaultOpeningHours. See ParseOpeningHours.
 	OpeningHours string `json:"opening_hours,omitempty"`
+	// Rules are the governance rules' switches, thresholds and SOP review shares, and the
+	// review period; every value left out is SGP.md's default (governance.DefaultConfig). See
+	// Rules and GovernanceConfig.
+	Rules Rules `json:"rules,omitzero"`
 }
 
 // DefaultOpeningHours are the opening hours when none are set (SGP.md).
@@ -316,6 +321,7 @@ func (s Settings) Validate() error {
 	} else if _, err := ParseOpeningHours(s.OpeningHours); err != nil {
 		add("opening_hours", "The opening hours must look like \"Mon-Fri 09:00-18:00, Sat 09:00-13:00\" (days not named are closed).")
 	}
+	s.Rules.validate(add)
 	if !(s.TextScale >= MinTextScale && s.TextScale <= MaxTextScale) { // also catches NaN
 		add("text_scale", fmt.Sprintf("Text size must be between %g and %g.", MinTextScale, MaxTextScale))
 	}
@@ -393,9 +399,11 @@ type Change struct {
 	Old, New string
 }
 
-// fieldText returns every setting as field name -> text, in a fixed order.
+// fieldText returns every setting as field name -> text, in a fixed order. The governance
+// rules' values are the ones in force (a default shows as its value), so a change is what
+// changes the rules.
 func (s Settings) fieldText() [][2]string {
-	return [][2]string{
+	return append([][2]string{
 		{"pharmacy_name", s.PharmacyName},
 		{"ods_code", s.ODSCode},
 		{"workstation_name", s.WorkstationName},
@@ -411,7 +419,7 @@ func (s Settings) fieldText() [][2]string {
 		{"central_dsn", s.CentralDSN},
 		{"central_sgp_dsn", s.CentralSGPDSN},
 		{"opening_hours", s.OpeningHours},
-	}
+	}, s.Rules.fieldText()...)
 }
 
 // Diff lists the settings that differ from old to new, in a fixed field order.

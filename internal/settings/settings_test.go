@@ -138,6 +138,9 @@ var parseSeeds = []string{
 	`{"text_scale":"big"}`,
 	`{} {}`,
 	`not json`,
+	`{"rules":{"out_of_hours":{"off":true},"repeat_reopening":{"count":4,"within":"48h"},"review_period":"14d"}}`,
+	`{"rules":{"same_surname":{"review_percent":0.5}}}`,
+	`{"rules":{"volume_spike":{"sigma":2.5,"days":90}}}`,
 }
 
 func TestParse(t *testing.T) {

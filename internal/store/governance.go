@@ -26,8 +26,9 @@ import (
 const metaRulesChecked = "rules_checked_seq"
 
 // rulesWarmup is how far back the rules re-read the log when they start, so their windows
-// (28 days of a user's accesses, recent opens, sessions) are full again. Hits they find again
-// are already stored and are kept once.
+// (28 days of a user's accesses, recent opens, sessions) are full again. The rows re-read
+// were checked before: what they raised then is kept as it was (settings.RuleSpecs keeps every
+// window within this).
 const rulesWarmup = 29 * 24 * time.Hour
 
 // RulesChecked is the newest sequence number the rules have checked.
@@ -42,26 +43,31 @@ func (db *DB) RulesChecked(ctx context.Context) (int64, error) {
 // Progress reports a backfill's progress: rows done of total.
 type Progress func(done, total int64)
 
-// EnableRules checks every row the rules have not yet seen with cfg (after re-reading the
-// warm-up window), reporting progress, and then checks each appended row as it is recorded.
-// It returns when the log is caught up; ctx stops it early (rows checked so far stay checked).
-// A config given by SetRulesConfig while it runs is used from the next batch on.
+// EnableRules checks every row the rules have not yet seen (after re-reading the warm-up
+// window), reporting progress, and then checks each appended row as it is recorded. It
+// returns when the log is caught up; ctx stops it early (rows checked so far stay checked).
+//
+// cfg is the rules' configuration from now on. Each row is judged by the configuration in
+// force when it was recorded: the newest governance-rules-set row before it (SaveSettings
+// writes one with every save that changes the rules), or governance.DefaultConfig before the
+// first. When cfg differs from the log's newest, a governance-rules-set row records cfg first
+// (an install whose settings changed the rules before the log recorded them), so the rows
+// after it are judged by cfg.
 func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress Progress) error {
-	db.rulesCfg.Store(&cfg)
-	eng := governance.NewEngine(cfg)
-	latest := func() {
-		if c := db.rulesCfg.Load(); c != nil {
-			eng.SetConfig(*c)
-		}
+	if err := db.recordRulesConfig(ctx, cfg); err != nil {
+		// A log that cannot be written records nothing to judge either; the rules run with
+		// the configuration the log holds.
+		db.log.Warn("the rules' settings could not be recorded", "err", err)
 	}
 	checked, err := db.RulesChecked(ctx)
 	if err != nil {
 		return err
 	}
-	from := int64(1)
+	from, seen := int64(1), int64(0)
 	if checked > 0 {
 		e, err := db.Entry(ctx, checked)
-		if err == nil {
+		if err == nil { // (a mark beyond the log's end: every row is checked again)
+			seen = checked
 			lo, _, _, err := seqRange(ctx, db.sql, audit.Filter{From: e.Time.Add(-rulesWarmup)})
 			if err != nil {
 				return err
@@ -69,6 +75,11 @@ func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress P
 			from = lo
 		}
 	}
+	start, err := db.rulesConfigBefore(ctx, db.sql, from)
+	if err != nil {
+		return err
+	}
+	eng := governance.NewEngine(start)
 	last, _, err := lastRow(ctx, db.sql)
 	if err != nil {
 		return err
@@ -78,8 +89,7 @@ func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress P
 	for {
 		// Outside the lock, a batch at a time; the last batch is taken under the lock so no
 		// append slips between the backfill and the live check.
-		latest()
-		n, err := db.checkBatch(ctx, eng, next, 5000, false)
+		n, err := db.checkBatch(ctx, eng, next, seen, 5000, false)
 		if err != nil {
 			return err
 		}
@@ -96,9 +106,8 @@ func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress P
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	latest()
 	for {
-		n, err := db.checkBatch(ctx, eng, next, 5000, true)
+		n, err := db.checkBatch(ctx, eng, next, seen, 5000, true)
 		if err != nil {
 			return err
 		}
@@ -111,15 +120,73 @@ func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress P
 	return nil
 }
 
-// SetRulesConfig makes cfg the rules' configuration for every row checked from now on (the
-// appended rows, and the rest of a backfill in flight); rows already checked keep their hits.
-func (db *DB) SetRulesConfig(cfg governance.Config) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	db.rulesCfg.Store(&cfg)
-	if db.rules != nil {
-		db.rules.SetConfig(cfg)
+// RulesConfig is the rules' configuration the log holds now: its newest governance-rules-set
+// row's, or governance.DefaultConfig when it has none.
+func (db *DB) RulesConfig(ctx context.Context) (governance.Config, error) {
+	return db.rulesConfigBefore(ctx, db.sql, 0)
+}
+
+// rulesConfigBefore is the configuration in force for the row at seq bound: the newest
+// governance-rules-set row before it that this version reads (bound 0: the newest of all),
+// or governance.DefaultConfig when there is none. The engine skips a row it cannot read in
+// the same way.
+func (db *DB) rulesConfigBefore(ctx context.Context, q querier, bound int64) (governance.Config, error) {
+	if bound == 1 {
+		return governance.DefaultConfig(), nil
 	}
+	f := audit.Filter{Action: audit.ActionRulesSet, Outcome: audit.OutcomeSuccess}
+	for {
+		seqs, err := db.seqPage(ctx, q, f, true, bound, 16)
+		if err != nil {
+			return governance.Config{}, fmt.Errorf("read the rules' settings: %w", err)
+		}
+		es, err := entries(ctx, q, seqs)
+		if err != nil {
+			return governance.Config{}, fmt.Errorf("read the rules' settings: %w", err)
+		}
+		if err := recheck(f, es); err != nil {
+			return governance.Config{}, err
+		}
+		for _, e := range es {
+			if cfg, err := governance.DecodeConfig(e.Detail[audit.DetailRulesConfig]); err == nil {
+				return cfg, nil
+			}
+		}
+		if len(seqs) < 16 {
+			return governance.DefaultConfig(), nil
+		}
+		bound = seqs[len(seqs)-1]
+	}
+}
+
+// recordRulesConfig records cfg as the rules' configuration from now on, unless it is the
+// log's already. The row names SCR Desk (the program), as the store's own rows do.
+func (db *DB) recordRulesConfig(ctx context.Context, cfg governance.Config) error {
+	cur, err := db.RulesConfig(ctx)
+	if err != nil || cur.Equal(cfg) {
+		return err
+	}
+	_, err = db.Record(ctx, rulesSetEvent(audit.Event{UserName: "scrdesk",
+		Reason: "the rules started with settings the audit log had not recorded"}, cfg))
+	return err
+}
+
+// appendRulesConfigTx appends a governance-rules-set row for cfg inside tx, as by, unless cfg
+// is the log's configuration already. Call with db.mu held.
+func (db *DB) appendRulesConfigTx(ctx context.Context, tx *sql.Tx, cfg governance.Config, by audit.Event) error {
+	cur, err := db.rulesConfigBefore(ctx, tx, 0)
+	if err != nil || cur.Equal(cfg) {
+		return err
+	}
+	_, err = db.appendTx(ctx, tx, rulesSetEvent(by, cfg))
+	return err
+}
+
+func rulesSetEvent(by audit.Event, cfg governance.Config) audit.Event {
+	ev := by
+	ev.Action, ev.Outcome, ev.NHSNumber = audit.ActionRulesSet, audit.OutcomeSuccess, ""
+	ev.Detail = map[string]string{audit.DetailRulesConfig: cfg.Encode()}
+	return ev
 }
 
 // DisableRules stops checking appended rows (the backfill resumes where it stopped).
@@ -130,8 +197,10 @@ func (db *DB) DisableRules() {
 }
 
 // checkBatch runs the rules over up to limit rows from seq from, in one transaction with the
-// hits, the case steps found and the checked mark. locked says db.mu is held.
-func (db *DB) checkBatch(ctx context.Context, eng *governance.Engine, from int64, limit int, locked bool) (int64, error) {
+// hits, the case steps found and the checked mark. Rows up to seen were checked before (the
+// warm-up): they only fill the rules' windows, and what was stored for them stays as it was.
+// locked says db.mu is held.
+func (db *DB) checkBatch(ctx context.Context, eng *governance.Engine, from, seen int64, limit int, locked bool) (int64, error) {
 	rows, err := db.sql.QueryContext(ctx, selectStored+` WHERE seq >= ? ORDER BY seq LIMIT ?`, from, limit)
 	if err != nil {
 		return 0, fmt.Errorf("read the log for the rules: %w", err)
@@ -164,11 +233,15 @@ func (db *DB) checkBatch(ctx context.Context, eng *governance.Engine, from int64
 	w := newGovWriter(ctx, tx)
 	defer w.close()
 	for _, e := range es {
-		if err := w.entry(e, eng.Check(e)); err != nil {
+		hits := eng.Check(e)
+		if e.Seq <= seen {
+			continue
+		}
+		if err := w.entry(e, hits); err != nil {
 			return 0, err
 		}
 	}
-	if err := w.checked(es[len(es)-1].Seq); err != nil {
+	if err := w.checked(max(es[len(es)-1].Seq, seen)); err != nil { // never back over the warm-up
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {

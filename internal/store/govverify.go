@@ -130,7 +130,7 @@ func (db *DB) govFindings(ctx context.Context, last int64) ([]audit.Finding, boo
 	if eng != nil {
 		// With the rules on, every entry the rules raise again must have its case (a case
 		// deleted, or rows skipped by a checked mark pushed ahead, shows here).
-		missing, err := missingHits(ctx, tx, eng.Config(), last, cache)
+		missing, err := missingHits(ctx, tx, last, cache)
 		if err != nil {
 			return nil, false, err
 		}
@@ -148,10 +148,13 @@ type govCached struct {
 	tms                               int64
 }
 
-// missingHits runs a fresh engine with cfg over the log up to last and returns the entries it
-// flags that have no case, or whose case lacks one of the rules now raised.
-func missingHits(ctx context.Context, q querier, cfg governance.Config, last int64, cache map[int64]govCached) ([]int64, error) {
-	eng := governance.NewEngine(cfg)
+// missingHits runs a fresh engine over the log up to last, as the live rules ran (from
+// governance.DefaultConfig, taking each governance-rules-set row's configuration as it passes
+// it), and returns the entries it flags that have no case, or whose case lacks one of the
+// rules now raised.
+func missingHits(ctx context.Context, q querier, last int64, cache map[int64]govCached) ([]int64, error) {
+	eng := governance.NewEngine(governance.DefaultConfig())
+	recorded := false // a governance-rules-set row has been passed
 	var out []int64
 	for from := int64(1); from <= last; {
 		rows, err := q.QueryContext(ctx, selectStored+` WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT 5000`, from, last)
@@ -167,7 +170,13 @@ func missingHits(ctx context.Context, q querier, cfg governance.Config, last int
 			}
 			n++
 			from = e.Seq + 1
-			hits := settledHits(eng.Check(e))
+			hits := eng.Check(e)
+			if e.Action == audit.ActionRulesSet {
+				recorded = true
+			}
+			if !recorded {
+				hits = settledHits(hits)
+			}
 			if len(hits) == 0 {
 				continue
 			}
@@ -195,12 +204,12 @@ func missingHits(ctx context.Context, q querier, cfg governance.Config, last int
 	return out, nil
 }
 
-// settledHits drops the hits of rules whose verdict on an old row depends on settings that may
-// have changed since the row was checked: the opening hours (settings, changeable at any time)
-// decide the out-of-hours rule, and the log does not record which hours were in force when each
-// row was checked. Re-judging history under today's hours would report cases "missing" that were
-// never due, a false alarm of tampering; so a deleted out-of-hours-only case is not caught by
-// this comparison (its steps, subject and state still are, by the checks above).
+// settledHits drops, for the rows before the log's first governance-rules-set row, the hits of
+// the out-of-hours rule: those rows were judged by the opening hours the settings held then,
+// which logs of that age did not record, so re-judging them under the default hours would
+// report cases "missing" that were never due, a false alarm of tampering. From the first
+// governance-rules-set row on, the configuration in force is in the log and every rule is
+// compared.
 func settledHits(hits []governance.Hit) []governance.Hit {
 	out := hits[:0:0]
 	for _, h := range hits {

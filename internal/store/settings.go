@@ -52,7 +52,10 @@ func loadSettings(ctx context.Context, q querier) (settings.Settings, error) {
 // transaction as the save: either the change and its audit rows are both on disk or neither
 // is. Saving unchanged settings records nothing, unless the saved document was changed outside
 // SCR Desk: then saving records it again (detail replaced_unrecorded), which is how IT support
-// puts tampered settings right.
+// puts tampered settings right. When the save changes the governance rules' configuration
+// (settings.GovernanceConfig: switches, thresholds, opening hours, review rates), a
+// governance-rules-set row after the settings rows records it, in the same transaction: the
+// rules judge every row after it, and only those, by the new configuration.
 func (db *DB) SaveSettings(ctx context.Context, s settings.Settings, by audit.Event) error {
 	if err := s.Validate(); err != nil {
 		return err
@@ -103,7 +106,9 @@ func (db *DB) SaveSettings(ctx context.Context, s settings.Settings, by audit.Ev
 				return err
 			}
 		}
-		return nil
+		// Last, so the rows of the save are judged as before it: the rules' configuration
+		// the new settings give, from the next row on (the live rules read it from the row).
+		return db.appendRulesConfigTx(wctx, tx, s.GovernanceConfig(), by)
 	})
 }
 

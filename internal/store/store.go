@@ -59,7 +59,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -161,8 +160,7 @@ type DB struct {
 	lastWall time.Time     // Now's reading at the previous row this process appended
 	lastMono time.Duration // and Mono's
 
-	rules    *governance.Engine                // checks each appended row once EnableRules has caught up
-	rulesCfg atomic.Pointer[governance.Config] // the newest config given (EnableRules, SetRulesConfig)
+	rules *governance.Engine // checks each appended row once EnableRules has caught up
 }
 
 // LogReplacedError is ErrLogReplaced with what Open found.

@@ -23,6 +23,8 @@ func sampleViews() map[string]View {
 	saved.ReportSaved = "Saved /home/grace/.local/share/scrdesk/reports/governance-report-2026-02.pdf (February 2026: 31 cases). Report hash 5be1…09c2"
 	central := home
 	central.Central = "central audit log offline since 09:14, 212 entries waiting"
+	rulesOff := home
+	rulesOff.RulesOff = "Rules switched off in settings (they raise no cases): Out of hours, Found by details, not number."
 	broken := home
 	broken.IntegrityOK = false
 	broken.Integrity = "Entry 1,204 has been changed since it was written. Keep the file as it is, tell the superintendent pharmacist and call IT support."
@@ -58,6 +60,7 @@ func sampleViews() map[string]View {
 		"home-broken.xml":    {Page: PageHome, Home: broken},
 		"home-central.xml":   {Page: PageHome, Home: central},
 		"home-report.xml":    {Page: PageHome, Home: saved},
+		"home-rules-off.xml": {Page: PageHome, Home: rulesOff},
 		"cases.xml":          {Page: PageCases, Cases: CasesView{States: states, Rules: rules, Rows: rows, Count: "2 cases match", Filter: Filter{State: "open"}}},
 		"cases-empty.xml":    {Page: PageCases, Cases: CasesView{States: states, Rules: rules, Count: "No case matches these filters", Filter: Filter{User: "555000000011"}}},
 		"case-new.xml":       {Page: PageCase, Case: kase},

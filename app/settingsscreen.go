@@ -74,7 +74,10 @@ func (c *Controller) openSettings() {
 		scr := screens.NewSettings(w, cb)
 		scr.Render(v)
 		w.SetContent(scr.Object())
-		w.Resize(fyne.NewSize(900, 820))
+		// 720 px high: the whole window, Save and Close included, on a 1280x800 counter screen
+		// with its taskbar (it was 820 and its buttons were below the screen's edge); the form
+		// scrolls.
+		w.Resize(fyne.NewSize(900, 720))
 		w.SetOnClosed(func() { c.Post(func() { c.settingsClosed(st) }) })
 		st.win, st.screen = w, scr
 		w.Show()

@@ -131,7 +131,11 @@ type demoSplit struct{ p *DemoPanel }
 func (l *demoSplit) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	content, panel := objs[0], objs[1]
 	pad := theme.Padding()
-	l.p.squeezed = content.MinSize().Width+pad+l.p.full.MinSize().Width > size.Width
+	// Folded when the workspace and the whole panel do not both fit, or when the panel would
+	// take more than a third of the window (a large text scale): the record's lines then wrap
+	// less and the list keeps more of the height.
+	full := l.p.full.MinSize().Width
+	l.p.squeezed = content.MinSize().Width+pad+full > size.Width || full > size.Width/3
 	l.p.apply()
 	pw := panel.MinSize().Width
 	panel.Move(fyne.NewPos(size.Width-pw, 0))

@@ -89,3 +89,24 @@ func TestDemoPanelFoldsForWantOfRoom(t *testing.T) {
 		t.Error("a panel folded by hand opened again on a resize")
 	}
 }
+
+// TestDemoPanelFoldsAtALargeTextScale: at text scale 1.5 the whole panel would take more than
+// a third of a 1280 px window even beside a narrow workspace; it folds, so the record's lines
+// wrap less and its list keeps the height (at 1280x800 it had about 190 px).
+func TestDemoPanelFoldsAtALargeTextScale(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(NewTheme(1.5))
+	p := NewDemoPanel(DemoPanelCallbacks{})
+	p.Render(present.DemoPanelViewOf(staff.DemoUsers(), "", staff.DefaultSCRActivities))
+	work := canvas.NewRectangle(color.Black)
+	work.SetMinSize(fyne.NewSize(300, 300))
+	w := test.NewTempWindow(t, p.Beside(work))
+	w.SetPadded(false)
+	w.Resize(fyne.NewSize(1280, 800))
+	if p.full.MinSize().Width <= 1280/3 {
+		t.Fatalf("the whole panel is %v px at text scale 1.5: the test needs it wider than a third of 1280", p.full.MinSize().Width)
+	}
+	if !p.Collapsed() {
+		t.Error("at text scale 1.5 the panel stayed open, taking more than a third of the window")
+	}
+}

@@ -140,7 +140,10 @@ func (r *Role) Focusable() fyne.Focusable {
 }
 
 // TypedKey handles the window's keys while the role screen shows and nothing has the focus:
-// Escape goes back (or cancels), Enter confirms the role being confirmed.
+// Escape goes back (or cancels), Enter confirms the role being confirmed; while roles are
+// listed, the list's keys (Up, Down, Home, End, Enter) move and choose in the list, so a key
+// pressed before the list has taken the focus is not lost (the real window once took End
+// there, then Enter chose the first role instead of the last).
 func (r *Role) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyEscape:
@@ -148,6 +151,12 @@ func (r *Role) TypedKey(ev *fyne.KeyEvent) {
 	case fyne.KeyReturn, fyne.KeyEnter:
 		if r.view.Confirm != nil {
 			r.useRole.OnTapped()
+		} else if len(r.view.Roles) > 0 {
+			r.list.TypedKey(ev)
+		}
+	case fyne.KeyUp, fyne.KeyDown, fyne.KeyHome, fyne.KeyEnd:
+		if r.view.Confirm == nil && len(r.view.Roles) > 0 {
+			r.list.TypedKey(ev)
 		}
 	}
 }

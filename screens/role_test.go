@@ -170,3 +170,20 @@ func TestRoleConfirmOtherOrg(t *testing.T) {
 		t.Errorf("confirmed %q, cancels %d", confirmed, cancels)
 	}
 }
+
+// TestRoleKeysBeforeTheListHasTheFocus: the window's keys reach the role screen when nothing
+// has the focus (the shell passes them on); while roles are listed, End and Enter there move
+// and choose in the list, as they do when it is focused.
+func TestRoleKeysBeforeTheListHasTheFocus(t *testing.T) {
+	test.NewTempApp(t)
+	var chosen []string
+	r := NewRole(RoleCallbacks{Choose: func(u string) { chosen = append(chosen, u) }})
+	r.Render(present.RoleViewOf(roleStates[1].v, site))
+	w := test.NewTempWindow(t, r.Object())
+	w.Canvas().Unfocus()
+	r.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnd})
+	r.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if len(chosen) != 1 || chosen[0] != "555000002203" {
+		t.Errorf("End then Enter with nothing focused chose %q, want the last role 555000002203", chosen)
+	}
+}

@@ -407,8 +407,10 @@ func (s *shell) renderPatient(f frame, first bool) {
 	if f.hasPatient {
 		s.banner.Render(f.banner)
 		s.banner.Object().Show()
+		s.search.Quiet() // out of view: its bar would go on repainting the window
 		if f.record != nil {
 			want = "record"
+			s.consent.Quiet()
 			s.record.Render(*f.record)
 		} else {
 			want = "consent"

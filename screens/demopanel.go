@@ -99,16 +99,18 @@ func (p *DemoPanel) Toggle() {
 // keys, Alt+1 ..., and in the Demo menu).
 func (p *DemoPanel) apply() {
 	mini := p.collapsed || p.squeezed
+	if p.squeezed != p.show.Disabled() { // before the early return: the fold's cause can change alone
+		if p.squeezed {
+			p.show.Disable()
+		} else {
+			p.show.Enable()
+		}
+	}
 	if p.full.Visible() == !mini && p.mini.Visible() == mini {
 		return
 	}
 	showIf(p.full, !mini)
 	showIf(p.mini, mini)
-	if p.squeezed {
-		p.show.Disable()
-	} else {
-		p.show.Enable()
-	}
 	p.root.Refresh()
 }
 

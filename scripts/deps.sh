@@ -22,7 +22,13 @@ test=("${run[@]}" vsmartcard-vpcd pcsc-tools opensc xvfb xdotool imagemagick x11
       iproute2 util-linux procps file postgresql-15 poppler-utils)
 
 if [ "$what" = fingerprint ]; then
-  { dpkg-query -W -f='${Package}=${Version}\n' "${test[@]}" 2>&1; uname -r; } | sha256sum | cut -c1-16
+  # The packages, the X libraries the binary links (xorg-dev names them only as dependencies),
+  # the D-Bus daemon the keyring runs on, pcscd's reader configuration, the scripts that start
+  # and configure the services, and the kernel.
+  { dpkg-query -W -f='${Package}=${Version}\n' "${test[@]}" libx11-6 libgl1 libglx-mesa0 libgl1-mesa-dri dbus dbus-daemon 2>&1
+    cat /etc/reader.conf.d/* 2>/dev/null
+    sha256sum "$(dirname "$0")"/with-*.sh
+    uname -r; } | sha256sum | cut -c1-16
   exit 0
 fi
 

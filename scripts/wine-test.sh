@@ -40,8 +40,12 @@ CGO_ENABLED=0 go build -o "$stage/vcard" ./internal/e2e/vcard
 
 stamp=""
 if [ "${1:-}" = --cached ]; then
-  key=$({ sha256sum build/scrdesk.exe build/scrdesk.ico FyneApp.toml assets/windows/scrdesk.wxs scripts/wine-test.sh scripts/wine-inner.sh "$stage/vcard" | cut -d' ' -f1
-          echo "$root"; stat -c %Y "$root/var/lib/dpkg/status"; } | sha256sum | cut -c1-32)
+  # The MSI's inputs, not the MSI (wixl stamps each build with new package codes): the exe, the
+  # icon, the version, the installer's source and the script and tools that build it (wixl's
+  # version is in the fingerprint), the Wine scripts, the card helper and the chroot.
+  key=$({ sha256sum build/scrdesk.exe build/scrdesk.ico FyneApp.toml assets/windows/scrdesk.wxs scripts/windows.sh \
+            scripts/wine-test.sh scripts/wine-inner.sh scripts/wine-chroot.sh "$stage/vcard" | cut -d' ' -f1
+          scripts/deps.sh fingerprint; echo "$root"; stat -c %Y "$root/var/lib/dpkg/status"; } | sha256sum | cut -c1-32)
   cache=${XDG_CACHE_HOME:-$HOME/.cache}/scrdesk-test
   stamp="$cache/wine-$key.ok"
   if [ "${SCRDESK_WINE_FRESH:-0}" != 1 ] && [ -f "$stamp" ]; then

@@ -34,7 +34,13 @@ if [ ! -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ]; then
 fi
 
 if [ "${WITH_PCSCD_INSIDE:-}" != 1 ]; then
-	export PCSCD_LOG="${PCSCD_LOG:-$(mktemp -t pcscd.XXXXXX.log)}"
+	# The same path for the same command in the same checkout (tests read it, and go test keeps a
+	# cached result only while what a test read is the same), emptied at each start.
+	if [ -z "${PCSCD_LOG:-}" ]; then
+		PCSCD_LOG="${TMPDIR:-/tmp}/scrdesk-pcscd-$(id -u)-$(printf '%s %s' "$PWD" "$*" | sha256sum | cut -c1-12).log"
+		: >"$PCSCD_LOG"
+	fi
+	export PCSCD_LOG
 	echo "with-pcscd.sh: pcscd log: $PCSCD_LOG" >&2
 	export WITH_PCSCD_INSIDE=1
 	exec unshare --mount --net --pid --fork --mount-proc "$0" "$@"

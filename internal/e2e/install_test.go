@@ -21,10 +21,11 @@ func TestMakeInstallUninstall(t *testing.T) {
 	readInputs(t, "Makefile", "FyneApp.toml", "assets")
 	run := func(target string) {
 		args := []string{target, "PREFIX=" + prefix}
-		if b := os.Getenv("SCRDESK_BINARY"); b != "" {
-			// The binary under test (make test builds it once); without this, make install
-			// would build another, in a build mode nothing else in the run shares.
-			args = append(args, "INSTALL_FROM="+b)
+		if os.Getenv("SCRDESK_BINARY") != "" {
+			// The binary under test (make test builds it once; binary stats it for go test's
+			// cache); without this, make install would build another, in a build mode nothing
+			// else in the run shares.
+			args = append(args, "INSTALL_FROM="+binary(t))
 		}
 		cmd := exec.Command("make", args...)
 		cmd.Dir = repoRoot()

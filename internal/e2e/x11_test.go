@@ -63,9 +63,16 @@ func binary(t testing.TB) string {
 	t.Helper()
 	if b := os.Getenv("SCRDESK_BINARY"); b != "" {
 		// Stat it, so that go test's cache keeps a result only while this binary is unchanged
-		// (what the test runs in another process is invisible to the cache otherwise).
+		// (what the test runs in another process is invisible to the cache otherwise), and read
+		// what the window reads of its environment and home, for the same reason.
 		if _, err := os.Stat(b); err != nil {
 			t.Fatalf("SCRDESK_BINARY: %v", err)
+		}
+		for _, v := range []string{"SCRDESK_KEY_FILE", "FYNE_SCALE", "FYNE_THEME", "FYNE_FONT", "TZ", "LANG", "HOME", "XDG_CONFIG_HOME"} {
+			_ = os.Getenv(v)
+		}
+		if home, err := os.UserHomeDir(); err == nil {
+			_, _ = os.Stat(filepath.Join(home, ".config", "fyne", "settings.json"))
 		}
 		return b
 	}

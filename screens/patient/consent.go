@@ -271,6 +271,13 @@ func (c *Consent) Clear() {
 	c.rendered = false
 }
 
+// Quiet stops the progress bar when the screen goes out of view (the record replaced it): the
+// next Render is a full one and starts it again if a check is showing.
+func (c *Consent) Quiet() {
+	c.stopProgress()
+	c.rendered = false
+}
+
 // Animating reports whether the progress bar is running (for tests: only while a check shows).
 func (c *Consent) Animating() bool { return c.progress.Running() }
 

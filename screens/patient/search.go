@@ -189,6 +189,10 @@ func (s *Search) Render(v present.SearchView) {
 	s.area.Refresh()
 }
 
+// Quiet stops the searching bar when the screen goes out of view (a patient replaced it); the
+// next Render of a search in progress starts it again.
+func (s *Search) Quiet() { s.busy.Stop() }
+
 // Animating reports whether the searching bar is running (for tests: only while searching).
 func (s *Search) Animating() bool { return s.busy.Running() }
 

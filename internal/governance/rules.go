@@ -578,10 +578,16 @@ func (g *Engine) checkSpike(e audit.Entry, hit func(RuleID, string, ...int64)) {
 	if u.fired || len(u.counts) == 0 {
 		return
 	}
-	// baseline over the previous SpikeDays days, days without accesses counting as zero
+	// baseline over the previous SpikeDays days, days without accesses counting as zero; only
+	// the newest SpikeDays of the days kept (a setting just lowered leaves more until the next
+	// day rolls, and they made the mean several times too high)
 	n := float64(g.cfg.SpikeDays)
+	counts := u.counts
+	if len(counts) > g.cfg.SpikeDays {
+		counts = counts[len(counts)-g.cfg.SpikeDays:]
+	}
 	var sum, sq float64
-	for _, c := range u.counts {
+	for _, c := range counts {
 		sum += float64(c)
 		sq += float64(c) * float64(c)
 	}

@@ -303,3 +303,38 @@ func TestEngineMemoryStaysFlat(t *testing.T) {
 		t.Errorf("%d (user, patient) windows kept after 70 days; pruning does not work", n)
 	}
 }
+
+// TestSpikeBaselineAfterTheDaysAreLowered: with 28 days of 30 accesses a day kept, the SGP
+// lowers the baseline to 7 days during a day; that day's check must average the newest 7 days
+// (30 a day: 61 accesses is a spike), not all 28 kept over 7 (120 a day: nothing would be).
+func TestSpikeBaselineAfterTheDaysAreLowered(t *testing.T) {
+	l := newLog(t)
+	for d := 0; d < 28; d++ {
+		for i := 0; i < 30; i++ {
+			l.read(l.at(d, 9, i), "u1", fmt.Sprintf("99900%05d", i))
+		}
+	}
+	l.read(l.at(28, 8, 0), "u1", "9990100000") // the day has begun (the 28 days rolled) when the setting changes
+	g := NewEngine(DefaultConfig())
+	for _, e := range l.es {
+		g.Check(e)
+	}
+	cfg := DefaultConfig()
+	cfg.SpikeDays = 7
+	g.SetConfig(cfg)
+	n := len(l.es)
+	for i := 0; i < 60; i++ {
+		l.read(l.at(28, 9, i), "u1", fmt.Sprintf("99901%05d", i))
+	}
+	var spikes int
+	for _, e := range l.es[n:] {
+		for _, h := range g.Check(e) {
+			if h.Rule == RuleVolumeSpike {
+				spikes++
+			}
+		}
+	}
+	if spikes != 1 {
+		t.Errorf("61 accesses in a day after 28 days of 30, with a 7-day baseline: %d volume spikes, want 1", spikes)
+	}
+}

@@ -239,9 +239,13 @@ func sameSet(a, b map[int64]bool) bool {
 func (db *DB) repairGovernance(ctx context.Context, last int64) error {
 	db.mu.Lock()
 	eng := db.rules
+	var cfg governance.Config
+	if eng != nil {
+		cfg = eng.Config() // under db.mu: the writer changes it (SetConfig) as a rules-set row passes
+	}
 	db.mu.Unlock()
 	if eng != nil {
-		return db.RebuildGovernance(ctx, eng.Config(), nil)
+		return db.RebuildGovernance(ctx, cfg, nil)
 	}
 	wctx := context.WithoutCancel(ctx)
 	return db.write(wctx, func(tx *sql.Tx) error {

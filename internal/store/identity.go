@@ -177,6 +177,11 @@ func (db *DB) rowVerifies(ctx context.Context, seq int64) (bool, error) {
 	db.mu.Lock()
 	key := db.key
 	db.mu.Unlock()
+	return db.rowVerifiesWith(ctx, key, seq)
+}
+
+// rowVerifiesWith is rowVerifies with the key given (for a caller that holds db.mu).
+func (db *DB) rowVerifiesWith(ctx context.Context, key []byte, seq int64) (bool, error) {
 	chain, err := audit.NewChain(key)
 	if err != nil {
 		return false, nil // no usable key: nothing verifies

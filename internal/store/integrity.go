@@ -34,7 +34,28 @@ func docHash(doc string) string {
 
 // settingsCheck compares the saved document (doc, have) with the last settings-changed row.
 // It returns "" when they agree (or the row predates hashes), else what is wrong, and the row.
+// Call without db.mu held; settingsCheckLocked is the same with it held.
 func (db *DB) settingsCheck(ctx context.Context, doc string, have bool) (string, int64, error) {
+	db.mu.Lock()
+	key := db.usableKeyLocked()
+	db.mu.Unlock()
+	return db.settingsCheckWith(ctx, key, doc, have)
+}
+
+// settingsCheckLocked is settingsCheck for a caller holding db.mu (SaveSettings' write).
+func (db *DB) settingsCheckLocked(ctx context.Context, doc string, have bool) (string, int64, error) {
+	return db.settingsCheckWith(ctx, db.usableKeyLocked(), doc, have)
+}
+
+// usableKeyLocked is the chain key while recording is possible, else nil. Call with db.mu held.
+func (db *DB) usableKeyLocked() []byte {
+	if db.state != keyOK {
+		return nil
+	}
+	return db.key
+}
+
+func (db *DB) settingsCheckWith(ctx context.Context, key []byte, doc string, have bool) (string, int64, error) {
 	es, _, err := db.Query(ctx, audit.Filter{Action: audit.ActionSettingsChanged}, audit.Cursor{}, 1)
 	if err != nil {
 		return "", 0, err
@@ -46,6 +67,19 @@ func (db *DB) settingsCheck(ctx context.Context, doc string, have bool) (string,
 		return "", 0, nil
 	}
 	e := es[0]
+	// The row vouches for the document only if it is the row that was written: an edited row
+	// (its hash rewritten to match an edited document) would otherwise launder the edit, and
+	// the rules would start with it. Checked while the key is usable (without it nothing
+	// verifies, and that is reported as the key's problem).
+	if key != nil {
+		good, err := db.rowVerifiesWith(ctx, key, e.Seq)
+		if err != nil {
+			return "", 0, err
+		}
+		if !good {
+			return fmt.Sprintf("the settings change recorded at entry %s has been altered since it was written", audit.Group(e.Seq)), e.Seq, nil
+		}
+	}
 	want, ok := e.Detail[settingsHashKey]
 	if !ok {
 		return "", e.Seq, nil // recorded before settings rows carried the document's hash

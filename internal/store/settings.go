@@ -76,7 +76,7 @@ func (db *DB) SaveSettings(ctx context.Context, s settings.Settings, by audit.Ev
 		if err != nil {
 			return err
 		}
-		unrecorded, _, err := db.settingsCheck(wctx, curDoc, have)
+		unrecorded, _, err := db.settingsCheckLocked(wctx, curDoc, have) // db.write holds db.mu
 		if err != nil {
 			return err
 		}

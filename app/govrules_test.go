@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"scrdesk/internal/audit"
 	"scrdesk/internal/governance"
@@ -92,7 +93,15 @@ func TestRuleSettingsReachTheRunningRules(t *testing.T) {
 		withFlag(readAt(next.Add(40*60e9), surname), audit.FlagSameSurname)}); err != nil {
 		t.Fatal(err)
 	}
-	if n := cases(governance.RuleRepeat, after); n != 1 {
+	// The rules may still be catching up on a worker (the app enables them behind the window):
+	// wait for the case, at most 20 s, rather than read the count at once.
+	deadline := time.Now().Add(20 * time.Second)
+	n := cases(governance.RuleRepeat, after)
+	for n == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		n = cases(governance.RuleRepeat, after)
+	}
+	if n != 1 {
 		t.Errorf("two openings after the count went to 2 raised %d repeat cases, want 1", n)
 	}
 	if n := cases(governance.RuleRepeat, before); n != 0 {

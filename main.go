@@ -233,17 +233,22 @@ func configMessage(file string, err error) string {
 // newLogCommand runs `scrdesk audit new-log`: the one way forward after the audit log was found
 // removed or replaced. Its first row names the operating-system account that ran it.
 func newLogCommand(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.Logger, stdout, stderr io.Writer) int {
-	keys, _, err := secrets.Open(app.KeyringService, dirs.KeyFile(), log)
-	if err != nil {
-		fmt.Fprintf(stderr, "scrdesk: no keyring and no key file: %v\n", err)
-		return 1
-	}
 	host, _ := os.Hostname()
 	who := audit.Event{Workstation: host, UserName: app.OSAccount()}
-	start := func(ctx context.Context, by audit.Event) (store.NewLogResult, error) {
+	return auditcli.NewLog(ctx, inv.Args, stdout, stderr, newLogStarter(dirs, log), who)
+}
+
+// newLogStarter starts a new audit log in dirs' database, with the keyring (or its file
+// fallback) the window and the audit commands use: for `scrdesk audit new-log` and for the
+// window's governance workspace (app.Options.NewLog).
+func newLogStarter(dirs paths.Dirs, log *slog.Logger) func(ctx context.Context, by audit.Event) (store.NewLogResult, error) {
+	return func(ctx context.Context, by audit.Event) (store.NewLogResult, error) {
+		keys, _, err := secrets.Open(app.KeyringService, dirs.KeyFile(), log)
+		if err != nil {
+			return store.NewLogResult{}, fmt.Errorf("no keyring and no key file: %w", err)
+		}
 		return store.NewLog(ctx, dirs.Database(), keys, by, store.Options{})
 	}
-	return auditcli.NewLog(ctx, inv.Args, stdout, stderr, start, who)
 }
 
 // demoAnchorsFile writes the demo CA's certificate (public, trusted in demo mode only) where
@@ -306,6 +311,7 @@ func runGUI(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.
 	}
 	opts := app.Options{Version: version, Demo: inv.Global.Demo, Dirs: dirs, Log: log, Raise: raise, Configs: configs, ConfigFile: inv.Global.Config}
 	opts.Open = func(ctx context.Context) (app.Services, func(), error) { return openServices(ctx, opts) }
+	opts.NewLog = newLogStarter(dirs, log)
 	if err := app.Run(ctx, opts); err != nil {
 		log.Error("app stopped", "err", err)
 		fmt.Fprintf(stderr, "SCR Desk stopped: %v\n", err)

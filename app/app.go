@@ -25,6 +25,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/assets"
+	"scrdesk/internal/audit"
 	"scrdesk/internal/paths"
 	"scrdesk/internal/secrets"
 	"scrdesk/internal/settings"
@@ -54,6 +55,10 @@ type Options struct {
 	// Configs receives the settings files later launches pass with --config (over the
 	// instance socket); each is applied by the controller or refused, and answered.
 	Configs <-chan ConfigRequest
+	// NewLog starts a new audit log after the log was found removed or replaced
+	// (store.NewLog on the window's database and keyring), for the SGP in by. Run calls it
+	// between closing the services and opening them again.
+	NewLog func(ctx context.Context, by audit.Event) (store.NewLogResult, error)
 }
 
 // KeyringService is the OS keyring service name SCR Desk's secrets are kept under.
@@ -98,25 +103,17 @@ func Run(ctx context.Context, opts Options) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		svc, closeAll, err := opts.Open(ctx)
-		if err != nil {
-			opts.Log.Error("start-up failed", "err", err)
-			fyne.Do(func() { w.SetContent(startupFailure(err)) })
-			return
+		notice := ""
+		for {
+			by, again := serve(ctx, opts, a, w, notice)
+			if !again || ctx.Err() != nil {
+				return
+			}
+			// An SGP asked for a new audit log: every service is closed (serve returned), so
+			// the file is free to be kept aside and a new log started; then they open again.
+			fyne.DoAndWait(func() { w.SetContent(container.NewCenter(widget.NewLabel("Starting a new audit log…"))) })
+			notice = startNewLog(ctx, opts, by)
 		}
-		defer closeAll()
-		var c *Controller
-		fyne.DoAndWait(func() {
-			a.Settings().SetTheme(screens.NewTheme(float32(svc.Settings.TextScale)))
-			c = NewController(svc, newShell(w, svc.Demo), fyne.Do)
-		})
-		c.onTextScale = func(scale float64) {
-			fyne.Do(func() { a.Settings().SetTheme(screens.NewTheme(float32(scale))) })
-		}
-		go c.serveConfigs(ctx, opts.Configs)
-		// One line for IT support (and the clean-start test): the start is over.
-		opts.Log.Info("started", "version", opts.Version, "demo", svc.Demo)
-		c.Run(ctx)
 	}()
 	w.SetOnClosed(cancel)
 	w.ShowAndRun()
@@ -127,6 +124,34 @@ func Run(ctx context.Context, opts Options) error {
 		opts.Log.Warn("controller did not stop within 5 s")
 	}
 	return nil
+}
+
+// serve opens the services, runs a controller over them until ctx is done or an SGP asks for a
+// new audit log, and closes them. It reports who asked (again: open them again afterwards).
+func serve(ctx context.Context, opts Options, a fyne.App, w fyne.Window, notice string) (audit.Event, bool) {
+	svc, closeAll, err := opts.Open(ctx)
+	if err != nil {
+		opts.Log.Error("start-up failed", "err", err)
+		fyne.Do(func() { w.SetContent(startupFailure(err)) })
+		return audit.Event{}, false
+	}
+	defer closeAll()
+	svc.StartNotice = notice
+	var c *Controller
+	fyne.DoAndWait(func() {
+		a.Settings().SetTheme(screens.NewTheme(float32(svc.Settings.TextScale)))
+		c = NewController(svc, newShell(w, svc.Demo), fyne.Do)
+	})
+	c.onTextScale = func(scale float64) {
+		fyne.Do(func() { a.Settings().SetTheme(screens.NewTheme(float32(scale))) })
+	}
+	cctx, stopConfigs := context.WithCancel(ctx)
+	defer stopConfigs() // the next controller serves the settings files sent after this one
+	go c.serveConfigs(cctx, opts.Configs)
+	// One line for IT support (and the clean-start test): the start is over.
+	opts.Log.Info("started", "version", opts.Version, "demo", svc.Demo)
+	c.Run(ctx)
+	return c.NewLogAsked()
 }
 
 // fyneCacheInStateDir gives Fyne's cache a home in SCR Desk's own state folder (Linux:

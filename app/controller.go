@@ -49,6 +49,9 @@ type Services struct {
 	// Readers lists the readers present, for the settings screen. main provides both.
 	Reconnect func(settings.Settings) (*x509.CertPool, *sync.Client, error)
 	Readers   func() []string
+	// StartNotice is said on the lock and passcode screens until someone signs in: what
+	// happened before these services were opened (a new audit log was started).
+	StartNotice string
 }
 
 // Controller is the session controller: one goroutine (Run) owns the session state machine,
@@ -95,6 +98,9 @@ type Controller struct {
 	lastActivity time.Time
 	cpTried      time.Time // last checkpoint retry while degraded
 	cpRetrying   bool
+	stopRun      context.CancelFunc // ends Run (an SGP asked for a new audit log)
+	newLogBy     *audit.Event       // who asked for a new audit log, and why (newlog.go)
+	startNotice  string             // Services.StartNotice until someone signs in
 
 	// lockedAt is when the last drop happened (for the lock benchmark); guarded by mu.
 	mu       gosync.Mutex
@@ -111,13 +117,14 @@ func NewController(svc Services, sh *shell, ui func(func())) *Controller {
 		svc.Now = time.Now
 	}
 	c := &Controller{
-		svc:        svc,
-		ui:         ui,
-		sh:         sh,
-		postWake:   make(chan struct{}, 1),
-		readers:    map[string]bool{},
-		conState:   "Not connected",
-		outboxKick: make(chan struct{}, 1),
+		svc:         svc,
+		ui:          ui,
+		sh:          sh,
+		postWake:    make(chan struct{}, 1),
+		readers:     map[string]bool{},
+		conState:    "Not connected",
+		outboxKick:  make(chan struct{}, 1),
+		startNotice: svc.StartNotice,
 	}
 	c.m = session.New(sessionConfig(svc.Settings), svc.Now)
 	c.flow = patientflow.New()
@@ -177,6 +184,8 @@ func (c *Controller) postActivity() {
 
 // Run owns the session until ctx is done. It starts the card source and the outbox.
 func (c *Controller) Run(ctx context.Context) {
+	ctx, c.stopRun = context.WithCancel(ctx)
+	defer c.stopRun()
 	events := make(chan cardreader.Event, 32)
 	srcDone := make(chan struct{})
 	go func() {
@@ -304,6 +313,7 @@ func (c *Controller) apply(f session.Effect) {
 		c.endLink()  // the token lives for the session only: dropped at lock
 		c.lockCard() // and nothing else may use the card while locked
 	case session.ShowWorkspace:
+		c.startNotice = "" // said until someone signs in
 		c.dropPatient()
 		if f.Role.URID != c.role.URID {
 			// Another role (a switch): its relationships are claimed, and alerted, afresh.

@@ -479,6 +479,13 @@ func (c *Controller) govAuditFailed(err error) {
 	g.centralGen++ // a page of the whole pharmacy's log on its way is dropped
 	g.view = gscreens.View{Page: gscreens.PageHome, Problem: true,
 		Message: "Nothing was shown: the audit log could not be written (" + store.UserMessage(err) + "). Every view of the log must be recorded first. Free some disk space or ask IT support to check the workstation, then try again."}
+	if b := c.svc.Store.Break(); b != nil {
+		// The log was removed or replaced: nothing of it can be shown (or recorded) until a
+		// new log is started, which an SGP may do here (newlog.go).
+		g.integrity, g.integrityOK = b.Message(), false
+		g.view.Message = "Nothing of the audit log can be shown or recorded: it was removed or replaced. Keep this computer and its files as they are and tell your superintendent pharmacist."
+		g.view.Home.NewLog = newLogOffer
+	}
 	c.render()
 }
 

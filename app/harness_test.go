@@ -42,9 +42,10 @@ type harness struct {
 	clock *fakeClock
 	frame frame
 
-	baseURL string // the sandbox's
-	userID  string // the signed-in card's, when known
-	looping bool   // a benchmark's UI loop drains q: inspect must not
+	baseURL string        // the sandbox's
+	userID  string        // the signed-in card's, when known
+	looping bool          // a benchmark's UI loop drains q: inspect must not
+	ran     chan struct{} // closed when the controller's Run has returned
 }
 
 type fakeClock struct {
@@ -132,6 +133,7 @@ func newHarness(t testing.TB, src cardreader.Source, anchors *x509.CertPool, o h
 	h.c.onRender = func(f frame) { h.frame = f }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	h.ran = done
 	go func() { defer close(done); h.c.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()

@@ -62,7 +62,7 @@ func (c *Controller) serveConfigs(ctx context.Context, in <-chan ConfigRequest) 
 					r.Reply <- ConfigReply{Err: err, Message: settings.UserMessage(err)}
 					return
 				}
-				msg, err := c.applySettings(st, "settings file "+r.Name)
+				msg, err := c.applySettingsFrom(st, "settings file "+r.Name+", sent to the running window", true)
 				r.Reply <- ConfigReply{Message: msg, Err: err}
 			})
 		}
@@ -78,6 +78,14 @@ func (c *Controller) serveConfigs(ctx context.Context, in <-chan ConfigRequest) 
 // Switching between the demo and a real environment takes a restart, and the answer says so.
 // It returns what took effect, in plain English.
 func (c *Controller) applySettings(st settings.Settings, why string) (string, error) {
+	return c.applySettingsFrom(st, why, false)
+}
+
+// applySettingsFrom is applySettings; fromFile says the settings came from a settings file that
+// another launch sent over the instance socket. That change is the operating-system account's
+// (the socket is the same account's only), never the signed-in user's: whoever has the card in
+// did not make it, and the audit row must not say they did.
+func (c *Controller) applySettingsFrom(st settings.Settings, why string, fromFile bool) (string, error) {
 	if err := st.Validate(); err != nil {
 		return settings.UserMessage(err), err
 	}
@@ -87,6 +95,9 @@ func (c *Controller) applySettings(st settings.Settings, why string) (string, er
 		return "The settings could not be read, so nothing was changed: " + settings.UserMessage(err), err
 	}
 	by := c.who(audit.Event{Reason: why})
+	if fromFile {
+		by.UserID, by.UserName, by.URID, by.RoleCode = "", OSAccount(), "", ""
+	}
 	if by.UserID == "" {
 		by.UserName = OSAccount()
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -393,5 +394,50 @@ func TestCounterShowsTheEnvironment(t *testing.T) {
 				t.Errorf("the demo shows the environment mark %q beside its DEMO mark", got)
 			}
 		})
+	}
+}
+
+// TestSettingsFileSentToTheWindowIsNotTheSignedInUsers: a settings file handed to the running
+// window by another launch (`scrdesk --config FILE`) while a pharmacist is signed in is applied
+// and audited as the operating-system account's change, with the file named: the pharmacist
+// whose card is in did not make it.
+func TestSettingsFileSentToTheWindowIsNotTheSignedInUsers(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	var next settings.Settings
+	h.inspect(func(c *Controller) { next = c.svc.Settings })
+	next.IdleLockMinutes = 3
+	data, err := json.Marshal(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := make(chan ConfigRequest)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go h.c.serveConfigs(ctx, in)
+	reply := make(chan ConfigReply, 1)
+	in <- ConfigRequest{Name: "/etc/scrdesk/pharmacy.json", Data: data, Reply: reply}
+	var r ConfigReply
+	select {
+	case r = <-reply:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no answer to the settings file")
+	}
+	if r.Err != nil {
+		t.Fatalf("refused: %v %s", r.Err, r.Message)
+	}
+	idle := false
+	for _, e := range h.entries() {
+		if e.Action != audit.ActionSettingsChanged {
+			continue
+		}
+		idle = idle || e.Detail["field"] == "idle_lock_minutes"
+		if e.UserID != "" || e.URID != "" || e.UserName != OSAccount() ||
+			e.Reason != "settings file /etc/scrdesk/pharmacy.json, sent to the running window" {
+			t.Errorf("audited as user %q (%q, role %q), reason %q", e.UserID, e.UserName, e.URID, e.Reason)
+		}
+	}
+	if !idle {
+		t.Error("no settings-changed row for the idle lock")
 	}
 }

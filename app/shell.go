@@ -69,6 +69,10 @@ func (c *Controller) frame() frame {
 		f.role.Notice = n
 		f.status.Notice = joinNotice(n, f.status.Notice)
 	}
+	if c.startNotice != "" {
+		f.lock.Message = joinNotice(c.startNotice, f.lock.Message)
+		f.pass.Message = joinNotice(c.startNotice, f.pass.Message)
+	}
 	if c.svc.Demo {
 		d := present.DemoPanelViewOf(demoUsers(), c.inserted, c.svc.Settings.PermittedActivityCodes)
 		f.demo = &d
@@ -102,7 +106,7 @@ func (c *Controller) auditNotice() string {
 		return ""
 	}
 	if b := db.Break(); b != nil {
-		return b.Message() + " No patient records can be opened until your SCR Governance Person or IT support starts a new log (scrdesk audit new-log)."
+		return b.Message() + " No patient records can be opened until your SCR Governance Person starts a new log (in the Governance workspace), or IT support does (scrdesk audit new-log)."
 	}
 	if p := db.Protection(); p.Degraded {
 		return degradedNotice(p)
@@ -227,6 +231,7 @@ func (s *shell) bind(c *Controller) {
 		MonthlyReport: func(month string) {
 			c.Post(func() { c.activity(); c.govMonthly(month) })
 		},
+		NewLog: func(reason string) { c.Post(func() { c.activity(); c.govNewLog(reason) }) },
 	})
 	s.switchBtn = widget.NewButton("", func() { c.Post(func() { c.activity(); c.switchRole() }) })
 	s.switchBtn.Hide()
@@ -285,7 +290,10 @@ func (s *shell) bind(c *Controller) {
 	})
 	cv.SetOnTypedRune(func(r rune) {
 		c.postActivity()
-		if s.current == present.ScreenWorkspace && s.last.hasPatient && s.last.record == nil {
+		switch {
+		case s.current == present.ScreenWorkspace && s.last.gov != nil:
+			s.gov.TypedRune(r)
+		case s.current == present.ScreenWorkspace && s.last.hasPatient && s.last.record == nil:
 			s.consent.TypedRune(r)
 		}
 	})
@@ -379,6 +387,9 @@ func (s *shell) render(f frame) {
 			s.switchBtn.Show()
 		}
 		if f.gov != nil {
+			// Coming in from the role choice (or the counter), the focus would stay on a widget
+			// no longer shown, and it would take Home's keys (S, M, N): it is let go.
+			entering := s.current != f.screen || s.signed.Objects[0] != s.gov.Object()
 			s.gov.Render(*f.gov)
 			if f.clearNote {
 				s.gov.ClearNote()
@@ -388,6 +399,9 @@ func (s *shell) render(f frame) {
 				s.signed.Refresh()
 			}
 			s.show(f.screen, s.workspace)
+			if entering {
+				s.w.Canvas().Unfocus()
+			}
 			s.ptShown = ""
 			break
 		}

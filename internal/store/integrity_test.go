@@ -554,8 +554,19 @@ func TestEmptiedClockIndexDetected(t *testing.T) {
 	record(t, db, 3)
 	clk.Set(clk.t.Add(-time.Hour)) // the clock steps back: the next row is flagged
 	record(t, db, 3)
-	if rep, err := db.Verify(ctx); err != nil || !rep.OK {
-		t.Fatalf("before: %+v %v", rep, err)
+	// A row whose body holds the key's text as a value, not the key: not flagged.
+	if _, err := db.Record(ctx, audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess,
+		Detail: map[string]string{"note": "clock_behind_ms"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Verify's walk runs as one range below parallelWalkMin rows and as several above it: the
+	// index is checked either way.
+	defer func(n int64) { parallelWalkMin = n }(parallelWalkMin)
+	for _, min := range []int64{parallelWalkMin, 1} {
+		parallelWalkMin = min
+		if rep, err := db.Verify(ctx); err != nil || !rep.OK {
+			t.Fatalf("before (parallel from %d rows): %+v %v", min, rep, err)
+		}
 	}
 	db.Close()
 	x, _ := sql.Open("sqlite", path)
@@ -573,13 +584,16 @@ func TestEmptiedClockIndexDetected(t *testing.T) {
 	}
 	x.Close()
 	db = openTest(t, path, keys, Options{Now: clk.Now})
-	rep, err := db.Verify(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := findingOf(rep, audit.KindSchemaChanged)
-	if rep.OK || f == nil || !strings.Contains(f.What, "audit_clock_behind lists 0 of the 1") {
-		t.Fatalf("Verify = %+v", rep)
+	for _, min := range []int64{200_000, 1} {
+		parallelWalkMin = min
+		rep, err := db.Verify(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := findingOf(rep, audit.KindSchemaChanged)
+		if rep.OK || f == nil || !strings.Contains(f.What, "audit_clock_behind lists 0 of the 1") {
+			t.Fatalf("Verify (parallel from %d rows) = %+v", min, rep)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -78,23 +79,6 @@ func (db *DB) VerifyWith(ctx context.Context, vo VerifyOptions) (audit.Report, e
 	if err != nil {
 		return rep, err
 	}
-	if len(diff) == 0 {
-		// The index that tells time-range queries whether the log's times follow its sequence
-		// must list every row flagged behind: an index built otherwise and its text then put
-		// back would send every date-bounded search down the fast path, past those rows.
-		var inTable, inIndex int64
-		if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM audit_event NOT INDEXED
-			WHERE json_extract(body, '$.d.clock_behind_ms') IS NOT NULL`).Scan(&inTable); err != nil {
-			return rep, fmt.Errorf("count clock steps: %w", err)
-		}
-		if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM audit_event INDEXED BY audit_clock_behind
-			WHERE json_extract(body, '$.d.clock_behind_ms') IS NOT NULL`).Scan(&inIndex); err != nil {
-			return rep, fmt.Errorf("count clock steps: %w", err)
-		}
-		if inTable != inIndex {
-			diff = append(diff, fmt.Sprintf("index audit_clock_behind lists %d of the %d entries whose time is behind the entry before", inIndex, inTable))
-		}
-	}
 	for _, d := range diff {
 		add(audit.Finding{Kind: audit.KindSchemaChanged, Severity: audit.SeverityError, Object: d,
 			What: "The audit log's database has been changed outside SCR Desk: " + d + ". Searches, exports and Subject Access Requests could hide or add entries.",
@@ -148,12 +132,28 @@ func (db *DB) VerifyWith(ctx context.Context, vo VerifyOptions) (audit.Report, e
 			}
 		})
 	}
-	bad, prev, rows, err := walkAll(ctx, db.sql, chain, key, last, &progress)
+	bad, prev, rows, behind, err := walkAll(ctx, db.sql, chain, key, last, &progress)
 	close(stop)
 	pwg.Wait()
 	rep.Rows = rows
 	if err != nil {
 		return rep, err
+	}
+	if len(diff) == 0 {
+		// The index that tells time-range queries whether the log's times follow its sequence
+		// must list every row flagged behind: an index built otherwise and its text then put
+		// back would send every date-bounded search down the fast path, past those rows.
+		var candidates []int64
+		if bad.seq == 0 {
+			candidates = behind
+		}
+		if d, err := db.checkClockIndex(ctx, last, candidates, bad.seq == 0); err != nil {
+			return rep, err
+		} else if d != "" {
+			add(audit.Finding{Kind: audit.KindSchemaChanged, Severity: audit.SeverityError, Object: d,
+				What: "The audit log's database has been changed outside SCR Desk: " + d + ". Searches, exports and Subject Access Requests could hide or add entries.",
+				Do:   audit.DoSchemaFix})
+		}
 	}
 	if bad.seq != 0 {
 		rep.FirstBad, rep.Kind = bad.seq, audit.KindDeleted
@@ -340,7 +340,17 @@ type walkState struct {
 	bad    badRow
 	ctx    context.Context
 	done   *atomic.Int64 // rows checked by every range, for progress
+	// behind lists the rows whose body holds the text "clock_behind_ms": the candidates for
+	// the audit_clock_behind index, which checkClockIndex confirms with json_extract.
+	behind []int64
 }
+
+// clockBehindKey is the detail key of a row whose time is behind the row before it.
+var clockBehindKey = []byte(`"clock_behind_ms"`)
+
+// detailKey opens a body's detail object. Inside JSON strings every quote is escaped, so the
+// text can only be the object's own key.
+var detailKey = []byte(`"d":{`)
 
 type walkAgg struct{ st *walkState }
 
@@ -377,6 +387,11 @@ func (a *walkAgg) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
 		st.bad = badRow{seq: seq}
 		return errStop
 	}
+	// The detail object is the body's last field (audit.Entry's encoding), so the key is
+	// looked for only after the last `"d":{` (found from the end in a few bytes).
+	if d := bytes.LastIndex(body, detailKey); d >= 0 && bytes.Contains(body[d:], clockBehindKey) {
+		st.behind = append(st.behind, seq)
+	}
 	st.prev = append(st.prev[:0], mac...)
 	st.first = false
 	st.expect++
@@ -409,7 +424,8 @@ func (a *walkAgg) Final(*sqlite.FunctionContext) {}
 // after is 0). It returns the first bad row (seq 0 when none), the MAC of the last good row,
 // and how many rows it read. It reads through a connection of its own with the file
 // memory-mapped, so pages come straight from the page cache rather than one read(2) each.
-func walk(ctx context.Context, db *sql.DB, chain *audit.Chain, after, until int64, prev []byte, done *atomic.Int64) (badRow, []byte, int64, error) {
+// It also gives the rows whose body names clock_behind_ms (walkState.behind).
+func walk(ctx context.Context, db *sql.DB, chain *audit.Chain, after, until int64, prev []byte, done *atomic.Int64) (badRow, []byte, int64, []int64, error) {
 	st := &walkState{chain: chain, prev: append(make([]byte, 0, audit.MACSize), prev...),
 		first: prev == nil, expect: after + 1, ctx: ctx, done: done}
 	h := walkHandle.Add(1)
@@ -417,7 +433,7 @@ func walk(ctx context.Context, db *sql.DB, chain *audit.Chain, after, until int6
 	defer walks.Delete(h)
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return badRow{}, prev, 0, fmt.Errorf("read audit log: %w", err)
+		return badRow{}, prev, 0, nil, fmt.Errorf("read audit log: %w", err)
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, `PRAGMA mmap_size = 2147418112`); err == nil {
@@ -430,12 +446,12 @@ func walk(ctx context.Context, db *sql.DB, chain *audit.Chain, after, until int6
 		st.bad = badRow{seq: st.expect, gap: true} // the range's last rows are missing
 	}
 	if st.bad.seq != 0 {
-		return st.bad, prevOrNil(st.prev, st.first), st.n, nil
+		return st.bad, prevOrNil(st.prev, st.first), st.n, st.behind, nil
 	}
 	if err != nil {
-		return badRow{}, prevOrNil(st.prev, st.first), st.n, fmt.Errorf("read audit log: %w", err)
+		return badRow{}, prevOrNil(st.prev, st.first), st.n, st.behind, fmt.Errorf("read audit log: %w", err)
 	}
-	return badRow{}, prevOrNil(st.prev, st.first), st.n, nil
+	return badRow{}, prevOrNil(st.prev, st.first), st.n, st.behind, nil
 }
 
 // parallelWalkMin is the smallest log walked in parallel ranges (a variable for tests).
@@ -445,17 +461,18 @@ var parallelWalkMin int64 = 200_000
 // range starts from the stored MAC of the row before it, which the previous range checks, so
 // the result is the same as one walk from the start: the first bad row of the first range
 // that has one.
-func walkAll(ctx context.Context, db *sql.DB, chain *audit.Chain, key []byte, last int64, done *atomic.Int64) (badRow, []byte, int64, error) {
+func walkAll(ctx context.Context, db *sql.DB, chain *audit.Chain, key []byte, last int64, done *atomic.Int64) (badRow, []byte, int64, []int64, error) {
 	parts := int64(max(2, min(runtime.GOMAXPROCS(0), 4)))
 	if last < parallelWalkMin {
 		return walk(ctx, db, chain, 0, last, nil, done)
 	}
 	type result struct {
-		bad  badRow
-		prev []byte
-		n    int64
-		err  error
-		skip bool
+		bad    badRow
+		prev   []byte
+		n      int64
+		behind []int64
+		err    error
+		skip   bool
 	}
 	res := make([]result, parts)
 	var wg sync.WaitGroup
@@ -478,24 +495,61 @@ func walkAll(ctx context.Context, db *sql.DB, chain *audit.Chain, key []byte, la
 			if i > 0 {
 				c, _ = audit.NewChain(key)
 			}
-			res[i].bad, res[i].prev, res[i].n, res[i].err = walk(ctx, db, c, after, until, prev, done)
+			res[i].bad, res[i].prev, res[i].n, res[i].behind, res[i].err = walk(ctx, db, c, after, until, prev, done)
 		})
 	}
 	wg.Wait()
 	var n int64
+	var behind []int64
 	for _, r := range res {
 		n += r.n
+		behind = append(behind, r.behind...)
 		if r.err != nil {
-			return badRow{}, nil, n, r.err
+			return badRow{}, nil, n, nil, r.err
 		}
 		if r.bad.seq != 0 {
-			return r.bad, r.prev, n, nil
+			return r.bad, r.prev, n, nil, nil
 		}
 		if r.skip {
-			return badRow{}, nil, n, errors.New("read audit log: a range's first row vanished")
+			return badRow{}, nil, n, nil, errors.New("read audit log: a range's first row vanished")
 		}
 	}
-	return badRow{}, res[len(res)-1].prev, n, nil
+	return badRow{}, res[len(res)-1].prev, n, behind, nil
+}
+
+// checkClockIndex compares the audit_clock_behind index, up to row last, with the rows whose
+// time is behind the row before (json_extract(body, '$.d.clock_behind_ms') IS NOT NULL, the
+// index's own condition). After a whole walk, only the walk's candidates (bodies holding the
+// key's text) are read again; otherwise (walked false) every row is. It returns the
+// difference in words, or "".
+func (db *DB) checkClockIndex(ctx context.Context, last int64, candidates []int64, walked bool) (string, error) {
+	var inTable, inIndex int64
+	if walked {
+		for i := 0; i < len(candidates); i += 500 {
+			batch := candidates[i:min(i+500, len(candidates))]
+			args := make([]any, len(batch))
+			for j, seq := range batch {
+				args[j] = seq
+			}
+			var n int64
+			if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM audit_event NOT INDEXED WHERE seq IN (?`+
+				strings.Repeat(",?", len(batch)-1)+`) AND json_extract(body, '$.d.clock_behind_ms') IS NOT NULL`, args...).Scan(&n); err != nil {
+				return "", fmt.Errorf("count clock steps: %w", err)
+			}
+			inTable += n
+		}
+	} else if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM audit_event NOT INDEXED
+			WHERE json_extract(body, '$.d.clock_behind_ms') IS NOT NULL AND seq <= ?`, last).Scan(&inTable); err != nil {
+		return "", fmt.Errorf("count clock steps: %w", err)
+	}
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM audit_event INDEXED BY audit_clock_behind
+			WHERE json_extract(body, '$.d.clock_behind_ms') IS NOT NULL AND seq <= ?`, last).Scan(&inIndex); err != nil {
+		return "", fmt.Errorf("count clock steps: %w", err)
+	}
+	if inTable != inIndex {
+		return fmt.Sprintf("index audit_clock_behind lists %d of the %d entries whose time is behind the entry before", inIndex, inTable), nil
+	}
+	return "", nil
 }
 
 func prevOrNil(b []byte, first bool) []byte {

@@ -54,6 +54,9 @@ type HomeView struct {
 	// full month); ReportSaved says where the last report was saved ("" before one is).
 	ReportMonth string
 	ReportSaved string
+	// NewLog, when set, offers to start a new audit log (the log was found removed or
+	// replaced): what will happen, in words ("Starting a new log keeps the file found …").
+	NewLog string
 }
 
 // Filter is the queue's and the browser's filter, as typed.

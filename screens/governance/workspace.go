@@ -24,6 +24,10 @@ type Callbacks struct {
 	// MonthlyReport saves the monthly governance report for month (YYYY-MM as typed; ""
 	// the default): Home's "Monthly report" button, or M on Home.
 	MonthlyReport func(month string)
+	// NewLog starts a new audit log after the log was found removed or replaced, for the
+	// reason typed: Home's "Start a new audit log" button, Enter in its reason field, or N on
+	// Home. Offered only while HomeView.NewLog is set.
+	NewLog func(reason string)
 }
 
 // Workspace is the governance workspace: a bar of pages and the current page.
@@ -44,7 +48,12 @@ type Workspace struct {
 	month                                                                      *widget.Entry
 	monthly                                                                    *kit.Button
 	reportSaved                                                                *widget.Label
-	shownMonth                                                                 string // the ReportMonth last rendered
+	newLogText                                                                 *widget.Label
+	newLogReason                                                               *widget.Entry
+	newLogBtn                                                                  *kit.Button
+	newLogBox                                                                  *fyne.Container
+	homeLog                                                                    *fyne.Container // Home below the integrity line
+	shownMonth                                                                 string          // the ReportMonth last rendered
 
 	// Cases
 	cState, cRule                *widget.Select
@@ -131,14 +140,24 @@ func New(cb Callbacks) *Workspace {
 	w.month.OnSubmitted = func(string) { w.monthlyReport() }
 	w.monthly = kit.NewButton("Monthly report (M)", theme.DocumentSaveIcon(), w.monthlyReport)
 	w.reportSaved = wrapLabel(false)
-	w.home = container.NewVBox(container.NewHBox(w.settings),
-		widget.NewLabelWithStyle("Is the log whole?", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		w.integrity, w.central, widget.NewSeparator(), w.overdue, w.open,
+	w.newLogText = wrapLabel(false)
+	w.newLogReason = entry("Why: for example, the PC was rebuilt (IT ticket 4512)")
+	w.newLogReason.OnSubmitted = func(string) { w.newLog() }
+	w.newLogBtn = kit.NewButton("Start a new audit log (N)", theme.ContentAddIcon(), w.newLog)
+	w.newLogBox = container.NewVBox(w.newLogText,
+		container.NewBorder(nil, nil, widget.NewLabel("Reason"), w.newLogBtn, w.newLogReason))
+	w.newLogBox.Hide()
+	// While a new log is offered, nothing of the log can be read: the review and report
+	// sections are hidden (homeLog).
+	w.homeLog = container.NewVBox(w.central, widget.NewSeparator(), w.overdue, w.open,
 		widget.NewLabelWithStyle("Review coverage against the SOP", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		w.coverage, w.coverageTxt, w.rulesOff, w.lastReview, w.seed, w.backfill, w.progress,
 		widget.NewLabelWithStyle("Monthly governance report (PDF for the superintendent)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewHBox(widget.NewLabel("Month"), container.NewGridWrap(fyne.NewSize(140, w.month.MinSize().Height), w.month), w.monthly),
 		w.reportSaved)
+	w.home = container.NewVBox(container.NewHBox(w.settings),
+		widget.NewLabelWithStyle("Is the log whole?", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		w.integrity, w.newLogBox, w.homeLog)
 
 	// Cases
 	w.cState = widget.NewSelect(nil, func(string) { w.filterChanged(PageCases) })
@@ -260,6 +279,14 @@ func (w *Workspace) monthlyReport() {
 	if w.cb.MonthlyReport != nil {
 		w.cb.MonthlyReport(strings.TrimSpace(w.month.Text))
 	}
+}
+
+// newLog asks for a new audit log, with the reason typed, when Home offers one.
+func (w *Workspace) newLog() {
+	if w.view.Page != PageHome || w.view.Home.NewLog == "" || w.cb.NewLog == nil {
+		return
+	}
+	w.cb.NewLog(strings.TrimSpace(w.newLogReason.Text))
 }
 
 func (w *Workspace) sarForm() SARView {
@@ -387,6 +414,15 @@ func (w *Workspace) renderHome(h HomeView) {
 		setEntry(w.month, h.ReportMonth)
 	}
 	showText(w.reportSaved, h.ReportSaved)
+	if h.NewLog == "" {
+		w.newLogBox.Hide()
+		w.newLogReason.SetText("")
+		w.homeLog.Show()
+	} else {
+		w.newLogText.SetText(h.NewLog)
+		w.newLogBox.Show()
+		w.homeLog.Hide()
+	}
 }
 
 func setSelect(s *widget.Select, cs []Choice, value string) {
@@ -520,7 +556,7 @@ func (w *Workspace) Clear() {
 }
 
 // TypedKey handles the keyboard: on Home, S opens the settings and M saves the monthly report
-// (of the month in the field); on the queue, Up/Down move,
+// (of the month in the field) (N, for a new audit log, is a rune: TypedRune); on the queue, Up/Down move,
 // Enter opens; Escape goes back (case -> queue -> home). It reports whether it used the key.
 func (w *Workspace) TypedKey(ev *fyne.KeyEvent) bool {
 	switch w.view.Page {
@@ -532,6 +568,7 @@ func (w *Workspace) TypedKey(ev *fyne.KeyEvent) bool {
 		case fyne.KeyM:
 			w.monthlyReport()
 			return true
+
 		}
 	case PageCases:
 		n := len(w.view.Cases.Rows)
@@ -583,6 +620,26 @@ func (w *Workspace) TypedKey(ev *fyne.KeyEvent) bool {
 	return false
 }
 
+// TypedRune handles the characters nothing focused took: on Home, while a new audit log is
+// offered, N puts the cursor in its reason field (or, with a reason typed, starts it). It is a
+// rune, not a key (TypedKey), because the window sends the key first and then its character to
+// whatever has the focus by then: handled as a key, the N would land in the field it focused.
+// It reports whether it used the rune.
+func (w *Workspace) TypedRune(r rune) bool {
+	if w.view.Page != PageHome || w.view.Home.NewLog == "" || (r != 'n' && r != 'N') {
+		return false
+	}
+	if strings.TrimSpace(w.newLogReason.Text) == "" {
+		// The reason comes first: N puts the cursor in its field, Enter then starts.
+		if c := fyne.CurrentApp().Driver().CanvasForObject(w.newLogReason); c != nil {
+			c.Focus(w.newLogReason)
+		}
+		return true
+	}
+	w.newLog()
+	return true
+}
+
 // highlight scrolls the queue to the keyboard's row without opening it.
 func (w *Workspace) highlight() {
 	w.cList.ScrollTo(w.view.Cases.Selected)
@@ -625,6 +682,16 @@ func (w *Workspace) MonthField() *widget.Entry { return w.month }
 
 // MonthlyButton is Home's "Monthly report" button.
 func (w *Workspace) MonthlyButton() *kit.Button { return w.monthly }
+
+// NewLogReason and NewLogButton are Home's "start a new audit log" controls (for the keyboard
+// and tests); they are shown only while HomeView.NewLog is set.
+func (w *Workspace) NewLogReason() *widget.Entry { return w.newLogReason }
+
+// NewLogOffered reports whether Home shows the "start a new audit log" controls.
+func (w *Workspace) NewLogOffered() bool { return w.newLogBox.Visible() }
+
+// NewLogButton is Home's "Start a new audit log" button.
+func (w *Workspace) NewLogButton() *kit.Button { return w.newLogBtn }
 
 // SettingsButton is Home's Settings button (for the keyboard and tests).
 func (w *Workspace) SettingsButton() *kit.Button { return w.settings }

@@ -25,6 +25,10 @@ func sampleViews() map[string]View {
 	central.Central = "central audit log offline since 09:14, 212 entries waiting"
 	rulesOff := home
 	rulesOff.RulesOff = "Rules switched off in settings (they raise no cases): Out of hours, Found by details, not number."
+	replaced := home
+	replaced.IntegrityOK, replaced.Open, replaced.CoverageTxt, replaced.LastReview, replaced.Seed = false, "", "", "", ""
+	replaced.Integrity = "The audit log was removed or replaced (last known: entry 3, at 09:12 on 2 December 2026). The log file is missing."
+	replaced.NewLog = "Starting a new audit log is the one way forward. Its first entry records what was found, the previous log's last known entry, your name and role, and the reason you type here."
 	broken := home
 	broken.IntegrityOK = false
 	broken.Integrity = "Entry 1,204 has been changed since it was written. Keep the file as it is, tell the superintendent pharmacist and call IT support."
@@ -58,6 +62,7 @@ func sampleViews() map[string]View {
 	return map[string]View{
 		"home.xml":           {Page: PageHome, Home: home},
 		"home-broken.xml":    {Page: PageHome, Home: broken},
+		"home-new-log.xml":   {Page: PageHome, Home: replaced, Problem: true, Message: "Nothing of the audit log can be shown or recorded: it was removed or replaced."},
 		"home-central.xml":   {Page: PageHome, Home: central},
 		"home-report.xml":    {Page: PageHome, Home: saved},
 		"home-rules-off.xml": {Page: PageHome, Home: rulesOff},
@@ -203,4 +208,39 @@ func TestHomeMonthlyReport(t *testing.T) {
 		t.Error("Clear left the month")
 	}
 	New(Callbacks{}).TypedKey(&fyne.KeyEvent{Name: fyne.KeyM}) // a nil callback is ignored
+}
+
+// TestHomeNewLog: while a new audit log is offered, its button and Enter in the reason field
+// ask for it with the reason typed (trimmed); N puts the cursor in the empty reason field, and
+// with a reason typed asks for the log; nothing is offered (and N is not used) otherwise.
+func TestHomeNewLog(t *testing.T) {
+	test.NewTempApp(t)
+	var asked []string
+	w := New(Callbacks{NewLog: func(r string) { asked = append(asked, r) }})
+	win := test.NewTempWindow(t, w.Object())
+	w.Render(sampleViews()["home.xml"])
+	if w.NewLogOffered() || w.TypedRune('n') {
+		t.Fatal("a new log is offered on a whole log")
+	}
+	w.Render(sampleViews()["home-new-log.xml"])
+	if !w.NewLogOffered() || w.NewLogButton().Text != "Start a new audit log (N)" {
+		t.Fatalf("button %q visible %v", w.NewLogButton().Text, w.NewLogOffered())
+	}
+	if !w.TypedRune('n') || win.Canvas().Focused() != w.NewLogReason() || len(asked) != 0 || w.NewLogReason().Text != "" {
+		t.Fatalf("N with no reason: focus %v, asked %v", win.Canvas().Focused(), asked)
+	}
+	test.Type(w.NewLogReason(), "  PC rebuilt ")
+	w.NewLogReason().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Tap(w.NewLogButton())
+	win.Canvas().Unfocus()
+	w.TypedRune('N')
+	if got := strings.Join(asked, "|"); got != "PC rebuilt|PC rebuilt|PC rebuilt" {
+		t.Errorf("asked %q", got)
+	}
+	// A render without the offer hides it and forgets the reason.
+	w.Render(sampleViews()["home.xml"])
+	if w.NewLogOffered() || w.NewLogReason().Text != "" {
+		t.Error("the offer stayed after the log was whole")
+	}
+	New(Callbacks{}).TypedRune('n') // a nil callback is ignored
 }

@@ -60,6 +60,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	dirs, err := paths.Resolve(inv.Global.DataDir)
+	if err == nil && inv.Global.Demo && inv.Global.DataDir == "" {
+		dirs = dirs.Demo() // never the live log and settings
+	}
 	if err == nil {
 		err = dirs.Ensure()
 	}

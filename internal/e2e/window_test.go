@@ -39,7 +39,7 @@ func TestWindowShown(t *testing.T) {
 	p := start(t, binary(t), "--demo")
 	id := waitWindow(t, p, "SCR Desk", 90*time.Second)
 	// The window shows "Starting SCR Desk…" at once; the start is over when the log says so.
-	logFile := filepath.Join(xdg["XDG_STATE_HOME"], "scrdesk", "scrdesk.log")
+	logFile := filepath.Join(xdg["XDG_STATE_HOME"], "scrdesk", "demo", "scrdesk.log") // --demo keeps its own folders
 	waitStarted(t, p, logFile, 90*time.Second)
 	if got := xdo(t, "getwindowname", id); got != "SCR Desk" {
 		t.Errorf("window title %q, want SCR Desk", got)

@@ -54,6 +54,14 @@ func Resolve(dataDir string) (Dirs, error) {
 	return Dirs{Data: filepath.Join(data, "scrdesk"), State: filepath.Join(state, "scrdesk")}, nil
 }
 
+// Demo is where `--demo` keeps its audit log, settings and state when no --data-dir is given:
+// a "demo" folder inside the data folder (and one inside the state folder), so that a demo session on a live workstation can
+// neither write to the live audit log nor change the live settings (in the demo anyone signed
+// in with a demo card may open the settings).
+func (d Dirs) Demo() Dirs {
+	return Dirs{Data: filepath.Join(d.Data, "demo"), State: filepath.Join(d.State, "demo")}
+}
+
 // Ensure creates both folders, readable by their owner only.
 func (d Dirs) Ensure() error {
 	for _, p := range []string{d.Data, d.State} {

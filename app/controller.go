@@ -196,7 +196,10 @@ func (c *Controller) Run(ctx context.Context) {
 	}()
 	go c.runOutbox(ctx)
 	c.startRules(ctx)
-	c.record(audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess, Detail: map[string]string{"demo": boolText(c.svc.Demo)}})
+	// This version records the rules' configuration in the log (startRules): the start says so,
+	// so that Verify checks every rule's cases from here on (audit.DetailRulesLogged).
+	c.record(audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess,
+		Detail: map[string]string{"demo": boolText(c.svc.Demo), audit.DetailRulesLogged: "1"}})
 	c.render()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()

@@ -238,6 +238,9 @@ func (c *Controller) govHome() {
 		}
 		h.RulesOff = "Rules switched off in settings (they raise no cases): " + strings.Join(names, ", ") + "."
 	}
+	if ch := cfg.Changed(); len(ch) > 0 {
+		h.RulesChanged = "Rule settings changed from SGP.md's defaults: " + strings.Join(ch, "; ") + "."
+	}
 	h.LastReview = "No review recorded yet."
 	var last audit.Entry
 	for _, a := range []audit.Action{audit.ActionCaseNote, audit.ActionCaseReview, audit.ActionCaseAppropriate, audit.ActionCaseInappropriate, audit.ActionCaseEscalated} {

@@ -115,6 +115,9 @@ func TestRuleSettingsReachTheRunningRules(t *testing.T) {
 		if off := c.gv.view.Home.RulesOff; !strings.Contains(off, "Same surname") {
 			t.Errorf("Home says %q about the rules switched off", off)
 		}
+		if ch := c.gv.view.Home.RulesChanged; !strings.Contains(ch, "Repeat re-opening: openings 2 (default 3)") {
+			t.Errorf("Home says %q about the thresholds changed", ch)
+		}
 	})
 	if rep, err := h.db.Verify(ctx); err != nil || !rep.OK {
 		t.Errorf("Verify after the change: %v %+v", err, rep.Findings)

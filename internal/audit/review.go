@@ -25,6 +25,13 @@ const (
 // DetailRulesConfig is the detail key of an ActionRulesSet row holding the configuration.
 const DetailRulesConfig = "rules_config"
 
+// DetailRulesLogged marks an application-start row written by a version that records the
+// rules' configuration in the log (a governance-rules-set row whenever it differs from the
+// log's): from that row on, every row was judged by a configuration the log holds, so Verify
+// compares every rule's hits, out of hours included. Rows before the first such mark (or the
+// first governance-rules-set row) may have been judged by opening hours the log never held.
+const DetailRulesLogged = "rules_logged"
+
 func init() {
 	maps.Copy(actions, map[Action]ActionInfo{
 		ActionCaseNote:          {"Added a review note", dcmLog, local(ActionCaseNote, "Case note"), actionCodeCreate, true},

@@ -3,6 +3,7 @@ package governance
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -56,6 +57,58 @@ func (c Config) Off() []RuleID {
 		}
 	}
 	return out
+}
+
+// Changed lists, in plain words, the thresholds and review shares that differ from SGP.md's
+// defaults ("Repeat re-opening: 5 openings (default 3)"), in a fixed order, for the SGP's Home:
+// a raised threshold makes a rule fire less, as surely as switching it off. The opening hours
+// and the rules switched off are said elsewhere (Off).
+func (c Config) Changed() []string {
+	d := DefaultConfig()
+	var out []string
+	num := func(rule RuleID, what string, v, dv int) {
+		if v != dv {
+			out = append(out, fmt.Sprintf("%s: %s %d (default %d)", rule.SGPName(), what, v, dv))
+		}
+	}
+	dur := func(rule RuleID, what string, v, dv time.Duration) {
+		if v != dv {
+			out = append(out, fmt.Sprintf("%s: %s %s (default %s)", rule.SGPName(), what, words(v), words(dv)))
+		}
+	}
+	num(RuleWeakReason, "shortest reason, characters", c.MinReasonChars, d.MinReasonChars)
+	num(RuleVolumeSpike, "baseline days", c.SpikeDays, d.SpikeDays)
+	if c.SpikeSigma != d.SpikeSigma {
+		out = append(out, fmt.Sprintf("%s: standard deviations %g (default %g)", RuleVolumeSpike.SGPName(), c.SpikeSigma, d.SpikeSigma))
+	}
+	num(RuleVolumeSpike, "accesses a day at least", c.SpikeFloor, d.SpikeFloor)
+	num(RuleRepeat, "openings", c.RepeatCount, d.RepeatCount)
+	dur(RuleRepeat, "within", c.RepeatWithin, d.RepeatWithin)
+	num(RuleFailedSignIns, "failed sign-ins", c.FailedCount, d.FailedCount)
+	dur(RuleFailedSignIns, "within", c.FailedWithin, d.FailedWithin)
+	dur(RuleRefusedRetry, "within", c.RetryWithin, d.RetryWithin)
+	for _, i := range rules {
+		if v, dv := c.Rate(i.ID), d.Rate(i.ID); v != dv {
+			out = append(out, fmt.Sprintf("%s: review share %g%% (default %g%%)", i.ID.SGPName(), v*100, dv*100))
+		}
+	}
+	if c.ReviewPeriod != d.ReviewPeriod {
+		out = append(out, fmt.Sprintf("review period %s (default %s)", words(c.ReviewPeriod), words(d.ReviewPeriod)))
+	}
+	return out
+}
+
+// words says a duration as a person would: "72 hours", "10 minutes", "7 days".
+func words(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	case d >= 2*time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	case d >= 2*time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	}
+	return d.String()
 }
 
 // configText is Config as the log keeps it. Field names never change once released; a field

@@ -72,6 +72,30 @@ func TestRuleSettingChangeIsASecurityCase(t *testing.T) {
 			t.Errorf("%s: %+v, want %q", c.field, hits, c.want)
 		}
 	}
+	// One save of several fields raises one case, and it names every security setting the save
+	// changed (not the pharmacy's name), saying when the list was cut to fit the row.
+	for _, c := range []struct{ fields, want string }{
+		{"pharmacy_name,idle_lock_minutes,trust_anchors_file,rules.out_of_hours.review_percent",
+			`The idle lock setting was changed from "5" to "30" on the settings screen by User sgp; the same save also changed the trust anchors and the Out of hours rule's review share (%)`},
+		{"idle_lock_minutes,trust_anchors_file,…", "; the same save also changed the trust anchors, and more (see the settings-changed entries of this save)"},
+		{"pharmacy_name,idle_lock_minutes", `The idle lock setting was changed from "5" to "30" on the settings screen by User sgp`},
+	} {
+		l := newLog(t)
+		for _, f := range strings.Split(c.fields, ",") {
+			if f == "…" {
+				continue
+			}
+			l.add(l.at(0, 9, 0), audit.ActionSettingsChanged, audit.OutcomeSuccess, "sgp", "COUNTER-1", "", func(e *audit.Entry) {
+				e.Detail = map[string]string{"field": f, "old": "5", "new": "30", "doc_sha256": "one-save", DetailSaveFields: c.fields}
+			})
+		}
+		hits := run(DefaultConfig(), l.es)
+		if len(hits) != 1 || !strings.Contains(hits[0].Evidence, c.want) {
+			t.Errorf("save of %s: %+v, want %q", c.fields, hits, c.want)
+		} else if strings.Contains(hits[0].Evidence, "pharmacy") || (!strings.Contains(c.fields, ",trust") && strings.Contains(hits[0].Evidence, "also")) {
+			t.Errorf("save of %s named too much: %q", c.fields, hits[0].Evidence)
+		}
+	}
 	l := newLog(t)
 	l.add(l.at(0, 9, 0), audit.ActionSettingsChanged, audit.OutcomeSuccess, "sgp", "COUNTER-1", "", func(e *audit.Entry) {
 		e.Detail = map[string]string{"field": "rules.no_such_rule.off", "old": "false", "new": "true"}
@@ -104,6 +128,25 @@ func TestConfigEncodingIsCanonical(t *testing.T) {
 		}
 		if r.ID.SGPName() == "" {
 			t.Errorf("%s has no name", r.ID)
+		}
+	}
+}
+
+// TestChangedNamesRaisedThresholds: the defaults change nothing; a raised threshold, a shorter
+// window, a lower review share and a longer review period are each named with the default.
+func TestChangedNamesRaisedThresholds(t *testing.T) {
+	if ch := DefaultConfig().Changed(); len(ch) != 0 {
+		t.Errorf("the defaults: %v", ch)
+	}
+	c := DefaultConfig()
+	c.RepeatCount, c.RepeatWithin, c.SpikeSigma = 5, 24*time.Hour, 4.5
+	c.ReviewRate[RuleSelfClaim], c.ReviewPeriod = 0.1, 31*24*time.Hour
+	got := strings.Join(c.Changed(), " | ")
+	for _, want := range []string{"Repeat re-opening: openings 5 (default 3)", "Repeat re-opening: within 24 hours (default 3 days)",
+		"standard deviations 4.5 (default 3)", "Self-claimed relationship: review share 10% (default 50%)",
+		"review period 31 days (default 7 days)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Changed() = %q, lacks %q", got, want)
 		}
 	}
 }

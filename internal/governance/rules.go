@@ -453,11 +453,51 @@ func (g *Engine) checkSetting(e audit.Entry, hit func(RuleID, string, ...int64))
 		if e.Detail["new"] == "true" {
 			state = "off"
 		}
-		hit(RuleSecuritySetting, fmt.Sprintf("The %s was switched %s %s", name, state, by))
+		hit(RuleSecuritySetting, fmt.Sprintf("The %s was switched %s %s", name, state, by)+alsoChanged(e))
 		return
 	}
 	hit(RuleSecuritySetting, fmt.Sprintf("The %s setting was changed from %s to %s %s", name,
-		quote(e.Detail["old"]), quote(e.Detail["new"]), by))
+		quote(e.Detail["old"]), quote(e.Detail["new"]), by)+alsoChanged(e))
+}
+
+// DetailSaveFields is the detail key, on a settings-changed row, of every field the same save
+// changed (comma-separated, in order; "…" last when the list was cut to fit the row), so that
+// the one case a save raises can name them all.
+const DetailSaveFields = "save_fields"
+
+// alsoChanged names the other security settings the row's save changed ("; the same save also
+// changed the trust anchors and the Out of hours rule's review share (%)"), or "".
+func alsoChanged(e audit.Entry) string {
+	var names []string
+	cut := false
+	for _, f := range strings.Split(e.Detail[DetailSaveFields], ",") {
+		if f == "…" {
+			cut = true
+			continue
+		}
+		if f == "" || f == e.Detail["field"] {
+			continue
+		}
+		if n, ok := settingName(f); ok {
+			names = append(names, "the "+n)
+		}
+	}
+	if len(names) == 0 && !cut {
+		return ""
+	}
+	s := "; the same save also changed "
+	switch {
+	case len(names) == 0:
+		return s + "more settings (see the settings-changed entries of this save)"
+	case len(names) == 1:
+		s += names[0]
+	default:
+		s += strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	}
+	if cut {
+		s += ", and more (see the settings-changed entries of this save)"
+	}
+	return s
 }
 
 // ruleSettingWords name the settings of one rule ("rules.<rule>.<name>", the rule's id with

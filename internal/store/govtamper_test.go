@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"scrdesk/internal/audit"
 	"scrdesk/internal/governance"
@@ -148,3 +149,58 @@ func govFinding(rep audit.Report) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestDeletedOutOfHoursCaseIsFound: on a log whose rule settings were never changed (so it has
+// no governance-rules-set row), a deleted out-of-hours case is found once the log holds a start
+// by a version that records the rules' settings (review finding: the out-of-hours exemption for
+// logs older than that never ended). Without the mark, the rows are an old version's, judged by
+// opening hours the log did not hold, and their out-of-hours cases are not compared.
+func TestDeletedOutOfHoursCaseIsFound(t *testing.T) {
+	for _, marked := range []bool{true, false} {
+		t.Run(map[bool]string{true: "marked start", false: "old log"}[marked], func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "h.db")
+			db := openTest(t, path, newMemKeys(), Options{})
+			if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+				t.Fatal(err)
+			}
+			es := demoEntries()
+			start := audit.Entry{Event: audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess,
+				Workstation: "COUNTER-1", ODSCode: "FA123", Detail: map[string]string{"demo": "false"}}, Time: es[0].Time.Add(-time.Hour)}
+			if marked {
+				start.Detail[audit.DetailRulesLogged] = "1"
+			}
+			if err := db.AppendBatch(ctx, append([]audit.Entry{start}, es...)); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := db.Count(ctx, audit.Filter{Action: audit.ActionRulesSet}); err != nil || n != 0 {
+				t.Fatalf("%d governance-rules-set rows (%v), want none", n, err)
+			}
+			cs, _, err := db.Cases(ctx, CaseFilter{Rule: governance.RuleOutOfHours}, CaseCursor{}, 10)
+			if err != nil || len(cs) == 0 {
+				t.Fatalf("no out-of-hours case in the demo log: %v", err)
+			}
+			if rep, err := db.Verify(ctx); err != nil || govFinding(rep) != "" {
+				t.Fatalf("before: %v %q", err, govFinding(rep))
+			}
+			x, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []string{`DELETE FROM gov_case WHERE seq = ` + itoa(cs[0].Seq), `DELETE FROM rule_hit WHERE seq = ` + itoa(cs[0].Seq)} {
+				if _, err := x.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			x.Close()
+			rep, err := db.Verify(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := strings.Contains(govFinding(rep), "The review cases were changed outside SCR Desk")
+			if found != marked {
+				t.Fatalf("deleted out-of-hours case found %v, want %v (ok=%v %q)", found, marked, rep.OK, govFinding(rep))
+			}
+		})
+	}
+}

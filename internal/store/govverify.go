@@ -154,7 +154,7 @@ type govCached struct {
 // rules now raised.
 func missingHits(ctx context.Context, q querier, last int64, cache map[int64]govCached) ([]int64, error) {
 	eng := governance.NewEngine(governance.DefaultConfig())
-	recorded := false // a governance-rules-set row has been passed
+	recorded := false // a governance-rules-set row, or a start that records them, has been passed
 	var out []int64
 	for from := int64(1); from <= last; {
 		rows, err := q.QueryContext(ctx, selectStored+` WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT 5000`, from, last)
@@ -171,7 +171,7 @@ func missingHits(ctx context.Context, q querier, last int64, cache map[int64]gov
 			n++
 			from = e.Seq + 1
 			hits := eng.Check(e)
-			if e.Action == audit.ActionRulesSet {
+			if e.Action == audit.ActionRulesSet || (e.Action == audit.ActionAppStart && e.Detail[audit.DetailRulesLogged] != "") {
 				recorded = true
 			}
 			if !recorded {
@@ -204,7 +204,8 @@ func missingHits(ctx context.Context, q querier, last int64, cache map[int64]gov
 	return out, nil
 }
 
-// settledHits drops, for the rows before the log's first governance-rules-set row, the hits of
+// settledHits drops, for the rows before the log's first governance-rules-set row (or
+// application-start row marked audit.DetailRulesLogged), the hits of
 // the out-of-hours rule: those rows were judged by the opening hours the settings held then,
 // which logs of that age did not record, so re-judging them under the default hours would
 // report cases "missing" that were never due, a false alarm of tampering. From the first

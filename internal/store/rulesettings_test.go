@@ -169,3 +169,45 @@ func TestRuleSettingsJudgeOnlyLaterRows(t *testing.T) {
 		t.Errorf("Verify: %v %+v", err, rep.Findings)
 	}
 }
+
+// TestOneSaveNamesEverySecurityChange: a save that changes several settings raises one
+// "security setting changed" case, and its evidence names every security setting the save
+// changed (the rows carry the save's field list); a list too long for a row is cut with "…".
+func TestOneSaveNamesEverySecurityChange(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "s.db"), newMemKeys(), Options{})
+	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	st := settings.Defaults()
+	st.PharmacyName, st.IdleLockMinutes, st.TrustAnchorsFile = "High Street Pharmacy", 30, "/etc/scrdesk/anchors.pem"
+	st.Rules.Repeat.Count = 5
+	if err := db.SaveSettings(ctx, st, sgpWho); err != nil {
+		t.Fatal(err)
+	}
+	cs, _, err := db.Cases(ctx, CaseFilter{Rule: governance.RuleSecuritySetting}, CaseCursor{}, 10)
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("%d security cases (%v), want 1 for one save", len(cs), err)
+	}
+	var ev string
+	for _, h := range allHits(t, db) {
+		if h.Rule == string(governance.RuleSecuritySetting) {
+			ev = h.Ev
+		}
+	}
+	for _, want := range []string{"idle lock", "trust anchors", "Repeat re-opening rule's count"} {
+		if !strings.Contains(ev, want) {
+			t.Errorf("the case's evidence does not name the %s: %q", want, ev)
+		}
+	}
+	if strings.Contains(ev, "pharmacy") {
+		t.Errorf("the evidence names the pharmacy's name, not a security setting: %q", ev)
+	}
+	long := make([]settings.Change, 400)
+	for i := range long {
+		long[i] = settings.Change{Field: "rules.repeat_reopening.count"}
+	}
+	if got := saveFields(long, 1000); len(got) > 1000 || !strings.HasSuffix(got, ",…") {
+		t.Errorf("a long list: %d bytes, ends %q", len(got), got[max(0, len(got)-10):])
+	}
+}

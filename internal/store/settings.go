@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"scrdesk/internal/audit"
+	"scrdesk/internal/governance"
 	"scrdesk/internal/settings"
 )
 
@@ -102,6 +104,9 @@ func (db *DB) SaveSettings(ctx context.Context, s settings.Settings, by audit.Ev
 			if unrecorded != "" {
 				e.Detail["replaced_unrecorded"] = unrecorded
 			}
+			if len(changes) > 1 {
+				e.Detail[governance.DetailSaveFields] = saveFields(changes, audit.MaxDetailLen-detailLen(e.Detail)-256)
+			}
 			if _, err := db.appendTx(wctx, tx, e); err != nil {
 				return err
 			}
@@ -135,4 +140,33 @@ func (db *DB) SetLastRole(ctx context.Context, userID, urid string) error {
 		return fmt.Errorf("save last role: %w", translate(err))
 	}
 	return nil
+}
+
+// saveFields lists the fields of one save, comma-separated, in at most budget bytes: cut short
+// with a last "…" when they do not fit (the row's detail has a size limit).
+func saveFields(changes []settings.Change, budget int) string {
+	var b strings.Builder
+	for i, c := range changes {
+		if b.Len()+len(c.Field)+len(",…")+1 > budget {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("…")
+			break
+		}
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(c.Field)
+	}
+	return b.String()
+}
+
+// detailLen is about the encoded size of a row's detail (keys, values and JSON punctuation).
+func detailLen(d map[string]string) int {
+	n := 2
+	for k, v := range d {
+		n += len(k) + len(v) + 6
+	}
+	return n
 }

@@ -45,11 +45,15 @@ type HomeView struct {
 	CoverageTxt string // "Reviewed 40 of 52 sampled cases (77%); the SOP asks for all"
 	// RulesOff names the detection rules switched off in settings ("Rules switched off in
 	// settings (they raise no cases): Out of hours."), or "" when every rule is on.
-	RulesOff   string
-	LastReview string // "Last review: 3 March 2026 at 14:05 by Grace Okafor" or "No review yet"
-	Backfill   string // "" or "Checking the log against the rules: 1,200,000 of 10,000,000"
-	Progress   float64
-	Seed       string // "Sample seed 1234 (recorded 2 March 2026)"
+	RulesOff string
+	// RulesChanged names the thresholds and review shares changed from SGP.md's defaults
+	// ("Rule settings changed from SGP.md's defaults: Repeat re-opening: openings 5 (default
+	// 3)."), or "" when none is.
+	RulesChanged string
+	LastReview   string // "Last review: 3 March 2026 at 14:05 by Grace Okafor" or "No review yet"
+	Backfill     string // "" or "Checking the log against the rules: 1,200,000 of 10,000,000"
+	Progress     float64
+	Seed         string // "Sample seed 1234 (recorded 2 March 2026)"
 	// ReportMonth is the monthly report's month as YYYY-MM (the controller's default: the last
 	// full month); ReportSaved says where the last report was saved ("" before one is).
 	ReportMonth string

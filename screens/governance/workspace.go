@@ -41,7 +41,7 @@ type Workspace struct {
 
 	// Home
 	integrity, central, open, overdue, coverageTxt, lastReview, backfill, seed *widget.Label
-	rulesOff                                                                   *widget.Label
+	rulesOff, rulesChanged                                                     *widget.Label
 	coverage, progress                                                         *widget.ProgressBar
 	home                                                                       *fyne.Container
 	settings                                                                   *kit.Button
@@ -134,6 +134,8 @@ func New(cb Callbacks) *Workspace {
 	w.overdue.Importance = widget.DangerImportance
 	w.rulesOff = wrapLabel(true)
 	w.rulesOff.Importance = widget.WarningImportance
+	w.rulesChanged = wrapLabel(false)
+	w.rulesChanged.Importance = widget.WarningImportance
 	w.coverage, w.progress = widget.NewProgressBar(), widget.NewProgressBar()
 	w.settings = kit.NewButton("Settings (S)", theme.SettingsIcon(), func() { call(w.cb.Settings) })
 	w.month = entry("Month YYYY-MM")
@@ -151,7 +153,7 @@ func New(cb Callbacks) *Workspace {
 	// sections are hidden (homeLog).
 	w.homeLog = container.NewVBox(w.central, widget.NewSeparator(), w.overdue, w.open,
 		widget.NewLabelWithStyle("Review coverage against the SOP", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		w.coverage, w.coverageTxt, w.rulesOff, w.lastReview, w.seed, w.backfill, w.progress,
+		w.coverage, w.coverageTxt, w.rulesOff, w.rulesChanged, w.lastReview, w.seed, w.backfill, w.progress,
 		widget.NewLabelWithStyle("Monthly governance report (PDF for the superintendent)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewHBox(widget.NewLabel("Month"), container.NewGridWrap(fyne.NewSize(140, w.month.MinSize().Height), w.month), w.monthly),
 		w.reportSaved)
@@ -399,6 +401,7 @@ func (w *Workspace) renderHome(h HomeView) {
 	w.coverage.SetValue(h.Coverage)
 	w.coverageTxt.SetText(h.CoverageTxt)
 	showText(w.rulesOff, h.RulesOff)
+	showText(w.rulesChanged, h.RulesChanged)
 	w.lastReview.SetText(h.LastReview)
 	showText(w.seed, h.Seed)
 	showText(w.backfill, h.Backfill)

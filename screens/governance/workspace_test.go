@@ -25,6 +25,7 @@ func sampleViews() map[string]View {
 	central.Central = "central audit log offline since 09:14, 212 entries waiting"
 	rulesOff := home
 	rulesOff.RulesOff = "Rules switched off in settings (they raise no cases): Out of hours, Found by details, not number."
+	rulesOff.RulesChanged = "Rule settings changed from SGP.md's defaults: Repeat re-opening: openings 5 (default 3); Self-claimed relationship: review share 10% (default 50%)."
 	replaced := home
 	replaced.IntegrityOK, replaced.Open, replaced.CoverageTxt, replaced.LastReview, replaced.Seed = false, "", "", "", ""
 	replaced.Integrity = "The audit log was removed or replaced (last known: entry 3, at 09:12 on 2 December 2026). The log file is missing."

@@ -299,8 +299,13 @@ func runGUI(ctx context.Context, inv cli.Invocation, dirs paths.Dirs, log *slog.
 			case <-time.After(10 * time.Second):
 				return "", errors.New("the window is still starting; try again in a moment")
 			}
-			r := <-reply
-			return r.Message, r.Err
+			select {
+			case r := <-reply:
+				return r.Message, r.Err
+			case <-time.After(15 * time.Second):
+				// The controller that took it may have ended (a new audit log restarts them).
+				return "", errors.New("the window did not answer in time (it may be starting again after a new audit log); nothing is known to have changed: try again")
+			}
 		},
 	})
 	if errors.Is(err, instance.ErrRunning) {

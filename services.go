@@ -36,7 +36,14 @@ func openServices(ctx context.Context, opts app.Options) (app.Services, func(), 
 		return app.Services{}, nil, fmt.Errorf("audit log: %w", err)
 	}
 	closers = append(closers, func() { _ = db.Close() })
-	st, err := loadSettings(ctx, db, opts.ConfigFile)
+	var st settings.Settings
+	if db.Break() != nil {
+		// The file is not the log the keyring knows: its settings (trust anchors, environment,
+		// the demo) are nobody's word, and must not decide who may sign in, or start the new log.
+		st, err = brokenLogSettings(opts.ConfigFile)
+	} else {
+		st, err = loadSettings(ctx, db, opts.ConfigFile)
+	}
 	if err != nil {
 		closeAll()
 		if opts.ConfigFile != "" {
@@ -45,7 +52,7 @@ func openServices(ctx context.Context, opts app.Options) (app.Services, func(), 
 		return app.Services{}, nil, fmt.Errorf("settings: %w", err)
 	}
 	demo := opts.Demo || st.Environment == settings.EnvDemo
-	svc := app.Services{Store: db, Settings: st, Demo: demo, Log: log, Now: time.Now, WeakKey: weak}
+	svc := app.Services{Store: db, Settings: st, Demo: demo, DemoFolder: opts.Demo, Log: log, Now: time.Now, WeakKey: weak}
 	svc.Readers = func() []string {
 		names, _ := cardreader.ProbePCSC()
 		return names
@@ -132,4 +139,18 @@ func connect(st settings.Settings, keys secrets.Store, log *slog.Logger) (*x509.
 		return nil, nil, fmt.Errorf("national services link: %w", err)
 	}
 	return anchors, client, anchorErr
+}
+
+// brokenLogSettings are the settings while the audit log is found removed or replaced: those
+// of --config when given (checked, not kept: nothing can be recorded), else the defaults,
+// never the file's own.
+func brokenLogSettings(configFile string) (settings.Settings, error) {
+	if configFile == "" {
+		return settings.Defaults(), nil
+	}
+	b, err := os.ReadFile(configFile)
+	if err != nil {
+		return settings.Settings{}, err
+	}
+	return settings.Parse(b)
 }

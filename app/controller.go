@@ -33,6 +33,9 @@ type Services struct {
 	// DemoInsert and DemoRemove put a demo card in the demo reader and take it out (demo mode only).
 	DemoInsert func(key string)
 	DemoRemove func(key string)
+	// DemoFolder is set when the demo was asked for (--demo) and so keeps a folder of its own;
+	// a demo reached through the settings' environment runs in the workstation's own folder.
+	DemoFolder bool
 	// ReportDir is where the SGP's reports are saved (default: "reports" beside the database).
 	ReportDir string
 	// WeakKey is set when secrets are kept in the owner-only key file because no OS keyring

@@ -488,6 +488,10 @@ func (c *Controller) govAuditFailed(err error) {
 		g.integrity, g.integrityOK = b.Message(), false
 		g.view.Message = "Nothing of the audit log can be shown or recorded: it was removed or replaced. Keep this computer and its files as they are and tell your superintendent pharmacist."
 		g.view.Home.NewLog = newLogOffer
+		if !c.mayStartNewLog() {
+			g.view.Message += " " + demoNoNewLog
+			g.view.Home.NewLog = ""
+		}
 	}
 	c.render()
 }

@@ -31,6 +31,12 @@ func (c *Controller) govNewLog(reason string) {
 		c.render()
 		return
 	}
+	if !c.mayStartNewLog() {
+		g.view.Message, g.view.Problem = demoNoNewLog, true
+		g.view.Home.NewLog = ""
+		c.render()
+		return
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		g.view.Message, g.view.Problem = "Type why a new audit log is being started (it is recorded in the new log's first entry), then press Start a new audit log.", true
@@ -46,6 +52,17 @@ func (c *Controller) govNewLog(reason string) {
 		c.stopRun()
 	}
 }
+
+// demoNoNewLog is why a demo card may not start a new log in the workstation's own folder.
+const demoNoNewLog = "A demo card cannot start a new audit log in this workstation's own data folder. IT support starts it " +
+	"(scrdesk audit new-log --reason TEXT), or starts SCR Desk with the pharmacy's settings file (scrdesk --config FILE), " +
+	"so that your SCR Governance Person can, with a real smartcard."
+
+// mayStartNewLog: a demo card may start a new log only in the demo's own folder (--demo). A
+// demo reached through the settings (a fresh workstation, or one whose log file was deleted,
+// so that its settings went with it) trusts the demo cards, whose passcodes are printed: one
+// of them must not be able to start the new log, with its first row naming a made-up SGP.
+func (c *Controller) mayStartNewLog() bool { return !c.svc.Demo || c.svc.DemoFolder }
 
 // NewLogAsked reports, once Run has returned, whether an SGP asked for a new audit log and who
 // (with the reason in Event.Reason).
@@ -69,6 +86,10 @@ func newLogNotice(by audit.Event, res store.NewLogResult, err error) string {
 	return s + " Sign in again to carry on."
 }
 
+// settingsGoneNotice follows newLogNotice outside the demo: the settings lived in the old file.
+const settingsGoneNotice = " The pharmacy's settings were kept in the old file: until IT support applies the settings file again " +
+	"(scrdesk --config FILE), SCR Desk runs on its defaults, in which real smartcards are refused."
+
 var errNoNewLog = errors.New("this window cannot start a new audit log")
 
 // startNewLog runs opts.NewLog for by, between closing the services and opening them again.
@@ -82,5 +103,9 @@ func startNewLog(ctx context.Context, opts Options, by audit.Event) string {
 	} else {
 		opts.Log.Info("new audit log started", "previous_instance", res.Break.KnownInstance)
 	}
-	return newLogNotice(by, res, err)
+	n := newLogNotice(by, res, err)
+	if err == nil && !opts.Demo && opts.ConfigFile == "" {
+		n += settingsGoneNotice
+	}
+	return n
 }

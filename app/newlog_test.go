@@ -15,6 +15,7 @@ import (
 	"scrdesk/internal/session"
 	"scrdesk/internal/staff"
 	"scrdesk/internal/store"
+	gscreens "scrdesk/screens/governance"
 )
 
 // TestSGPStartsANewLogFromTheWorkspace: with the log removed (the keyring knows entry 3), the
@@ -103,6 +104,24 @@ func TestSGPStartsANewLogFromTheWorkspace(t *testing.T) {
 	if h.frame.gov == nil || h.frame.gov.Home.NewLog == "" {
 		t.Fatalf("Home does not offer a new log after the unlock: %+v", h.frame.gov)
 	}
+
+	// In a demo reached through the settings (the workstation's own folder), a demo card may
+	// not start the new log: refused in words, nothing asked; in the demo's own folder it may.
+	h.inspect(func(c *Controller) { c.svc.Demo = true; c.govNewLog("PC rebuilt, ticket 4512") })
+	h.inspect(func(c *Controller) {
+		if !strings.Contains(c.gv.view.Message, "A demo card cannot start a new audit log") || c.gv.view.Home.NewLog != "" {
+			t.Errorf("demo in the live folder: %q (offer %q)", c.gv.view.Message, c.gv.view.Home.NewLog)
+		}
+		c.govGo(gscreens.PageHome) // Home again: the offer stays away
+		if c.gv.view.Home.NewLog != "" {
+			t.Error("Home offers a new log to a demo card in the live folder")
+		}
+	})
+	if _, asked := h.c.NewLogAsked(); asked || ended() {
+		t.Fatal("a demo card in the live folder asked for a new log")
+	}
+	h.inspect(func(c *Controller) { c.svc.DemoFolder = true; c.govGo(gscreens.PageHome) })
+	h.pump()
 
 	// With a reason, typed and submitted with Enter: the run ends and says who asked.
 	h.sh.gov.NewLogReason().SetText("PC rebuilt, ticket 4512")

@@ -203,6 +203,14 @@ func TestOneSaveNamesEverySecurityChange(t *testing.T) {
 	if strings.Contains(ev, "pharmacy") {
 		t.Errorf("the evidence names the pharmacy's name, not a security setting: %q", ev)
 	}
+	// Old and new values full of characters JSON escapes, with many fields: the save still fits.
+	st2 := st
+	st2.TrustAnchorsFile, st2.ClientCertFile = "/a"+strings.Repeat("&<>", 100), "/b"+strings.Repeat("&", 200)
+	st2.IdleLockMinutes, st2.PharmacyName, st2.ODSCode = 10, "Another & Co", "FQ999"
+	st2.Rules.Repeat.Count, st2.Rules.SameSurname.Off = 6, true
+	if err := db.SaveSettings(ctx, st2, sgpWho); err != nil {
+		t.Fatalf("a save with long escaped values: %v", err)
+	}
 	long := make([]settings.Change, 400)
 	for i := range long {
 		long[i] = settings.Change{Field: "rules.repeat_reopening.count"}

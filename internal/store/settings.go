@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -105,7 +106,14 @@ func (db *DB) SaveSettings(ctx context.Context, s settings.Settings, by audit.Ev
 				e.Detail["replaced_unrecorded"] = unrecorded
 			}
 			if len(changes) > 1 {
-				e.Detail[governance.DetailSaveFields] = saveFields(changes, audit.MaxDetailLen-detailLen(e.Detail)-256)
+				// The list is cut to what the row's detail has room for, measured as encoded
+				// (JSON escapes &, < and > to six bytes each).
+				for budget := audit.MaxDetailLen - detailLen(e.Detail) - 256; ; budget -= 256 {
+					e.Detail[governance.DetailSaveFields] = saveFields(changes, budget)
+					if b, err := json.Marshal(e.Detail); err != nil || len(b) <= audit.MaxDetailLen-64 || budget <= 0 {
+						break
+					}
+				}
 			}
 			if _, err := db.appendTx(wctx, tx, e); err != nil {
 				return err

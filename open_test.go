@@ -24,14 +24,7 @@ import (
 // certificate whose key is encrypted is applied (and kept); openServices refuses to start without the
 // key's password and starts once `client-key-password` has put it in the key store.
 func TestOpenLoadsTheClientCertificateWithItsKeyringPassword(t *testing.T) {
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "") // the owner-only key file, never the developer's keyring
-	dirs, err := paths.Resolve(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dirs.Ensure(); err != nil {
-		t.Fatal(err)
-	}
+	dirs := keyFileDirs(t)
 	certFile, err := testca.WriteClientPEM(t.TempDir(), "pw-from-keyring")
 	if err != nil {
 		t.Fatal(err)
@@ -69,14 +62,7 @@ func TestOpenLoadsTheClientCertificateWithItsKeyringPassword(t *testing.T) {
 // neither (they decide who may sign in, and so who may start the new log): the defaults, or
 // the settings file IT support gives with --config, and the demo only as the defaults' own.
 func TestReplacedLogsSettingsAreNotUsed(t *testing.T) {
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "") // the owner-only key file, never the developer's keyring
-	dirs, err := paths.Resolve(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dirs.Ensure(); err != nil {
-		t.Fatal(err)
-	}
+	dirs := keyFileDirs(t)
 	ctx := context.Background()
 	db, _, _, err := openStore(ctx, dirs, logging.Discard())
 	if err != nil {
@@ -117,4 +103,19 @@ func TestReplacedLogsSettingsAreNotUsed(t *testing.T) {
 	if svc.Settings.PharmacyName == "Planted" || svc.Settings.TrustAnchorsFile != "" || !svc.Demo || svc.DemoFolder {
 		t.Errorf("the replaced log's settings were used: %+v (demo %v, demo folder %v)", svc.Settings, svc.Demo, svc.DemoFolder)
 	}
+}
+
+// keyFileDirs is a fresh data folder whose secrets go to the owner-only key file, never the
+// developer's keyring.
+func keyFileDirs(t *testing.T) paths.Dirs {
+	t.Helper()
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	dirs, err := paths.Resolve(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dirs.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	return dirs
 }

@@ -21,21 +21,7 @@ import (
 // removed or replaced (last known: entry 3, at …)" with the way forward, and a search asks the
 // Spine for nothing and opens nothing.
 func TestRemovedLogSaidOnEveryScreenAndRefusesPatientWork(t *testing.T) {
-	h, dr, card := demoHarnessWith(t, harnessOpts{prepare: func(t testing.TB, path string, keys store.KeySource) {
-		db, err := store.Open(context.Background(), path, keys, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range 3 {
-			if _, err := db.Record(context.Background(), audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		db.Close()
-		for _, s := range []string{"", "-wal", "-shm"} {
-			os.Remove(path + s)
-		}
-	}})
+	h, dr, card := demoHarnessWith(t, harnessOpts{prepare: removedLog})
 	const said = "The audit log was removed or replaced (last known: entry 3, at "
 	h.until("the lock screen's notice", func(c *Controller) bool { return strings.Contains(c.frame().lock.Message, said) })
 	if !strings.Contains(h.frame.lock.Message, "scrdesk audit new-log") {
@@ -65,6 +51,24 @@ func TestRemovedLogSaidOnEveryScreenAndRefusesPatientWork(t *testing.T) {
 	}
 	if _, err := h.db.Record(context.Background(), audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess}); !errors.Is(err, store.ErrLogReplaced) {
 		t.Fatalf("Record = %v", err)
+	}
+}
+
+// removedLog is a harnessOpts.prepare: a log of three rows, checkpointed in keys, then its file
+// deleted (the keyring knows entry 3).
+func removedLog(t testing.TB, path string, keys store.KeySource) {
+	db, err := store.Open(context.Background(), path, keys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := db.Record(context.Background(), audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	for _, s := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + s)
 	}
 }
 

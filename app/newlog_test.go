@@ -35,21 +35,7 @@ func TestSGPStartsANewLogFromTheWorkspace(t *testing.T) {
 	}
 	dr := cardreader.NewDemoReader()
 	dr.Attach(demoReader)
-	h := newHarness(t, dr, ca.Pool(), harnessOpts{prepare: func(t testing.TB, path string, keys store.KeySource) {
-		db, err := store.Open(context.Background(), path, keys, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range 3 {
-			if _, err := db.Record(context.Background(), audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		db.Close()
-		for _, s := range []string{"", "-wal", "-shm"} {
-			os.Remove(path + s)
-		}
-	}})
+	h := newHarness(t, dr, ca.Pool(), harnessOpts{prepare: removedLog})
 	signInSGP := func(choose bool) {
 		t.Helper()
 		h.typePasscode(u.PIN)

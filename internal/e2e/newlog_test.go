@@ -29,6 +29,10 @@ func TestSGPStartsANewLogInTheWindow(t *testing.T) {
 	waitWindow(t, first, "SCR Desk", 90*time.Second)
 	waitAudit(t, bin, dir, "application-start", 1, 60*time.Second)
 	first.stop()
+	logFile := filepath.Join(dir, "state", "scrdesk.log")
+	if err := os.Remove(logFile); err != nil { // so that the next "started" is the second window's
+		t.Fatal(err)
+	}
 	for _, s := range []string{"", "-wal", "-shm"} {
 		if err := os.Remove(filepath.Join(dir, "scrdesk.db"+s)); err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
@@ -37,6 +41,7 @@ func TestSGPStartsANewLogInTheWindow(t *testing.T) {
 
 	p := start(t, bin, "--demo", "--data-dir", dir)
 	waitWindow(t, p, "SCR Desk", 90*time.Second)
+	waitStarted(t, p, logFile, 90*time.Second) // past "Starting SCR Desk…": the lock screen
 	lock := save(t, "new-log-0-lock", waitSettled(t, nil, whole, 30*time.Second, "the lock screen saying the log was removed"))
 	xdo(t, "key", "alt+3") // the demo SGP's card
 	pass := waitSettled(t, lock, whole, 30*time.Second, "the passcode screen")

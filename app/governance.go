@@ -219,7 +219,15 @@ func (c *Controller) govHome() {
 	if err != nil {
 		c.svc.Log.Error("cases for coverage", "err", err)
 	}
-	cv := cfg.Measure(g.seed, cases, now)
+	// Each case by the SOP in force when its access was recorded (the log's rules-set rows), so a
+	// share lowered or a period lengthened today does not rewrite what was due.
+	tl, err := db.RulesTimeline(ctx)
+	if err != nil {
+		c.svc.Log.Error("rules' settings for coverage", "err", err)
+		tl = governance.Timeline{}
+		tl.Set(0, time.Time{}, cfg)
+	}
+	cv := tl.Measure(g.seed, cases, now)
 	h.Open = fmt.Sprintf("%s open (%s in the review sample)", plural(open, "case"), plural(int64(cv.Sampled-cv.Reviewed), "case"))
 	if cv.Overdue > 0 {
 		verb := "are"
@@ -896,7 +904,7 @@ func (c *Controller) govMonthly(month string) {
 	path := filepath.Join(dir, name)
 	v := c.m.Snapshot()
 	req := auditcli.MonthlyRequest{Month: m, Pharmacy: c.svc.Settings.PharmacyName, ODS: c.svc.Settings.ODSCode,
-		ProducedBy: v.User.Name + ", SCR Governance Person", Seed: g.seed, Config: cfg, Now: now, Location: loc}
+		ProducedBy: v.User.Name + ", SCR Governance Person", Seed: g.seed, Now: now, Location: loc}
 	who, db, gen, log := c.who(audit.Event{}), c.svc.Store, g.gen, c.svc.Log
 	g.reporting = true
 	g.view.Home.ReportSaved = "Making the monthly report for " + m.Format("January 2006") + "…"

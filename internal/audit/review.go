@@ -32,6 +32,12 @@ const DetailRulesConfig = "rules_config"
 // first governance-rules-set row) may have been judged by opening hours the log never held.
 const DetailRulesLogged = "rules_logged"
 
+// DetailRulesUnrecorded marks a governance-rules-set row that SCR Desk itself wrote because the
+// rules started with a configuration the log had not recorded (no save on the settings screen
+// or from a settings file wrote it): the rules raise a case on it, naming what changed. Rows
+// written before this mark existed carry only their reason and raise nothing, as they did then.
+const DetailRulesUnrecorded = "rules_unrecorded"
+
 func init() {
 	maps.Copy(actions, map[Action]ActionInfo{
 		ActionCaseNote:          {"Added a review note", dcmLog, local(ActionCaseNote, "Case note"), actionCodeCreate, true},

@@ -27,6 +27,7 @@ type MonthlyLog interface {
 	Count(ctx context.Context, f audit.Filter) (int64, error)
 	Entry(ctx context.Context, seq int64) (audit.Entry, error)
 	EachCaseBetween(ctx context.Context, from, to time.Time, fn func(store.CaseSummary) error) error
+	RulesTimeline(ctx context.Context) (governance.Timeline, error)
 }
 
 // MonthlyRequest is what the monthly report is made for.
@@ -34,8 +35,7 @@ type MonthlyRequest struct {
 	Month         time.Time // any instant in the month (in Location)
 	Pharmacy, ODS string
 	ProducedBy    string
-	Seed          uint64            // the review sample's seed (store.SampleSeed)
-	Config        governance.Config // the SOP's review rates and the rules switched off; zero: governance.DefaultConfig
+	Seed          uint64 // the review sample's seed (store.SampleSeed)
 	Now           time.Time
 	Location      *time.Location // default Europe/London
 	// TrendWeeks is how many weeks before the month the chart shows (default 4; -1 none).
@@ -63,10 +63,6 @@ func BuildMonthly(ctx context.Context, db MonthlyLog, req MonthlyRequest) (repor
 			loc = time.UTC
 		}
 	}
-	cfg := req.Config
-	if cfg.ReviewRate == nil {
-		cfg = governance.DefaultConfig()
-	}
 	trend := req.TrendWeeks
 	if trend == 0 {
 		trend = 4
@@ -77,9 +73,18 @@ func BuildMonthly(ctx context.Context, db MonthlyLog, req MonthlyRequest) (repor
 	to := from.AddDate(0, 1, 0)
 	m := report.Monthly{Month: from, Pharmacy: req.Pharmacy, ODS: req.ODS, ProducedBy: req.ProducedBy, ProducedAt: req.Now,
 		Seed: req.Seed, Location: loc}
+	// The SOP as the log holds it: each case sampled by the review shares in force when its
+	// access was recorded, the targets and the rules switched off as they were at the month's
+	// end (never today's settings for a past month).
+	tl, err := db.RulesTimeline(ctx)
+	if err != nil {
+		return m, err
+	}
+	cfg := tl.Before(to)
 	for _, r := range cfg.Off() {
 		m.RulesOff = append(m.RulesOff, r.SGPName())
 	}
+	m.RulesChanged = tl.Changes(from, to)
 
 	rep, err := db.VerifyWith(ctx, store.VerifyOptions{})
 	if err != nil {
@@ -150,9 +155,9 @@ func BuildMonthly(ctx context.Context, db MonthlyLog, req MonthlyRequest) (repor
 				f = &report.RuleFigures{Rule: h.Rule, Label: h.Rule.Label(), Target: cfg.Rate(h.Rule)}
 				byRule[h.Rule] = f
 			}
-			tally(f, c, governance.Sampled(req.Seed, c.Seq, h.Rule, cfg.Rate(h.Rule)))
+			tally(f, c, governance.Sampled(req.Seed, c.Seq, h.Rule, tl.At(c.Seq).Rate(h.Rule)))
 		}
-		tally(&m.Total, c, cfg.InSample(req.Seed, c.Case))
+		tally(&m.Total, c, tl.InSample(req.Seed, c.Case))
 		if c.Reviewed() && !c.Decided.IsZero() && !c.Decided.Before(c.Time) {
 			toClose = append(toClose, c.Decided.Sub(c.Time))
 		}
@@ -284,8 +289,8 @@ const reportUsage = `usage: scrdesk audit report [--month YYYY-MM] --out FILE.pd
 
 // ReportCommand is `scrdesk audit report`: the monthly governance report from the command line
 // (default: the last full month, UK time), for the pharmacy st names, against the SOP's review
-// rates st sets (settings.GovernanceConfig: the rules' review shares, SGP.md's where none is
-// set), as the workspace's report is. Producing it is recorded (governance-report, with the
+// rates the log recorded for that month (governance-rules-set rows; SGP.md's before any), as the
+// workspace's report is. Producing it is recorded (governance-report, with the
 // month, the hash and the file name) before the file is written.
 func ReportCommand(ctx context.Context, args []string, stdout, stderr io.Writer, db MonthlyLog, who audit.Event, st settings.Settings,
 	seed func() (uint64, error)) int {
@@ -317,7 +322,7 @@ func ReportCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	}
 	now := time.Now()
 	req := MonthlyRequest{Pharmacy: st.PharmacyName, ODS: who.ODSCode, ProducedBy: who.UserName, Now: now, Location: loc,
-		Month: LastFullMonth(now, loc), Config: st.GovernanceConfig()}
+		Month: LastFullMonth(now, loc)}
 	if *month != "" {
 		if req.Month, err = ParseMonth(*month, loc); err != nil {
 			return bad("--month: %v", err)

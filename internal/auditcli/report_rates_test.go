@@ -8,25 +8,27 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"scrdesk/internal/audit"
 	"scrdesk/internal/settings"
 )
 
-// TestReportUsesTheSettingsReviewRates: `scrdesk audit report` measures each rule's cases
-// against the review share the pharmacy's settings set (kept in the store, read back as main
-// reads them), and against SGP.md's where the settings set none; its summary names the rules
-// switched off.
-func TestReportUsesTheSettingsReviewRates(t *testing.T) {
+// TestReportUsesTheLogsReviewRates: `scrdesk audit report` measures each rule's cases against
+// the review share in force in the report's month, as the log recorded it when the pharmacy's
+// settings were saved (SGP.md's where none was saved); its summary names the rules switched off
+// at the month's end. Settings saved this month leave last month's report as it was.
+func TestReportUsesTheLogsReviewRates(t *testing.T) {
 	ctx := context.Background()
 	db := demoDB(t)
 	who := audit.Event{UserName: "grace", Workstation: "OFFICE", ODSCode: "FA123"}
 	var summary string
-	targets := func(st settings.Settings) map[string]string {
+	thisMonth := time.Now().In(london(t)).Format("2006-01")
+	targets := func(st settings.Settings, args ...string) map[string]string {
 		t.Helper()
 		out := filepath.Join(t.TempDir(), "r.csv")
 		var so, se bytes.Buffer
-		if code := ReportCommand(ctx, []string{"--out", out}, &so, &se, db, who, st, nil); code != ExitOK {
+		if code := ReportCommand(ctx, append([]string{"--out", out}, args...), &so, &se, db, who, st, nil); code != ExitOK {
 			t.Fatalf("exit %d: %s", code, se.String())
 		}
 		f, err := os.Open(out)
@@ -72,14 +74,28 @@ func TestReportUsesTheSettingsReviewRates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := targets(kept)
-	if got["Self-claimed relationship"] != "25%" || got["Emergency access"] != "100%" {
+	got := targets(kept, "--month", thisMonth)
+	if got["Self-claimed relationship"] != "25%" || (got["Emergency access"] != "" && got["Emergency access"] != "100%") {
 		t.Errorf("targets with the pharmacy's settings: %v", got)
 	}
-	if !strings.Contains(summary, "Switched off in the settings when this report was made, so raising no cases: Out of hours.") {
+	if !strings.Contains(summary, "Switched off in the settings at the end of the month, so raising no cases: Out of hours.") {
 		t.Errorf("the summary does not name the rule switched off: %q", summary)
 	}
 	if _, ok := got["Found by details, not NHS number"]; ok && got["Found by details, not NHS number"] != "10%" {
 		t.Errorf("found-by-details target %q", got["Found by details, not NHS number"])
 	}
+	// Last month's report (the default) was made under SGP.md's shares: today's save changes
+	// nothing in it.
+	if last := targets(kept); last["Self-claimed relationship"] != def["Self-claimed relationship"] || strings.Contains(summary, "Switched off") {
+		t.Errorf("last month's report after this month's save: %v, %q", last, summary)
+	}
+}
+
+func london(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

@@ -63,23 +63,54 @@ func (c Config) Off() []RuleID {
 // defaults ("Repeat re-opening: 5 openings (default 3)"), in a fixed order, for the SGP's Home:
 // a raised threshold makes a rule fire less, as surely as switching it off. The opening hours
 // and the rules switched off are said elsewhere (Off).
-func (c Config) Changed() []string {
-	d := DefaultConfig()
+func (c Config) Changed() []string { return c.changedFrom(DefaultConfig(), "default") }
+
+// ChangedFrom lists, in plain words and a fixed order, everything in c that differs from was:
+// the rules switched on or off, the opening hours, every threshold and review share ("Repeat
+// re-opening: 5 openings (was 3)"), for a case about settings that changed without the log
+// recording who changed them.
+func (c Config) ChangedFrom(was Config) []string {
+	var out []string
+	for _, i := range rules {
+		if c.Disabled[i.ID] != was.Disabled[i.ID] {
+			state := "switched on"
+			if c.Disabled[i.ID] {
+				state = "switched off"
+			}
+			out = append(out, i.ID.SGPName()+": "+state)
+		}
+	}
+	if c.Hours.Days != was.Hours.Days || zone(c) != zone(was) {
+		out = append(out, "the opening hours")
+	}
+	return append(out, c.changedFrom(was, "was")...)
+}
+
+func zone(c Config) string {
+	if c.Hours.Location == nil {
+		return ""
+	}
+	return c.Hours.Location.String()
+}
+
+// changedFrom lists the thresholds and review shares of c that differ from d's, each with d's
+// value after the word given ("default", "was").
+func (c Config) changedFrom(d Config, word string) []string {
 	var out []string
 	num := func(rule RuleID, what string, v, dv int) {
 		if v != dv {
-			out = append(out, fmt.Sprintf("%s: %s %d (default %d)", rule.SGPName(), what, v, dv))
+			out = append(out, fmt.Sprintf("%s: %s %d (%s %d)", rule.SGPName(), what, v, word, dv))
 		}
 	}
 	dur := func(rule RuleID, what string, v, dv time.Duration) {
 		if v != dv {
-			out = append(out, fmt.Sprintf("%s: %s %s (default %s)", rule.SGPName(), what, words(v), words(dv)))
+			out = append(out, fmt.Sprintf("%s: %s %s (%s %s)", rule.SGPName(), what, words(v), word, words(dv)))
 		}
 	}
 	num(RuleWeakReason, "shortest reason, characters", c.MinReasonChars, d.MinReasonChars)
 	num(RuleVolumeSpike, "baseline days", c.SpikeDays, d.SpikeDays)
 	if c.SpikeSigma != d.SpikeSigma {
-		out = append(out, fmt.Sprintf("%s: standard deviations %g (default %g)", RuleVolumeSpike.SGPName(), c.SpikeSigma, d.SpikeSigma))
+		out = append(out, fmt.Sprintf("%s: standard deviations %g (%s %g)", RuleVolumeSpike.SGPName(), c.SpikeSigma, word, d.SpikeSigma))
 	}
 	num(RuleVolumeSpike, "accesses a day at least", c.SpikeFloor, d.SpikeFloor)
 	num(RuleRepeat, "openings", c.RepeatCount, d.RepeatCount)
@@ -89,11 +120,11 @@ func (c Config) Changed() []string {
 	dur(RuleRefusedRetry, "within", c.RetryWithin, d.RetryWithin)
 	for _, i := range rules {
 		if v, dv := c.Rate(i.ID), d.Rate(i.ID); v != dv {
-			out = append(out, fmt.Sprintf("%s: review share %g%% (default %g%%)", i.ID.SGPName(), v*100, dv*100))
+			out = append(out, fmt.Sprintf("%s: review share %g%% (%s %g%%)", i.ID.SGPName(), v*100, word, dv*100))
 		}
 	}
 	if c.ReviewPeriod != d.ReviewPeriod {
-		out = append(out, fmt.Sprintf("review period %s (default %s)", words(c.ReviewPeriod), words(d.ReviewPeriod)))
+		out = append(out, fmt.Sprintf("review period %s (%s %s)", words(c.ReviewPeriod), word, words(d.ReviewPeriod)))
 	}
 	return out
 }

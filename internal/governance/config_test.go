@@ -150,3 +150,51 @@ func TestChangedNamesRaisedThresholds(t *testing.T) {
 		}
 	}
 }
+
+// TestUnrecordedRulesAreASecurityCase: a governance-rules-set row SCR Desk wrote because the
+// rules started with settings the log had not recorded raises a security-setting case naming
+// what changed, judged by the rules in force before it; the same row without the mark (as older
+// versions wrote it), or with nothing changed, raises none.
+func TestUnrecordedRulesAreASecurityCase(t *testing.T) {
+	changed := DefaultConfig()
+	changed.Disabled[RuleOutOfHours] = true
+	changed.RepeatCount = 9
+	changed.ReviewRate[RuleSelfClaim] = 0.1
+	changed.Hours.Days[time.Monday].Close = 23 * 60
+	for _, c := range []struct {
+		name   string
+		cfg    Config
+		marked bool
+		want   []string
+	}{
+		{"changed, marked", changed, true, []string{"The rules started with settings the audit log had not recorded",
+			"Out of hours: switched off", "the opening hours", "Repeat re-opening: openings 9 (was 3)",
+			"Self-claimed relationship: review share 10% (was 50%)"}},
+		{"changed, unmarked", changed, false, nil},
+		{"unchanged, marked", DefaultConfig(), true, nil},
+	} {
+		l := newLog(t)
+		l.add(l.at(0, 9, 0), audit.ActionRulesSet, audit.OutcomeSuccess, "", "COUNTER-1", "", func(e *audit.Entry) {
+			e.UserName = "scrdesk"
+			e.Detail = map[string]string{audit.DetailRulesConfig: c.cfg.Encode()}
+			if c.marked {
+				e.Detail[audit.DetailRulesUnrecorded] = "1"
+			}
+		})
+		hits := run(DefaultConfig(), l.es)
+		if c.want == nil {
+			if len(hits) != 0 {
+				t.Errorf("%s: %+v, want no case", c.name, hits)
+			}
+			continue
+		}
+		if len(hits) != 1 || hits[0].Rule != RuleSecuritySetting {
+			t.Fatalf("%s: %+v, want one security-setting case", c.name, hits)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(hits[0].Evidence, w) {
+				t.Errorf("%s: evidence %q lacks %q", c.name, hits[0].Evidence, w)
+			}
+		}
+	}
+}

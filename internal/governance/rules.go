@@ -319,8 +319,13 @@ func (g *Engine) Check(e audit.Entry) []Hit {
 	case audit.ActionRulesSet:
 		// The rules' settings from the next entry on. A configuration this version cannot
 		// read (a zone this computer lacks) leaves the one in force.
+		// Settings no save recorded (audit.DetailRulesUnrecorded) are a case under the rules
+		// in force until now, so switching this very rule off that way is seen too.
 		if e.Outcome == audit.OutcomeSuccess {
 			if cfg, err := DecodeConfig(e.Detail[audit.DetailRulesConfig]); err == nil {
+				if e.Detail[audit.DetailRulesUnrecorded] != "" {
+					g.checkUnrecorded(cfg, hit)
+				}
 				g.SetConfig(cfg)
 			}
 		}
@@ -458,6 +463,17 @@ func (g *Engine) checkSetting(e audit.Entry, hit func(RuleID, string, ...int64))
 	}
 	hit(RuleSecuritySetting, fmt.Sprintf("The %s setting was changed from %s to %s %s", name,
 		quote(e.Detail["old"]), quote(e.Detail["new"]), by)+alsoChanged(e))
+}
+
+// checkUnrecorded raises the case for rules that started with settings cfg the log had not
+// recorded: nobody is named as having changed them, so the SGP is told what changed.
+func (g *Engine) checkUnrecorded(cfg Config, hit func(RuleID, string, ...int64)) {
+	changed := cfg.ChangedFrom(g.cfg)
+	if len(changed) == 0 {
+		return // the same rules in another encoding (a newer version's fields): nothing changed
+	}
+	hit(RuleSecuritySetting, "The rules started with settings the audit log had not recorded (no save on the "+
+		"settings screen or from a settings file names who made them): "+strings.Join(changed, "; "))
 }
 
 // DetailSaveFields is the detail key, on a settings-changed row, of every field the same save

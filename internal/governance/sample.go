@@ -55,23 +55,10 @@ func (c Coverage) Percent() int {
 	return c.Reviewed * 100 / c.Sampled
 }
 
-// Measure computes coverage at now.
+// Measure computes coverage at now with cfg for every case (a log whose rules were never set
+// otherwise); Timeline.Measure judges each case by the SOP in force when it was recorded.
 func (cfg Config) Measure(seed uint64, cases []Case, now time.Time) Coverage {
-	var cv Coverage
-	for _, c := range cases {
-		cv.Cases++
-		if c.State.Open() {
-			cv.Open++
-		}
-		if !cfg.InSample(seed, c) {
-			continue
-		}
-		cv.Sampled++
-		if c.Reviewed() {
-			cv.Reviewed++
-		} else if now.Sub(c.Time) > cfg.ReviewPeriod {
-			cv.Overdue++
-		}
-	}
-	return cv
+	var t Timeline
+	t.Set(0, time.Time{}, cfg)
+	return t.Measure(seed, cases, now)
 }

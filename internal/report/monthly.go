@@ -92,9 +92,11 @@ type Monthly struct {
 	AlertsQueued, AlertsSent, AlertsFailed int64
 	Weeks                                  []Week
 	Seed                                   uint64 // the review sample's seed
-	// RulesOff names the detection rules switched off in the settings when the report was
-	// made (they raise no cases), for the superintendent to see.
-	RulesOff []string
+	// RulesOff names the detection rules switched off at the month's end (they raise no
+	// cases), for the superintendent to see; RulesChanged is how many times the rules'
+	// settings were changed during the month.
+	RulesOff     []string
+	RulesChanged int
 	// Integrity is the statement about the log, as the SAR's; IntegrityOK whether it verified.
 	Integrity   string
 	IntegrityOK bool
@@ -161,7 +163,13 @@ func pct(f float64) string { return strconv.Itoa(int(math.Round(f*100))) + "%" }
 func (m Monthly) Summary() string {
 	s := m.summary()
 	if len(m.RulesOff) > 0 {
-		s += " Switched off in the settings when this report was made, so raising no cases: " + strings.Join(m.RulesOff, ", ") + "."
+		s += " Switched off in the settings at the end of the month, so raising no cases: " + strings.Join(m.RulesOff, ", ") + "."
+	}
+	switch {
+	case m.RulesChanged == 1:
+		s += " The rules' settings were changed once during the month: each case is sampled by the review shares in force when its access was recorded, and the targets shown are those at the month's end."
+	case m.RulesChanged > 1:
+		s += fmt.Sprintf(" The rules' settings were changed %d times during the month: each case is sampled by the review shares in force when its access was recorded, and the targets shown are those at the month's end.", m.RulesChanged)
 	}
 	return s
 }

@@ -6,6 +6,8 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -267,5 +269,35 @@ func TestMonthlyHashAndEmpty(t *testing.T) {
 	n.Rules[0].Reviewed--
 	if n.Hash() == h {
 		t.Error("the hash does not cover the figures")
+	}
+}
+
+// TestMonthlyUsesTheMonthsSOP: the report for a past month samples its cases and states its
+// targets and switched-off rules by the SOP the log recorded for that month, not by settings
+// changed since (a self-claim share lowered to 0% and a rule switched off in December leave
+// November's figures as they were); the month holding the change says so.
+func TestMonthlyUsesTheMonthsSOP(t *testing.T) {
+	db := seededStore(t)
+	ctx := context.Background()
+	before := buildNovember(t, db)
+	cfg := governance.DefaultConfig()
+	cfg.ReviewRate[governance.RuleSelfClaim] = 0
+	cfg.Disabled[governance.RuleSameSurname] = true
+	if _, err := db.Record(ctx, audit.Event{Action: audit.ActionRulesSet, Outcome: audit.OutcomeSuccess, UserID: grace.id, UserName: grace.name,
+		Detail: map[string]string{audit.DetailRulesConfig: cfg.Encode()}}); err != nil {
+		t.Fatal(err)
+	}
+	after := buildNovember(t, db)
+	if !reflect.DeepEqual(after.Rules, before.Rules) || after.Total != before.Total || len(after.RulesOff) != 0 || after.RulesChanged != 0 {
+		t.Errorf("November after a December change:\n rules %+v\n total %+v\n off %v, changed %d\nwas\n rules %+v\n total %+v",
+			after.Rules, after.Total, after.RulesOff, after.RulesChanged, before.Rules, before.Total)
+	}
+	now := time.Now()
+	dec, err := auditcli.BuildMonthly(ctx, db, auditcli.MonthlyRequest{Month: now, Seed: 42, Now: now, Location: london})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dec.RulesChanged != 1 || !slices.Equal(dec.RulesOff, []string{"Same surname"}) || !strings.Contains(dec.Summary(), "changed once during the month") {
+		t.Errorf("the month of the change: changed %d, off %v, summary %q", dec.RulesChanged, dec.RulesOff, dec.Summary())
 	}
 }

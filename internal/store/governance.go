@@ -126,6 +126,23 @@ func (db *DB) RulesConfig(ctx context.Context) (governance.Config, error) {
 	return db.rulesConfigBefore(ctx, db.sql, 0)
 }
 
+// RulesTimeline is the rules' configuration over the whole log (every governance-rules-set row
+// this version reads, in sequence order, as the engine follows them): for sampling and overdue
+// cases by the SOP in force when each access was recorded.
+func (db *DB) RulesTimeline(ctx context.Context) (governance.Timeline, error) {
+	var t governance.Timeline
+	err := db.Each(ctx, audit.Filter{Action: audit.ActionRulesSet, Outcome: audit.OutcomeSuccess}, func(e audit.Entry) error {
+		if cfg, err := governance.DecodeConfig(e.Detail[audit.DetailRulesConfig]); err == nil {
+			t.Set(e.Seq, e.Time, cfg)
+		}
+		return nil
+	})
+	if err != nil {
+		return governance.Timeline{}, fmt.Errorf("read the rules' settings: %w", err)
+	}
+	return t, nil
+}
+
 // rulesConfigBefore is the configuration in force for the row at seq bound: the newest
 // governance-rules-set row before it that this version reads (bound 0: the newest of all),
 // or governance.DefaultConfig when there is none. The engine skips a row it cannot read in
@@ -166,8 +183,10 @@ func (db *DB) recordRulesConfig(ctx context.Context, cfg governance.Config) erro
 	if err != nil || cur.Equal(cfg) {
 		return err
 	}
-	_, err = db.Record(ctx, rulesSetEvent(audit.Event{UserName: "scrdesk",
-		Reason: "the rules started with settings the audit log had not recorded"}, cfg))
+	ev := rulesSetEvent(audit.Event{UserName: "scrdesk",
+		Reason: "the rules started with settings the audit log had not recorded"}, cfg)
+	ev.Detail[audit.DetailRulesUnrecorded] = "1"
+	_, err = db.Record(ctx, ev)
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -267,5 +268,52 @@ func TestSampleSeedIsRecordedOnce(t *testing.T) {
 	n, _ := db.Count(ctx, audit.Filter{Action: audit.ActionSampleSeed})
 	if s1 != s2 || n != 1 {
 		t.Errorf("seeds %d %d, %d seed rows", s1, s2, n)
+	}
+}
+
+// TestUnrecordedRulesSettingsRaiseACase: rules that start with settings the log never recorded
+// (here: a lowered repeat threshold no save wrote) are recorded by SCR Desk with the mark, that
+// row is a security-setting case for the SGP, a second start with the same settings adds
+// neither, and Verify, re-judging the log, agrees with the cases stored.
+func TestUnrecordedRulesSettingsRaiseACase(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
+	if err := db.AppendBatch(ctx, demoEntries()); err != nil {
+		t.Fatal(err)
+	}
+	cfg := governance.DefaultConfig()
+	cfg.RepeatCount = 7
+	if err := db.EnableRules(ctx, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	sets, _, err := db.Query(ctx, audit.Filter{Action: audit.ActionRulesSet}, audit.Cursor{}, 10)
+	if err != nil || len(sets) != 1 || sets[0].Detail[audit.DetailRulesUnrecorded] != "1" {
+		t.Fatalf("rules-set rows %+v (%v), want one marked unrecorded", sets, err)
+	}
+	cases := func() []governance.Case {
+		cs, _, err := db.Cases(ctx, CaseFilter{Rule: governance.RuleSecuritySetting}, CaseCursor{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+	cs := cases()
+	if len(cs) != 1 || cs[0].Seq != sets[0].Seq {
+		t.Fatalf("security-setting cases %+v, want one on entry %d", cs, sets[0].Seq)
+	}
+	c, err := db.Case(ctx, cs[0].Seq)
+	if err != nil || len(c.Hits) != 1 || !strings.Contains(c.Hits[0].Evidence, "Repeat re-opening: openings 7 (was 3)") {
+		t.Errorf("the case %+v (%v) does not name the threshold", c, err)
+	}
+	db.DisableRules()
+	if err := db.EnableRules(ctx, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.Count(ctx, audit.Filter{Action: audit.ActionRulesSet}); n != 1 || len(cases()) != 1 {
+		t.Errorf("a second start with the same settings: %d rules-set rows, %d cases", n, len(cases()))
+	}
+	rep, err := db.Verify(ctx)
+	if err != nil || !rep.OK {
+		t.Errorf("verify: %v, %+v", err, rep)
 	}
 }

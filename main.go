@@ -226,7 +226,7 @@ func configMessage(file string, err error) string {
 	case errors.As(err, &v):
 		return fmt.Sprintf("the settings file %s was refused; nothing was changed. %s", file, v.UserMessage())
 	case errors.Is(err, settings.ErrParse):
-		return fmt.Sprintf("the settings file %s was refused; nothing was changed. %s (%v)", file, settings.UserMessage(err), err)
+		return fmt.Sprintf("the settings file %s was refused; nothing was changed. %s", file, settings.UserMessage(err))
 	case errors.Is(err, os.ErrNotExist):
 		return fmt.Sprintf("the settings file %s does not exist; nothing was changed.", file)
 	}

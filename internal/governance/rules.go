@@ -218,7 +218,7 @@ type Engine struct {
 
 	days     map[string]*userDays          // user -> per-day access counts
 	opens    map[[2]string][]stamp         // (user, patient) -> recent opens
-	reasons  map[string]reasonUse          // normalised emergency reason -> first use
+	reasons  map[string][]reasonUse        // normalised emergency reason -> latest use per patient, within ReasonWithin
 	sessions map[string]map[string]session // user -> workstation -> open session
 	fails    map[string][]stamp            // workstation -> recent failed sign-ins
 	refusals map[[2]string]stamp           // (user, patient) -> last refusal or decline
@@ -257,8 +257,27 @@ func NewEngine(cfg Config) *Engine {
 		cfg.Disabled = map[RuleID]bool{}
 	}
 	return &Engine{cfg: cfg, days: map[string]*userDays{}, opens: map[[2]string][]stamp{},
-		reasons: map[string]reasonUse{}, sessions: map[string]map[string]session{},
+		reasons: map[string][]reasonUse{}, sessions: map[string]map[string]session{},
 		fails: map[string][]stamp{}, refusals: map[[2]string]stamp{}}
+}
+
+// EngineVersion changes whenever a rule judges the same rows differently: the store rebuilds
+// the review cases from the log when the ones it holds were raised by another version, so the
+// cases and Verify's fresh engine always agree. 2: the weak-reason rule's 28-day window, the
+// volume spike's exact baseline, users known before a restart.
+const EngineVersion = 2
+
+// KnowUsers tells an engine that starts part-way through the log (a restart's warm-up) which
+// users accessed records before its first row: each starts with a baseline of days without
+// accesses, as an engine that read the whole log would have, so a user back after a long
+// absence is judged alike by both on the first day back. Call before the first Check.
+func (g *Engine) KnowUsers(ids []string, before time.Time) {
+	d := g.dayOf(before) - 2*int64(max(g.cfg.SpikeDays, 1)) - 1 // long enough ago that the baseline is all zeros
+	for _, id := range ids {
+		if g.days[id] == nil {
+			g.days[id] = &userDays{day: d}
+		}
+	}
 }
 
 // Config returns the engine's configuration.
@@ -395,14 +414,35 @@ func (g *Engine) checkReason(e audit.Entry, hit func(RuleID, string, ...int64)) 
 		hit(RuleWeakReason, fmt.Sprintf("The reason has %d characters, fewer than %d", n, g.cfg.MinReasonChars))
 		return
 	}
-	if u, ok := g.reasons[r]; ok && u.nhs != e.NHSNumber {
-		hit(RuleWeakReason, fmt.Sprintf("The same reason was given for another patient (entry %d)", u.seq), u.seq)
-		return
+	// The uses of this reason within ReasonWithin (older ones dropped here, not left to the
+	// pruning's timing), one per patient, the latest: what they say depends only on the rows
+	// of that window, so an engine that started at a restart's warm-up (which re-reads more
+	// than it) and Verify's, which read the whole log, always agree.
+	var other *reasonUse
+	uses := g.reasons[r][:0]
+	for _, u := range g.reasons[r] {
+		if e.Time.Sub(u.t) > ReasonWithin || u.nhs == e.NHSNumber {
+			continue
+		}
+		uses = append(uses, u)
+		if other == nil || u.seq > other.seq {
+			other = &uses[len(uses)-1]
+		}
 	}
-	if _, ok := g.reasons[r]; !ok {
-		g.reasons[r] = reasonUse{e.Seq, e.NHSNumber, e.Time}
+	var hitSeq int64
+	if other != nil {
+		hitSeq = other.seq
+	}
+	g.reasons[r] = append(uses, reasonUse{e.Seq, e.NHSNumber, e.Time})
+	if hitSeq != 0 {
+		hit(RuleWeakReason, fmt.Sprintf("The same reason was given for another patient (entry %d)", hitSeq), hitSeq)
 	}
 }
+
+// ReasonWithin is how far back the weak-reason rule looks for the same emergency reason given
+// for another patient. It stays within the 29 days the rules re-read when they start (as the
+// settings' windows do): the rules restarted and Verify then judge every row alike.
+const ReasonWithin = 28 * 24 * time.Hour
 
 func (g *Engine) checkConcurrent(e audit.Entry, hit func(RuleID, string, ...int64)) {
 	ws := g.sessions[e.UserID]
@@ -656,11 +696,15 @@ func (g *Engine) checkSpike(e audit.Entry, hit func(RuleID, string, ...int64)) {
 	}
 }
 
-// roll closes the current day and starts day d, keeping at most keep previous days.
+// roll closes the current day and starts day d, keeping at most keep previous days: one count
+// per calendar day, the days without accesses as zeros, so the last keep counts are exactly the
+// last keep days. (The zeros were once cut short when the list was full, so after a weekend off
+// the baseline still held days older than keep and too few zeros: a mean too high, spikes
+// missed, and an engine restarted with less history judged differently from Verify's.)
 func (u *userDays) roll(d int64, keep int) {
 	u.counts = append(u.counts, int64(u.count))
 	u.prev = u.day
-	for gap := d - u.day - 1; gap > 0 && len(u.counts) <= keep; gap-- {
+	for gap := min(d-u.day-1, int64(keep)); gap > 0; gap-- {
 		u.counts = append(u.counts, 0)
 	}
 	if len(u.counts) > keep {
@@ -700,10 +744,17 @@ func (g *Engine) prune(now time.Time) {
 			delete(g.sessions, u)
 		}
 	}
-	// Reasons are remembered for a year: boilerplate is boilerplate however long ago.
-	for k, r := range g.reasons {
-		if now.Sub(r.t) > 365*24*time.Hour {
+	for k, uses := range g.reasons {
+		kept := uses[:0]
+		for _, u := range uses {
+			if now.Sub(u.t) <= ReasonWithin {
+				kept = append(kept, u)
+			}
+		}
+		if len(kept) == 0 {
 			delete(g.reasons, k)
+		} else {
+			g.reasons[k] = kept
 		}
 	}
 }

@@ -3,6 +3,7 @@ package governance
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -336,5 +337,35 @@ func TestSpikeBaselineAfterTheDaysAreLowered(t *testing.T) {
 	}
 	if spikes != 1 {
 		t.Errorf("61 accesses in a day after 28 days of 30, with a 7-day baseline: %d volume spikes, want 1", spikes)
+	}
+}
+
+// TestSpikeBaselineCountsEveryDayOff: a weekday worker's baseline is the last 28 calendar days,
+// weekends as zeros (5 a day on 20 of 28 days: 3.6 a day), however long they have worked; once
+// the list was full the weekend zeros were dropped and the baseline read 5.0.
+func TestSpikeBaselineCountsEveryDayOff(t *testing.T) {
+	l := newLog(t)
+	k := 0
+	for d := 0; d < 70; d++ {
+		if wd := l.at(d, 9, 0).Weekday(); wd == time.Saturday || wd == time.Sunday {
+			continue
+		}
+		for i := 0; i < 5; i++ {
+			k++
+			l.read(l.at(d, 9, i), "u1", DemoNHSNumber(k))
+		}
+	}
+	for i := 0; i < 21; i++ { // a Tuesday, 21 views: over the floor of 20
+		k++
+		l.read(l.at(70, 9, i), "u1", DemoNHSNumber(k))
+	}
+	var spike []Hit
+	for _, h := range run(DefaultConfig(), l.es) {
+		if h.Rule == RuleVolumeSpike {
+			spike = append(spike, h)
+		}
+	}
+	if len(spike) != 1 || !strings.Contains(spike[0].Evidence, "usual is 3.6 a day") {
+		t.Errorf("spike hits %+v, want one with a usual of 3.6 a day", spike)
 	}
 }

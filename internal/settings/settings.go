@@ -15,8 +15,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -437,6 +439,89 @@ func Diff(old, new Settings) []Change {
 // ErrParse is wrapped by Parse when the input is not a settings document.
 var ErrParse = usermsg.New("not a settings file", "That file is not an SCR Desk settings file, or it is damaged. Export the settings again and retry.")
 
+// parseError is a settings document Parse could not read: errors.Is(err, ErrParse), with a
+// sentence naming what is wrong and where, so whoever wrote the file can fix it.
+type parseError struct {
+	cause   error
+	message string
+}
+
+func (e *parseError) Error() string        { return "not a settings file: " + e.cause.Error() }
+func (e *parseError) UserMessage() string  { return e.message }
+func (e *parseError) Unwrap() error        { return e.cause }
+func (e *parseError) Is(target error) bool { return target == ErrParse }
+
+// parseProblem says in plain words what the JSON decoder found wrong in data: the line and
+// column of a punctuation mistake, a setting given the wrong kind of value, or a name SCR Desk
+// does not know (a typo, or a rule that cannot be set).
+func parseProblem(data []byte, err error) error {
+	fix := " Correct the file in a text editor, or export the settings again from SCR Desk."
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		line, col := lineCol(data, syn.Offset-1) // Offset is just past the wrong character
+		return &parseError{err, fmt.Sprintf("The settings file has a mistake in its punctuation at line %d, column %d (a missing comma, quote or bracket, perhaps).%s", line, col, fix)}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return &parseError{err, "The settings file ends too early: a closing bracket or quote is missing, or the file is empty." + fix}
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return &parseError{err, "The settings file must be one { … } group of settings, as a file exported from Settings is." + fix}
+		}
+		return &parseError{err, fmt.Sprintf("The setting %q must be %s, not %s.%s", typ.Field, kindWords(typ.Type), valueWords(typ.Value), fix)}
+	}
+	if name, ok := strings.CutPrefix(err.Error(), `json: unknown field "`); ok {
+		name = strings.TrimSuffix(name, `"`)
+		return &parseError{err, fmt.Sprintf("The settings file names %q, which is not a setting SCR Desk knows (or one that cannot be changed): check its spelling against a file exported from Settings.%s", name, fix)}
+	}
+	return &parseError{err, "That file is not an SCR Desk settings file, or it is damaged." + fix}
+}
+
+// lineCol is the 1-based line and column of byte offset off in data.
+func lineCol(data []byte, off int64) (int, int) {
+	off = min(max(off, 0), int64(len(data)))
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+func kindWords(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "text in quotes"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a [ … ] list"
+	}
+	return "a { … } group of settings"
+}
+
+// valueWords says the JSON value the decoder found ("number 2.5", "string", "array").
+func valueWords(v string) string {
+	switch {
+	case strings.HasPrefix(v, "number "):
+		return strings.TrimPrefix(v, "number ")
+	case v == "number":
+		return "that number"
+	case v == "string":
+		return "text"
+	case v == "bool":
+		return "true or false"
+	case v == "array":
+		return "a list"
+	case v == "object":
+		return "a group"
+	}
+	return v
+}
+
 // MaxImportSize bounds an imported settings document.
 const MaxImportSize = 64 << 10
 
@@ -451,10 +536,11 @@ func Parse(data []byte) (Settings, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return Settings{}, fmt.Errorf("%w: %v", ErrParse, err)
+		return Settings{}, parseProblem(data, err)
 	}
 	if dec.More() {
-		return Settings{}, fmt.Errorf("%w: more than one document", ErrParse)
+		return Settings{}, &parseError{errors.New("more than one document"),
+			"The settings file holds more than one { … } group of settings: keep one, as a file exported from Settings has."}
 	}
 	if err := s.Validate(); err != nil {
 		return Settings{}, err

@@ -262,3 +262,27 @@ func TestParseOpeningHours(t *testing.T) {
 		}
 	}
 }
+
+// TestParseSaysWhatIsWrong: a settings file that cannot be read is refused (ErrParse) with a
+// sentence naming what is wrong and where, in words whoever wrote the file can act on: the
+// setting given the wrong kind of value, a name SCR Desk does not know, the line and column of
+// a punctuation mistake; never Go's own wording.
+func TestParseSaysWhatIsWrong(t *testing.T) {
+	for _, c := range []struct{ doc, want string }{
+		{`{"rules": {"repeat_reopening": {"count": 2.5}}}`, `The setting "rules.repeat_reopening.count" must be a whole number, not 2.5.`},
+		{`{"idle_lock_minutes": "5"}`, `The setting "idle_lock_minutes" must be a whole number, not text.`},
+		{`{"rules": {"out_of_hours": {"off": 1}}}`, `The setting "rules.out_of_hours.off" must be true or false`},
+		{`{"rules": {"out_of_hour": {"off": true}}}`, `names "out_of_hour", which is not a setting SCR Desk knows`},
+		{`{"rules": {"emergency_access": {"off": true}}}`, `names "emergency_access", which is not a setting SCR Desk knows (or one that cannot be changed)`},
+		{"{\n  \"pharmacy_name\": \"x\"\n  \"ods_code\": \"FA123\"\n}", "at line 3, column 3"},
+		{`{"pharmacy_name": "x"`, "ends too early"},
+		{`[1]`, "must be one { … } group of settings"},
+		{`{} {}`, "more than one { … } group"},
+	} {
+		_, err := Parse([]byte(c.doc))
+		msg := UserMessage(err)
+		if !errors.Is(err, ErrParse) || !strings.Contains(msg, c.want) || strings.Contains(msg, "json") || strings.Contains(msg, "Go struct") {
+			t.Errorf("%s:\n got %v: %q\nwant ErrParse saying %q", c.doc, err, msg, c.want)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -315,5 +317,143 @@ func TestUnrecordedRulesSettingsRaiseACase(t *testing.T) {
 	rep, err := db.Verify(ctx)
 	if err != nil || !rep.OK {
 		t.Errorf("verify: %v, %+v", err, rep)
+	}
+}
+
+// TestRestartedRulesAgreeWithVerify: rules restarted part-way through a long log (a warm-up
+// of 29 days, not the whole log) raise exactly the cases a rebuild from the whole log raises,
+// and Verify, re-judging every row, finds nothing changed. The log is shaped to catch where an
+// engine's memory reaches further back than the warm-up: a user back after 80 days doing 25
+// record views in one day (the volume spike's baseline of days without accesses), a weekday
+// worker (weekends as zeros in the baseline), an emergency reason used before the warm-up, 30
+// days later inside it, and 25 days after that, past the restart, each time for another patient.
+func TestRestartedRulesAgreeWithVerify(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
+	cfg := governance.DefaultConfig()
+	if err := db.EnableRules(ctx, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	base := time.Now().Add(-100 * 24 * time.Hour).Truncate(24 * time.Hour)
+	read := func(at time.Time, user string, k int) audit.Entry {
+		return audit.Entry{Time: at, Event: audit.Event{Action: audit.ActionPatientRead, Outcome: audit.OutcomeSuccess,
+			UserID: user, UserName: "User " + user, Workstation: "COUNTER-1", ODSCode: "FA123", NHSNumber: governance.DemoNHSNumber(k)}}
+	}
+	emergency := func(at time.Time, user string, k int, reason string) audit.Entry {
+		e := read(at, user, k)
+		e.Action, e.Reason = audit.ActionEmergency, reason
+		return e
+	}
+	day := func(from, to int) []audit.Entry {
+		var es []audit.Entry
+		for d := from; d < to; d++ {
+			t0 := base.Add(time.Duration(d) * 24 * time.Hour)
+			if wd := t0.Weekday(); wd != time.Saturday && wd != time.Sunday {
+				for i := 0; i < 5; i++ {
+					es = append(es, read(t0.Add(time.Duration(9+i)*time.Hour), "555000000011", 1000+10*d+i))
+				}
+			}
+			if d < 6 {
+				es = append(es, read(t0.Add(15*time.Hour), "555000000022", 200+d)) // then away
+			}
+			if d == 30 || d == 60 { // the same reason three times: before the warm-up, in it, after it
+				es = append(es, emergency(t0.Add(16*time.Hour), "555000000077", 300+d,
+					"Patient collapsed at the counter, allergy check needed"))
+			}
+			if d == -1 {
+				es = append(es, emergency(t0.Add(16*time.Hour), "555000000077", 300, "Patient collapsed at the counter, allergy check needed"))
+			}
+			if d == 85 {
+				es = append(es, emergency(t0.Add(16*time.Hour), "555000000077", 301, "Patient collapsed at the counter, allergy check needed"))
+			}
+			if d == 95 { // back after 89 days: 25 views in an afternoon; and Priya's busiest day, 25 views
+				for i := 0; i < 25; i++ {
+					es = append(es, read(t0.Add(time.Duration(60*i)*time.Second+14*time.Hour), "555000000022", 400+i),
+						read(t0.Add(time.Duration(60*i+30)*time.Second+14*time.Hour), "555000000011", 500+i))
+				}
+			}
+		}
+		slices.SortStableFunc(es, func(a, b audit.Entry) int { return a.Time.Compare(b.Time) })
+		return es
+	}
+	if err := db.AppendBatch(ctx, day(0, 80)); err != nil {
+		t.Fatal(err)
+	}
+	db.DisableRules() // the window closed; rows arrive unchecked (another process's writes)
+	if err := db.AppendBatch(ctx, day(80, 100)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EnableRules(ctx, cfg, nil); err != nil { // the restart: a 29-day warm-up
+		t.Fatal(err)
+	}
+	restarted := allHits(t, db)
+	rep, err := db.Verify(ctx)
+	if err != nil || !rep.OK {
+		t.Errorf("verify after the restart: %v, %s", err, rep.Message())
+	}
+	if err := db.RebuildGovernance(ctx, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	whole := allHits(t, db)
+	if !reflect.DeepEqual(restarted, whole) {
+		t.Errorf("restarted rules raised\n %+v\nthe whole log\n %+v", restarted, whole)
+	}
+	var spikes, reasons int
+	for _, h := range whole {
+		switch governance.RuleID(h.Rule) {
+		case governance.RuleVolumeSpike:
+			spikes++
+		case governance.RuleWeakReason:
+			reasons++
+		}
+	}
+	if spikes != 2 || reasons != 1 {
+		t.Errorf("%d volume spikes (want Tom's return and Priya's day), %d reused reasons (want 1: days 60 and 85; day 30 is 30 days before 60): %+v", spikes, reasons, whole)
+	}
+}
+
+// TestOtherRulesVersionsCasesAreRaisedAgain: review cases raised by another version of the
+// rules (governance.EngineVersion recorded beside them) are raised again from the log when the
+// rules start, so they match what this version's Verify expects; steps on them are kept (they
+// are audit rows); a store of this version is left alone.
+func TestOtherRulesVersionsCasesAreRaisedAgain(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
+	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AppendBatch(ctx, demoEntries()); err != nil {
+		t.Fatal(err)
+	}
+	cs, _, err := db.Cases(ctx, CaseFilter{Rule: governance.RuleEmergency, UserID: "555000000022"}, CaseCursor{}, 1)
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("no emergency case for Tom: %v", err)
+	}
+	if _, _, err := db.RecordStep(ctx, cs[0].Seq, governance.Step{Kind: governance.KindNote, Note: "Checked with the patient"}, sgpWho); err != nil {
+		t.Fatal(err)
+	}
+	want := allHits(t, db)
+	// What an older version left: a case this version would not raise, one it would missing.
+	db.DisableRules()
+	if _, err := db.sql.Exec(`UPDATE meta SET value = '1' WHERE key = 'rules_engine';
+		DELETE FROM rule_hit WHERE seq = (SELECT MIN(seq) FROM rule_hit);
+		INSERT INTO rule_hit (seq, rule, time_ms, user_id, nhs_number, workstation, evidence) VALUES (3, 'volume-spike', 0, '', '', '', 'old')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := allHits(t, db); !reflect.DeepEqual(got, want) {
+		t.Errorf("after the upgrade: %d hits, want %d as this version raises them", len(got), len(want))
+	}
+	if v, _, _ := metaGet(ctx, db.sql, metaRulesEngine); v != strconv.Itoa(governance.EngineVersion) {
+		t.Errorf("rules_engine %q after the upgrade", v)
+	}
+	c, err := db.Case(ctx, cs[0].Seq)
+	if err != nil || len(c.Steps) != 1 {
+		t.Errorf("the case's note after the upgrade: %+v, %v", c.Steps, err)
+	}
+	if rep, err := db.Verify(ctx); err != nil || !rep.OK {
+		t.Errorf("verify: %v, %s", err, rep.Message())
 	}
 }

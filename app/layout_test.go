@@ -14,7 +14,7 @@ import (
 // TestEmergencyBannerFitsAboveTheRecord: through the shell, as the window renders it, an
 // emergency record at a width where the EMERGENCY ACCESS marking wraps: no line of the banner
 // overlaps another, every line has the height its wrapped text needs, and the record header
-// starts below the banner (HAZ-03: in the real window the wrapped marking was once drawn over
+// (the record list's first item, the list at its top) starts below the banner (HAZ-03: in the real window the wrapped marking was once drawn over
 // the address and the allergy line, and the record header over the banner).
 func TestEmergencyBannerFitsAboveTheRecord(t *testing.T) {
 	h, dr, card := demoHarness(t)
@@ -61,7 +61,7 @@ func TestEmergencyBannerFitsAboveTheRecord(t *testing.T) {
 	if end := d.AbsolutePositionForObject(last).Y + last.Size().Height; end > bottom+0.5 {
 		t.Errorf("the banner's last line %q ends at %.1f, below the banner (%.1f)", last.Text, end, bottom)
 	}
-	header := screentest.VisibleLabels(h.sh.record.Object())
+	header := screentest.VisibleLabels(h.sh.record.Header()) // the record list's first item
 	if len(header) == 0 {
 		t.Fatal("no record header")
 	}

@@ -43,28 +43,30 @@ type Settings struct {
 	win fyne.Window
 
 	demo                                   *fyne.Container
-	pharmacy, ods, workstation, baseURL    *widget.Entry
-	anchors, clientCert, idle, scale, open *widget.Entry
+	pharmacy, ods, workstation, baseURL    *kit.Entry
+	anchors, clientCert, idle, scale, open *kit.Entry
 	passcode                               *widget.Entry // never in a view: cleared at each check
 	passcodeHint                           *widget.Label
-	env, removal, reader                   *widget.Select
+	env, removal, reader                   *kit.Select
 	problems                               map[string]*widget.Label
 	anchorInfo, saved, connection, card    *widget.Label
-	save, test, check, choose, close       *widget.Button
+	save, test, check, close               *widget.Button
+	choose                                 *kit.Button
+	scroll                                 *container.Scroll // the form: it follows the focus (kit.FollowFocus)
 	root                                   *fyne.Container
 	rendering                              bool
 
 	// The governance rules: one row per rule (present.RuleRows' order) and the review period.
 	rules  []*ruleRow
-	period *widget.Entry
+	period *kit.Entry
 }
 
 // ruleRow is one governance rule's widgets: its switch, review share and thresholds, in the
 // order Tab reaches them, and the line that says what is wrong with them.
 type ruleRow struct {
 	key     string
-	on      *widget.Check
-	values  map[string]*widget.Entry // by settings.RuleParam key, "review_percent" first
+	on      *kit.Check
+	values  map[string]*kit.Entry // by settings.RuleParam key, "review_percent" first
 	order   []string
 	problem *widget.Label
 }
@@ -82,8 +84,8 @@ const anyReader = "(any reader: the first with a card)"
 func NewSettings(win fyne.Window, cb SettingsCallbacks) *Settings {
 	s := &Settings{cb: cb, win: win, problems: map[string]*widget.Label{}}
 	s.demo = newDemoBanner()
-	entry := func(placeholder string) *widget.Entry {
-		e := widget.NewEntry()
+	entry := func(placeholder string) *kit.Entry {
+		e := kit.NewEntry()
 		e.SetPlaceHolder(placeholder)
 		return e
 	}
@@ -92,10 +94,10 @@ func NewSettings(win fyne.Window, cb SettingsCallbacks) *Settings {
 	s.anchors, s.clientCert = entry("/etc/scrdesk/smartcard-cas.pem"), entry("(none)")
 	s.anchors.OnChanged = func(string) { s.changed(s.cb.AnchorsChosen) }
 	s.idle, s.scale, s.open = entry("5"), entry("1"), entry("Mon-Fri 09:00-18:00, Sat 09:00-13:00")
-	s.env = widget.NewSelect(environments, nil)
-	s.removal = widget.NewSelect(removals, nil)
-	s.reader = widget.NewSelect([]string{anyReader}, nil)
-	s.choose = widget.NewButtonWithIcon("Choose…", theme.FolderOpenIcon(), s.chooseAnchors)
+	s.env = kit.NewSelect(environments, nil)
+	s.removal = kit.NewSelect(removals, nil)
+	s.reader = kit.NewSelect([]string{anyReader}, nil)
+	s.choose = kit.NewButton("Choose…", theme.FolderOpenIcon(), s.chooseAnchors)
 	s.anchorInfo = widget.NewLabel("")
 	s.anchorInfo.Wrapping = fyne.TextWrapWord
 	s.saved, s.connection, s.card = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
@@ -143,8 +145,12 @@ func NewSettings(win fyne.Window, cb SettingsCallbacks) *Settings {
 	buttons := container.NewHBox(s.save, s.test, s.close)
 	cardRow := container.NewBorder(nil, nil, nil, s.check, s.passcode)
 	results := container.NewVBox(s.saved, s.connection, s.card)
+	// The form is taller than the window: Tab and Shift+Tab move the scroll with the focus, so
+	// the field being typed in is always in view.
+	s.scroll = container.NewVScroll(form)
+	kit.FollowFocus(s.scroll)
 	s.root = container.NewBorder(container.NewVBox(s.demo, title), container.NewVBox(results, cardRow, s.passcodeHint, buttons), nil, nil,
-		container.NewVScroll(form))
+		s.scroll)
 	s.Render(present.SettingsView{})
 	return s
 }
@@ -166,10 +172,10 @@ func (s *Settings) rulesSection() []fyne.CanvasObject {
 		note("Always on: emergency access (every one reviewed), security setting changed, clock changed."),
 		note("New rule settings apply to accesses recorded from now on; cases already raised stay as they are."))}
 	for _, rr := range present.RuleRows() {
-		r := &ruleRow{key: rr.Key, values: map[string]*widget.Entry{}}
-		r.on = widget.NewCheck("On", nil)
+		r := &ruleRow{key: rr.Key, values: map[string]*kit.Entry{}}
+		r.on = kit.NewCheck("On", nil)
 		entry := func(key string) fyne.CanvasObject {
-			e := widget.NewEntry()
+			e := kit.NewEntry()
 			r.values[key] = e
 			r.order = append(r.order, key)
 			return small(e)
@@ -202,7 +208,7 @@ func (s *Settings) rulesSection() []fyne.CanvasObject {
 		cells = append(cells, widget.NewLabelWithStyle(rr.Name, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}),
 			container.NewVBox(lines...))
 	}
-	s.period = widget.NewEntry()
+	s.period = kit.NewEntry()
 	p := widget.NewLabel("")
 	p.Importance = widget.DangerImportance
 	p.Wrapping = fyne.TextWrapWord
@@ -377,7 +383,7 @@ func (s *Settings) chooseAnchors() {
 	d.Show()
 }
 
-func setEntry(e *widget.Entry, text string) {
+func setEntry(e *kit.Entry, text string) {
 	if e.Text != text {
 		e.SetText(text)
 	}

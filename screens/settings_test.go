@@ -265,3 +265,63 @@ func TestSettingsRulesByKeyboard(t *testing.T) {
 		t.Errorf("read as %+v, problems %v", st.Rules.Repeat, problems)
 	}
 }
+
+// TestSettingsTabKeepsTheFocusInView: in a window of the app's size (900x720) the form is
+// taller than its view. Tab from the first field through every control to Close and round to
+// the first field again, then Shift+Tab all the way back: each control of the form is wholly in
+// view as it gets the focus (the scroll follows, both ways), and the review period, the form's
+// last control, is out of view until the focus reaches it.
+func TestSettingsTabKeepsTheFocusInView(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewSettings(nil, SettingsCallbacks{})
+	w := test.NewTempWindow(t, s.Object())
+	w.Resize(fyne.NewSize(900, 720))
+	s.Render(settingsStates()[0].v)
+	d := fyne.CurrentApp().Driver()
+	inView := func(o fyne.CanvasObject) bool {
+		top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(s.scroll).Y
+		return top >= 0 && top+o.Size().Height <= s.scroll.Size().Height+0.5
+	}
+	inForm := func(o fyne.CanvasObject) bool {
+		for _, out := range []fyne.CanvasObject{s.passcode, s.check, s.save, s.test, s.close} {
+			if o == out {
+				return false
+			}
+		}
+		return true
+	}
+	if inView(s.period) {
+		t.Fatal("the review period is in view before any Tab: this window tests nothing")
+	}
+	c := w.Canvas()
+	c.Focus(s.Focusable())
+	for dir, next := range map[string]func(){"Tab": c.FocusNext, "Shift+Tab": c.FocusPrevious} {
+		seen := map[fyne.Focusable]bool{}
+		sawPeriod := false
+		for i := 0; i < 200; i++ {
+			next()
+			f := c.Focused()
+			if f == nil {
+				t.Fatalf("%s %d: nothing has the focus", dir, i+1)
+			}
+			o := f.(fyne.CanvasObject)
+			if inForm(o) && !inView(o) {
+				t.Errorf("%s %d: the focused %T is not wholly in view (scroll at %v)", dir, i+1, f, s.scroll.Offset.Y)
+			}
+			sawPeriod = sawPeriod || f == fyne.Focusable(s.period)
+			if f == s.Focusable() {
+				break
+			}
+			if seen[f] {
+				t.Fatalf("%s %d: %T again before the first field", dir, i+1, f)
+			}
+			seen[f] = true
+		}
+		if !sawPeriod || len(seen) < 40 {
+			t.Errorf("%s: %d controls reached, the review period %v", dir, len(seen), sawPeriod)
+		}
+		if s.scroll.Offset.Y != 0 {
+			t.Errorf("%s: back at the first field the form is scrolled to %v", dir, s.scroll.Offset.Y)
+		}
+	}
+}

@@ -7,6 +7,9 @@
 //     scrolls the record and Escape closes the patient whatever button has the focus.
 //   - Label: a one-line label that ellipsizes instead of widening the window, with the full
 //     text shown on hover and kept as its accessible name.
+//   - FollowFocus: a scroll that keeps the focused control in view (Tab and Shift+Tab move the
+//     scroll with the focus), with the Entry, Select and Check that tell it when they gain the
+//     focus (Button does too).
 //   - Contrast, Over and Tint: WCAG 2.x contrast arithmetic, for the theme's contrast test and
 //     for tinted backgrounds that must keep text readable.
 //
@@ -39,6 +42,7 @@ type Button struct {
 	widget.Button
 	focused bool
 	ring    *canvas.Rectangle
+	reveal  func() // set by FollowFocus
 }
 
 // NewButton returns a button; text should name its key, e.g. "Lock (Ctrl+L)".
@@ -65,6 +69,7 @@ func (b *Button) CreateRenderer() fyne.WidgetRenderer {
 func (b *Button) FocusGained() {
 	b.focused = true
 	b.Button.FocusGained()
+	reveal(b.reveal)
 }
 
 // FocusLost hides the ring.

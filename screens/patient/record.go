@@ -16,10 +16,12 @@ import (
 	"scrdesk/screens/kit"
 )
 
-// Record shows a Summary Care Record natively: a fixed header (format, when it was created and
-// by which practice, every record-wide statement as written) above one scrolling list holding
-// every section in the order present.OrderSections gives, allergies first under a heading in
-// the error colour. Tables are rows of plain labels in a widget.List, so a 200-row table costs
+// Record shows a Summary Care Record natively: one scrolling list whose first item is the
+// record's header (format, when it was created and by which practice, every record-wide
+// statement as written), then every section in the order present.OrderSections gives,
+// allergies first under a heading in the error colour. The header scrolls away with the rows,
+// so at a counter screen's height the rows get the room (the patient banner, above the record
+// and outside it, never scrolls). Tables are rows of plain labels in a widget.List, so a 200-row table costs
 // what the visible rows cost; nothing is ever rendered as HTML. While a table's rows are at the
 // top of the list and its header row has scrolled away, a copy of that header row is pinned
 // over the top of the list, so a long table's columns never lose their names.
@@ -51,12 +53,16 @@ func NewRecord() *Record {
 	r.notes.Wrapping = fyne.TextWrapWord
 	r.header = kit.Lines(r.title, r.meta, r.statements, r.notes) // wrapped lines measured at their width (HAZ-03)
 	r.body = newRecordBody(r)
-	r.root = container.NewBorder(r.header, nil, nil, nil, r.body)
+	r.root = r.body
 	return r
 }
 
 // Object is the view's canvas object.
 func (r *Record) Object() fyne.CanvasObject { return r.root }
+
+// Header is the record's header (title, practice, statements, notes): the list's first item,
+// so it scrolls with the rows. For tests that check where its lines are drawn.
+func (r *Record) Header() fyne.CanvasObject { return r.header }
 
 // Render shows the record in v.
 func (r *Record) Render(v present.RecordView) {
@@ -142,8 +148,20 @@ func (r *Record) TypedKey(ev *fyne.KeyEvent) bool {
 	return true
 }
 
-// ScrollTo scrolls the record so that list row i is visible.
-func (r *Record) ScrollTo(i int) { r.body.list.ScrollTo(i) }
+// ScrollTo scrolls the record so that row i (of Rows) is visible.
+func (r *Record) ScrollTo(i int) { r.body.list.ScrollTo(i + 1) } // item 0 is the header
+
+// headerHeight lays the header out at the width it has as the list's first item (the list's
+// width less its scroll bar) and says how tall it is there: kit.Lines measures each wrapped line
+// at the width it was last given, so it is given that width first.
+func (r *Record) headerHeight(width float32) float32 {
+	w := max(width-theme.Size(theme.SizeNameScrollBar), 1)
+	r.statements.Layout.Layout(r.statements.Objects, fyne.NewSize(w, r.statements.Size().Height))
+	sz := fyne.NewSize(w, r.header.Size().Height)
+	r.header.Resize(sz)
+	r.header.Layout.Layout(r.header.Objects, sz)
+	return r.header.MinSize().Height
+}
 
 func statementLabel(s string) *widget.Label {
 	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -448,7 +466,8 @@ func columnWidths(weights, mins []float32, width float32) []float32 {
 }
 
 // recordBody holds the record's list and rebuilds it when the rows or the width change: a
-// list's row heights can only be set cheaply before it is first drawn. Over the list it keeps
+// list's row heights can only be set cheaply before it is first drawn. The list's item 0 is the
+// record's header; item i+1 is row i. Over the list it keeps
 // the pinned header row (pin): a row object like the list's own, laid out at the list's width
 // with the same columns, so each heading sits exactly above its column.
 type recordBody struct {
@@ -463,7 +482,7 @@ type recordBody struct {
 	// What the pin needs to know of the current list, worked out with its heights.
 	rows    []recordRow
 	tables  []*columns
-	tops    []float32 // each row's top in the list's content (the list puts a padding between rows)
+	tops    []float32 // each row's top in the list's content, below the header (the list puts a padding between items)
 	heights []float32 // each row's height
 	heads   []int     // each table's header row, or -1
 	ends    []float32 // the bottom of each table's last row
@@ -496,7 +515,7 @@ func (b *recordBody) rebuild(width float32) {
 	r := b.rec
 	rows, tables := r.rows, r.tables // this list's own: an old list (still focused) never sees new rows
 	b.pending = 0
-	if b.list != nil && len(rows) == b.list.Length() {
+	if b.list != nil && len(rows) == len(b.rows) {
 		// The new list cannot scroll before it is laid out: keep the place for then.
 		b.pending = b.list.GetScrollOffset()
 	}
@@ -507,12 +526,18 @@ func (b *recordBody) rebuild(width float32) {
 	// the pin learns where the list is (a float compare when nothing moved).
 	l.Length = func() int {
 		b.follow(l)
-		return len(rows)
+		return len(rows) + 1 // the header, then the rows
 	}
-	l.CreateItem = newRecordRowObject
+	l.CreateItem = newRecordItem
 	l.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) {
-		if id >= 0 && id < len(rows) {
-			updateRecordRow(o.(*fyne.Container), rows[id], tables)
+		item := o.(*fyne.Container)
+		switch {
+		case id == 0 && l == b.list: // an old list never takes the header from the current one
+			showItem(item, r.header, true)
+		case id > 0 && id <= len(rows):
+			row := item.Layout.(*itemLayout).row
+			showItem(item, row, false)
+			updateRecordRow(row, rows[id-1], tables)
 		}
 	}
 	l.OnSelected = func(id widget.ListItemID) { l.Unselect(id) } // rows are read, not chosen
@@ -529,10 +554,12 @@ func (b *recordBody) rebuild(width float32) {
 	}
 	b.room = 0
 	gap := theme.Size(theme.SizeNamePadding) // the list's separator thickness, hidden or not
-	y := float32(0)
+	head := r.headerHeight(width)
+	l.SetItemHeight(0, head)
+	y := head + gap
 	for i, row := range rows {
 		h := r.rowHeight(m, row, width)
-		l.SetItemHeight(i, h)
+		l.SetItemHeight(i+1, h)
 		b.tops[i], b.heights[i] = y, h
 		switch row.kind {
 		case rowColumns:
@@ -661,6 +688,50 @@ func (r *recordBodyRenderer) Refresh() {
 func (r *recordBodyRenderer) Objects() []fyne.CanvasObject { return r.b.objs }
 
 func (r *recordBodyRenderer) Destroy() {}
+
+// A list item is a container holding either its own row object or (item 0) the record's
+// header, laid out by itemLayout.
+func newRecordItem() fyne.CanvasObject {
+	row := newRecordRowObject().(*fyne.Container)
+	return container.New(&itemLayout{row: row}, row)
+}
+
+// showItem makes item show o (its row object, or the header) and lays it out if it changed.
+func showItem(item *fyne.Container, o fyne.CanvasObject, header bool) {
+	lay := item.Layout.(*itemLayout)
+	if lay.header == header && len(item.Objects) == 1 && item.Objects[0] == o {
+		return
+	}
+	lay.header = header
+	item.Objects = []fyne.CanvasObject{o}
+	lay.Layout(item.Objects, item.Size())
+	item.Refresh()
+}
+
+// itemLayout lays out a list item's one object: a row across the item, or the header clear of
+// the list's scroll bar (the width headerHeight measured it at).
+type itemLayout struct {
+	row    *fyne.Container
+	header bool
+}
+
+func (l *itemLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		if l.header {
+			o.Resize(fyne.NewSize(max(size.Width-theme.Size(theme.SizeNameScrollBar), 0), size.Height))
+		} else {
+			o.Resize(size)
+		}
+	}
+}
+
+func (l *itemLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if l.header || len(objs) == 0 {
+		return l.row.MinSize()
+	}
+	return objs[0].MinSize()
+}
 
 // A row object is a container with a background, an allergy marker and as many labels as the
 // widest table needs, laid out by recordRowLayout.

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/internal/fhir"
 	"scrdesk/internal/present"
@@ -379,4 +380,50 @@ func TestRecordKeepsItsPlace(t *testing.T) {
 	r.Clear()
 	win.Canvas().Unfocus() // the old list refreshes its rows on losing the focus: no stale index
 	test.RenderToMarkup(win.Canvas())
+}
+
+// TestRecordHeaderScrollsWithTheRows: the record's header (title, practice, the record-wide
+// statements such as "may not include all the information") is the list's first item, so the
+// list has the whole record area below a fixed banner; at the top the header shows above the
+// first section, a Page Down scrolls it away with the rows while the banner stays where it
+// was, and Home brings it back.
+func TestRecordHeaderScrollsWithTheRows(t *testing.T) {
+	test.NewTempApp(t)
+	r := NewRecord()
+	banner := widget.NewLabel("BANNER: the patient")
+	win := show(t, container.NewBorder(banner, nil, nil, nil, r.Object()), 1280, 800)
+	v := sandboxRecord(t)
+	r.Render(v)
+	test.RenderToMarkup(win.Canvas())
+	d := fyne.CurrentApp().Driver()
+	y := func(o fyne.CanvasObject) float32 { return d.AbsolutePositionForObject(o).Y }
+	bannerAt := y(banner)
+	list := r.body.list
+	if y(list) != y(r.Object()) || list.Size().Height != r.Object().Size().Height {
+		t.Fatalf("the list is at %v, %v high; the record area at %v, %v high: something is fixed above the list",
+			y(list), list.Size().Height, y(r.Object()), r.Object().Size().Height)
+	}
+	if list.Size().Height < 800-banner.MinSize().Height-20 {
+		t.Errorf("the list is only %v high in an 800 px window", list.Size().Height)
+	}
+	statement := r.statements.Objects[0].(*widget.Label)
+	if !strings.Contains(statement.Text, "may not include all") {
+		t.Fatalf("first statement %q", statement.Text)
+	}
+	rows := listRows(r)
+	if len(rows) == 0 || y(r.title) != y(list) || y(statement)+statement.Size().Height > rows[0].pos.Y || rows[0].texts[0] != r.rows[0].cells[0] {
+		t.Errorf("at the top: title at %v, statement ends at %v, first row %q at %v; the list at %v",
+			y(r.title), y(statement)+statement.Size().Height, rows[0].texts, rows[0].pos.Y, y(list))
+	}
+	r.TypedKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+	test.RenderToMarkup(win.Canvas())
+	if list.GetScrollOffset() <= r.header.Size().Height || y(banner) != bannerAt {
+		t.Errorf("after Page Down the list is at %v (header %v high), the banner at %v (was %v)",
+			list.GetScrollOffset(), r.header.Size().Height, y(banner), bannerAt)
+	}
+	r.TypedKey(&fyne.KeyEvent{Name: fyne.KeyHome})
+	test.RenderToMarkup(win.Canvas())
+	if list.GetScrollOffset() != 0 || y(r.title) != y(list) {
+		t.Errorf("after Home the list is at %v, the title at %v (the list at %v)", list.GetScrollOffset(), y(r.title), y(list))
+	}
 }

@@ -1,0 +1,136 @@
+//go:build gui
+
+package e2e
+
+import (
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Where the settings window's parts are at 1280x800, text scale 1 (the window is 900x720 at
+// the screen's top left; no window manager under Xvfb).
+const (
+	sessionMenuX, sessionMenuY = 40, 13  // the main window's Session menu
+	settingsItemX, settingsY   = 48, 123 // its Settings… item
+)
+
+// settingsForm is the settings window's scrolling form (below the title, above the passcode
+// field and the buttons).
+var settingsForm = image.Rect(4, 92, 880, 588)
+
+// TestSettingsTabFollowsFocus: in the real window the settings form (taller than its 720 px
+// window) scrolls with the keyboard focus. Opened from the Session menu, the first field has
+// the focus; Shift+Tab six times (Close, Test connection, Save, Check a card, the passcode, then
+// the form's last control, the review period) scrolls the form to its end, and what is typed
+// there shows inside the form's visible part; Tab six times more comes round to the first field
+// and the form is back at its top. Screenshots in build/screenshots/settings-focus/.
+func TestSettingsTabFollowsFocus(t *testing.T) {
+	requireDisplay(t)
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		if os.Getenv("SCRDESK_REQUIRE_GUI") == "1" {
+			t.Fatal("Xvfb is not installed")
+		}
+		t.Skip("Xvfb is not installed")
+	}
+	x := startXvfb(t, 1280, 800)
+	dir := t.TempDir()
+	cmd := exec.Command(binary(t), "--demo", "--data-dir", dir)
+	cmd.Env = x.env()
+	var out outBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, out: &out, exited: make(chan error, 1)}
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(p.stop)
+	d := &driver{t: t, x: x, dir: dir, shots: filepath.Join(repoRoot(), "build", "screenshots", "settings-focus"), p: p}
+	if err := os.MkdirAll(d.shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d.win = d.waitWindow()
+	d.waitAudit("application-start", "", 60*time.Second)
+	lock := d.settle("01-lock")
+	d.key(keyPharmacist)
+	d.waitChange(lock, "the passcode screen after the card went in")
+	d.typeText("123456")
+	d.key("Return")
+	d.waitAudit("login", "", 30*time.Second)
+	signedIn := d.settle("02-signed-in")
+
+	d.click(sessionMenuX, sessionMenuY)
+	d.waitChange(signedIn, "the Session menu")
+	d.settle("03-session-menu")
+	d.click(settingsItemX, settingsY)
+	d.waitNamed("SCR Desk settings")
+	opened := d.settle("04-settings-opened")
+
+	for range 6 {
+		d.key("shift+Tab")
+	}
+	d.waitChange(opened, "the form scrolled to its last control")
+	end := d.settle("05-review-period-focused")
+	if n, _ := changedIn(opened, end, settingsForm); n*3 < settingsForm.Dx()*settingsForm.Dy() {
+		t.Errorf("after Shift+Tab to the review period only %d of the form's pixels changed: it did not scroll", n)
+	}
+	// Typed text is a few hundred pixels, under waitChange's share of the screen: count them.
+	d.typeText("WWWWWWWW")
+	deadline := time.Now().Add(20 * time.Second)
+	for n, _ := changedIn(end, d.capture(), end.Bounds()); n < 200 && time.Now().Before(deadline); n, _ = changedIn(end, d.capture(), end.Bounds()) {
+	}
+	typed := d.settle("06-typed-in-review-period")
+	n, box := changedIn(end, typed, end.Bounds())
+	if n < 200 || !box.In(settingsForm) {
+		t.Errorf("typing into the focused review period changed %d pixels in %v: want them in view, inside the form %v", n, box, settingsForm)
+	}
+	for range 8 {
+		d.key("BackSpace")
+	}
+	d.waitSimilar(end, "the review period as it was")
+	for range 6 {
+		d.key("Tab")
+	}
+	d.waitSimilar(opened, "the form back at its top, Tab round to the first field")
+	d.settle("07-back-at-the-first-field")
+	p.stop()
+}
+
+// waitNamed waits for a visible window named name.
+func (d *driver) waitNamed(name string) string {
+	d.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+name+"$")
+		cmd.Env = d.x.env()
+		if o, err := cmd.Output(); err == nil && len(strings.Fields(string(o))) > 0 {
+			return strings.Fields(string(o))[0]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	d.shot("timeout")
+	d.t.Fatalf("no window %q\n%s", name, d.tail())
+	return ""
+}
+
+// changedIn counts the pixels of r that differ between a and b, and bounds them.
+func changedIn(a, b image.Image, r image.Rectangle) (int, image.Rectangle) {
+	n := 0
+	var box image.Rectangle
+	r = r.Intersect(a.Bounds()).Intersect(b.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			r1, g1, b1, _ := a.At(x, y).RGBA()
+			r2, g2, b2, _ := b.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 {
+				n++
+				box = box.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return n, box
+}

@@ -5,12 +5,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"log/slog"
+	"strconv"
 	gosync "sync"
 	"sync/atomic"
 	"time"
 
 	"scrdesk/cardreader"
 	"scrdesk/internal/audit"
+	"scrdesk/internal/governance"
 	"scrdesk/internal/patientflow"
 	"scrdesk/internal/replica"
 	"scrdesk/internal/session"
@@ -202,7 +204,8 @@ func (c *Controller) Run(ctx context.Context) {
 	// This version records the rules' configuration in the log (startRules): the start says so,
 	// so that Verify checks every rule's cases from here on (audit.DetailRulesLogged).
 	c.record(audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess,
-		Detail: map[string]string{"demo": boolText(c.svc.Demo), audit.DetailRulesLogged: "1"}})
+		Detail: map[string]string{"demo": boolText(c.svc.Demo), audit.DetailRulesLogged: "1",
+			audit.DetailRulesEngine: strconv.Itoa(governance.EngineVersion)}})
 	c.render()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()

@@ -214,18 +214,20 @@ func (c *Controller) govHome() {
 		h.Central = c.svc.Central()
 	}
 	open, _ := db.CaseCount(ctx, store.CaseFilter{OpenOnly: true})
-	// Coverage over the last four review periods: this period's sample and what is overdue.
-	cases, err := db.CasesSince(ctx, now.Add(-4*cfg.ReviewPeriod))
-	if err != nil {
-		c.svc.Log.Error("cases for coverage", "err", err)
-	}
 	// Each case by the SOP in force when its access was recorded (the log's rules-set rows), so a
-	// share lowered or a period lengthened today does not rewrite what was due.
+	// share lowered or a period changed today does not rewrite what was due.
 	tl, err := db.RulesTimeline(ctx)
 	if err != nil {
 		c.svc.Log.Error("rules' settings for coverage", "err", err)
 		tl = governance.Timeline{}
 		tl.Set(0, time.Time{}, cfg)
+	}
+	// Coverage over the last four review periods, the longest the SOP has set (a period
+	// shortened today must not drop from Home a case that is overdue under the longer one).
+	window := 4 * max(tl.LongestPeriod(), cfg.ReviewPeriod)
+	cases, err := db.CasesSince(ctx, now.Add(-window))
+	if err != nil {
+		c.svc.Log.Error("cases for coverage", "err", err)
 	}
 	cv := tl.Measure(g.seed, cases, now)
 	h.Open = fmt.Sprintf("%s open (%s in the review sample)", plural(open, "case"), plural(int64(cv.Sampled-cv.Reviewed), "case"))
@@ -237,8 +239,8 @@ func (c *Controller) govHome() {
 		h.Overdue = fmt.Sprintf("%s in the review sample %s overdue: the SOP's review period (%s) has passed.", plural(int64(cv.Overdue), "case"), verb, periodWords(cfg.ReviewPeriod))
 	}
 	h.Coverage = float64(cv.Percent()) / 100
-	h.CoverageTxt = fmt.Sprintf("Reviewed %d of %d sampled cases (%d%%) in the last four weeks. The SOP: %s.",
-		cv.Reviewed, cv.Sampled, cv.Percent(), sopWords(cfg))
+	h.CoverageTxt = fmt.Sprintf("Reviewed %d of %d sampled cases (%d%%) in the last %d days. The SOP: %s.",
+		cv.Reviewed, cv.Sampled, cv.Percent(), int(window/(24*time.Hour)), sopWords(cfg))
 	if off := cfg.Off(); len(off) > 0 {
 		names := make([]string, len(off))
 		for i, r := range off {

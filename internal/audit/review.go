@@ -32,6 +32,12 @@ const DetailRulesConfig = "rules_config"
 // first governance-rules-set row) may have been judged by opening hours the log never held.
 const DetailRulesLogged = "rules_logged"
 
+// DetailRulesEngine, on an application-start row, is the governance.EngineVersion of the rules
+// that judge the rows from there on. Verify compares the cases of the rows after a start of
+// this version only: rows after a start of another version (or of one that did not say) were
+// judged by rules that may differ, and their cases are kept as those rules raised them.
+const DetailRulesEngine = "rules_engine"
+
 // DetailRulesUnrecorded marks a governance-rules-set row that SCR Desk itself wrote because the
 // rules started with a configuration the log had not recorded (no save on the settings screen
 // or from a settings file wrote it): the rules raise a case on it, naming what changed. Rows

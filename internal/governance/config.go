@@ -118,6 +118,7 @@ func (c Config) changedFrom(d Config, word string) []string {
 	num(RuleFailedSignIns, "failed sign-ins", c.FailedCount, d.FailedCount)
 	dur(RuleFailedSignIns, "within", c.FailedWithin, d.FailedWithin)
 	dur(RuleRefusedRetry, "within", c.RetryWithin, d.RetryWithin)
+	dur(RuleConcurrent, "within", c.SessionMax, d.SessionMax)
 	for _, i := range rules {
 		if v, dv := c.Rate(i.ID), d.Rate(i.ID); v != dv {
 			out = append(out, fmt.Sprintf("%s: review share %g%% (%s %g%%)", i.ID.SGPName(), v*100, word, dv*100))

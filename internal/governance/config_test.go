@@ -161,6 +161,8 @@ func TestUnrecordedRulesAreASecurityCase(t *testing.T) {
 	changed.RepeatCount = 9
 	changed.ReviewRate[RuleSelfClaim] = 0.1
 	changed.Hours.Days[time.Monday].Close = 23 * 60
+	sessions := DefaultConfig()
+	sessions.SessionMax = time.Hour
 	for _, c := range []struct {
 		name   string
 		cfg    Config
@@ -170,6 +172,7 @@ func TestUnrecordedRulesAreASecurityCase(t *testing.T) {
 		{"changed, marked", changed, true, []string{"The rules started with settings the audit log had not recorded",
 			"Out of hours: switched off", "the opening hours", "Repeat re-opening: openings 9 (was 3)",
 			"Self-claimed relationship: review share 10% (was 50%)"}},
+		{"sessions window, marked", sessions, true, []string{"Concurrent sessions: within 60 minutes (was 12 hours)"}},
 		{"changed, unmarked", changed, false, nil},
 		{"unchanged, marked", DefaultConfig(), true, nil},
 	} {

@@ -510,7 +510,10 @@ func (g *Engine) checkSetting(e audit.Entry, hit func(RuleID, string, ...int64))
 func (g *Engine) checkUnrecorded(cfg Config, hit func(RuleID, string, ...int64)) {
 	changed := cfg.ChangedFrom(g.cfg)
 	if len(changed) == 0 {
-		return // the same rules in another encoding (a newer version's fields): nothing changed
+		if cfg.Equal(g.cfg) {
+			return // nothing changed
+		}
+		changed = []string{"a setting this version cannot name (see the governance-rules-set entry)"}
 	}
 	hit(RuleSecuritySetting, "The rules started with settings the audit log had not recorded (no save on the "+
 		"settings screen or from a settings file names who made them): "+strings.Join(changed, "; "))

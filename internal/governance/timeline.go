@@ -38,14 +38,24 @@ func (t Timeline) At(seq int64) Config {
 // Before is the configuration in force at the instant before: what the SOP said then (a
 // monthly report's targets at the month's end).
 func (t Timeline) Before(at time.Time) Config {
+	// The last set (in sequence order) recorded before at: a clock put back can record a later
+	// set at an earlier time, and it is still the later one.
 	cfg := DefaultConfig()
 	for _, s := range t.sets {
-		if !s.at.Before(at) {
-			break
+		if s.at.Before(at) {
+			cfg = s.cfg
 		}
-		cfg = s.cfg
 	}
 	return cfg
+}
+
+// LongestPeriod is the longest review period the SOP has set (DefaultConfig's included).
+func (t Timeline) LongestPeriod() time.Duration {
+	p := DefaultConfig().ReviewPeriod
+	for _, s := range t.sets {
+		p = max(p, s.cfg.ReviewPeriod)
+	}
+	return p
 }
 
 // Changes is how many times the configuration was set in [from, to).

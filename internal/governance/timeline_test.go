@@ -41,3 +41,25 @@ func TestTimelineJudgesEachCaseByItsSOP(t *testing.T) {
 		t.Error("Before or Changes does not follow the change's time")
 	}
 }
+
+// TestTimelineBeforeAndLongestPeriod: the settings in force at an instant are the last set, in
+// sequence order, recorded before it, even when a clock put back recorded a later set at an
+// earlier time; the longest review period counts every set and the default.
+func TestTimelineBeforeAndLongestPeriod(t *testing.T) {
+	t0 := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+	a, b := DefaultConfig(), DefaultConfig()
+	a.ReviewRate[RuleSelfClaim], a.ReviewPeriod = 0.2, 31*24*time.Hour
+	b.ReviewRate[RuleSelfClaim], b.ReviewPeriod = 0.3, 3*24*time.Hour
+	var tl Timeline
+	tl.Set(10, t0, a)
+	tl.Set(20, t0.Add(-time.Hour), b) // the clock was put back an hour and more
+	if got := tl.Before(t0.Add(time.Minute)).Rate(RuleSelfClaim); got != 0.3 {
+		t.Errorf("in force after both: %v, want the later set's 0.3", got)
+	}
+	if got := tl.Before(t0.Add(-2 * time.Hour)).Rate(RuleSelfClaim); got != 0.5 {
+		t.Errorf("in force before both: %v, want the default 0.5", got)
+	}
+	if got := tl.LongestPeriod(); got != 31*24*time.Hour {
+		t.Errorf("longest period %v", got)
+	}
+}

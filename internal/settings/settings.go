@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"scrdesk/internal/staff"
 	"scrdesk/internal/usermsg"
@@ -468,6 +469,9 @@ func parseProblem(data []byte, err error) error {
 		if typ.Field == "" {
 			return &parseError{err, "The settings file must be one { … } group of settings, as a file exported from Settings is." + fix}
 		}
+		if v, ok := strings.CutPrefix(typ.Value, "number "); ok && kindWords(typ.Type) == "a whole number" && !strings.ContainsAny(v, ".eE") {
+			return &parseError{err, fmt.Sprintf("The setting %q is too large a number (%s).%s", typ.Field, v, fix)}
+		}
 		return &parseError{err, fmt.Sprintf("The setting %q must be %s, not %s.%s", typ.Field, kindWords(typ.Type), valueWords(typ.Value), fix)}
 	}
 	if name, ok := strings.CutPrefix(err.Error(), `json: unknown field "`); ok {
@@ -482,7 +486,7 @@ func lineCol(data []byte, off int64) (int, int) {
 	off = min(max(off, 0), int64(len(data)))
 	before := data[:off]
 	line := bytes.Count(before, []byte("\n")) + 1
-	col := len(before) - bytes.LastIndexByte(before, '\n')
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1 // in characters, as an editor counts
 	return line, col
 }
 
@@ -532,15 +536,21 @@ func Parse(data []byte) (Settings, error) {
 	if len(data) > MaxImportSize {
 		return Settings{}, fmt.Errorf("%w: larger than %d bytes", ErrParse, MaxImportSize)
 	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // the byte-order mark Notepad may write
 	s := Defaults()
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
 		return Settings{}, parseProblem(data, err)
 	}
-	if dec.More() {
-		return Settings{}, &parseError{errors.New("more than one document"),
-			"The settings file holds more than one { … } group of settings: keep one, as a file exported from Settings has."}
+	if rest := bytes.TrimSpace(data[dec.InputOffset():]); len(rest) > 0 {
+		if rest[0] == '{' {
+			return Settings{}, &parseError{errors.New("more than one document"),
+				"The settings file holds more than one { … } group of settings: keep one, as a file exported from Settings has."}
+		}
+		line, col := lineCol(data, int64(len(data)-len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"))))
+		return Settings{}, &parseError{errors.New("text after the document"),
+			fmt.Sprintf("The settings file has text after its closing } at line %d, column %d: remove it.", line, col)}
 	}
 	if err := s.Validate(); err != nil {
 		return Settings{}, err

@@ -278,6 +278,10 @@ func TestParseSaysWhatIsWrong(t *testing.T) {
 		{`{"pharmacy_name": "x"`, "ends too early"},
 		{`[1]`, "must be one { … } group of settings"},
 		{`{} {}`, "more than one { … } group"},
+		{"\xef\xbb\xbf{\"pharmacy_name\": \"x\", \"ods_code\": 5}", `The setting "ods_code" must be text in quotes`},
+		{"{\"pharmacy_name\": \"x\"}\n}", "text after its closing } at line 2, column 1"},
+		{`{"idle_lock_minutes": 99999999999999999999}`, `"idle_lock_minutes" is too large a number`},
+		{"{\n \"pharmacy_name\": \"Café\" \"ods_code\": \"FA123\"}", "at line 2, column 26"},
 	} {
 		_, err := Parse([]byte(c.doc))
 		msg := UserMessage(err)

@@ -31,39 +31,6 @@ const metaRulesChecked = "rules_checked_seq"
 // window within this).
 const rulesWarmup = 29 * 24 * time.Hour
 
-// metaRulesEngine is the governance.EngineVersion whose rules raised the review cases held.
-const metaRulesEngine = "rules_engine"
-
-// upgradeRules empties the review cases (hits, cases, steps, the checked mark) when a version
-// of the rules other than this one raised them, so the backfill that follows raises them all
-// again, each row judged as this version's Verify judges it: the log keeps every case's steps,
-// and the cases are a cache of it. A fresh store just records the version.
-func (db *DB) upgradeRules(ctx context.Context) error {
-	want := strconv.Itoa(governance.EngineVersion)
-	v, _, err := metaGet(ctx, db.sql, metaRulesEngine)
-	if err != nil || v == want {
-		return err
-	}
-	wctx := context.WithoutCancel(ctx)
-	return db.write(wctx, func(tx *sql.Tx) error {
-		checked, had, err := metaGet(wctx, tx, metaRulesChecked)
-		if err != nil {
-			return err
-		}
-		if had && checked != "0" {
-			db.log.Info("the review cases are raised again from the audit log: this version's rules judge some rows differently",
-				"was", v, "now", want)
-			if _, err := tx.ExecContext(wctx, `DELETE FROM rule_hit; DELETE FROM gov_case; DELETE FROM gov_step;
-				DELETE FROM meta WHERE key = '`+metaRulesChecked+`'`); err != nil {
-				return err
-			}
-		}
-		_, err = tx.ExecContext(wctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-			metaRulesEngine, want)
-		return err
-	})
-}
-
 // usersReadingBefore lists the users with a patient-read row before seq bound (the ones whose
 // days the volume-spike rule counts), one index probe per user on audit_by_user.
 func usersReadingBefore(ctx context.Context, q querier, bound int64) ([]string, error) {
@@ -121,9 +88,6 @@ func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress P
 		// the configuration the log holds.
 		db.log.Warn("the rules' settings could not be recorded", "err", err)
 	}
-	if err := db.upgradeRules(ctx); err != nil {
-		return err
-	}
 	checked, err := db.RulesChecked(ctx)
 	if err != nil {
 		return err
@@ -152,11 +116,13 @@ func (db *DB) EnableRules(ctx context.Context, cfg governance.Config, progress P
 		if err != nil {
 			return err
 		}
-		users, err := usersReadingBefore(ctx, db.sql, from)
-		if err != nil {
-			return err
+		// A row too damaged to read (Verify names it) must not stop the rules: without the list
+		// a returning user's first day may go unjudged here, and Verify then says so.
+		if users, err := usersReadingBefore(ctx, db.sql, from); err != nil {
+			db.log.Warn("the rules start without the users known before their warm-up", "err", err)
+		} else {
+			eng.KnowUsers(users, first.Time)
 		}
-		eng.KnowUsers(users, first.Time)
 	}
 	last, _, err := lastRow(ctx, db.sql)
 	if err != nil {

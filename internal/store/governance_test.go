@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -412,48 +414,116 @@ func TestRestartedRulesAgreeWithVerify(t *testing.T) {
 	}
 }
 
-// TestOtherRulesVersionsCasesAreRaisedAgain: review cases raised by another version of the
-// rules (governance.EngineVersion recorded beside them) are raised again from the log when the
-// rules start, so they match what this version's Verify expects; steps on them are kept (they
-// are audit rows); a store of this version is left alone.
-func TestOtherRulesVersionsCasesAreRaisedAgain(t *testing.T) {
+// TestOtherRulesVersionsCasesAreKept: the rows after a start of another version of the rules
+// (an application-start row without this governance.EngineVersion) keep the cases those rules
+// raised: Verify does not re-judge them by this version's rules, so a case the older rules did
+// not raise is no false alarm and nothing reviewed is dropped; from a start of this version on,
+// a case deleted outside SCR Desk is found.
+func TestOtherRulesVersionsCasesAreKept(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
+	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	start := func(version string) {
+		t.Helper()
+		d := map[string]string{audit.DetailRulesLogged: "1"}
+		if version != "" {
+			d[audit.DetailRulesEngine] = version
+		}
+		if _, err := db.Record(ctx, audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess, UserName: "scrdesk", Detail: d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	emergency := func(nhs string) int64 {
+		t.Helper()
+		e, err := db.Record(ctx, audit.Event{Action: audit.ActionEmergency, Outcome: audit.OutcomeSuccess, UserID: "555000000022",
+			UserName: "Tom Evans", Workstation: "COUNTER-2", NHSNumber: nhs, Reason: "Patient collapsed at the counter, allergy check"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Seq
+	}
+	drop := func(seq int64) {
+		t.Helper()
+		if _, err := db.sql.Exec(`DELETE FROM rule_hit WHERE seq = ?; DELETE FROM gov_case WHERE seq = ?`, seq, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start("") // a version that did not say which rules it ran
+	older := emergency(governance.DemoNHSNumber(1))
+	reviewed := emergency(governance.DemoNHSNumber(2))
+	if _, _, err := db.RecordStep(ctx, reviewed, governance.Step{Kind: governance.KindNote, Note: "Checked with the patient"}, sgpWho); err != nil {
+		t.Fatal(err)
+	}
+	drop(older) // as if the older rules had not raised it
+	db.DisableRules()
+	start(strconv.Itoa(governance.EngineVersion))
+	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := db.Verify(ctx); err != nil || !rep.OK {
+		t.Errorf("verify over the older rules' rows: %v, %s", err, rep.Message())
+	}
+	if c, err := db.Case(ctx, reviewed); err != nil || len(c.Steps) != 1 {
+		t.Errorf("the reviewed case after the upgrade: %+v, %v", c.Steps, err)
+	}
+	drop(emergency(governance.DemoNHSNumber(3)))
+	if rep, err := db.Verify(ctx); err != nil || rep.OK || !strings.Contains(rep.Message(), "flagged by the rules but has no case") {
+		t.Errorf("a case deleted after this version's start: %v, %s", err, rep.Message())
+	}
+}
+
+// TestDamagedBodyIsNamedAndRulesStart: a row whose body is no longer JSON (one byte of the file
+// changed; SQL cannot write such a body) is named by Verify as changed, not answered with a
+// database error, and the rules still start (review finding: the users-before-the-warm-up
+// query stopped them for good).
+func TestDamagedBodyIsNamedAndRulesStart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	keys := newMemKeys()
+	db, err := OpenWith(ctx, path, keys, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.AppendBatch(ctx, demoEntries()); err != nil {
 		t.Fatal(err)
 	}
-	cs, _, err := db.Cases(ctx, CaseFilter{Rule: governance.RuleEmergency, UserID: "555000000022"}, CaseCursor{}, 1)
-	if err != nil || len(cs) != 1 {
-		t.Fatalf("no emergency case for Tom: %v", err)
-	}
-	if _, _, err := db.RecordStep(ctx, cs[0].Seq, governance.Step{Kind: governance.KindNote, Note: "Checked with the patient"}, sgpWho); err != nil {
+	var seq int64
+	var body string
+	if err := db.sql.QueryRow(`SELECT seq, body FROM audit_event WHERE user_id = '555000000011' ORDER BY seq LIMIT 1`).Scan(&seq, &body); err != nil {
 		t.Fatal(err)
 	}
-	want := allHits(t, db)
-	// What an older version left: a case this version would not raise, one it would missing.
-	db.DisableRules()
-	if _, err := db.sql.Exec(`UPDATE meta SET value = '1' WHERE key = 'rules_engine';
-		DELETE FROM rule_hit WHERE seq = (SELECT MIN(seq) FROM rule_hit);
-		INSERT INTO rule_hit (seq, rule, time_ms, user_id, nhs_number, workstation, evidence) VALUES (3, 'volume-spike', 0, '', '', '', 'old')`); err != nil {
+	if _, err := db.sql.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+	db.Close()
+	raw, err := os.ReadFile(path)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := allHits(t, db); !reflect.DeepEqual(got, want) {
-		t.Errorf("after the upgrade: %d hits, want %d as this version raises them", len(got), len(want))
+	k := bytes.Index(raw, []byte(body))
+	if k < 0 || bytes.Count(raw, []byte(body)) != 1 {
+		t.Fatalf("the body is not in the file once (%d)", bytes.Count(raw, []byte(body)))
 	}
-	if v, _, _ := metaGet(ctx, db.sql, metaRulesEngine); v != strconv.Itoa(governance.EngineVersion) {
-		t.Errorf("rules_engine %q after the upgrade", v)
+	raw[k] = 'X' // '{' -> 'X': not JSON any more, the same length
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
 	}
-	c, err := db.Case(ctx, cs[0].Seq)
-	if err != nil || len(c.Steps) != 1 {
-		t.Errorf("the case's note after the upgrade: %+v, %v", c.Steps, err)
+	db2, err := OpenWith(ctx, path, keys, nil, Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
 	}
-	if rep, err := db.Verify(ctx); err != nil || !rep.OK {
-		t.Errorf("verify: %v, %s", err, rep.Message())
+	defer db2.Close()
+	rep, err := db2.Verify(ctx)
+	if err != nil || rep.OK || !strings.Contains(rep.Message(), strconv.FormatInt(seq, 10)) {
+		t.Errorf("verify: %v, ok=%v, %q: want the damaged entry %d named", err, rep.OK, rep.Message(), seq)
+	}
+	db2.DisableRules()
+	if err := db2.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Errorf("the rules after entry %d was damaged: %v", seq, err)
 	}
 }

@@ -167,8 +167,9 @@ func TestDeletedOutOfHoursCaseIsFound(t *testing.T) {
 			es := demoEntries()
 			start := audit.Entry{Event: audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess,
 				Workstation: "COUNTER-1", ODSCode: "FA123", Detail: map[string]string{"demo": "false"}}, Time: es[0].Time.Add(-time.Hour)}
-			if marked {
+			if marked { // as this version's window writes it
 				start.Detail[audit.DetailRulesLogged] = "1"
+				start.Detail[audit.DetailRulesEngine] = strconv.Itoa(governance.EngineVersion)
 			}
 			if err := db.AppendBatch(ctx, append([]audit.Entry{start}, es...)); err != nil {
 				t.Fatal(err)

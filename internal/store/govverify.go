@@ -155,6 +155,11 @@ type govCached struct {
 func missingHits(ctx context.Context, q querier, last int64, cache map[int64]govCached) ([]int64, error) {
 	eng := governance.NewEngine(governance.DefaultConfig())
 	recorded := false // a governance-rules-set row, or a start that records them, has been passed
+	// other: a start of another version of the rules (audit.DetailRulesEngine) has been passed
+	// since the last start of this one. Those rows were judged by rules that may differ (a
+	// window, a baseline), so their cases are kept as those rules raised them, not compared.
+	other := false
+	engine := strconv.Itoa(governance.EngineVersion)
 	var out []int64
 	for from := int64(1); from <= last; {
 		rows, err := q.QueryContext(ctx, selectStored+` WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT 5000`, from, last)
@@ -174,8 +179,14 @@ func missingHits(ctx context.Context, q querier, last int64, cache map[int64]gov
 			if e.Action == audit.ActionRulesSet || (e.Action == audit.ActionAppStart && e.Detail[audit.DetailRulesLogged] != "") {
 				recorded = true
 			}
+			if e.Action == audit.ActionAppStart && e.Outcome == audit.OutcomeSuccess {
+				other = e.Detail[audit.DetailRulesEngine] != engine
+			}
 			if !recorded {
 				hits = settledHits(hits)
+			}
+			if other {
+				continue
 			}
 			if len(hits) == 0 {
 				continue

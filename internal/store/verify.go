@@ -517,6 +517,10 @@ func walkAll(ctx context.Context, db *sql.DB, chain *audit.Chain, key []byte, la
 	return badRow{}, res[len(res)-1].prev, n, behind, nil
 }
 
+// clockBehind is the audit_clock_behind index's condition for a row read from the table, false
+// for a body that is not JSON (a damaged row, which the chain walk names) instead of an error.
+const clockBehind = `CASE WHEN json_valid(body) THEN json_extract(body, '$.d.clock_behind_ms') IS NOT NULL ELSE 0 END`
+
 // checkClockIndex compares the audit_clock_behind index, up to row last, with the rows whose
 // time is behind the row before (json_extract(body, '$.d.clock_behind_ms') IS NOT NULL, the
 // index's own condition). After a whole walk, only the walk's candidates (bodies holding the
@@ -533,13 +537,13 @@ func (db *DB) checkClockIndex(ctx context.Context, last int64, candidates []int6
 			}
 			var n int64
 			if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM audit_event NOT INDEXED WHERE seq IN (?`+
-				strings.Repeat(",?", len(batch)-1)+`) AND json_extract(body, '$.d.clock_behind_ms') IS NOT NULL`, args...).Scan(&n); err != nil {
+				strings.Repeat(",?", len(batch)-1)+`) AND `+clockBehind, args...).Scan(&n); err != nil {
 				return "", fmt.Errorf("count clock steps: %w", err)
 			}
 			inTable += n
 		}
 	} else if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM audit_event NOT INDEXED
-			WHERE json_extract(body, '$.d.clock_behind_ms') IS NOT NULL AND seq <= ?`, last).Scan(&inTable); err != nil {
+			WHERE `+clockBehind+` AND seq <= ?`, last).Scan(&inTable); err != nil {
 		return "", fmt.Errorf("count clock steps: %w", err)
 	}
 	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM audit_event INDEXED BY audit_clock_behind

@@ -27,8 +27,10 @@ func TestMakeInstallUninstall(t *testing.T) {
 			// else in the run shares.
 			args = append(args, "INSTALL_FROM="+binary(t))
 		}
-		cmd := exec.Command("make", args...)
-		cmd.Dir = repoRoot()
+		// make -C, not cmd.Dir: os.StartProcess stats a Dir, and go test's cache then keys the
+		// result on the checkout folder's time, which the Windows build beside this run changes
+		// (its .syso comes and goes there): the real-window suite was never cached.
+		cmd := exec.Command("make", append([]string{"-C", repoRoot()}, args...)...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("make %s: %v\n%s", target, err, out)
 		}

@@ -1,6 +1,8 @@
 package screens
 
 import (
+	"slices"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -187,8 +189,15 @@ func NewRoleList(choose func(string), cancel func()) *RoleList {
 	return l
 }
 
-// SetRoles replaces the roles and highlights the first.
+// SetRoles replaces the roles and highlights the first; the same roles again (the screen
+// rendered anew while it shows, as the controller does for any change) keep the highlight, so
+// the role a person moved to is the one Enter chooses. (The real window once lost End that way:
+// a render between End and Enter moved the highlight back, and Enter chose the first role, at
+// another organisation than the one picked.)
 func (l *RoleList) SetRoles(roles []present.RoleItem) {
+	if len(roles) > 0 && slices.Equal(roles, l.roles) {
+		return
+	}
 	l.roles = append([]present.RoleItem(nil), roles...)
 	l.selected = 0
 	l.rebuild()

@@ -187,3 +187,26 @@ func TestRoleKeysBeforeTheListHasTheFocus(t *testing.T) {
 		t.Errorf("End then Enter with nothing focused chose %q, want the last role 555000002203", chosen)
 	}
 }
+
+// TestRoleHighlightSurvivesARender: the screen rendered again with the same roles (any change
+// the controller renders while it shows) keeps the role moved to, so End then Enter chooses the
+// last role however a render falls between them; new roles start at the first again.
+func TestRoleHighlightSurvivesARender(t *testing.T) {
+	test.NewTempApp(t)
+	var chosen []string
+	r := NewRole(RoleCallbacks{Choose: func(u string) { chosen = append(chosen, u) }})
+	v := present.RoleViewOf(roleStates[1].v, site)
+	r.Render(v)
+	test.NewTempWindow(t, r.Object())
+	r.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnd})
+	r.Render(v)
+	r.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if len(chosen) != 1 || chosen[0] != "555000002203" {
+		t.Errorf("End, a render, Enter chose %q, want the last role 555000002203", chosen)
+	}
+	r.Render(present.RoleViewOf(roleStates[0].v, site))
+	r.Render(v)
+	if got := r.list.Selected(); got != 0 {
+		t.Errorf("other roles then these again: highlight %d, want the first", got)
+	}
+}

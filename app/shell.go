@@ -370,13 +370,13 @@ func (s *shell) render(f frame) {
 		s.pass.Render(f.pass)
 		s.show(f.screen, s.pass.Object())
 		if !f.pass.Busy && !f.pass.Blocked {
-			s.w.Canvas().Focus(s.pass.Focusable())
+			s.focus("passcode", s.pass.Focusable())
 		}
 	case present.ScreenRole:
 		s.role.Render(f.role)
 		s.show(f.screen, s.role.Object())
 		if len(f.role.Roles) > 0 || f.role.Confirm != nil {
-			s.w.Canvas().Focus(s.role.Focusable())
+			s.focus("role", s.role.Focusable())
 		}
 	case present.ScreenWorkspace:
 		s.status.Render(f.status)
@@ -445,7 +445,7 @@ func (s *shell) renderPatient(f frame, first bool) {
 	if want == s.ptShown && !first {
 		switch {
 		case emerg && !wasEmerg:
-			s.w.Canvas().Focus(s.consent.ReasonField())
+			s.focus("emergency reason", s.consent.ReasonField())
 		case !emerg && wasEmerg:
 			s.w.Canvas().Unfocus()
 		}
@@ -465,7 +465,7 @@ func (s *shell) renderPatient(f frame, first bool) {
 		s.ptArea.Refresh()
 		s.ptShown = want
 		if want == "search" {
-			s.w.Canvas().Focus(s.search.NHSField())
+			s.focus("NHS number", s.search.NHSField())
 		} else {
 			s.w.Canvas().Unfocus()
 		}
@@ -486,6 +486,17 @@ func (s *shell) fitBanner() {
 	s.counter.Refresh()
 	if s.banner.Object().MinSize() != before {
 		s.counter.Refresh()
+	}
+}
+
+// focus gives the keyboard to field (named for the debug log: "passcode", "NHS number", ...).
+// The debug record is written when the field takes the keyboard, in the same UI update that
+// draws it: a tool driving the window (the real-window tests) waits for it before typing, as a
+// person waits to see the field. It names the field only, never what is in it.
+func (s *shell) focus(name string, field fyne.Focusable) {
+	s.w.Canvas().Focus(field)
+	if s.c != nil && s.c.svc.Log != nil && s.w.Canvas().Focused() == field {
+		s.c.svc.Log.Debug("keyboard focus", "field", name)
 	}
 }
 

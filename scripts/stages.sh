@@ -16,6 +16,13 @@
 # Stage failures are recorded, not fatal: a caller that must stop (formatting, vet) says
 # `stage ... || finish`.
 
+# The race detector's runtime sleeps a second before every race-built process exits (GORACE
+# atexit_sleep_ms, default 1000, time for a last report from other threads). Tests start the
+# race-built scrdesk hundreds of times (`audit export` to read the log while the window writes,
+# the audit commands' black-box tests, crash children) and each paid that second: 0 here. A race
+# is still reported, and fails the process, when it happens.
+export GORACE="${GORACE:+$GORACE }atexit_sleep_ms=0"
+
 stage_names=()
 stage_secs=()
 stage_rcs=()

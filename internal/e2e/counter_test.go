@@ -66,16 +66,7 @@ func counterRun(t *testing.T, name string, sw, sh int, scale float64) {
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, `{"pharmacy_name": "Demo Pharmacy, Leeds", "ods_code": "FA123", "workstation_name": "COUNTER-1", "text_scale": %g}`, scale), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary(t), "--demo", "--data-dir", dir, "--config", cfg)
-	cmd.Env = x.env()
-	var out outBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{cmd: cmd, out: &out, exited: make(chan error, 1)}
-	go func() { p.exited <- cmd.Wait() }()
-	t.Cleanup(p.stop)
+	p := startEnv(t, x.env(), binary(t), "--demo", "--data-dir", dir, "--config", cfg, "--log-level", "debug")
 
 	d := &driver{t: t, x: x, dir: dir, shots: filepath.Join(repoRoot(), "build", "screenshots", "counter-"+name), p: p}
 	if err := os.MkdirAll(d.shots, 0o755); err != nil {
@@ -84,13 +75,12 @@ func counterRun(t *testing.T, name string, sw, sh int, scale float64) {
 	d.win = d.waitWindow()
 	d.waitAudit("application-start", "", 60*time.Second)
 	d.fits("the lock screen")
-	lock := d.shot("01-lock")
+	d.shot("01-lock")
 
 	// Lock screen -> passcode -> signed in: Alt+1 inserts the pharmacist's demo card.
-	d.key(keyPharmacist)
-	d.waitChange(lock, "the passcode screen after the card went in")
+	d.cardIn(keyPharmacist)
 	d.typeText("123456")
-	d.key("Return")
+	d.untilFocus("NHS number", func() { d.key("Return") }) // signed in: the search screen drawn
 	d.waitAudit("login", "", 30*time.Second)
 	signedIn := d.settle("02-signed-in")
 	d.fits("signed in")
@@ -186,9 +176,8 @@ func counterRun(t *testing.T, name string, sw, sh int, scale float64) {
 	// Ctrl+L locks whatever has the focus; Enter unlocks with the passcode.
 	d.key("ctrl+l")
 	d.waitAudit("lock-manual", "", 20*time.Second)
-	locked := d.settle("12-locked")
-	d.key("Return")
-	d.waitChange(locked, "the unlock passcode screen")
+	d.settle("12-locked")
+	d.untilFocus("passcode", func() { d.key("Return") })
 	d.settle("13-unlock")
 	d.typeText("123456")
 	d.key("Return")
@@ -217,9 +206,7 @@ func counterRun(t *testing.T, name string, sw, sh int, scale float64) {
 	}
 
 	// A role at another organisation: asked, in words naming both, and audited when confirmed.
-	before = d.capture()
-	d.key(keyTechnician)
-	d.waitChange(before, "the technician's passcode screen")
+	d.cardIn(keyTechnician)
 	d.typeText("234567")
 	d.key("Return")
 	d.waitChangeFrom("the role list", 30*time.Second)
@@ -295,6 +282,7 @@ func startXvfb(t testing.TB, w, h int) *xserver {
 			t.Fatal("Xvfb did not say which display it took")
 		}
 		x.display = ":" + n
+		t.Cleanup(func() { forgetDisplay(x.display) }) // runs before the server is killed
 	case <-time.After(30 * time.Second):
 		t.Fatal("Xvfb did not start within 30 s")
 	}
@@ -367,6 +355,37 @@ func (d *driver) click(x, y int) {
 	d.xdo("mousemove", strconv.Itoa(x), strconv.Itoa(y), "click", "1")
 }
 
+// cardIn presses key, which puts a demo card in, and waits until the passcode field has the
+// keyboard. Typed sooner, the digits would go to the lock screen's "Reading your smartcard…",
+// which takes none (a person sees the field before typing).
+func (d *driver) cardIn(key string) {
+	d.t.Helper()
+	d.untilFocus("passcode", func() { d.key(key) })
+}
+
+// untilFocus does act, then waits for the window's next debug record that field ("passcode",
+// "NHS number", "role", "emergency reason") took the keyboard: written in the UI update that
+// draws it. The window must run with --log-level debug.
+func (d *driver) untilFocus(field string, act func()) {
+	d.t.Helper()
+	n := d.focusRecords(field)
+	act()
+	eventually(d.t, 30*time.Second, "the keyboard on the "+field+" field", func() (bool, string) {
+		m := d.focusRecords(field)
+		return m > n, fmt.Sprintf("%d such records in the debug log, %d before", m, n)
+	})
+}
+
+// focusRecords counts the debug log's records that field took the keyboard.
+func (d *driver) focusRecords(field string) int {
+	b, _ := os.ReadFile(filepath.Join(d.dir, "state", "scrdesk.log"))
+	v := field
+	if strings.ContainsRune(v, ' ') {
+		v = strconv.Quote(v)
+	}
+	return strings.Count(string(b), `msg="keyboard focus" field=`+v+"\n")
+}
+
 // fits checks, by the window's own geometry, that the window is no larger than the screen.
 func (d *driver) fits(what string) {
 	d.t.Helper()
@@ -387,13 +406,7 @@ func (d *driver) fits(what string) {
 // capture takes the whole screen.
 func (d *driver) capture() image.Image {
 	d.t.Helper()
-	cmd := exec.Command("import", "-window", "root", "png:-")
-	cmd.Env = d.x.env()
-	out, err := cmd.Output()
-	if err != nil {
-		d.t.Fatalf("import: %v", err)
-	}
-	img, err := png.Decode(bytes.NewReader(out))
+	img, err := grabScreen(d.x.display)
 	if err != nil {
 		d.t.Fatal(err)
 	}
@@ -422,6 +435,7 @@ func (d *driver) settle(name string) image.Image {
 	prev := d.capture()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
+		time.Sleep(settleGap)
 		next := d.capture()
 		if diff(prev, next) < 0.002 {
 			break
@@ -440,6 +454,7 @@ func (d *driver) waitChange(before image.Image, what string) image.Image {
 		if diff(before, now) > 0.002 {
 			return now
 		}
+		time.Sleep(pollEvery)
 	}
 	d.shot("timeout")
 	d.t.Fatalf("timed out waiting for %s: the screen did not change\n%s", what, d.tail())
@@ -461,6 +476,7 @@ func (d *driver) waitSimilar(want image.Image, what string) {
 		if diff(want, d.capture()) < 0.03 {
 			return
 		}
+		time.Sleep(pollEvery)
 	}
 	d.shot("timeout")
 	d.t.Fatalf("timed out waiting for %s\n%s", what, d.tail())
@@ -490,16 +506,11 @@ func hasPinnedHeader(a, b image.Image) bool {
 	// The left half of the window (at the origin, at most 1280 px wide on any screen here): the
 	// record's columns, never its scroll bar or the demo panel.
 	x0, x1 := r.Min.X+12, r.Min.X+min(r.Dx(), 1280)/2
-	same := func(x, y int) bool {
-		r1, g1, b1, _ := a.At(x, y).RGBA()
-		r2, g2, b2, _ := b.At(x, y).RGBA()
-		return r1 == r2 && g1 == g2 && b1 == b2
-	}
+	same := func(x, y int) bool { return sameColour(a, b, x, y) }
 	grey := func(img image.Image, y int) bool {
 		n := 0
 		for x := x0; x < x1; x++ {
-			cr, cg, cb, _ := img.At(x, y).RGBA()
-			if uint8(cr>>8) == headerGrey[0] && uint8(cg>>8) == headerGrey[1] && uint8(cb>>8) == headerGrey[2] {
+			if cr, cg, cb := rgbAt(img, x, y); cr == headerGrey[0] && cg == headerGrey[1] && cb == headerGrey[2] {
 				n++
 			}
 		}
@@ -540,7 +551,7 @@ func (d *driver) waitColour(c [3]uint8, what string) {
 // show: for a blended colour, whose rounding the driver does not fix.
 func (d *driver) waitColourWithin(c [3]uint8, tol int, what string) {
 	d.t.Helper()
-	near := func(a uint32, b uint8) bool { return abs(int(a>>8)-int(b)) <= tol }
+	near := func(a, b uint8) bool { return abs(int(a)-int(b)) <= tol }
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		img := d.capture()
@@ -548,7 +559,7 @@ func (d *driver) waitColourWithin(c [3]uint8, tol int, what string) {
 		b := img.Bounds()
 		for y := b.Min.Y; y < b.Max.Y; y += 2 {
 			for x := b.Min.X; x < b.Max.X; x += 2 {
-				r, g, bl, _ := img.At(x, y).RGBA()
+				r, g, bl := rgbAt(img, x, y)
 				if near(r, c[0]) && near(g, c[1]) && near(bl, c[2]) {
 					n++
 				}
@@ -557,6 +568,7 @@ func (d *driver) waitColourWithin(c [3]uint8, tol int, what string) {
 		if n*4 >= 500 {
 			return
 		}
+		time.Sleep(pollEvery)
 	}
 	d.shot("timeout")
 	d.t.Fatalf("timed out waiting for %s\n%s", what, d.tail())
@@ -572,9 +584,7 @@ func diff(a, b image.Image) float64 {
 	for y := r.Min.Y; y < r.Max.Y; y += 2 {
 		for x := r.Min.X; x < r.Max.X; x += 2 {
 			n++
-			r1, g1, b1, _ := a.At(x, y).RGBA()
-			r2, g2, b2, _ := b.At(x, y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 {
+			if !sameColour(a, b, x, y) {
 				changed++
 			}
 		}

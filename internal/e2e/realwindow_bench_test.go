@@ -50,8 +50,7 @@ func BenchmarkRealWindowCardOutToLock(b *testing.B) {
 		rw.d.answer("1", "scr-read", nhs)
 	}
 	resume := func() {
-		rw.d.key(keyPharmacist) // the card back in
-		rw.changedFrom(lockRef, "the passcode screen after the card went back in")
+		rw.d.cardIn(keyPharmacist) // the card back in
 		rw.d.typeText("123456")
 		rw.d.key("Return")
 		rw.d.waitAudit("unlock", "", 30*time.Second)
@@ -175,16 +174,7 @@ func startRealWindow(b testing.TB) *realWindow {
 	}
 	x := startXvfb(b, 1280, 800)
 	dir := b.TempDir()
-	cmd := exec.Command(binary(b), "--demo", "--data-dir", dir)
-	cmd.Env = x.env()
-	var out outBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	p := &proc{cmd: cmd, out: &out, exited: make(chan error, 1)}
-	go func() { p.exited <- cmd.Wait() }()
-	b.Cleanup(p.stop)
+	p := startEnv(b, x.env(), binary(b), "--demo", "--data-dir", dir, "--log-level", "debug")
 	d := &driver{t: b, x: x, dir: dir, shots: filepath.Join(repoRoot(), "build", "screenshots"), p: p}
 	if err := os.MkdirAll(d.shots, 0o755); err != nil {
 		b.Fatal(err)
@@ -192,11 +182,10 @@ func startRealWindow(b testing.TB) *realWindow {
 	d.win = d.waitWindow()
 	d.waitAudit("application-start", "", 60*time.Second)
 	rw := &realWindow{d: d, x: watchWindow(b, x.display, d.win)}
-	lock := rw.x.steady(30*time.Second, "the lock screen")
-	d.key(keyPharmacist)
-	rw.changedFrom(lock, "the passcode screen after the card went in")
+	rw.x.steady(30*time.Second, "the lock screen")
+	d.cardIn(keyPharmacist)
 	d.typeText("123456")
-	d.key("Return")
+	d.untilFocus("NHS number", func() { d.key("Return") }) // signed in: the search screen drawn
 	d.waitAudit("login", "", 30*time.Second)
 	return rw
 }
@@ -213,19 +202,6 @@ func (rw *realWindow) settledAfterAudit(what string) shot {
 		}
 		first = again
 	}
-}
-
-// changedFrom waits until the window no longer looks like before and is steady.
-func (rw *realWindow) changedFrom(before shot, what string) shot {
-	rw.d.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if s := rw.x.steady(30*time.Second, what); !s.like(before) {
-			return s
-		}
-	}
-	rw.d.t.Fatalf("waited 30 s for %s", what)
-	return shot{}
 }
 
 // until waits until the window looks like ref (under share of the sampled pixels differ) and is

@@ -39,27 +39,17 @@ func TestSettingsTabFollowsFocus(t *testing.T) {
 	}
 	x := startXvfb(t, 1280, 800)
 	dir := t.TempDir()
-	cmd := exec.Command(binary(t), "--demo", "--data-dir", dir)
-	cmd.Env = x.env()
-	var out outBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{cmd: cmd, out: &out, exited: make(chan error, 1)}
-	go func() { p.exited <- cmd.Wait() }()
-	t.Cleanup(p.stop)
+	p := startEnv(t, x.env(), binary(t), "--demo", "--data-dir", dir, "--log-level", "debug")
 	d := &driver{t: t, x: x, dir: dir, shots: filepath.Join(repoRoot(), "build", "screenshots", "settings-focus"), p: p}
 	if err := os.MkdirAll(d.shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	d.win = d.waitWindow()
 	d.waitAudit("application-start", "", 60*time.Second)
-	lock := d.settle("01-lock")
-	d.key(keyPharmacist)
-	d.waitChange(lock, "the passcode screen after the card went in")
+	d.settle("01-lock")
+	d.cardIn(keyPharmacist)
 	d.typeText("123456")
-	d.key("Return")
+	d.untilFocus("NHS number", func() { d.key("Return") }) // signed in: the search screen drawn
 	d.waitAudit("login", "", 30*time.Second)
 	signedIn := d.settle("02-signed-in")
 
@@ -68,6 +58,8 @@ func TestSettingsTabFollowsFocus(t *testing.T) {
 	d.settle("03-session-menu")
 	d.click(settingsItemX, settingsY)
 	d.waitNamed("SCR Desk settings")
+	// The window is mapped before it is drawn: wait for the form over the main window's page.
+	d.waitChangeIn(signedIn, settingsForm, 0.25, "the settings window drawn")
 	opened := d.settle("04-settings-opened")
 
 	for range 6 {
@@ -82,6 +74,7 @@ func TestSettingsTabFollowsFocus(t *testing.T) {
 	d.typeText("WWWWWWWW")
 	deadline := time.Now().Add(20 * time.Second)
 	for n, _ := changedIn(end, d.capture(), end.Bounds()); n < 200 && time.Now().Before(deadline); n, _ = changedIn(end, d.capture(), end.Bounds()) {
+		time.Sleep(pollEvery)
 	}
 	typed := d.settle("06-typed-in-review-period")
 	n, box := changedIn(end, typed, end.Bounds())
@@ -117,6 +110,20 @@ func (d *driver) waitNamed(name string) string {
 	return ""
 }
 
+// waitChangeIn waits until at least share of region r's pixels differ from ref.
+func (d *driver) waitChangeIn(ref image.Image, r image.Rectangle, share float64, what string) {
+	d.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if n, _ := changedIn(ref, d.capture(), r); float64(n) >= share*float64(r.Dx()*r.Dy()) {
+			return
+		}
+		time.Sleep(pollEvery)
+	}
+	d.shot("timeout")
+	d.t.Fatalf("timed out waiting for %s\n%s", what, d.tail())
+}
+
 // changedIn counts the pixels of r that differ between a and b, and bounds them.
 func changedIn(a, b image.Image, r image.Rectangle) (int, image.Rectangle) {
 	n := 0
@@ -124,9 +131,7 @@ func changedIn(a, b image.Image, r image.Rectangle) (int, image.Rectangle) {
 	r = r.Intersect(a.Bounds()).Intersect(b.Bounds())
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
-			r1, g1, b1, _ := a.At(x, y).RGBA()
-			r2, g2, b2, _ := b.At(x, y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 {
+			if !sameColour(a, b, x, y) {
 				n++
 				box = box.Union(image.Rect(x, y, x+1, y+1))
 			}

@@ -97,13 +97,9 @@ func waitGeometry(t testing.TB, id string, timeout time.Duration, what string, o
 	return g
 }
 
-// capture takes a screenshot of the whole screen without saving it.
+// capture takes a screenshot of the whole screen (of $DISPLAY) without saving it.
 func capture() (image.Image, error) {
-	out, err := exec.Command("import", "-window", "root", "png:-").Output()
-	if err != nil {
-		return nil, fmt.Errorf("import: %w", err)
-	}
-	return png.Decode(bytes.NewReader(out))
+	return grabScreen(os.Getenv("DISPLAY"))
 }
 
 // whole is a region meaning the whole screen.
@@ -133,9 +129,7 @@ func changed(a, b image.Image, r image.Rectangle) int {
 	n := 0
 	for y := r.Min.Y; y < r.Max.Y; y += 3 {
 		for x := r.Min.X; x < r.Max.X; x += 3 {
-			r1, g1, b1, _ := a.At(x, y).RGBA()
-			r2, g2, b2, _ := b.At(x, y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 {
+			if !sameColour(a, b, x, y) {
 				n++
 			}
 		}
@@ -144,13 +138,13 @@ func changed(a, b image.Image, r image.Rectangle) int {
 }
 
 // waitSettled waits until region r of the screen has changed from before (nil: any picture
-// will do) and then stayed the same across two captures pollEvery apart: the new state is
+// will do) and then stayed the same across two captures settleGap apart: the new state is
 // painted, not half-way through a frame. Changes of minChanged pixels or fewer (a blinking
 // cursor) count as no change either way. It returns the settled screen.
 func waitSettled(t testing.TB, before image.Image, r image.Rectangle, timeout time.Duration, what string) image.Image {
 	t.Helper()
 	var prev, cur image.Image
-	eventually(t, timeout, what, func() (bool, string) {
+	eventuallyEvery(t, settleGap, timeout, what, func() (bool, string) {
 		img, err := capture()
 		if err != nil {
 			return false, err.Error()

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,15 +17,15 @@ import (
 	"time"
 )
 
-// requireDisplay skips (or, with SCRDESK_REQUIRE_GUI=1, fails) when there is no X server,
-// xdotool or import.
+// requireDisplay skips (or, with SCRDESK_REQUIRE_GUI=1, fails) when there is no X server or
+// xdotool.
 func requireDisplay(t testing.TB) {
 	t.Helper()
 	missing := ""
 	if os.Getenv("DISPLAY") == "" {
 		missing = "no DISPLAY (run under scripts/with-xvfb.sh)"
 	}
-	for _, tool := range []string{"xdotool", "import"} {
+	for _, tool := range []string{"xdotool"} {
 		if _, err := exec.LookPath(tool); err != nil && missing == "" {
 			missing = tool + " is not installed"
 		}
@@ -132,9 +131,19 @@ func (b *outBuffer) String() string {
 	return b.buf.String()
 }
 
+// start starts bin with args in this process's environment (its DISPLAY) and stops it when the
+// test ends, printing its output if the test failed.
 func start(t testing.TB, bin string, args ...string) *proc {
 	t.Helper()
+	return startEnv(t, nil, bin, args...)
+}
+
+// startEnv is start with the environment env (nil: this process's), e.g. a private X server's
+// (xserver.env).
+func startEnv(t testing.TB, env []string, bin string, args ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Env = env
 	var out outBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -193,38 +202,25 @@ func waitWindow(t testing.TB, p *proc, name string, timeout time.Duration) strin
 	return ""
 }
 
-// screenshot saves the whole screen as build/screenshots/NAME.png and returns the image.
+// screenshot saves the whole screen (of $DISPLAY) as build/screenshots/NAME.png and returns
+// the image.
 func screenshot(t testing.TB, name string) image.Image {
 	t.Helper()
-	dir := filepath.Join(repoRoot(), "build", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, name+".png")
-	if out, err := exec.Command("import", "-window", "root", path).CombinedOutput(); err != nil {
-		t.Fatalf("import: %v\n%s", err, out)
-	}
-	f, err := os.Open(path)
+	img, err := capture()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", path)
-	return img
+	return save(t, name, img)
 }
 
 // distinctColours counts the distinct colours in img, up to limit.
 func distinctColours(img image.Image, limit int) int {
-	seen := map[[3]uint32]bool{}
+	seen := map[[3]uint8]bool{}
 	b := img.Bounds()
 	for y := b.Min.Y; y < b.Max.Y; y += 2 {
 		for x := b.Min.X; x < b.Max.X; x += 2 {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			seen[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+			r, g, bl := rgbAt(img, x, y)
+			seen[[3]uint8{r, g, bl}] = true
 			if len(seen) >= limit {
 				return len(seen)
 			}

@@ -149,7 +149,8 @@ if [ ${#live_pkgs[@]} -gt 0 ]; then
 		go test "${live[@]}" -timeout 30m "${live_pkgs[@]}"
 fi
 if [ ${#window_pkgs[@]} -gt 0 ]; then
-	background_gotest "tests: real window" scripts/with-pcscd.sh scripts/with-keyring.sh scripts/with-xvfb.sh \
+	background_gotest "tests: real window" env SCRDESK_KEYRING_NAME=window \
+		scripts/with-pcscd.sh scripts/with-keyring.sh scripts/with-xvfb.sh \
 		go test "${window[@]}" -timeout 30m "${window_pkgs[@]}"
 fi
 

@@ -22,8 +22,10 @@ if command -v go >/dev/null 2>&1; then
 fi
 # The session's home, runtime folder and bus socket are at paths fixed for this checkout (and
 # made afresh each run), not random ones: tests read HOME and the bus address, and go test keeps
-# a cached result only while what a test read is the same. Runs of one checkout take turns.
-state="${TMPDIR:-/tmp}/scrdesk-keyring-$(id -u)-$(printf '%s' "$PWD" | sha256sum | cut -c1-12)"
+# a cached result only while what a test read is the same. Runs of one checkout take turns,
+# unless SCRDESK_KEYRING_NAME names another session of their own (make test runs the
+# real-window suite beside the other real-service tests: it waited 500 s for their turn).
+state="${TMPDIR:-/tmp}/scrdesk-keyring-$(id -u)-$(printf '%s' "$PWD" | sha256sum | cut -c1-12)${SCRDESK_KEYRING_NAME:+-$SCRDESK_KEYRING_NAME}"
 exec 9>"$state.lock"
 flock 9
 rm -rf "$state"

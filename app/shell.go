@@ -510,7 +510,14 @@ func (s *shell) show(sc present.Screen, obj fyne.CanvasObject) {
 	if sc == present.ScreenLock {
 		s.w.Canvas().Unfocus()
 	}
+	if s.c != nil && s.c.svc.Log != nil { // for tools driving the window, as focus's record
+		s.c.svc.Log.Debug("screen shown", "screen", screenNames[sc])
+	}
 }
+
+// screenNames name the screens in the debug log.
+var screenNames = map[present.Screen]string{present.ScreenLock: "lock", present.ScreenPasscode: "passcode",
+	present.ScreenRole: "role", present.ScreenWorkspace: "workspace"}
 
 // activityCatcher sits behind every screen and reports mouse movement and clicks that no widget
 // took, for the idle lock. (Fyne has no global input hook: clicks on widgets and typing reach

@@ -74,8 +74,8 @@ func counterRun(t *testing.T, name string, sw, sh int, scale float64) {
 	}
 	d.win = d.waitWindow()
 	d.waitAudit("application-start", "", 60*time.Second)
+	d.waitLockScreen("01-lock")
 	d.fits("the lock screen")
-	d.shot("01-lock")
 
 	// Lock screen -> passcode -> signed in: Alt+1 inserts the pharmacist's demo card.
 	d.cardIn(keyPharmacist)
@@ -355,6 +355,15 @@ func (d *driver) click(x, y int) {
 	d.xdo("mousemove", strconv.Itoa(x), strconv.Itoa(y), "click", "1")
 }
 
+// waitLockScreen waits, after the window's start, for its debug record that the lock screen is
+// shown and then for the screen to settle: keys pressed before (at "Starting SCR Desk…", drawn
+// while the audit log opens) are not the lock screen's. The window runs with --log-level debug.
+func (d *driver) waitLockScreen(name string) image.Image {
+	d.t.Helper()
+	waitLogRecord(d.t, d.dir, `msg="screen shown" screen=lock`, 60*time.Second)
+	return d.settle(name)
+}
+
 // cardIn presses key, which puts a demo card in, and waits until the passcode field has the
 // keyboard. Typed sooner, the digits would go to the lock screen's "Reading your smartcard…",
 // which takes none (a person sees the field before typing).
@@ -368,22 +377,43 @@ func (d *driver) cardIn(key string) {
 // draws it. The window must run with --log-level debug.
 func (d *driver) untilFocus(field string, act func()) {
 	d.t.Helper()
-	n := d.focusRecords(field)
+	untilLog(d.t, d.dir, focusRecord(field), act)
+}
+
+// focusRecord is the debug log's record that field took the keyboard.
+func focusRecord(field string) string {
+	if strings.ContainsRune(field, ' ') {
+		field = strconv.Quote(field)
+	}
+	return `msg="keyboard focus" field=` + field
+}
+
+// untilLog does act, then waits for one more record ending with text in the debug log of the
+// window on data folder dir than there was before.
+func untilLog(t testing.TB, dir, text string, act func()) {
+	t.Helper()
+	n := logRecords(dir, text)
 	act()
-	eventually(d.t, 30*time.Second, "the keyboard on the "+field+" field", func() (bool, string) {
-		m := d.focusRecords(field)
-		return m > n, fmt.Sprintf("%d such records in the debug log, %d before", m, n)
+	eventually(t, 30*time.Second, "the debug log's record "+text, func() (bool, string) {
+		m := logRecords(dir, text)
+		return m > n, fmt.Sprintf("%d such records, %d before", m, n)
 	})
 }
 
-// focusRecords counts the debug log's records that field took the keyboard.
-func (d *driver) focusRecords(field string) int {
-	b, _ := os.ReadFile(filepath.Join(d.dir, "state", "scrdesk.log"))
-	v := field
-	if strings.ContainsRune(v, ' ') {
-		v = strconv.Quote(v)
-	}
-	return strings.Count(string(b), `msg="keyboard focus" field=`+v+"\n")
+// logRecords counts the records of the debug log of the window on data folder dir that end
+// with text.
+func logRecords(dir, text string) int {
+	b, _ := os.ReadFile(filepath.Join(dir, "state", "scrdesk.log"))
+	return strings.Count(string(b), text+"\n")
+}
+
+// waitLogRecord waits for a record of the debug log of the window on data folder dir that ends
+// with text.
+func waitLogRecord(t testing.TB, dir, text string, timeout time.Duration) {
+	t.Helper()
+	eventually(t, timeout, "the debug log's record "+text, func() (bool, string) {
+		return logRecords(dir, text) > 0, "none yet"
+	})
 }
 
 // fits checks, by the window's own geometry, that the window is no larger than the screen.

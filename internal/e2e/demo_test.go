@@ -24,11 +24,12 @@ func TestDemoSignInRecordLock(t *testing.T) {
 	ownDisplay(t)
 	dir := t.TempDir()
 	bin := binary(t)
-	p := start(t, bin, "--demo", "--data-dir", dir)
+	p := start(t, bin, "--demo", "--data-dir", dir, "--log-level", "debug")
 	waitWindow(t, p, "SCR Desk", 90*time.Second)
 	// The controller records application-start once the audit log, the sandbox and the demo
 	// reader are open behind the window: only then does the demo panel do anything.
 	waitAudit(t, bin, dir, "application-start", 1, 60*time.Second)
+	waitLogRecord(t, dir, `msg="screen shown" screen=lock`, 60*time.Second)
 	lockShot := save(t, "demo-0-lock", waitSettled(t, nil, whole, 30*time.Second, "the lock screen to be painted"))
 
 	// step does what a person does, waits for the audit row it must cause (if any), then for the
@@ -42,12 +43,15 @@ func TestDemoSignInRecordLock(t *testing.T) {
 		return save(t, name, waitSettled(t, before, whole, 30*time.Second, what))
 	}
 	click := func() { xdo(t, "mousemove", pharmacistX, pharmacistY, "click", "1") }
-	passcode := func() {
-		xdo(t, "type", "--delay", "60", "123456")
-		xdo(t, "key", "Return")
+	cardIn := func() { untilLog(t, dir, focusRecord("passcode"), click) } // typed sooner, the passcode is lost
+	passcode := func() { // signed in (or unlocked) when the search screen's NHS number field has the keyboard
+		untilLog(t, dir, focusRecord("NHS number"), func() {
+			xdo(t, "type", "--delay", "60", "123456")
+			xdo(t, "key", "Return")
+		})
 	}
 
-	passShot := step("demo-1-passcode", lockShot, "", 0, "the passcode screen after the demo card went in", click)
+	passShot := step("demo-1-passcode", lockShot, "", 0, "the passcode screen after the demo card went in", cardIn)
 	signedIn := step("signed-in", passShot, "login", 1, "the signed-in screen after the passcode", passcode)
 	asked := step("demo-2-permission", signedIn, "scr-consent-read", 1, "the permission question after the NHS number search", func() {
 		xdo(t, "type", "--delay", "40", "9990000107") // a sandbox test patient whose consent is Ask
@@ -60,7 +64,7 @@ func TestDemoSignInRecordLock(t *testing.T) {
 
 	// The same card again: the passcode resumes; then Ctrl+L locks while the NHS number field
 	// has the focus.
-	again := step("demo-3-passcode-again", locked, "", 0, "the passcode screen after the same card went back in", click)
+	again := step("demo-3-passcode-again", locked, "", 0, "the passcode screen after the same card went back in", cardIn)
 	resumed := step("demo-3-resumed", again, "unlock", 1, "the resumed session after the passcode", passcode)
 	step("demo-4-ctrl-l", resumed, "lock-manual", 1, "the lock screen after Ctrl+L", func() { xdo(t, "key", "ctrl+l") })
 	p.stop()

@@ -44,9 +44,10 @@ func TestDemoGovernance(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := binary(t)
-	p := start(t, bin, "--demo", "--data-dir", dir)
+	p := start(t, bin, "--demo", "--data-dir", dir, "--log-level", "debug")
 	waitWindow(t, p, "SCR Desk", 90*time.Second)
 	waitAudit(t, bin, dir, "application-start", 1, 60*time.Second)
+	waitLogRecord(t, dir, `msg="screen shown" screen=lock`, 60*time.Second)
 	lock := waitSettled(t, nil, whole, 30*time.Second, "the lock screen")
 	step := func(name string, before image.Image, action string, n int, what string, do func()) image.Image {
 		t.Helper()
@@ -61,10 +62,14 @@ func TestDemoGovernance(t *testing.T) {
 		return img
 	}
 	click := func(x, y string) func() { return func() { xdo(t, "mousemove", x, y, "click", "1") } }
-	pass := step("", lock, "", 0, "the passcode screen", click(sgpInsertX, sgpInsertY))
+	pass := step("", lock, "", 0, "the passcode screen", func() {
+		untilLog(t, dir, focusRecord("passcode"), click(sgpInsertX, sgpInsertY))
+	})
 	roles := step("", pass, "", 0, "the role choice", func() {
-		xdo(t, "type", "--delay", "60", "345678")
-		xdo(t, "key", "Return")
+		untilLog(t, dir, focusRecord("role"), func() {
+			xdo(t, "type", "--delay", "60", "345678")
+			xdo(t, "key", "Return")
+		})
 	})
 	home := step("governance-home", roles, "review-sample-seed", 1, "the governance workspace", func() { xdo(t, "key", "Return") })
 	// Home says the log is verified once the check in the background has run.

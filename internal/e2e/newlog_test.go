@@ -39,11 +39,11 @@ func TestSGPStartsANewLogInTheWindow(t *testing.T) {
 		}
 	}
 
-	p := start(t, bin, "--demo", "--data-dir", dir)
+	p := start(t, bin, "--demo", "--data-dir", dir, "--log-level", "debug")
 	waitWindow(t, p, "SCR Desk", 90*time.Second)
 	waitStarted(t, p, logFile, 90*time.Second) // past "Starting SCR Desk…": the lock screen
 	lock := save(t, "new-log-0-lock", waitSettled(t, nil, whole, 30*time.Second, "the lock screen saying the log was removed"))
-	xdo(t, "key", "alt+3") // the demo SGP's card
+	untilLog(t, dir, focusRecord("passcode"), func() { xdo(t, "key", "alt+3") }) // the demo SGP's card
 	pass := waitSettled(t, lock, whole, 30*time.Second, "the passcode screen")
 	xdo(t, "type", "--delay", "60", "345678")
 	xdo(t, "key", "Return")

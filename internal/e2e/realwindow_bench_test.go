@@ -181,6 +181,7 @@ func startRealWindow(b testing.TB) *realWindow {
 	}
 	d.win = d.waitWindow()
 	d.waitAudit("application-start", "", 60*time.Second)
+	waitLogRecord(b, dir, `msg="screen shown" screen=lock`, 60*time.Second)
 	rw := &realWindow{d: d, x: watchWindow(b, x.display, d.win)}
 	rw.x.steady(30*time.Second, "the lock screen")
 	d.cardIn(keyPharmacist)

@@ -16,15 +16,18 @@ func TestDemoEmergencyRecordBanner(t *testing.T) {
 	ownDisplay(t)
 	dir := t.TempDir()
 	bin := binary(t)
-	p := start(t, bin, "--demo", "--data-dir", dir)
+	p := start(t, bin, "--demo", "--data-dir", dir, "--log-level", "debug")
 	waitWindow(t, p, "SCR Desk", 90*time.Second)
 	waitAudit(t, bin, dir, "application-start", 1, 60*time.Second)
+	waitLogRecord(t, dir, `msg="screen shown" screen=lock`, 60*time.Second)
 	lockShot := waitSettled(t, nil, whole, 30*time.Second, "the lock screen to be painted")
 
-	xdo(t, "mousemove", pharmacistX, pharmacistY, "click", "1")
+	untilLog(t, dir, focusRecord("passcode"), func() { xdo(t, "mousemove", pharmacistX, pharmacistY, "click", "1") })
 	passShot := waitSettled(t, lockShot, whole, 30*time.Second, "the passcode screen")
-	xdo(t, "type", "--delay", "60", "123456")
-	xdo(t, "key", "Return")
+	untilLog(t, dir, focusRecord("NHS number"), func() { // signed in: the search screen has the keyboard
+		xdo(t, "type", "--delay", "60", "123456")
+		xdo(t, "key", "Return")
+	})
 	waitAudit(t, bin, dir, "login", 1, 60*time.Second)
 	signedIn := waitSettled(t, passShot, whole, 30*time.Second, "the signed-in screen")
 

@@ -46,7 +46,7 @@ func TestSettingsTabFollowsFocus(t *testing.T) {
 	}
 	d.win = d.waitWindow()
 	d.waitAudit("application-start", "", 60*time.Second)
-	d.settle("01-lock")
+	d.waitLockScreen("01-lock")
 	d.cardIn(keyPharmacist)
 	d.typeText("123456")
 	d.untilFocus("NHS number", func() { d.key("Return") }) // signed in: the search screen drawn

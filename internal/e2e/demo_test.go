@@ -44,7 +44,7 @@ func TestDemoSignInRecordLock(t *testing.T) {
 	}
 	click := func() { xdo(t, "mousemove", pharmacistX, pharmacistY, "click", "1") }
 	cardIn := func() { untilLog(t, dir, focusRecord("passcode"), click) } // typed sooner, the passcode is lost
-	passcode := func() { // signed in (or unlocked) when the search screen's NHS number field has the keyboard
+	passcode := func() {                                                  // signed in (or unlocked) when the search screen's NHS number field has the keyboard
 		untilLog(t, dir, focusRecord("NHS number"), func() {
 			xdo(t, "type", "--delay", "60", "123456")
 			xdo(t, "key", "Return")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 
 	"scrdesk/cardreader"
 	"scrdesk/cardreader/virtualcard"
@@ -310,4 +311,35 @@ func TestPatientFlagsRecordedForTheRules(t *testing.T) {
 	if got := flagsOf(picked, audit.ActionPatientRead); slices.Contains(got, audit.FlagFoundByDetails) {
 		t.Errorf("patient opened by NHS number still marked found by details: %v", got)
 	}
+}
+
+// TestEscapeAfterAClickOnTheAlertStrip: while an alert waits (the Spine refuses it), the strip
+// lists it one by one; a click on that list gives it the keyboard focus, and Escape must still
+// close the patient (a plain list kept it: the real-window suite's click at the foot of the
+// record hit the strip on a loaded machine, and Escape did nothing).
+func TestEscapeAfterAClickOnTheAlertStrip(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	h.sb.SetFault("AuditEvent", sandbox.Fault{Kind: sandbox.FaultHTML5xx, Status: 503})
+	h.searchNHS(sandbox.NHSAsk)
+	h.until("the permission question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
+	h.sh.consent.TypedRune('1') // permission: the self-claimed relationship alert is queued
+	h.until("the record", func(c *Controller) bool { return recordShown(c) })
+	h.until("a failed attempt", func(c *Controller) bool {
+		list, _ := c.svc.Store.List(t.Context(), "queued", 5)
+		return len(list) == 1 && list[0].Attempts >= 1
+	})
+	h.pump()
+	if !h.sh.alerts.Listing() {
+		t.Fatal("the waiting alert is not listed in the strip")
+	}
+	strip := h.sh.alerts.Object()
+	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(strip)
+	sz := strip.Size()
+	test.TapCanvas(h.w.Canvas(), at.Add(fyne.NewPos(sz.Width/4, sz.Height-4))) // the list's row
+	if h.w.Canvas().Focused() == nil {
+		t.Fatal("the click on the alert list gave nothing the focus: the test does not reach the list")
+	}
+	h.w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	h.until("the patient closed by Escape", func(c *Controller) bool { return !patientOpen(c) })
 }

@@ -95,6 +95,29 @@ func (b *Button) TypedKey(ev *fyne.KeyEvent) {
 // keys of a question work while one of its buttons has the focus.
 func (b *Button) TypedRune(r rune) { PassRune(b, r) }
 
+// ReadList is a list whose rows are read, not chosen: the record, the alert strip. A click in
+// it gives it the keyboard focus (Fyne focuses a tapped list), so it passes every key and
+// character on to the window: the window's keys (Escape, Page Up/Down, Home, End, the arrows)
+// work wherever the focus is, and a tapped row is not left selected. A plain widget.List there
+// kept Escape (a click on the alert strip while an alert waited, and Escape no longer closed
+// the patient).
+type ReadList struct{ widget.List }
+
+// NewReadList makes a ReadList; its functions can also be set afterwards (before it is shown).
+func NewReadList(length func() int, create func() fyne.CanvasObject, update func(widget.ListItemID, fyne.CanvasObject)) *ReadList {
+	l := &ReadList{}
+	l.Length, l.CreateItem, l.UpdateItem = length, create, update
+	l.OnSelected = func(id widget.ListItemID) { l.Unselect(id) }
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// TypedKey hands the key to the window.
+func (l *ReadList) TypedKey(ev *fyne.KeyEvent) { PassKey(l, ev) }
+
+// TypedRune hands the character to the window.
+func (l *ReadList) TypedRune(r rune) { PassRune(l, r) }
+
 // PassRune hands r to the window canvas's rune handler of o.
 func PassRune(o fyne.CanvasObject, r rune) {
 	a := fyne.CurrentApp()

@@ -15,7 +15,7 @@ import (
 type Alerts struct {
 	items   []present.AlertView
 	summary *kit.Label
-	list    *widget.List
+	list    *kit.ReadList
 	root    *fyne.Container
 }
 
@@ -28,7 +28,7 @@ func NewAlerts() *Alerts {
 	// laid out, made the window taller than the screen at text scale 1.5.
 	a.summary = kit.NewLabel("")
 	a.summary.TextStyle.Bold = true
-	a.list = widget.NewList(
+	a.list = kit.NewReadList( // a click on it must not keep the window's keys (Escape)
 		func() int { return len(a.items) },
 		func() fyne.CanvasObject {
 			state := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

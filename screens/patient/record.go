@@ -473,7 +473,7 @@ func columnWidths(weights, mins []float32, width float32) []float32 {
 type recordBody struct {
 	widget.BaseWidget
 	rec     *Record
-	list    *recordList
+	list    *kit.ReadList
 	pin     *fyne.Container
 	objs    []fyne.CanvasObject // the list and the pin, in drawing order
 	built   float32             // the width the list's heights were worked out for
@@ -519,7 +519,7 @@ func (b *recordBody) rebuild(width float32) {
 		// The new list cannot scroll before it is laid out: keep the place for then.
 		b.pending = b.list.GetScrollOffset()
 	}
-	l := &recordList{}
+	l := kit.NewReadList(nil, newRecordItem, nil)
 	// widget.List (Fyne 2.8) tells no one when it scrolls: its scroller's OnScrolled is its own,
 	// and ScrollTo and ScrollToOffset move it without that callback. But every change of its
 	// offset lays out the visible rows again, which begins by asking Length; so Length is where
@@ -528,7 +528,6 @@ func (b *recordBody) rebuild(width float32) {
 		b.follow(l)
 		return len(rows) + 1 // the header, then the rows
 	}
-	l.CreateItem = newRecordItem
 	l.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) {
 		item := o.(*fyne.Container)
 		switch {
@@ -540,8 +539,6 @@ func (b *recordBody) rebuild(width float32) {
 			updateRecordRow(row, rows[id-1], tables)
 		}
 	}
-	l.OnSelected = func(id widget.ListItemID) { l.Unselect(id) } // rows are read, not chosen
-	l.ExtendBaseWidget(l)
 	l.HideSeparators = true
 	m := newRowMetrics()
 	b.rows, b.tables = rows, tables
@@ -587,7 +584,7 @@ func (b *recordBody) unpin() {
 }
 
 // follow places the pin for list l's offset, if l is the current list and it has moved.
-func (b *recordBody) follow(l *recordList) {
+func (b *recordBody) follow(l *kit.ReadList) {
 	if l != b.list {
 		return
 	}
@@ -646,17 +643,6 @@ func (b *recordBody) pinnedHeadings() []string {
 	}
 	return b.rows[b.heads[b.pinned]].cells
 }
-
-// recordList is the record's list. When it has the focus (a click in the record, or Tab) it
-// passes every key to the window, which scrolls the record (Page Up/Down, Home, End, arrows) and
-// closes the patient on Escape: the same keys wherever the focus is.
-type recordList struct{ widget.List }
-
-// TypedKey hands the key to the window.
-func (l *recordList) TypedKey(ev *fyne.KeyEvent) { kit.PassKey(l, ev) }
-
-// TypedRune hands the rune to the window.
-func (l *recordList) TypedRune(r rune) { kit.PassRune(l, r) }
 
 // CreateRenderer is part of fyne.Widget.
 func (b *recordBody) CreateRenderer() fyne.WidgetRenderer { return &recordBodyRenderer{b: b} }

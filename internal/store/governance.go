@@ -313,47 +313,58 @@ func (db *DB) checkBatch(ctx context.Context, eng *governance.Engine, from, seen
 	return int64(len(es)), nil
 }
 
-// govWriter writes hits, cases and steps inside one transaction with prepared statements.
+// govWriter writes hits, cases and steps inside one transaction, each statement prepared on
+// it at its first use (a row that only moves the checked mark prepares that one statement).
 type govWriter struct {
-	ctx                    context.Context
-	tx                     *sql.Tx
-	hit, kase, step, setSt *sql.Stmt
-	readCase               *sql.Stmt
-	prepErr                error
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
 }
 
 func newGovWriter(ctx context.Context, tx *sql.Tx) *govWriter {
-	w := &govWriter{ctx: ctx, tx: tx}
-	prep := func(q string) *sql.Stmt {
-		if w.prepErr != nil {
-			return nil
-		}
-		s, err := tx.PrepareContext(ctx, q)
-		w.prepErr = err
-		return s
+	return &govWriter{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}
+}
+
+// The statements of a govWriter.
+const (
+	sqlHit  = `INSERT OR IGNORE INTO rule_hit (seq, rule, time_ms, user_id, nhs_number, workstation, evidence, related) VALUES (?,?,?,?,?,?,?,?)`
+	sqlCase = `INSERT INTO gov_case (seq, time_ms, user_id, user_name, nhs_number, workstation, risk, rules) VALUES (?,?,?,?,?,?,?,?)
+		ON CONFLICT (seq) DO UPDATE SET risk = excluded.risk, rules = excluded.rules`
+	sqlStep     = `INSERT OR IGNORE INTO gov_step (case_seq, audit_seq) VALUES (?, ?)`
+	sqlSetState = `UPDATE gov_case SET state = ?, closed_ms = ? WHERE seq = ?`
+	sqlReadCase = `SELECT user_id, user_name, state FROM gov_case WHERE seq = ?`
+	sqlChecked  = `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
+)
+
+// stmt is q prepared on the writer's transaction.
+func (w *govWriter) stmt(q string) (*sql.Stmt, error) {
+	if st := w.stmts[q]; st != nil {
+		return st, nil
 	}
-	w.hit = prep(`INSERT OR IGNORE INTO rule_hit (seq, rule, time_ms, user_id, nhs_number, workstation, evidence, related) VALUES (?,?,?,?,?,?,?,?)`)
-	w.kase = prep(`INSERT INTO gov_case (seq, time_ms, user_id, user_name, nhs_number, workstation, risk, rules) VALUES (?,?,?,?,?,?,?,?)
-		ON CONFLICT (seq) DO UPDATE SET risk = excluded.risk, rules = excluded.rules`)
-	w.step = prep(`INSERT OR IGNORE INTO gov_step (case_seq, audit_seq) VALUES (?, ?)`)
-	w.setSt = prep(`UPDATE gov_case SET state = ?, closed_ms = ? WHERE seq = ?`)
-	w.readCase = prep(`SELECT user_id, user_name, state FROM gov_case WHERE seq = ?`)
-	return w
+	st, err := w.tx.PrepareContext(w.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	w.stmts[q] = st
+	return st, nil
+}
+
+func (w *govWriter) exec(q string, args ...any) error {
+	st, err := w.stmt(q)
+	if err == nil {
+		_, err = st.ExecContext(w.ctx, args...)
+	}
+	return err
 }
 
 func (w *govWriter) close() {
-	for _, s := range []*sql.Stmt{w.hit, w.kase, w.step, w.setSt, w.readCase} {
-		if s != nil {
-			s.Close()
-		}
+	for _, st := range w.stmts {
+		st.Close()
 	}
 }
 
 // entry stores e's hits (and its case), or replays e if it is a step on a case.
 func (w *govWriter) entry(e audit.Entry, hits []governance.Hit) error {
-	if w.prepErr != nil {
-		return w.prepErr
-	}
 	if len(hits) > 0 {
 		risk := 0
 		names := make([]string, 0, len(hits))
@@ -364,12 +375,12 @@ func (w *govWriter) entry(e audit.Entry, hits []governance.Hit) error {
 			for _, r := range h.Related {
 				rel = append(rel, strconv.FormatInt(r, 10))
 			}
-			if _, err := w.hit.ExecContext(w.ctx, h.Seq, string(h.Rule), h.Time.UnixMilli(), h.UserID, h.NHSNumber,
+			if err := w.exec(sqlHit, h.Seq, string(h.Rule), h.Time.UnixMilli(), h.UserID, h.NHSNumber,
 				h.Workstation, h.Evidence, strings.Join(rel, ",")); err != nil {
 				return fmt.Errorf("store rule hit: %w", err)
 			}
 		}
-		if _, err := w.kase.ExecContext(w.ctx, e.Seq, e.Time.UnixMilli(), e.UserID, e.UserName, e.NHSNumber,
+		if err := w.exec(sqlCase, e.Seq, e.Time.UnixMilli(), e.UserID, e.UserName, e.NHSNumber,
 			e.Workstation, risk, strings.Join(names, ",")); err != nil {
 			return fmt.Errorf("store case: %w", err)
 		}
@@ -379,7 +390,11 @@ func (w *govWriter) entry(e audit.Entry, hits []governance.Hit) error {
 		return nil
 	}
 	var uid, uname, state string
-	err := w.readCase.QueryRowContext(w.ctx, caseSeq).Scan(&uid, &uname, &state)
+	read, err := w.stmt(sqlReadCase)
+	if err != nil {
+		return err
+	}
+	err = read.QueryRowContext(w.ctx, caseSeq).Scan(&uid, &uname, &state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // a step on a case that no rule raises now (rules switched off): kept in the log
 	}
@@ -394,17 +409,14 @@ func (w *govWriter) entry(e audit.Entry, hits []governance.Hit) error {
 	if at, ok := c.Closed(); ok {
 		closed = at.UnixMilli()
 	}
-	if _, err := w.step.ExecContext(w.ctx, caseSeq, e.Seq); err != nil {
+	if err := w.exec(sqlStep, caseSeq, e.Seq); err != nil {
 		return err
 	}
-	_, err = w.setSt.ExecContext(w.ctx, string(c.State), closed, caseSeq)
-	return err
+	return w.exec(sqlSetState, string(c.State), closed, caseSeq)
 }
 
 func (w *govWriter) checked(seq int64) error {
-	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-		metaRulesChecked, strconv.FormatInt(seq, 10))
-	return err
+	return w.exec(sqlChecked, metaRulesChecked, strconv.FormatInt(seq, 10))
 }
 
 // checkAppendedTx runs the live rules on a row just appended inside tx, and replays it if it
@@ -415,15 +427,14 @@ func (db *DB) checkAppendedTx(ctx context.Context, tx *sql.Tx, e audit.Entry) er
 		hits = db.rules.Check(e)
 	}
 	_, _, step := StepOf(e)
-	if len(hits) == 0 && !step {
-		if db.rules != nil { // the checked mark, exact: a report can tell whether the rules have caught up
-			w := &govWriter{ctx: ctx, tx: tx}
-			return w.checked(e.Seq)
-		}
+	if len(hits) == 0 && !step && db.rules == nil {
 		return nil
 	}
-	w := newGovWriter(ctx, tx)
-	defer w.close()
+	w, done := db.govWriterIn(ctx, tx)
+	defer done()
+	if len(hits) == 0 && !step { // the checked mark, exact: a report can tell whether the rules have caught up
+		return w.checked(e.Seq)
+	}
 	if err := w.entry(e, hits); err != nil {
 		return err
 	}
@@ -431,6 +442,19 @@ func (db *DB) checkAppendedTx(ctx context.Context, tx *sql.Tx, e audit.Entry) er
 		return nil
 	}
 	return w.checked(e.Seq)
+}
+
+// govWriterIn is a govWriter on tx: write's, kept for the transaction's other rows (its
+// statements close with it); another's, closed by done.
+func (db *DB) govWriterIn(ctx context.Context, tx *sql.Tx) (w *govWriter, done func()) {
+	if db.wtx != nil && db.wtx.tx == tx {
+		if db.wtx.gov == nil {
+			db.wtx.gov = newGovWriter(ctx, tx)
+		}
+		return db.wtx.gov, func() {}
+	}
+	w = newGovWriter(ctx, tx)
+	return w, w.close
 }
 
 var stepActions = map[governance.Kind]audit.Action{

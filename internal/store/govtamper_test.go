@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,6 +21,45 @@ import (
 // outside SCR Desk (not Verified), rebuilds them from the log, and verifies clean after; the
 // own-access refusal and the case's state come from the log all along.
 func TestGovernanceCacheTamperIsFound(t *testing.T) {
+	// Every case starts from a copy of one log holding the demo entries with the rules on
+	// (appending them is most of a case's time): the file, and keys of its own.
+	tmpl := filepath.Join(t.TempDir(), "template.db")
+	tmplKeys := newMemKeys()
+	{
+		db, err := OpenWith(context.Background(), tmpl, tmplKeys, nil, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.EnableRules(context.Background(), governance.DefaultConfig(), nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AppendBatch(context.Background(), demoEntries()); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyLog := func(t *testing.T) (string, *memKeys) {
+		path := filepath.Join(t.TempDir(), "a.db")
+		b, err := os.ReadFile(tmpl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		keys := newMemKeys()
+		tmplKeys.mu.Lock()
+		for k, v := range tmplKeys.m {
+			if k == IdentityName(tmpl) { // the keyring names the log by its path
+				k = IdentityName(path)
+			}
+			keys.m[k] = v
+		}
+		tmplKeys.mu.Unlock()
+		return path, keys
+	}
 	for _, rulesOn := range []bool{true, false} {
 		for _, tc := range []struct {
 			name     string
@@ -51,14 +91,13 @@ func TestGovernanceCacheTamperIsFound(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				ctx := context.Background()
-				path := filepath.Join(t.TempDir(), "a.db")
-				keys := newMemKeys()
+				path, keys := copyLog(t)
 				db := openTest(t, path, keys, Options{})
 				if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
 					t.Fatal(err)
 				}
-				if err := db.AppendBatch(ctx, demoEntries()); err != nil {
-					t.Fatal(err)
+				if rep, err := db.Verify(ctx); err != nil || !rep.OK || rep.LastSeq < int64(len(demoEntries())) {
+					t.Fatalf("the copy of the demo log: %v %q", err, rep.Message())
 				}
 				cs, _, err := db.Cases(ctx, CaseFilter{Rule: governance.RuleEmergency, UserID: "555000000022"}, CaseCursor{}, 10)
 				if err != nil || len(cs) == 0 {

@@ -161,6 +161,23 @@ type DB struct {
 	lastMono time.Duration // and Mono's
 
 	rules *governance.Engine // checks each appended row once EnableRules has caught up
+
+	wtx *writeTx // write's transaction and its append statements, while write runs
+}
+
+// writeTx is a write transaction with the statements rows are appended by, prepared on it once:
+// a batch of rows (AppendBatch, the demo's log) parsed the same two statements again for every
+// row, two thirds of its time. They close with the transaction.
+type writeTx struct {
+	tx             *sql.Tx
+	newest, insert *sql.Stmt
+	gov            *govWriter // the rules' writes (checkAppendedTx)
+
+	// The row this transaction appended last (every row is appended by appendAtTx), so that
+	// the next need not read it back.
+	appended        bool
+	lastSeq, lastMS int64
+	lastMAC         []byte
 }
 
 // LogReplacedError is ErrLogReplaced with what Open found.
@@ -428,6 +445,8 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("%w: begin: %w", ErrNotRecorded, translate(err))
 	}
 	before := db.sinceCP
+	db.wtx = &writeTx{tx: tx}
+	defer func() { db.wtx = nil }()
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		db.sinceCP = before
@@ -460,9 +479,13 @@ func (db *DB) appendAtTx(ctx context.Context, tx *sql.Tx, e audit.Event, at time
 	var last int64
 	var prev []byte
 	var lastMS int64
-	err := tx.QueryRowContext(ctx, `SELECT seq, mac, time_ms FROM audit_event ORDER BY seq DESC LIMIT 1`).
-		Scan(&last, &prev, &lastMS)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	st, err := db.appendStmts(ctx, tx)
+	if err != nil {
+		return audit.Entry{}, err
+	}
+	if st.appended {
+		last, prev, lastMS = st.lastSeq, st.lastMAC, st.lastMS
+	} else if err := st.newest.QueryRowContext(ctx).Scan(&last, &prev, &lastMS); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return audit.Entry{}, fmt.Errorf("read newest row: %w", err)
 	}
 	now := at.UTC().Truncate(time.Millisecond)
@@ -492,10 +515,11 @@ func (db *DB) appendAtTx(ctx context.Context, tx *sql.Tx, e audit.Event, at time
 	}
 	body := audit.Encode(entry)
 	entry.MAC = append([]byte(nil), db.chain.MAC(prev, entry.Seq, body)...)
-	if _, err := tx.ExecContext(ctx, insertSQL, entry.Seq, string(body), entry.MAC); err != nil {
+	if _, err := st.insert.ExecContext(ctx, entry.Seq, string(body), entry.MAC); err != nil {
 		return audit.Entry{}, fmt.Errorf("insert audit row: %w", err)
 	}
 	db.sinceCP++
+	st.appended, st.lastSeq, st.lastMS, st.lastMAC = true, entry.Seq, entry.Time.UnixMilli(), entry.MAC
 	if err := db.checkAppendedTx(ctx, tx, entry); err != nil {
 		db.rules = nil // the engine saw a row that will not commit: EnableRules again catches up
 		return audit.Entry{}, fmt.Errorf("check the governance rules: %w", err)
@@ -503,7 +527,31 @@ func (db *DB) appendAtTx(ctx context.Context, tx *sql.Tx, e audit.Event, at time
 	return entry, nil
 }
 
-const insertSQL = `INSERT INTO audit_event (seq, body, mac) VALUES (?, ?, ?)`
+const (
+	newestSQL = `SELECT seq, mac, time_ms FROM audit_event ORDER BY seq DESC LIMIT 1`
+	insertSQL = `INSERT INTO audit_event (seq, body, mac) VALUES (?, ?, ?)`
+)
+
+// appendStmts are the statements appendAtTx uses in tx: write's, prepared at its first row; in
+// a transaction of another (one row, appendNoteLocked), prepared for that row.
+func (db *DB) appendStmts(ctx context.Context, tx *sql.Tx) (*writeTx, error) {
+	w := db.wtx
+	if w == nil || w.tx != tx {
+		w = &writeTx{tx: tx}
+	}
+	if w.newest == nil {
+		newest, err := tx.PrepareContext(ctx, newestSQL)
+		if err != nil {
+			return nil, fmt.Errorf("prepare: read newest row: %w", err)
+		}
+		insert, err := tx.PrepareContext(ctx, insertSQL)
+		if err != nil {
+			return nil, fmt.Errorf("prepare: insert audit row: %w", err)
+		}
+		w.newest, w.insert = newest, insert
+	}
+	return w, nil
+}
 
 // The details the store adds to a row about its clock.
 const (

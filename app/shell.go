@@ -162,6 +162,7 @@ type shell struct {
 	ptArea    *fyne.Container // search, or consent, or record
 	current   present.Screen
 	ptShown   string
+	govShown  string // the governance page drawn ("" when the workspace is not), for the debug log
 	// emergShown: the consent screen shows the emergency reason stage.
 	emergShown bool
 	// patientSeen: a patient was on screen since the last lock (the clipboard is cleared at lock).
@@ -362,6 +363,9 @@ func (s *shell) render(f frame) {
 		s.signed.Objects = []fyne.CanvasObject{s.counter}
 		s.signed.Refresh()
 	}
+	if f.gov == nil || f.screen != present.ScreenWorkspace {
+		s.govShown = "" // the next governance page drawn is written again
+	}
 	switch f.screen {
 	case present.ScreenLock:
 		s.lock.Render(f.lock)
@@ -403,6 +407,7 @@ func (s *shell) render(f frame) {
 				s.w.Canvas().Unfocus()
 			}
 			s.ptShown = ""
+			s.shownGovPage(f.gov.Page)
 			break
 		}
 		alertsWere := s.alerts.Object().MinSize()
@@ -514,6 +519,24 @@ func (s *shell) show(sc present.Screen, obj fyne.CanvasObject) {
 		s.c.svc.Log.Debug("screen shown", "screen", screenNames[sc])
 	}
 }
+
+// shownGovPage writes the debug record that governance page p is drawn, when it was not: a tool
+// driving the window waits for it (the case opening after its row in the queue is highlighted),
+// as a person waits to see the page. It names the page only.
+func (s *shell) shownGovPage(p gscreens.Page) {
+	name := govPageNames[p]
+	if name == s.govShown {
+		return
+	}
+	s.govShown = name
+	if s.c != nil && s.c.svc.Log != nil {
+		s.c.svc.Log.Debug("governance page shown", "page", name)
+	}
+}
+
+// govPageNames name the governance pages in the debug log.
+var govPageNames = map[gscreens.Page]string{gscreens.PageHome: "home", gscreens.PageCases: "cases",
+	gscreens.PageCase: "case", gscreens.PageAudit: "audit", gscreens.PageSAR: "sar"}
 
 // screenNames name the screens in the debug log.
 var screenNames = map[present.Screen]string{present.ScreenLock: "lock", present.ScreenPasscode: "passcode",

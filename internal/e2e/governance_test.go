@@ -73,10 +73,16 @@ func TestDemoGovernance(t *testing.T) {
 	})
 	home := step("governance-home", roles, "review-sample-seed", 1, "the governance workspace", func() { xdo(t, "key", "Return") })
 	// Home says the log is verified once the check in the background has run.
-	time.Sleep(2 * time.Second)
+	waitLogRecord(t, dir, `msg="audit log checked for the workspace" ok=true`, 60*time.Second)
 	home = save(t, "governance-home", waitSettled(t, nil, whole, 30*time.Second, "the integrity line"))
-	queue := step("governance-cases", home, "audit-queried", 2, "the case queue", click(casesX, casesY))
-	kase := step("governance-case", queue, "", 0, "the case", click(firstCaseX, firstCaseY))
+	queue := step("governance-cases", home, "audit-queried", 2, "the case queue", func() {
+		untilLog(t, dir, `msg="governance page shown" page=cases`, click(casesX, casesY))
+	})
+	// The case's page, not its row highlighted in the queue (drawn first, and on a loaded
+	// machine still for long enough to pass for settled: the note was then typed into the queue).
+	kase := step("governance-case", queue, "", 0, "the case", func() {
+		untilLog(t, dir, `msg="governance page shown" page=case`, click(firstCaseX, firstCaseY))
+	})
 	noted := step("", kase, "case-note", 1, "the case with its note", func() {
 		click(noteX, noteY)()
 		xdo(t, "type", "--delay", "20", "Asked the pharmacist: patient collapsed at the counter")

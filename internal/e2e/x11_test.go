@@ -154,10 +154,29 @@ func startEnv(t testing.TB, env []string, bin string, args ...string) *proc {
 	t.Cleanup(func() { // after the stop below (cleanups run last first): the output is complete
 		if t.Failed() {
 			t.Logf("%s %s printed:\n%s", filepath.Base(bin), strings.Join(args, " "), out.String())
+		} else if strings.Contains(out.String(), "Error in Fyne call thread") {
+			// Fyne names a call made off its UI goroutine: a data race on the screens. Logged,
+			// not yet failed: CI's output showed a burst of them once (screens/governance,
+			// demopanel, shell.render) in a run that failed for another reason, and their
+			// cause is not found yet (see the session note).
+			t.Logf("%s %s touched the window off Fyne's UI goroutine:\n%s", filepath.Base(bin), strings.Join(args, " "), fyneThreadErrors(out.String()))
 		}
 	})
 	t.Cleanup(func() { p.stop() })
 	return p
+}
+
+// fyneThreadErrors lists, once each, the places Fyne's thread check named in out.
+func fyneThreadErrors(out string) string {
+	seen := map[string]bool{}
+	var places []string
+	for _, line := range strings.Split(out, "\n") {
+		if _, from, ok := strings.Cut(line, "From: "); ok && !seen[from] {
+			seen[from] = true
+			places = append(places, from)
+		}
+	}
+	return strings.Join(places, "\n")
 }
 
 func (p *proc) stop() {

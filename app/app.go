@@ -137,13 +137,25 @@ func serve(ctx context.Context, opts Options, a fyne.App, w fyne.Window, notice 
 	}
 	defer closeAll()
 	svc.StartNotice = notice
+	// The controller's screen updates, while ctx lasts. Once it ends the window is closing
+	// (Fyne quits on the same signal), and Fyne runs what is still sent to a stopping loop on
+	// the sender's goroutine instead of its own: the controller's last renders touched the
+	// window from its goroutine (Fyne's "Error in Fyne call thread", seen at a test's stop).
+	ui := func(f func()) {
+		if ctx.Err() == nil {
+			fyne.Do(f)
+		}
+	}
+	if ctx.Err() != nil {
+		return audit.Event{}, false // closed while the services opened: no window left to fill
+	}
 	var c *Controller
 	fyne.DoAndWait(func() {
 		a.Settings().SetTheme(screens.NewTheme(float32(svc.Settings.TextScale)))
-		c = NewController(svc, newShell(w, svc.Demo), fyne.Do)
+		c = NewController(svc, newShell(w, svc.Demo), ui)
 	})
 	c.onTextScale = func(scale float64) {
-		fyne.Do(func() { a.Settings().SetTheme(screens.NewTheme(float32(scale))) })
+		ui(func() { a.Settings().SetTheme(screens.NewTheme(float32(scale))) })
 	}
 	cctx, stopConfigs := context.WithCancel(ctx)
 	defer stopConfigs() // the next controller serves the settings files sent after this one

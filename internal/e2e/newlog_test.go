@@ -81,12 +81,14 @@ func TestSGPStartsANewLogInTheWindow(t *testing.T) {
 	}
 
 	// She signs in again over the new log: the new window's demo reader starts empty.
-	xdo(t, "key", "alt+3")
+	// Each key only once its field has the keyboard (the shell's debug records): typed at
+	// "Reading your smartcard…" the passcode was lost on a loaded machine.
+	untilLog(t, dir, focusRecord("passcode"), func() { xdo(t, "key", "alt+3") })
 	save(t, "new-log-3-passcode", waitSettled(t, after, whole, 30*time.Second, "the passcode screen again"))
-	pass2 := waitSettled(t, nil, whole, 30*time.Second, "the passcode screen")
-	xdo(t, "type", "--delay", "60", "345678")
-	xdo(t, "key", "Return")
-	waitSettled(t, pass2, whole, 30*time.Second, "the role choice again")
+	untilLog(t, dir, focusRecord("role"), func() {
+		xdo(t, "type", "--delay", "60", "345678")
+		xdo(t, "key", "Return")
+	})
 	xdo(t, "key", "Return")
 	waitAudit(t, bin, dir, "login", 1, 60*time.Second)
 }

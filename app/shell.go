@@ -165,6 +165,8 @@ type shell struct {
 	govShown  string // the governance page drawn ("" when the workspace is not), for the debug log
 	// emergShown: the consent screen shows the emergency reason stage.
 	emergShown bool
+	// ptStage: the patient part's stage last named in the debug log (renderPatient).
+	ptStage string
 	// patientSeen: a patient was on screen since the last lock (the clipboard is cleared at lock).
 	patientSeen bool
 	last        frame
@@ -357,6 +359,7 @@ func (s *shell) render(f frame) {
 	}
 	if f.screen != present.ScreenWorkspace {
 		s.search.Clear()
+		s.ptStage = "" // the next patient stage drawn is written again
 	}
 	if f.gov == nil && s.signed.Objects[0] != s.counter {
 		s.gov.Clear() // the governance workspace leaves nothing behind
@@ -406,7 +409,7 @@ func (s *shell) render(f frame) {
 			if entering {
 				s.w.Canvas().Unfocus()
 			}
-			s.ptShown = ""
+			s.ptShown, s.ptStage = "", ""
 			s.shownGovPage(f.gov.Page)
 			break
 		}
@@ -479,7 +482,24 @@ func (s *shell) renderPatient(f frame, first bool) {
 		s.fitBanner()
 		s.fitted = f.banner
 	}
+	stage := want
+	if want == "consent" {
+		stage = consentStageNames[f.consent.Stage]
+	}
+	if stage != s.ptStage { // for tools driving the window, as show's record
+		s.ptStage = stage
+		if s.c != nil && s.c.svc.Log != nil {
+			s.c.svc.Log.Debug("patient stage shown", "stage", stage)
+		}
+	}
 }
+
+// consentStageNames name the consent screen's stages in the debug log (the patient's part of
+// the counter: search, one of these, or record).
+var consentStageNames = map[present.ConsentStage]string{present.ConsentChecking: "checking",
+	present.ConsentOptedOut: "opted-out", present.ConsentNoRecord: "no-record", present.ConsentAsk: "question",
+	present.ConsentEmergency: "emergency", present.ConsentDeclined: "declined", present.ConsentOpening: "opening",
+	present.ConsentDeceased: "deceased"}
 
 // fitBanner lays the counter out again once the banner's lines know their width: a wrapped
 // line (the emergency marking, a long allergy line) needs more height than it had before it

@@ -140,7 +140,7 @@ background "windows build and Wine run" bash -c 'nice -n 10 scripts/windows.sh &
 # they run side by side, each in its own namespaces, while the fuzzing below uses the CPU.
 # The PC/SC tests stop and restart pcscd: each such package gets a private pcscd of its own.
 for pkg in "${pcsc_pkgs[@]}"; do
-	background_gotest "tests: pcscd ${pkg#scrdesk/}" scripts/with-pcscd.sh go test "${live[@]}" "$pkg"
+	background_gotest "tests: pcscd ${pkg#scrdesk/}" scripts/with-pcscd.sh go test "${live[@]}" -timeout 30m "$pkg"
 done
 # Every other package that needs a real service, in one environment with all of them running;
 # the real-window suite in another of its own, beside them.

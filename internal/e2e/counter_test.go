@@ -89,6 +89,7 @@ func counterRun(t *testing.T, name string, sw, sh int, scale float64) {
 	d.typeText("9990001227")
 	d.key("Return")
 	d.waitAudit("scr-consent-read", "", 30*time.Second)
+	d.waitAsked()
 	asked := d.settle("03-long-name-question")
 	d.fits("the long-name patient's permission question")
 	d.answer("1", "scr-read", "")
@@ -159,19 +160,22 @@ func counterRun(t *testing.T, name string, sw, sh int, scale float64) {
 	d.typeText("9990000107")
 	d.key("Return")
 	d.waitAudit("scr-consent-read", "9990000107", 30*time.Second)
+	d.waitAsked()
+	d.asked = logRecords(d.dir, stageRecord("question"))
 	d.waitColour(amber, "the permission question (its amber emergency button)")
 	question := d.settle("09-question")
-	d.key("2")
+	d.untilFocus("emergency reason", func() { d.key("2") }) // 2 gives the reason the keyboard
 	reason := d.waitChange(question, "the emergency reason")
-	d.key("Escape")
+	untilLog(d.t, d.dir, stageRecord("question"), func() { d.key("Escape") })
 	d.waitChange(reason, "the question again after Escape on the reason")
 	d.waitColour(amber, "the question again (its amber emergency button)")
+	d.asked = logRecords(d.dir, stageRecord("question"))
 	again := d.settle("09b-question-again")
-	d.key("2")
+	d.untilFocus("emergency reason", func() { d.key("2") })
 	d.waitChange(again, "the emergency reason again")
 	d.typeText("Patient collapsed at the counter; unable to consent")
 	d.settle("10-emergency-reason")
-	d.key("shift+Return")
+	untilLog(d.t, d.dir, stageRecord("record"), func() { d.key("shift+Return") })
 	d.waitAudit("emergency-access", "9990000107", 30*time.Second)
 	d.waitAudit("scr-read", "9990000107", 30*time.Second)
 	d.settle("11-emergency-record")
@@ -313,6 +317,7 @@ type driver struct {
 	shots string
 	win   string
 	n     int
+	asked int // permission questions answered (answer)
 }
 
 func (d *driver) xdo(args ...string) string {
@@ -384,6 +389,11 @@ func (d *driver) untilFocus(field string, act func()) {
 	d.t.Helper()
 	untilLog(d.t, d.dir, focusRecord(field), act)
 }
+
+// stageRecord is the shell's debug record that the patient part of the counter shows stage
+// (search, checking, question, emergency, opening, record, ...): it is written in the UI update
+// that draws it.
+func stageRecord(stage string) string { return `msg="patient stage shown" stage=` + stage }
 
 // focusRecord is the debug log's record that field took the keyboard.
 func focusRecord(field string) string {
@@ -684,18 +694,33 @@ func (d *driver) waitAuditReason(action, reason string, timeout time.Duration) {
 
 var seen = map[string]int{}
 
-// answer presses key until an audit row action (for nhs) appears: the question's row is written
-// just before the question is drawn, so the first press can come too early.
+// answer answers the permission question with key once it is drawn (one more of the shell's
+// "question" records than this driver has answered: its audit row is written before it is
+// drawn, and a key pressed at "Checking…" is lost), then waits for the audit row action (for
+// nhs) and, for a record, for the record drawn.
 func (d *driver) answer(key, action, nhs string) {
 	d.t.Helper()
-	for try := 0; try < 5; try++ {
-		d.key(key)
-		if d.tryRow(action+"|"+nhs, action, func(r auditRow) bool { return nhs == "" || r.NHSNumber == nhs }, 4*time.Second) {
-			return
-		}
+	d.waitAsked()
+	d.asked = logRecords(d.dir, stageRecord("question"))
+	shown := stageRecord("record")
+	records := logRecords(d.dir, shown)
+	d.key(key)
+	d.waitRow(action+"|"+nhs, action, func(r auditRow) bool { return nhs == "" || r.NHSNumber == nhs }, 30*time.Second)
+	if action == "scr-read" {
+		eventually(d.t, 30*time.Second, "the record drawn", func() (bool, string) {
+			return logRecords(d.dir, shown) > records, d.tail()
+		})
 	}
-	d.shot("timeout")
-	d.t.Fatalf("pressing %s never gave an audit row %q\n%s", key, action, d.tail())
+}
+
+// waitAsked waits for a permission question drawn that this driver has not answered yet.
+func (d *driver) waitAsked() {
+	d.t.Helper()
+	asked := stageRecord("question")
+	eventually(d.t, 30*time.Second, "the permission question drawn", func() (bool, string) {
+		n := logRecords(d.dir, asked)
+		return n > d.asked, fmt.Sprintf("%d questions drawn, %d answered\n%s", n, d.asked, d.tail())
+	})
 }
 
 func (d *driver) waitRow(label, action string, ok func(auditRow) bool, timeout time.Duration) {

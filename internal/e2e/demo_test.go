@@ -5,7 +5,6 @@ package e2e
 import (
 	"image"
 	"os/exec"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,24 +53,17 @@ func TestDemoSignInRecordLock(t *testing.T) {
 
 	passShot := step("demo-1-passcode", lockShot, "", 0, "the passcode screen after the demo card went in", cardIn)
 	signedIn := step("signed-in", passShot, "login", 1, "the signed-in screen after the passcode", passcode)
+	// Each waits for the shell's record that the question, then the record, is drawn: the
+	// consent row is written before the question is drawn, and on a loaded machine a key
+	// pressed at "Checking…" was lost.
 	asked := step("demo-2-permission", signedIn, "scr-consent-read", 1, "the permission question after the NHS number search", func() {
-		xdo(t, "type", "--delay", "40", "9990000107") // a sandbox test patient whose consent is Ask
-		xdo(t, "key", "Return")
+		untilLog(t, dir, stageRecord("question"), func() {
+			xdo(t, "type", "--delay", "40", "9990000107") // a sandbox test patient whose consent is Ask
+			xdo(t, "key", "Return")
+		})
 	})
 	record := step("record", asked, "scr-read", 1, "the record after permission was given", func() {
-		// "Yes, the patient has given permission". The consent row is written before the
-		// question is drawn, so on a loaded machine the first press can come at "Checking…"
-		// and be lost: pressed again (as counter_test's answer does) until the record is read.
-		for try := 0; try < 5; try++ {
-			xdo(t, "key", "1")
-			deadline := time.Now().Add(4 * time.Second)
-			for time.Now().Before(deadline) {
-				if acts, err := auditActions(bin, dir); err == nil && slices.Contains(acts, "scr-read") {
-					return
-				}
-				time.Sleep(200 * time.Millisecond)
-			}
-		}
+		untilLog(t, dir, stageRecord("record"), func() { xdo(t, "key", "1") }) // "Yes, the patient has given permission"
 	})
 	locked := step("locked", record, "lock-card-removed", 1, "the lock screen after the card came out", click)
 

@@ -31,20 +31,22 @@ func TestDemoEmergencyRecordBanner(t *testing.T) {
 	waitAudit(t, bin, dir, "login", 1, 60*time.Second)
 	signedIn := waitSettled(t, passShot, whole, 30*time.Second, "the signed-in screen")
 
-	xdo(t, "type", "--delay", "40", "9990001812")
-	xdo(t, "key", "Return")
+	untilLog(t, dir, stageRecord("question"), func() {
+		xdo(t, "type", "--delay", "40", "9990001812")
+		xdo(t, "key", "Return")
+	})
 	waitAudit(t, bin, dir, "scr-consent-read", 1, 60*time.Second)
 	waitAudit(t, bin, dir, "reasonable-adjustments-read", 1, 60*time.Second)
 	asked := save(t, "demo-emergency-1-asked", waitSettled(t, signedIn, whole, 30*time.Second, "the permission question with the adjustments"))
 
-	xdo(t, "key", "2") // the patient cannot be asked: emergency access
+	untilLog(t, dir, stageRecord("emergency"), func() { xdo(t, "key", "2") }) // the patient cannot be asked: emergency access
 	reason := save(t, "demo-emergency-2-reason", waitSettled(t, asked, whole, 30*time.Second, "the emergency reason field"))
 	// In the real window the reason field does not get the focus after "2" (it does under the
 	// Fyne test driver: app.TestEmergencyReasonByKeyboard); click it as a person would.
 	xdo(t, "mousemove", "450", "395", "click", "1")
 	xdo(t, "type", "--delay", "20", "Patient collapsed at the counter; checking allergies for the paramedics")
 	reason = save(t, "demo-emergency-3-typed", waitSettled(t, reason, whole, 30*time.Second, "the reason typed"))
-	xdo(t, "key", "shift+Return")
+	untilLog(t, dir, stageRecord("record"), func() { xdo(t, "key", "shift+Return") })
 	waitAudit(t, bin, dir, "scr-read", 1, 60*time.Second)
 	save(t, "record-emergency", waitSettled(t, reason, whole, 30*time.Second, "the record opened by emergency access"))
 	p.stop()

@@ -60,6 +60,10 @@ func TestSettingsTabFollowsFocus(t *testing.T) {
 	d.waitNamed("SCR Desk settings")
 	// The window is mapped before it is drawn: wait for the form over the main window's page.
 	d.waitChangeIn(signedIn, settingsForm, 0.25, "the settings window drawn")
+	// The trust anchors' line is filled in by a worker after the form is first drawn (on a
+	// loaded machine, after the screen had settled without it): the form is whole once the
+	// shell says it drew that line.
+	waitLogRecord(t, dir, `msg="settings trust anchors shown"`, 30*time.Second)
 	opened := d.settle("04-settings-opened")
 
 	for range 6 {

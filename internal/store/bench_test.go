@@ -428,10 +428,16 @@ func BenchmarkVerifyBesideBareHMAC(b *testing.B) {
 		n, schemaD.Round(time.Microsecond), firstD.Round(time.Microsecond), openD.Round(time.Microsecond))
 	b.ReportMetric(float64(schemaD.Microseconds())/1000, "ms-schema-check")
 
-	// Verify, whole.
+	// Verify, whole: the first in the process (the file perhaps not yet in the page cache), then
+	// again, as the bare loop's bodies are read before it is timed.
 	start := time.Now()
 	rep, err := db.Verify(ctx)
 	if err != nil || !rep.OK {
+		b.Fatalf("Verify = %+v, %v", rep, err)
+	}
+	firstVerifyD := time.Since(start)
+	start = time.Now()
+	if rep, err = db.Verify(ctx); err != nil || !rep.OK {
 		b.Fatalf("Verify = %+v, %v", rep, err)
 	}
 	verifyD := time.Since(start)
@@ -495,7 +501,8 @@ func BenchmarkVerifyBesideBareHMAC(b *testing.B) {
 		bare1 += bare(bodies, 1)
 	}
 	ratio := float64(verifyD) / float64(bareN)
-	fmt.Printf("verify %d rows: %v (%.0f rows/s)\n", rep.Rows, verifyD.Round(time.Millisecond), float64(rep.Rows)/verifyD.Seconds())
+	fmt.Printf("verify %d rows: %v (%.0f rows/s; the first in the process %v)\n", rep.Rows, verifyD.Round(time.Millisecond),
+		float64(rep.Rows)/verifyD.Seconds(), firstVerifyD.Round(time.Millisecond))
 	fmt.Printf("bare HMAC-SHA256 over the same bodies: %v on %d goroutines (%.0f rows/s), %v on one\n",
 		bareN.Round(time.Millisecond), parts, float64(n)/bareN.Seconds(), bare1.Round(time.Millisecond))
 	fmt.Printf("verify / bare loop: %.2fx (asked: at most 1.5x)\n", ratio)

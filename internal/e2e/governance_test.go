@@ -27,6 +27,7 @@ const (
 	closeX, closeY         = "263", "777"
 	sarNHSX, sarNHSY       = "450", "173"
 	sarRefX, sarRefY       = "450", "291"
+	homeX, homeY           = "45", "133"
 	sarSaveX, sarSaveY     = "185", "447"
 )
 
@@ -108,14 +109,38 @@ func TestDemoGovernance(t *testing.T) {
 		untilLog(t, dir, `msg="governance page shown" page=sar`, click(sarX, sarY))
 	})
 	nhs := governance.DemoNHSNumber(9)
-	step("governance-sar", form, "subject-access-report", 1, "the saved report", func() {
+	sar := step("governance-sar", form, "subject-access-report", 1, "the saved report", func() {
 		click(sarNHSX, sarNHSY)()
 		xdo(t, "type", "--delay", "20", nhs)
 		click(sarRefX, sarRefY)()
 		xdo(t, "type", "--delay", "20", "SAR-E2E")
 		click(sarSaveX, sarSaveY)()
 	})
+	// Home again, and M (README's keyboard table) saves the monthly report of the last full
+	// month; Home says where.
+	homeAgain := step("", sar, "", 0, "Home again", func() {
+		untilLog(t, dir, `msg="governance page shown" page=home`, click(homeX, homeY))
+	})
+	step("governance-monthly", homeAgain, "governance-report", 1, "Home saying the monthly report is saved", func() {
+		xdo(t, "key", "m")
+	})
 	p.stop()
+
+	monthly, _ := filepath.Glob(filepath.Join(dir, "reports", "governance-report-*.pdf"))
+	if len(monthly) != 1 {
+		t.Fatalf("monthly reports saved: %v, want one", monthly)
+	}
+	if out, err := exec.Command("pdftotext", "-layout", monthly[0], "-").Output(); err != nil {
+		t.Errorf("pdftotext %s: %v", monthly[0], err)
+	} else {
+		flat := strings.Join(strings.Fields(string(out)), " ")
+		month := time.Now().In(ukTime(t)).AddDate(0, 0, -time.Now().In(ukTime(t)).Day()).Format("January 2006")
+		for _, want := range []string{"SCR governance report: " + month, "Demo Pharmacy", "Grace Okafor"} {
+			if !strings.Contains(flat, want) {
+				t.Errorf("the monthly report's text lacks %q", want)
+			}
+		}
+	}
 
 	pdf := filepath.Join(dir, "reports", "SAR-SAR-E2E.pdf")
 	out, err := exec.Command("pdftotext", "-layout", pdf, "-").Output()
@@ -140,7 +165,7 @@ func TestDemoGovernance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"login", "audit-queried", "case-note", "case-review-started", "case-closed-appropriate", "subject-access-report"}
+	want := []string{"login", "audit-queried", "case-note", "case-review-started", "case-closed-appropriate", "subject-access-report", "governance-report"}
 	i := 0
 	for _, a := range acts {
 		if i < len(want) && a == want[i] {
@@ -150,4 +175,13 @@ func TestDemoGovernance(t *testing.T) {
 	if i != len(want) {
 		t.Errorf("audit actions do not contain %v in order (got to %d)", want, i)
 	}
+}
+
+// ukTime is the pharmacy's time zone, in which the monthly report's "last full month" is taken.
+func ukTime(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

@@ -199,8 +199,11 @@ func (c *Controller) Run(ctx context.Context) {
 			c.svc.Log.Error("card source stopped", "err", err)
 		}
 	}()
-	go c.runOutbox(ctx)
-	c.startRules(ctx)
+	// The outbox and the rules' backfill write to the store: they are awaited before the
+	// application-stop row (the log's last) and before the caller closes the store.
+	var workers gosync.WaitGroup
+	workers.Go(func() { c.runOutbox(ctx) })
+	c.startRules(ctx, &workers)
 	// This version records the rules' configuration in the log (startRules): the start says so,
 	// so that Verify checks every rule's cases from here on (audit.DetailRulesLogged).
 	c.record(audit.Event{Action: audit.ActionAppStart, Outcome: audit.OutcomeSuccess,
@@ -212,6 +215,7 @@ func (c *Controller) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			c.awaitWorkers(&workers)
 			c.shutdown()
 			<-srcDone
 			return
@@ -248,6 +252,22 @@ func (c *Controller) retryCheckpoint(ctx context.Context) {
 		db.Checkpoint(ctx)
 		c.Post(func() { c.cpRetrying = false; c.render() })
 	}()
+}
+
+// workersStopWait bounds how long a stop waits for the outbox and the rules (a store call that
+// hangs must not keep the window from closing); a variable for tests.
+var workersStopWait = 10 * time.Second
+
+// awaitWorkers waits, at a stop, for the outbox and the rules' backfill to finish what they were
+// writing (each sees the same cancelled context and returns).
+func (c *Controller) awaitWorkers(workers *gosync.WaitGroup) {
+	done := make(chan struct{})
+	go func() { workers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(workersStopWait):
+		c.svc.Log.Warn("the alert outbox or the governance rules had not stopped", "waited_s", workersStopWait.Seconds())
+	}
 }
 
 func (c *Controller) shutdown() {

@@ -88,10 +88,10 @@ func (p *rulesProgress) get() (int64, int64, bool, error) {
 }
 
 // startRules runs the rules over the log not yet checked, then over every appended row.
-func (c *Controller) startRules(ctx context.Context) {
+func (c *Controller) startRules(ctx context.Context, workers *gosync.WaitGroup) {
 	p := &rulesProgress{}
 	c.rules = p
-	go func() {
+	workers.Go(func() {
 		err := c.svc.Store.EnableRules(ctx, c.govConfig(), p.set)
 		p.mu.Lock()
 		p.finished, p.err = true, err
@@ -105,7 +105,7 @@ func (c *Controller) startRules(ctx context.Context) {
 				c.render()
 			}
 		})
-	}()
+	})
 }
 
 // govConfig is the rules' configuration: SGP.md's defaults with the pharmacy's opening hours

@@ -46,6 +46,7 @@ type harness struct {
 	userID  string        // the signed-in card's, when known
 	looping bool          // a benchmark's UI loop drains q: inspect must not
 	ran     chan struct{} // closed when the controller's Run has returned
+	stop    func()        // cancels Run's context (as the window closing does)
 }
 
 type fakeClock struct {
@@ -133,7 +134,7 @@ func newHarness(t testing.TB, src cardreader.Source, anchors *x509.CertPool, o h
 	h.c.onRender = func(f frame) { h.frame = f }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	h.ran = done
+	h.ran, h.stop = done, cancel
 	go func() { defer close(done); h.c.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()

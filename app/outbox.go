@@ -111,6 +111,9 @@ func (c *Controller) deliver(ctx context.Context, link *sync.Session, a store.Al
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	tr, err := link.SendAlert(cctx, q.Alert, q.RequestID)
 	cancel()
+	// What happened is written even when SCR Desk is stopping (the stop waits for it): an alert
+	// the Spine took must be marked sent, or it would go again at the next start.
+	ctx = context.WithoutCancel(ctx)
 	if err == nil {
 		// Delivered: the payload's patient details are purged; the alert's kind stays for the
 		// status list, and the audit rows keep what happened.

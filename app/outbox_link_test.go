@@ -21,13 +21,7 @@ func TestAlertRefusedForTheLinkStaysQueued(t *testing.T) {
 	h, dr, card := demoHarness(t)
 	signIn(t, h, dr, card)
 	h.sb.ExpireTokens()
-	var qerr error
-	h.inspect(func(c *Controller) {
-		qerr = c.queueAlert(sync.AlertSelfClaimedLR, 1, sandbox.NHSAsk, "Legitimate relationship self-claimed at the pharmacy counter.")
-	})
-	if qerr != nil {
-		t.Fatal(qerr)
-	}
+	queueSelfClaimAlert(t, h)
 	h.until("the alert tried and refused", func(*Controller) bool {
 		for _, r := range h.sb.Requests() {
 			if r.Resource == "AuditEvent" && r.Status == 401 {
@@ -48,6 +42,19 @@ func TestAlertRefusedForTheLinkStaysQueued(t *testing.T) {
 	}
 	if len(queued) != 1 {
 		t.Errorf("%d alerts queued, want the refused one still queued", len(queued))
+	}
+}
+
+// queueSelfClaimAlert queues a self-claimed relationship alert for sandbox.NHSAsk, as the
+// controller does when the signed-in user claims one.
+func queueSelfClaimAlert(t *testing.T, h *harness) {
+	t.Helper()
+	var qerr error
+	h.inspect(func(c *Controller) {
+		qerr = c.queueAlert(sync.AlertSelfClaimedLR, 1, sandbox.NHSAsk, "Legitimate relationship self-claimed at the pharmacy counter.")
+	})
+	if qerr != nil {
+		t.Fatal(qerr)
 	}
 }
 

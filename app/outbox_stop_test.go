@@ -8,7 +8,6 @@ import (
 	"scrdesk/internal/audit"
 	"scrdesk/internal/sandbox"
 	"scrdesk/internal/store"
-	"scrdesk/sync"
 )
 
 // TestStopWaitsForTheAlertBeingSent: SCR Desk stopping while a privacy alert is on its way to
@@ -21,13 +20,7 @@ func TestStopWaitsForTheAlertBeingSent(t *testing.T) {
 	h, dr, card := demoHarness(t)
 	signIn(t, h, dr, card)
 	h.sb.SetFault("AuditEvent", sandbox.Fault{Kind: sandbox.FaultLatency, Latency: 5 * time.Second, Times: 1})
-	var qerr error
-	h.inspect(func(c *Controller) {
-		qerr = c.queueAlert(sync.AlertSelfClaimedLR, 1, sandbox.NHSAsk, "Legitimate relationship self-claimed at the pharmacy counter.")
-	})
-	if qerr != nil {
-		t.Fatal(qerr)
-	}
+	queueSelfClaimAlert(t, h)
 	h.until("the alert on its way (the Spine holding it)", func(*Controller) bool {
 		for _, r := range h.sb.Requests() {
 			if r.Resource == "AuditEvent" && r.Status == 0 {

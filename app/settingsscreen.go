@@ -86,7 +86,11 @@ func (c *Controller) openSettings() {
 }
 
 // renderSettings shows the settings screen's view (controller goroutine).
-func (c *Controller) renderSettings() {
+func (c *Controller) renderSettings() { c.renderSettingsThen(nil) }
+
+// renderSettingsThen is renderSettings, then drawn (if not nil) in the same UI update, once the
+// screen has rendered the view.
+func (c *Controller) renderSettingsThen(drawn func()) {
 	st := c.set
 	if st == nil {
 		return
@@ -95,6 +99,9 @@ func (c *Controller) renderSettings() {
 	c.ui(func() {
 		if st.screen != nil {
 			st.screen.Render(v)
+			if drawn != nil {
+				drawn()
+			}
 		}
 	})
 }
@@ -338,15 +345,11 @@ func (c *Controller) describeAnchors(f present.SettingsForm) {
 		c.Post(func() {
 			if c.set == st {
 				st.view.Anchors = lines
-				v := st.view
-				c.ui(func() {
-					if st.screen != nil {
-						st.screen.Render(v)
-						// For tools driving the window (as the shell's "screen shown"): the
-						// form is whole once this line is drawn. It names no certificate.
-						if c.svc.Log != nil {
-							c.svc.Log.Debug("settings trust anchors shown")
-						}
+				c.renderSettingsThen(func() {
+					// For tools driving the window (as the shell's "screen shown"): the form
+					// is whole once this line is drawn. It names no certificate.
+					if c.svc.Log != nil {
+						c.svc.Log.Debug("settings trust anchors shown")
 					}
 				})
 			}

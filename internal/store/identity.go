@@ -36,7 +36,41 @@ func IdentityName(path string) string {
 
 // loadIdentity works out which log the file is, against the identity the KeySource keeps, and
 // loads the chain's key. existed says whether the file was there (non-empty) before Open.
-func (db *DB) loadIdentity(ctx context.Context, existed bool, adopt string) error {
+func (db *DB) loadIdentity(ctx context.Context, existed bool, adopt string) (retErr error) {
+	// The file's identity is read, and on a new log made, inside one write transaction (BEGIN
+	// IMMEDIATE, from the DSN), so that two processes opening the same new log at once (the
+	// window and an `scrdesk audit` command) agree on one instance id and one key: the second
+	// waits for the first's commit, then reads what it wrote. Without it each made a key, the
+	// keyring kept the last one written and the file the first one's id, and every later open
+	// found the key replaced. The keyring's name for the log is read inside it too. The
+	// in-memory stand-in for a removed log has one connection and makes nothing, so it reads
+	// without one.
+	var q querier = db.sql
+	commit := func() error { return nil }
+	if !db.memory {
+		tx, err := db.sql.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("read the audit log's identity: %w", translate(err))
+		}
+		defer tx.Rollback()
+		q = tx
+		done := false
+		commit = func() error {
+			if done {
+				return nil
+			}
+			done = true
+			if err := tx.Commit(); err != nil {
+				return fmt.Errorf("store the audit log's identity: %w", translate(err))
+			}
+			return nil
+		}
+		defer func() {
+			if retErr == nil {
+				retErr = commit()
+			}
+		}()
+	}
 	cur, err := db.keys.Get(IdentityName(db.path))
 	if errors.Is(err, fs.ErrNotExist) {
 		cur, err = "", nil
@@ -48,11 +82,11 @@ func (db *DB) loadIdentity(ctx context.Context, existed bool, adopt string) erro
 	if err != nil {
 		return fmt.Errorf("read the audit log's identity from the key store: %w", err)
 	}
-	fileInst, _, err := metaGet(ctx, db.sql, "instance_id")
+	fileInst, _, err := metaGet(ctx, q, "instance_id")
 	if err != nil {
 		return fmt.Errorf("read instance id: %w", err)
 	}
-	last, _, err := lastRow(ctx, db.sql)
+	last, _, err := lastRow(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -73,7 +107,7 @@ func (db *DB) loadIdentity(ctx context.Context, existed bool, adopt string) erro
 				"found", found, "known_instance", cur, "known_seq", cp.Seq, "file_rows", last)
 			if fileInst != "" {
 				// The file's own key, if this keyring has it, still lets Verify read its chain.
-				db.loadKey(ctx, last, false)
+				db.loadKey(ctx, q, last, false)
 			}
 			return nil
 		}
@@ -86,11 +120,11 @@ func (db *DB) loadIdentity(ctx context.Context, existed bool, adopt string) erro
 	if fileInst == "" {
 		fileInst = uuid.NewString()
 	}
-	if _, err := db.sql.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)`, fileInst); err != nil {
+	if _, err := q.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)`, fileInst); err != nil {
 		return fmt.Errorf("store instance id: %w", translate(err))
 	}
 	db.instance = fileInst
-	if err := db.loadKey(ctx, last, true); err != nil {
+	if err := db.loadKey(ctx, q, last, true); err != nil {
 		return err
 	}
 	if db.state == keyOK && cur != db.instance && setIdentity {
@@ -101,12 +135,16 @@ func (db *DB) loadIdentity(ctx context.Context, existed bool, adopt string) erro
 	if db.state != keyOK {
 		return nil
 	}
+	// checkCheckpoint may record (rows found after the checkpoint), which needs the write lock.
+	if err := commit(); err != nil {
+		return err
+	}
 	return db.checkCheckpoint(ctx, last)
 }
 
 // loadKey reads the chain key, creating it on first run when create is set.
-func (db *DB) loadKey(ctx context.Context, last int64, create bool) error {
-	storedID, haveID, err := metaGet(ctx, db.sql, "key_id")
+func (db *DB) loadKey(ctx context.Context, q querier, last int64, create bool) error {
+	storedID, haveID, err := metaGet(ctx, q, "key_id")
 	if err != nil {
 		return fmt.Errorf("read key id: %w", err)
 	}
@@ -138,7 +176,7 @@ func (db *DB) loadKey(ctx context.Context, last int64, create bool) error {
 	}
 	id := audit.KeyID(key)
 	if !haveID && create {
-		if _, err := db.sql.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('key_id', ?)`, id); err != nil {
+		if _, err := q.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('key_id', ?)`, id); err != nil {
 			return fmt.Errorf("store key id: %w", translate(err))
 		}
 	} else if haveID && storedID != id {

@@ -67,6 +67,18 @@ func migrate(ctx context.Context, db *sql.DB, target int) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, translate(err))
 		}
+		// Another process opening the same file (the window and an `scrdesk audit` command) may
+		// have applied it while this one waited for the write lock: read the version again
+		// under the lock.
+		var now int
+		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&now); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, translate(err))
+		}
+		if now >= v {
+			tx.Rollback()
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %s: %w", m.name, translate(err))

@@ -137,6 +137,8 @@ type DB struct {
 	log  *slog.Logger
 	keys KeySource
 	opts Options
+	// memory: the database is the in-memory stand-in for a removed log (one connection).
+	memory bool
 
 	instance   string   // meta instance_id: names the key and checkpoint in the KeySource
 	schemaDiff []string // how the schema found at Open differs from the migrations'
@@ -228,6 +230,7 @@ func openWith(ctx context.Context, path string, keys KeySource, log *slog.Logger
 	}
 	var sqldb *sql.DB
 	var err error
+	memory := false
 	if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) && adopt == "" && knownLog(keys, path) {
 		// The keyring knows a log and the file is gone: open nothing on disk (a new file would
 		// hide what happened); an empty database in memory stands in, and recording is refused.
@@ -235,13 +238,14 @@ func openWith(ctx context.Context, path string, keys KeySource, log *slog.Logger
 		if err == nil {
 			sqldb.SetMaxOpenConns(1)
 		}
+		memory = true
 	} else {
 		sqldb, err = openSQL(path)
 	}
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{sql: sqldb, path: path, log: log, keys: keys, opts: opts}
+	db := &DB{sql: sqldb, path: path, log: log, keys: keys, opts: opts, memory: memory}
 	if err := migrate(ctx, sqldb, len(migrations)); err != nil {
 		sqldb.Close()
 		return nil, err
@@ -311,11 +315,23 @@ func openSQL(path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	if err := sqldb.Ping(); err != nil {
-		sqldb.Close()
-		return nil, fmt.Errorf("open database: %w", translate(err))
+	// The first connection to a new file turns it to WAL mode. Another process opening the same
+	// new file at that moment (the window and an `scrdesk audit` command) gets SQLITE_BUSY
+	// straight away, without the busy timeout, while the file is still in rollback mode: wait
+	// for the change as the busy timeout would.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := sqldb.Ping()
+		if err == nil {
+			return sqldb, nil
+		}
+		var se *sqlite.Error
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			sqldb.Close()
+			return nil, fmt.Errorf("open database: %w", translate(err))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return sqldb, nil
 }
 
 // Close writes a last checkpoint and closes the database.

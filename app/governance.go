@@ -154,7 +154,12 @@ func (c *Controller) switchTarget() (staff.Role, bool) {
 	return staff.Role{}, false
 }
 
+// switchRole goes to the user's other kind of role (the status bar's button, Ctrl+G). Only a
+// signed-in, unlocked session switches: Ctrl+G on the lock screen does nothing.
 func (c *Controller) switchRole() {
+	if c.m.State() != session.Ready {
+		return
+	}
 	r, ok := c.switchTarget()
 	if !ok {
 		return
@@ -949,7 +954,11 @@ func (c *Controller) govMonthly(month string) {
 			if g.view.Page == gscreens.PageHome {
 				c.govHome()
 			}
-			g.view.Message, g.view.Problem = msg, problem
+			// On Home the saved line under the button says it (with the hash): the message at
+			// the top said it a second time. Elsewhere, or a problem, the message says it.
+			if problem || g.view.Page != gscreens.PageHome {
+				g.view.Message, g.view.Problem = msg, problem
+			}
 			c.render()
 		})
 	}()

@@ -32,9 +32,8 @@ type frame struct {
 	record     *present.RecordView
 	alerts     []present.AlertView
 
-	gov         *gscreens.View // the governance workspace, when the role is an SGP's
-	switchLabel string         // the status bar's switch to the user's other kind of role, or ""
-	clearNote   bool
+	gov       *gscreens.View // the governance workspace, when the role is an SGP's
+	clearNote bool
 }
 
 // frame computes what the window must show now. Call on the controller goroutine.
@@ -82,9 +81,9 @@ func (c *Controller) frame() frame {
 	}
 	if _, ok := c.switchTarget(); ok {
 		if c.govMode() {
-			f.switchLabel = "Switch to counter"
+			f.status.Switch = "Counter"
 		} else {
-			f.switchLabel = "Switch to governance"
+			f.status.Switch = "Governance"
 		}
 	}
 	if c.govMode() {
@@ -158,7 +157,6 @@ type shell struct {
 	counter   *fyne.Container
 	fitted    present.BannerView // the banner the counter was last laid out for (fitBanner)
 	gov       *gscreens.Workspace
-	switchBtn *widget.Button
 	ptArea    *fyne.Container // search, or consent, or record
 	current   present.Screen
 	ptShown   string
@@ -201,6 +199,7 @@ func (s *shell) bind(c *Controller) {
 	s.status = screens.NewStatusBar(screens.StatusBarCallbacks{
 		Lock:    post(func() { c.handle(session.LockByHand{}) }),
 		SignOut: post(func() { c.handle(session.SignOut{}) }),
+		Switch:  func() { c.Post(func() { c.activity(); c.switchRole() }) },
 	})
 	s.search = patient.NewSearch(patient.SearchCallbacks{
 		OnSearchNHS:          func(n string) { c.Post(func() { c.activity(); c.searchNHS(n) }) },
@@ -236,12 +235,10 @@ func (s *shell) bind(c *Controller) {
 		},
 		NewLog: func(reason string) { c.Post(func() { c.activity(); c.govNewLog(reason) }) },
 	})
-	s.switchBtn = widget.NewButton("", func() { c.Post(func() { c.activity(); c.switchRole() }) })
-	s.switchBtn.Hide()
 	s.ptArea = container.NewStack(s.search.Object())
 	s.counter = container.NewBorder(s.banner.Object(), s.alerts.Object(), nil, nil, s.ptArea)
 	s.signed = container.NewStack(s.counter)
-	s.workspace = container.NewBorder(container.NewBorder(nil, nil, nil, s.switchBtn, s.status.Object()), nil, nil, nil, s.signed)
+	s.workspace = container.NewBorder(s.status.Object(), nil, nil, nil, s.signed)
 	s.main = container.NewStack(s.lock.Object())
 	content := fyne.CanvasObject(container.NewStack(newActivityCatcher(c.postActivity), s.main))
 	if s.demo {
@@ -259,8 +256,20 @@ func (s *shell) bind(c *Controller) {
 	lockItem.Shortcut = screens.LockShortcut
 	signOutItem := fyne.NewMenuItem("Sign out", func() { c.Post(func() { c.handle(session.SignOut{}) }) })
 	signOutItem.Shortcut = screens.SignOutShortcut
+	// A user with a counter and an SGP role switches between them (the status bar's button).
+	switchItem := fyne.NewMenuItem("Switch between counter and governance", func() { c.Post(func() { c.activity(); c.switchRole() }) })
+	switchItem.Shortcut = screens.SwitchShortcut
 	settingsItem := fyne.NewMenuItem("Settings…", c.OpenSettings) // the SGP (and the demo); refused otherwise
-	menus := []*fyne.Menu{fyne.NewMenu("Session", lockItem, signOutItem, settingsItem)}
+	menus := []*fyne.Menu{fyne.NewMenu("Session", lockItem, signOutItem, switchItem, settingsItem)}
+	// The governance workspace's pages (Ctrl+1 to Ctrl+4), whatever has the focus; outside the
+	// workspace they do nothing (govGo).
+	var govItems []*fyne.MenuItem
+	for _, n := range gscreens.Nav {
+		it := fyne.NewMenuItem(n.Label, func() { c.Post(func() { c.activity(); c.govGo(n.Page) }) })
+		it.Shortcut = n.Shortcut
+		govItems = append(govItems, it)
+	}
+	menus = append(menus, fyne.NewMenu("Governance", govItems...))
 	if s.demoPanel != nil {
 		// Demo cards from the keyboard (Alt+1 ...), and the panel folded away (Alt+0): menu
 		// shortcuts reach the window whatever has the focus.
@@ -294,6 +303,8 @@ func (s *shell) bind(c *Controller) {
 	cv.SetOnTypedRune(func(r rune) {
 		c.postActivity()
 		switch {
+		case s.current == present.ScreenLock:
+			s.lock.TypedRune(r) // a passcode typed while the card is read
 		case s.current == present.ScreenWorkspace && s.last.gov != nil:
 			s.gov.TypedRune(r)
 		case s.current == present.ScreenWorkspace && s.last.hasPatient && s.last.record == nil:
@@ -369,6 +380,9 @@ func (s *shell) render(f frame) {
 	if f.gov == nil || f.screen != present.ScreenWorkspace {
 		s.govShown = "" // the next governance page drawn is written again
 	}
+	if f.screen != present.ScreenLock && f.screen != present.ScreenPasscode {
+		s.lock.TakeTypeAhead() // typed ahead for a read that did not end at the passcode
+	}
 	switch f.screen {
 	case present.ScreenLock:
 		s.lock.Render(f.lock)
@@ -379,6 +393,9 @@ func (s *shell) render(f frame) {
 		if !f.pass.Busy && !f.pass.Blocked {
 			s.focus("passcode", s.pass.Focusable())
 		}
+		// The passcode typed on the lock screen while this card was read (the lock frames
+		// between a read and this screen are all of that read: any other drops it).
+		s.pass.TypeAhead(s.lock.TakeTypeAhead())
 	case present.ScreenRole:
 		s.role.Render(f.role)
 		s.show(f.screen, s.role.Object())
@@ -387,12 +404,6 @@ func (s *shell) render(f frame) {
 		}
 	case present.ScreenWorkspace:
 		s.status.Render(f.status)
-		if f.switchLabel == "" {
-			s.switchBtn.Hide()
-		} else {
-			s.switchBtn.SetText(f.switchLabel)
-			s.switchBtn.Show()
-		}
 		if f.gov != nil {
 			// Coming in from the role choice (or the counter), the focus would stay on a widget
 			// no longer shown, and it would take Home's keys (S, M, N): it is let go.

@@ -1,6 +1,8 @@
 package screens
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -22,6 +24,12 @@ type Lock struct {
 	cb   LockCallbacks
 	view present.LockView
 
+	// ahead is the passcode typed while the card is being read (Busy), digits only, at most 8;
+	// aheadEnter says Enter followed it. The passcode screen takes them when it shows
+	// (TakeTypeAhead); any other lock frame than the read drops them.
+	ahead      []byte
+	aheadEnter bool
+
 	demo     *fyne.Container
 	product  *widget.Label
 	pharmacy *widget.Label
@@ -31,6 +39,7 @@ type Lock struct {
 	problem  *fyne.Container // the message with its icon: never told by colour alone
 	notice   *widget.Label
 	readers  *widget.Label
+	typed    *widget.Label // the passcode typed ahead while the card is read, as dots
 	start    *kit.Button
 	signOut  *kit.Button
 	root     *fyne.Container
@@ -49,10 +58,11 @@ func NewLock(cb LockCallbacks) *Lock {
 	l.problem = container.NewBorder(nil, nil, widget.NewIcon(theme.ErrorIcon()), nil, l.message)
 	l.notice = centered("", false)
 	l.readers = centered("", false)
+	l.typed = centered("", false)
 	l.start = kit.NewButton("Sign in (Enter)", theme.LoginIcon(), func() { call(l.cb.Start) })
 	l.start.Importance = widget.HighImportance
 	l.signOut = kit.NewButton("End this session ("+ShortcutText(SignOutShortcut)+")", theme.LogoutIcon(), func() { call(l.cb.SignOut) })
-	body := container.NewVBox(l.product, l.pharmacy, widget.NewSeparator(), l.prompt, l.locked, l.problem, l.notice,
+	body := container.NewVBox(l.product, l.pharmacy, widget.NewSeparator(), l.prompt, l.typed, l.locked, l.problem, l.notice,
 		container.NewCenter(container.NewHBox(l.start, l.signOut)), l.readers)
 	l.root = container.NewBorder(l.demo, nil, nil, nil, kit.Column(TextColumn, body))
 	l.Render(present.LockView{Product: present.Product, Prompt: "Insert your smartcard"})
@@ -62,6 +72,10 @@ func NewLock(cb LockCallbacks) *Lock {
 // Render shows v. Call on the UI goroutine.
 func (l *Lock) Render(v present.LockView) {
 	l.view = v
+	if !v.Busy {
+		l.dropAhead() // the card left or could not be read: what was typed was for it
+	}
+	l.showAhead()
 	showIf(l.demo, v.Demo)
 	setText(l.product, v.Product)
 	setText(l.pharmacy, v.Pharmacy)
@@ -80,10 +94,72 @@ func (l *Lock) Render(v present.LockView) {
 }
 
 // TypedKey handles the window's keys while the lock screen shows (the controller forwards
-// them): Enter starts the sign-in when a card is in.
+// them): Enter starts the sign-in when a card is in. While the card is read, Backspace and
+// Escape edit the passcode typed ahead and Enter marks it to be submitted.
 func (l *Lock) TypedKey(ev *fyne.KeyEvent) {
-	if (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && l.view.Start != "" && !l.view.Busy {
+	enter := ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter
+	if l.view.Busy {
+		switch {
+		case enter:
+			l.aheadEnter = len(l.ahead) > 0
+		case ev.Name == fyne.KeyBackspace && len(l.ahead) > 0:
+			l.ahead[len(l.ahead)-1] = 0
+			l.ahead, l.aheadEnter = l.ahead[:len(l.ahead)-1], false
+		case ev.Name == fyne.KeyEscape:
+			l.dropAhead()
+		}
+		l.showAhead()
+		return
+	}
+	if enter && l.view.Start != "" {
 		call(l.cb.Start)
+	}
+}
+
+// TypedRune takes a passcode digit typed while the card is being read (a pharmacist types it as
+// the card goes in; the passcode screen is not there yet). Other runes, and runes at any other
+// time, are ignored.
+func (l *Lock) TypedRune(r rune) {
+	if !l.view.Busy || r < '0' || r > '9' || len(l.ahead) >= 8 {
+		return
+	}
+	l.ahead = append(l.ahead, byte(r))
+	l.aheadEnter = false
+	l.showAhead()
+}
+
+// TakeTypeAhead returns the passcode typed while the card was read and whether Enter followed
+// it, and forgets them.
+func (l *Lock) TakeTypeAhead() (passcode string, enter bool) {
+	passcode, enter = string(l.ahead), l.aheadEnter
+	l.dropAhead()
+	l.showAhead()
+	return passcode, enter
+}
+
+// TypedAheadText is what the lock screen says about the passcode typed ahead ("" for nothing).
+func (l *Lock) TypedAheadText() string {
+	if !l.typed.Visible() {
+		return ""
+	}
+	return l.typed.Text
+}
+
+func (l *Lock) dropAhead() {
+	clear(l.ahead)
+	l.ahead, l.aheadEnter = l.ahead[:0], false
+}
+
+// showAhead says, while the card is read, that the passcode can be typed, then how many digits
+// were (dots only: a counter has onlookers).
+func (l *Lock) showAhead() {
+	switch {
+	case !l.view.Busy:
+		setText(l.typed, "")
+	case len(l.ahead) == 0:
+		setText(l.typed, "You can type your passcode now.")
+	default:
+		setText(l.typed, "Passcode: "+strings.Repeat("●", len(l.ahead)))
 	}
 }
 

@@ -119,6 +119,19 @@ func (p *Passcode) Render(v present.PasscodeView) {
 	}
 }
 
+// TypeAhead puts a passcode typed before the screen showed (while the card was read) into the
+// entry, and submits it when Enter followed it. Ignored while the card checks or is blocked.
+func (p *Passcode) TypeAhead(passcode string, enter bool) {
+	if passcode == "" || p.view.Busy || p.view.Blocked {
+		return
+	}
+	p.entry.SetText(passcode)
+	p.entry.CursorColumn = len(passcode)
+	if enter {
+		p.doSubmit()
+	}
+}
+
 // Focusable is the widget to focus when the screen shows (the entry).
 func (p *Passcode) Focusable() fyne.Focusable { return p.entry }
 

@@ -2,6 +2,7 @@ package screens
 
 import (
 	"image/color"
+	"math"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -17,6 +18,10 @@ import (
 // LockShortcut is Ctrl+L (Cmd+L on macOS): lock the workstation. The controller registers it on
 // the window's canvas (Canvas().AddShortcut) and sends session.LockByHand.
 var LockShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}
+
+// SwitchShortcut is Ctrl+G: switch between the counter and the governance workspace, for a
+// user with both kinds of role (the status bar's switch button).
+var SwitchShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyG, Modifier: fyne.KeyModifierShortcutDefault}
 
 // SignOutShortcut is Ctrl+Shift+L: sign out (or end a locked session from the lock screen).
 var SignOutShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
@@ -40,6 +45,7 @@ func ShortcutText(s *desktop.CustomShortcut) string {
 type StatusBarCallbacks struct {
 	Lock    func() // the Lock button
 	SignOut func() // the Sign out button
+	Switch  func() // the switch to the user's other kind of role
 }
 
 // StatusBar is the bar shown while signed in: user, role, organisation, reader, connection
@@ -64,6 +70,7 @@ type StatusBar struct {
 	noticeRow  *fyne.Container
 	lock       *kit.Button
 	signOut    *kit.Button
+	switchTo   *kit.Button
 	root       *fyne.Container
 }
 
@@ -93,8 +100,10 @@ func NewStatusBar(cb StatusBarCallbacks) *StatusBar {
 	s.lock = kit.NewButton("Lock ("+ShortcutText(LockShortcut)+")", theme.VisibilityOffIcon(), func() { call(s.cb.Lock) })
 	s.lock.Importance = widget.HighImportance
 	s.signOut = kit.NewButton("Sign out ("+ShortcutText(SignOutShortcut)+")", theme.LogoutIcon(), func() { call(s.cb.SignOut) })
-	right := container.NewHBox(s.signOut, s.lock)
-	middle := container.New(&shares{weights: []float32{3, 3, 4, 3, 3}}, s.user, s.role, s.org, s.reader, s.connection)
+	s.switchTo = kit.NewButton("", theme.ViewRestoreIcon(), func() { call(s.cb.Switch) })
+	s.switchTo.Hide()
+	right := container.NewHBox(s.switchTo, s.signOut, s.lock)
+	middle := container.New(&shares{}, s.user, s.role, s.org, s.reader, s.connection)
 	s.root = container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(s.demo, s.env), right, middle), s.noticeRow, s.central, widget.NewSeparator())
 	s.Render(present.StatusView{})
 	return s
@@ -116,6 +125,10 @@ func (s *StatusBar) Render(v present.StatusView) {
 		x.l.Text = x.t
 		x.l.Refresh()
 	}
+	if v.Switch != "" {
+		s.switchTo.SetText(v.Switch + " (" + ShortcutText(SwitchShortcut) + ")")
+	}
+	showIf(s.switchTo, v.Switch != "")
 	setText(s.notice, v.Notice)
 	showIf(s.noticeRow, v.Notice != "")
 	s.central.Text = v.Central
@@ -144,26 +157,70 @@ func (s *StatusBar) Buttons() (lock, signOut *kit.Button) { return s.lock, s.sig
 
 // shares lays objects out side by side, each given a share of the width by weight (and never
 // more than it needs while others need more): the status bar's texts ellipsize within theirs.
-type shares struct{ weights []float32 }
+type shares struct{}
 
+// Layout gives each visible label its whole text's width when all fit. When they do not, the
+// first (the user's name) keeps its whole width up to half the bar, then the others that fit
+// in an equal share of the rest get their width and the others share what is left equally
+// (and ellipsize): the name was cut to "Grace …" while every text had a fixed share.
 func (l *shares) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	var sum float32
-	for i := range objs {
-		if objs[i].Visible() && i < len(l.weights) {
-			sum += l.weights[i]
-		}
-	}
 	pad := theme.Padding()
-	x := float32(0)
+	var shown []int
 	for i, o := range objs {
-		if !o.Visible() || i >= len(l.weights) || sum == 0 {
-			continue
+		if o.Visible() {
+			shown = append(shown, i)
 		}
-		w := (size.Width - pad*float32(len(objs)-1)) * l.weights[i] / sum
-		o.Move(fyne.NewPos(x, 0))
-		o.Resize(fyne.NewSize(max(w, 0), size.Height))
-		x += w + pad
 	}
+	if len(shown) == 0 {
+		return
+	}
+	budget := size.Width - pad*float32(len(shown)-1)
+	width := make([]float32, len(objs))
+	open := shown
+	if shown[0] == 0 && len(shown) > 1 {
+		// The first (the user's name: whose session this is) is shown whole first, up to half.
+		width[0] = min(naturalWidth(objs[0]), budget/2)
+		budget -= width[0]
+		open = shown[1:]
+	}
+	for len(open) > 0 {
+		share := budget / float32(len(open))
+		var rest []int
+		for _, i := range open {
+			if need := naturalWidth(objs[i]); need <= share {
+				width[i] = need
+				budget -= need
+			} else {
+				rest = append(rest, i)
+			}
+		}
+		if len(rest) == len(open) { // none fits a share: they split what is left
+			for _, i := range rest {
+				width[i] = max(share, 0)
+			}
+			break
+		}
+		open = rest
+	}
+	x := float32(0)
+	for _, i := range shown {
+		objs[i].Move(fyne.NewPos(x, 0))
+		objs[i].Resize(fyne.NewSize(width[i], size.Height))
+		x += width[i] + pad
+	}
+}
+
+// naturalWidth is the width o needs to show all its text: a kit.Label's text, else its MinSize.
+// A label gets a few pixels more than its measured text: the window's renderer measures at the
+// screen's pixel scale, and an exact fit was drawn "Grace Okaf…" there.
+func naturalWidth(o fyne.CanvasObject) float32 {
+	if l, ok := o.(*kit.Label); ok {
+		if w := l.TextWidth(); w > 0 {
+			return float32(math.Ceil(float64(w))) + 4
+		}
+		return 0
+	}
+	return o.MinSize().Width
 }
 
 func (l *shares) MinSize(objs []fyne.CanvasObject) fyne.Size {

@@ -11,6 +11,7 @@ import (
 	"scrdesk/internal/session"
 	"scrdesk/internal/settings"
 	"scrdesk/internal/staff"
+	"scrdesk/screens/kit"
 )
 
 var statusStates = []struct {
@@ -132,5 +133,48 @@ func TestStatusBarCentralLine(t *testing.T) {
 	s.Render(v)
 	if s.central.Visible() {
 		t.Fatal("the central line stays when no central database is set up")
+	}
+}
+
+// TestStatusBarNarrowKeepsShortTexts: at the width the bar gets at 1280x800 beside the demo
+// panel, with the switch button an SGP with a counter role has, the user's name is shown whole
+// and the other texts share the rest (the name was cut to "Grace …" while every text had a
+// fixed share); wide enough, every text is whole; the switch shows its key and calls back.
+func TestStatusBarNarrowKeepsShortTexts(t *testing.T) {
+	test.NewTempApp(t)
+	switched := 0
+	b := NewStatusBar(StatusBarCallbacks{Switch: func() { switched++ }})
+	grace := staff.DemoUsers()[2]
+	v := present.StatusViewOf(session.View{State: session.Ready, ServiceUp: true, Readers: 1, CardPresent: true,
+		Reader: "SCR Desk demo reader", User: session.User{ID: grace.UserID, Name: grace.Name}, Role: grace.Roles[0], CanSGP: true},
+		"Spine: connected", true)
+	v.Switch = "Counter"
+	b.Render(v)
+	w := test.NewTempWindow(t, b.Object())
+	w.Resize(fyne.NewSize(940, 60))
+	if b.user.Truncated() {
+		t.Errorf("the user's name %q is cut short at 940 px", b.user.Text)
+	}
+	if !b.org.Truncated() {
+		t.Errorf("the organisation %q fits at 940 px: the test no longer tests sharing", b.org.Text)
+	}
+	if !b.switchTo.Visible() || b.switchTo.Text != "Counter (Ctrl+G)" {
+		t.Errorf("switch button %q, visible %v", b.switchTo.Text, b.switchTo.Visible())
+	}
+	test.Tap(b.switchTo)
+	if switched != 1 {
+		t.Errorf("switch tapped: %d calls", switched)
+	}
+	v.Switch = ""
+	b.Render(v)
+	if b.switchTo.Visible() {
+		t.Error("the switch stays for a user with one kind of role")
+	}
+	// Wide enough for all: every text whole.
+	w.Resize(fyne.NewSize(1800, 60))
+	for _, l := range []*kit.Label{b.user, b.role, b.org, b.reader, b.connection} {
+		if l.Truncated() {
+			t.Errorf("%q cut short at 1800 px", l.Text)
+		}
 	}
 }

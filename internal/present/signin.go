@@ -111,7 +111,10 @@ type StatusView struct {
 	Connection string // the national services' state, in words (from the controller)
 	Central    string // the central audit log's replication state, in words, or "" when not set up
 	Notice     string // e.g. why this role cannot open records, or ""
-	Demo       bool
+	// Switch names the user's other kind of role the status bar's switch button goes to
+	// ("Counter", "Governance"), or "" when there is none.
+	Switch string
+	Demo   bool
 	// Env marks the national environment in use beside the user (the demo has its own DEMO
 	// mark): "LIVE", "INTEGRATION" or "CUSTOM ADDRESS", so a workstation pointed at the wrong
 	// place is seen at the counter without opening the settings.

@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -99,6 +100,36 @@ func entry(placeholder string) *widget.Entry {
 	return e
 }
 
+// NavItem is one of the workspace's pages in its navigation row, with the key that goes there
+// from anywhere in the workspace (the window registers them in its main menu, so a focused
+// entry does not swallow them).
+type NavItem struct {
+	Page     Page
+	Label    string
+	Shortcut *desktop.CustomShortcut
+}
+
+func (n NavItem) icon() fyne.Resource {
+	switch n.Page {
+	case PageHome:
+		return theme.HomeIcon()
+	case PageCases:
+		return theme.ListIcon()
+	case PageAudit:
+		return theme.SearchIcon()
+	}
+	return theme.DocumentIcon()
+}
+
+// Nav is the navigation row: Ctrl+1 Home, Ctrl+2 Cases, Ctrl+3 Audit log, Ctrl+4 Subject Access
+// Request.
+var Nav = []NavItem{
+	{PageHome, "Home", &desktop.CustomShortcut{KeyName: fyne.Key1, Modifier: fyne.KeyModifierShortcutDefault}},
+	{PageCases, "Cases", &desktop.CustomShortcut{KeyName: fyne.Key2, Modifier: fyne.KeyModifierShortcutDefault}},
+	{PageAudit, "Audit log", &desktop.CustomShortcut{KeyName: fyne.Key3, Modifier: fyne.KeyModifierShortcutDefault}},
+	{PageSAR, "Subject Access Request", &desktop.CustomShortcut{KeyName: fyne.Key4, Modifier: fyne.KeyModifierShortcutDefault}},
+}
+
 func wrapLabel(bold bool) *widget.Label {
 	l := widget.NewLabel("")
 	l.Wrapping = fyne.TextWrapWord
@@ -118,12 +149,10 @@ func New(cb Callbacks) *Workspace {
 			})
 		}
 	}
-	nav := container.NewHBox(
-		widget.NewButtonWithIcon("Home", theme.HomeIcon(), gotoPage(PageHome)),
-		widget.NewButtonWithIcon("Cases", theme.ListIcon(), gotoPage(PageCases)),
-		widget.NewButtonWithIcon("Audit log", theme.SearchIcon(), gotoPage(PageAudit)),
-		widget.NewButtonWithIcon("Subject Access Request", theme.DocumentIcon(), gotoPage(PageSAR)),
-	)
+	nav := container.NewHBox()
+	for _, n := range Nav {
+		nav.Add(kit.NewButton(n.Label+" (Ctrl+"+string(n.Shortcut.KeyName)+")", n.icon(), gotoPage(n.Page)))
+	}
 	w.message = wrapLabel(true)
 
 	// Home

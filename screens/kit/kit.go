@@ -185,12 +185,19 @@ func NewLabel(text string) *Label {
 
 // Truncated reports whether the label is too narrow for its text (so the ellipsis shows).
 func (l *Label) Truncated() bool {
-	size := theme.Size(l.SizeName)
-	if l.SizeName == "" {
-		size = theme.TextSize()
+	return l.TextWidth() > l.Size().Width+0.5
+}
+
+// TextWidth is the width the label needs to show its whole text on one line.
+func (l *Label) TextWidth() float32 {
+	if l.Text == "" {
+		return 0
 	}
-	need := fyne.MeasureText(l.Text, size, l.TextStyle).Width + 2*theme.Size(theme.SizeNameInnerPadding)
-	return need > l.Size().Width+0.5
+	size := theme.TextSize()
+	if l.SizeName != "" {
+		size = theme.Size(l.SizeName)
+	}
+	return fyne.MeasureText(l.Text, size, l.TextStyle).Width + 2*theme.Size(theme.SizeNameInnerPadding)
 }
 
 // MouseIn shows the full text when it is cut short.

@@ -260,7 +260,7 @@ func (s *shell) bind(c *Controller) {
 	switchItem := fyne.NewMenuItem("Switch between counter and governance", func() { c.Post(func() { c.activity(); c.switchRole() }) })
 	switchItem.Shortcut = screens.SwitchShortcut
 	settingsItem := fyne.NewMenuItem("Settings…", c.OpenSettings) // the SGP (and the demo); refused otherwise
-	menus := []*fyne.Menu{fyne.NewMenu("Session", lockItem, signOutItem, switchItem, settingsItem)}
+	menus := []*fyne.Menu{fyne.NewMenu("Session", lockItem, signOutItem, settingsItem, switchItem)}
 	// The governance workspace's pages (Ctrl+1 to Ctrl+4), whatever has the focus; outside the
 	// workspace they do nothing (govGo).
 	var govItems []*fyne.MenuItem

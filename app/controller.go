@@ -88,16 +88,17 @@ type Controller struct {
 	flow         *patientflow.Machine // the patient flow: the open patient, the matches, the awaited answer
 	ptCtx        context.Context      // the patient flow's requests under way (nil: none)
 	ptStop       context.CancelFunc
-	listedFor    int64          // the patient-search row the patient-listed rows of this batch name
-	allRoles     []staff.Role   // every role the identity service gave this user (the status bar's switch)
-	gv           *govState      // the governance workspace, nil when not shown
-	govGen       uint64         // bumped whenever the workspace opens: stale answers are ignored
-	rules        *rulesProgress // the rules' backfill
-	clearNote    bool           // the next render empties the case's note field
-	lastSAR      string         // the last Subject Access Request PDF saved (tests)
-	lastReport   string         // the last monthly governance report saved (tests)
-	inserted     string         // demo card in the demo reader
-	alerts       []userAlert    // recent alerts, each with its user (the status area shows the user's own)
+	listedFor    int64           // the patient-search row the patient-listed rows of this batch name
+	allRoles     []staff.Role    // every role the identity service gave this user (the status bar's switch)
+	sessionRoles map[string]bool // the URIDs this session has been in (switchTarget), cleared at its end
+	gv           *govState       // the governance workspace, nil when not shown
+	govGen       uint64          // bumped whenever the workspace opens: stale answers are ignored
+	rules        *rulesProgress  // the rules' backfill
+	clearNote    bool            // the next render empties the case's note field
+	lastSAR      string          // the last Subject Access Request PDF saved (tests)
+	lastReport   string          // the last monthly governance report saved (tests)
+	inserted     string          // demo card in the demo reader
+	alerts       []userAlert     // recent alerts, each with its user (the status area shows the user's own)
 	conState     string
 	outboxKick   chan struct{}
 	lastActivity time.Time
@@ -349,6 +350,10 @@ func (c *Controller) apply(f session.Effect) {
 			c.patientStep(patientflow.NewSession{})
 		}
 		c.role = f.Role
+		if c.sessionRoles == nil {
+			c.sessionRoles = map[string]bool{}
+		}
+		c.sessionRoles[f.Role.URID] = true
 		if c.link != nil {
 			c.link = c.link.WithRole(f.Role.URID)
 		}
@@ -361,6 +366,7 @@ func (c *Controller) apply(f session.Effect) {
 		c.patientStep(patientflow.NewSession{}) // a new sign-in: the once-a-session alerts start afresh
 		c.endLink()
 		c.role = staff.Role{}
+		c.sessionRoles = nil
 		c.alerts = nil // per-user state goes with the session (read again for the next user)
 	case session.UseCard:
 		if oc, ok := f.Card.(*openCard); ok {

@@ -135,27 +135,39 @@ func (c *Controller) govSettings() {
 	c.openSettings()
 }
 
-// switchRole is the status bar's switch: the other kind of role this user holds.
+// switchTarget is the status bar's switch: the other kind of role this user holds. Only a role
+// this session has already been in (chosen at sign-in, and confirmed there when it is at
+// another organisation) or one at this workstation's organisation is offered: a switch asks no
+// question, so a role at another organisation is never reached through it unconfirmed.
 func (c *Controller) switchTarget() (staff.Role, bool) {
 	v := c.m.Snapshot()
 	if v.State != session.Ready {
 		return staff.Role{}, false
 	}
 	sgp := v.CanSGP
+	var own staff.Role
 	for _, r := range c.allRoles {
 		if r.URID == v.Role.URID {
 			continue
 		}
 		isSGP := r.Can(staff.DefaultSGPActivities) || strings.HasSuffix(r.RoleCode, ":R0001")
-		if sgp && !isSGP && r.Can(c.svc.Settings.PermittedActivityCodes) || !sgp && isSGP {
-			return r, true
+		if !(sgp && !isSGP && r.Can(c.svc.Settings.PermittedActivityCodes) || !sgp && isSGP) {
+			continue
+		}
+		if c.sessionRoles[r.URID] {
+			return r, true // the one this session was in: back to it
+		}
+		if own.URID == "" && strings.EqualFold(r.OrgCode, c.svc.Settings.ODSCode) {
+			own = r
 		}
 	}
-	return staff.Role{}, false
+	return own, own.URID != ""
 }
 
 // switchRole goes to the user's other kind of role (the status bar's button, Ctrl+G). Only a
-// signed-in, unlocked session switches: Ctrl+G on the lock screen does nothing.
+// signed-in, unlocked session switches: Ctrl+G on the lock screen does nothing. The role, the
+// link's role and the fresh patient-flow session all follow from the machine's ShowWorkspace
+// (setting c.role here first hid the change from it, so relationships were not claimed afresh).
 func (c *Controller) switchRole() {
 	if c.m.State() != session.Ready {
 		return
@@ -164,10 +176,6 @@ func (c *Controller) switchRole() {
 	if !ok {
 		return
 	}
-	if c.link != nil {
-		c.link = c.link.WithRole(r.URID)
-	}
-	c.role = r
 	c.handle(session.SwitchRole{Role: r})
 }
 
@@ -345,7 +353,7 @@ func ruleChoices() []gscreens.Choice {
 
 // govGo shows page p.
 func (c *Controller) govGo(p gscreens.Page) {
-	if c.gv == nil {
+	if c.gv == nil || !c.govMode() {
 		return
 	}
 	if c.gv.unaudited { // opening the workspace was never recorded: try again, from Home

@@ -12,6 +12,8 @@ import (
 	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/audit"
 	"scrdesk/internal/governance"
+	"scrdesk/internal/present"
+	"scrdesk/internal/sandbox"
 	"scrdesk/internal/session"
 	"scrdesk/internal/staff"
 	"scrdesk/internal/store"
@@ -276,6 +278,70 @@ func TestSwitchRoleCarriesTheRoleToTheLink(t *testing.T) {
 	h.until("a link after unlock", func(c *Controller) bool { return c.link != nil })
 	if urid, role, ok := linkURID(); !ok || urid != u.Roles[1].URID || role != u.Roles[1].URID {
 		t.Fatalf("after lock and unlock: link %v URID %q, controller role %q; want %q", ok, urid, role, u.Roles[1].URID)
+	}
+}
+
+// TestSwitchRoleGoesBackAndClaimsAfresh drives the status bar's switch (Controller.switchRole,
+// Ctrl+G), not the machine's event: from the SGP role it goes to the counter role at this
+// pharmacy, passing over one at another organisation that was never confirmed; back and forth,
+// it returns to the role this session was in; each switch starts the relationships afresh, so
+// the same patient opened again after a switch is self-claimed (and alerted) again. A user
+// whose only counter role is at another organisation is offered no switch.
+func TestSwitchRoleGoesBackAndClaimsAfresh(t *testing.T) {
+	h, _ := sgpHarness(t)
+	u := staff.DemoUsers()[2]
+	york := u.Roles[1]
+	york.URID, york.OrgCode, york.OrgName = "555000009999", "FX456", "Riverside Pharmacy, York"
+	h.inspect(func(c *Controller) { c.allRoles = append([]staff.Role{york}, c.allRoles...) })
+	counter := func(what string) {
+		t.Helper()
+		act(h, func(c *Controller) { c.switchRole() })
+		h.until(what, func(c *Controller) bool { return c.gv == nil && c.m.State() == session.Ready })
+		if got := h.frame.status.Role; got == "" {
+			t.Fatalf("%s: no role in the status bar", what)
+		}
+		var got staff.Role
+		h.inspect(func(c *Controller) { got = c.role })
+		if got.URID != u.Roles[1].URID {
+			t.Fatalf("%s: switched to %s (%s), want this pharmacy's %s", what, got.URID, got.OrgCode, u.Roles[1].URID)
+		}
+	}
+	open := func() {
+		t.Helper()
+		h.inspect(func(c *Controller) { c.closePatient() })
+		h.searchNHS(sandbox.NHSAsk)
+		h.until("the question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
+		h.inspect(func(c *Controller) { c.permission() })
+		h.until("the record", func(c *Controller) bool { return recordShown(c) })
+	}
+	seeded := count(h.actions(), audit.ActionSelfClaimLR) // the demo log's own
+	claims := func() int { return count(h.actions(), audit.ActionSelfClaimLR) - seeded }
+	counter("the counter")
+	open()
+	if n := claims(); n != 1 {
+		t.Fatalf("%d self-claims after the first opening, want 1", n)
+	}
+	act(h, func(c *Controller) { c.switchRole() })
+	h.until("the workspace", func(c *Controller) bool { return c.gv != nil })
+	counter("the counter again")
+	open()
+	if n := claims(); n != 2 {
+		t.Fatalf("%d self-claims after a switch away and back, want 2 (the relationship claimed afresh)", n)
+	}
+
+	act(h, func(c *Controller) { c.switchRole() })
+	h.until("the workspace", func(c *Controller) bool { return c.gv != nil })
+	h.inspect(func(c *Controller) { c.allRoles = []staff.Role{u.Roles[0], york}; c.sessionRoles = nil })
+	act(h, func(c *Controller) { c.render() })
+	if h.frame.status.Switch != "" {
+		t.Errorf("switch %q offered to a role at another organisation never confirmed", h.frame.status.Switch)
+	}
+	act(h, func(c *Controller) { c.switchRole() })
+	var now staff.Role
+	inGov := false
+	h.inspect(func(c *Controller) { now, inGov = c.role, c.gv != nil })
+	if now.URID != u.Roles[0].URID || !inGov {
+		t.Errorf("Ctrl+G moved the session to %s (%s)", now.URID, now.OrgCode)
 	}
 }
 

@@ -383,6 +383,9 @@ func (s *shell) render(f frame) {
 	if f.screen != present.ScreenLock && f.screen != present.ScreenPasscode {
 		s.lock.TakeTypeAhead() // typed ahead for a read that did not end at the passcode
 	}
+	if f.screen != present.ScreenPasscode {
+		s.pass.Clear() // half-typed digits do not wait for the screen's next showing
+	}
 	switch f.screen {
 	case present.ScreenLock:
 		s.lock.Render(f.lock)

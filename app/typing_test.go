@@ -195,3 +195,34 @@ func TestPasscodeTypedWhileTheCardIsRead(t *testing.T) {
 		}
 	})
 }
+
+// TestHalfTypedPasscodeGoesWithTheScreen: digits typed on the passcode screen and left there
+// (the card taken out) are gone when the same card comes back: the entry starts empty.
+func TestHalfTypedPasscodeGoesWithTheScreen(t *testing.T) {
+	ca, err := virtualcard.NewCA("Test RA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := staff.DemoUsers()[0]
+	card, err := virtualcard.New(virtualcard.Options{UserID: u.UserID, Name: u.Name, PIN: u.PIN, CA: ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr := cardreader.NewDemoReader()
+	dr.Attach(demoReader)
+	h := newHarness(t, dr, ca.Pool(), harnessOpts{})
+	dr.Insert(demoReader, card)
+	h.waitState(session.Passcode)
+	h.pump()
+	e := h.sh.pass.Focusable().(*screens.PasscodeEntry)
+	test.Type(e, "1234")
+	dr.Remove(demoReader)
+	h.until("the card out", func(c *Controller) bool { return !c.m.Snapshot().CardPresent })
+	h.pump()
+	dr.Insert(demoReader, card)
+	h.waitState(session.Passcode)
+	h.pump()
+	if e.Text != "" {
+		t.Fatalf("the passcode entry holds %d digits typed before the card went out", len(e.Text))
+	}
+}

@@ -154,6 +154,17 @@ func (p *Passcode) doSubmit() {
 	}
 }
 
+// Clear empties the entry and the local hint: the screen is no longer shown (a card out, a
+// lock), and digits half-typed there must not wait for the next time it shows.
+func (p *Passcode) Clear() {
+	if p.entry.Text != "" {
+		p.entry.SetText("")
+	}
+	if p.hint.Text != "" {
+		setText(p.hint, "")
+	}
+}
+
 // Cancel is Escape when the entry does not have the focus (e.g. on a blocked card).
 func (p *Passcode) Cancel() { p.doCancel() }
 

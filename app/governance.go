@@ -135,6 +135,10 @@ func (c *Controller) govSettings() {
 	c.openSettings()
 }
 
+// caseCountCap is as far as the case queue counts a filter's cases ("More than 1,000 cases
+// match"): the queue itself pages by key, whatever the count.
+const caseCountCap = 1000
+
 // switchTarget is the status bar's switch: the other kind of role this user holds. Only a role
 // this session has already been in (chosen at sign-in, and confirmed there when it is at
 // another organisation) or one at this workstation's organisation is offered: a switch asks no
@@ -240,11 +244,10 @@ func (c *Controller) govHome() {
 	// Coverage over the last four review periods, the longest the SOP has set (a period
 	// shortened today must not drop from Home a case that is overdue under the longer one).
 	window := 4 * max(tl.LongestPeriod(), cfg.ReviewPeriod)
-	cases, err := db.CasesSince(ctx, now.Add(-window))
+	cv, err := db.Coverage(ctx, now.Add(-window), tl, g.seed, now)
 	if err != nil {
 		c.svc.Log.Error("cases for coverage", "err", err)
 	}
-	cv := tl.Measure(g.seed, cases, now)
 	h.Open = fmt.Sprintf("%s open (%s in the review sample)", plural(open, "case"), plural(int64(cv.Sampled-cv.Reviewed), "case"))
 	if cv.Overdue > 0 {
 		verb := "are"
@@ -444,10 +447,14 @@ func (c *Controller) govFilter(p gscreens.Page, f gscreens.Filter) {
 			g.view.Message, g.view.Problem = "The cases could not be read: "+err.Error(), true
 			break
 		}
-		n, _ := c.svc.Store.CaseCount(ctx, cf)
+		n, more, _ := c.svc.Store.CaseCountUpTo(ctx, cf, caseCountCap)
+		count := plural(n, "case") + " match"
+		if more {
+			count = "More than " + plural(n, "case") + " match"
+		}
 		g.caseFilter, g.caseCur, g.cases = cf, cur, rows
 		g.view.Cases = gscreens.CasesView{Filter: f, States: caseStates, Rules: ruleChoices(), More: !cur.Done,
-			Count: plural(n, "case") + " match"}
+			Count: count}
 		if n == 0 {
 			g.view.Cases.Count = "No case matches these filters."
 		}

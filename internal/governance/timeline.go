@@ -77,20 +77,26 @@ func (t Timeline) InSample(seed uint64, c Case) bool { return t.At(c.Seq).InSamp
 func (t Timeline) Measure(seed uint64, cases []Case, now time.Time) Coverage {
 	var cv Coverage
 	for _, c := range cases {
-		cfg := t.At(c.Seq)
-		cv.Cases++
-		if c.State.Open() {
-			cv.Open++
-		}
-		if !cfg.InSample(seed, c) {
-			continue
-		}
-		cv.Sampled++
-		if c.Reviewed() {
-			cv.Reviewed++
-		} else if now.Sub(c.Time) > cfg.ReviewPeriod {
-			cv.Overdue++
-		}
+		t.Count(&cv, seed, c, now)
 	}
 	return cv
+}
+
+// Count adds case c to cv as Measure does (for a caller that reads the cases one at a time,
+// as the store does over ten million rows, rather than holding them all).
+func (t Timeline) Count(cv *Coverage, seed uint64, c Case, now time.Time) {
+	cfg := t.At(c.Seq)
+	cv.Cases++
+	if c.State.Open() {
+		cv.Open++
+	}
+	if !cfg.InSample(seed, c) {
+		return
+	}
+	cv.Sampled++
+	if c.Reviewed() {
+		cv.Reviewed++
+	} else if now.Sub(c.Time) > cfg.ReviewPeriod {
+		cv.Overdue++
+	}
 }

@@ -169,6 +169,7 @@ func TestCaseStepsAreAuditRows(t *testing.T) {
 	if err != nil || c.State != governance.StateClosedInappropriate || len(c.Steps) != 3 || c.Hits[0].Evidence == "" {
 		t.Fatalf("case after steps: %+v %v", c, err)
 	}
+	countsFollow(t, db, "after the steps")
 
 	// The SGP's own access: refused, nothing recorded.
 	own, _, err := db.Cases(ctx, CaseFilter{UserID: sgpWho.UserID}, CaseCursor{}, 10)
@@ -202,6 +203,39 @@ func TestCaseStepsAreAuditRows(t *testing.T) {
 	o2, _ := db.Case(ctx, own[0].Seq)
 	if o2.State != governance.StateInReview {
 		t.Errorf("rebuilt own case state %s", o2.State)
+	}
+	countsFollow(t, db, "after the rebuild")
+}
+
+// countsFollow checks that the counts of cases by state Home reads (gov_case_count, kept by
+// triggers) equal the cases, and that CaseCount answers the open and the closed-inappropriate
+// counts from them as a scan of the cases would.
+func countsFollow(t *testing.T, db *DB, when string) {
+	t.Helper()
+	ctx := context.Background()
+	if differ, err := caseCountsDiffer(ctx, db.sql); err != nil || differ {
+		t.Fatalf("%s: the case counts differ from the cases (%v)", when, err)
+	}
+	for _, f := range []CaseFilter{{OpenOnly: true}, {State: governance.StateClosedInappropriate}, {State: governance.StateNew, OpenOnly: true},
+		{State: governance.StateClosedAppropriate, OpenOnly: true}} {
+		got, err := db.CaseCount(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := `SELECT count(*) FROM gov_case WHERE 1`
+		if f.OpenOnly {
+			q += ` AND state IN ('new', 'in-review')`
+		}
+		if f.State != "" {
+			q += ` AND state = '` + string(f.State) + `'`
+		}
+		var want int64
+		if err := db.sql.QueryRow(q).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: CaseCount(%+v) = %d, the cases hold %d", when, f, got, want)
+		}
 	}
 }
 
@@ -525,5 +559,94 @@ func TestDamagedBodyIsNamedAndRulesStart(t *testing.T) {
 	db2.DisableRules()
 	if err := db2.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
 		t.Errorf("the rules after entry %d was damaged: %v", seq, err)
+	}
+}
+
+// TestCaseCountUpTo: a filter's count stops past its limit and says there are more; under it,
+// it is exact; a state-only filter is answered from the kept counts, exact up to the limit.
+func TestCaseCountUpTo(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
+	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AppendBatch(ctx, demoEntries()); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []CaseFilter{{Rule: governance.RuleEmergency}, {OpenOnly: true}, {UserID: "555000000022"}} {
+		all, err := db.CaseCount(ctx, f)
+		if err != nil || all < 2 {
+			t.Fatalf("%+v: %d cases, %v (the demo log should have some)", f, all, err)
+		}
+		n, more, err := db.CaseCountUpTo(ctx, f, all)
+		if err != nil || n != all || more {
+			t.Errorf("%+v up to %d: %d, more %v, %v; want %d, no more", f, all, n, more, err, all)
+		}
+		n, more, err = db.CaseCountUpTo(ctx, f, all-1)
+		if err != nil || n != all-1 || !more {
+			t.Errorf("%+v up to %d: %d, more %v, %v; want %d and more", f, all-1, n, more, err, all-1)
+		}
+	}
+}
+
+// TestCoverageMatchesMeasure: the coverage counted inside SQLite (Coverage, what Home shows)
+// equals governance's Measure over the same cases read out (CasesSince), for every window
+// start and with cases in review and closed, under two seeds and a timeline with a changed SOP.
+func TestCoverageMatchesMeasure(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
+	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AppendBatch(ctx, demoEntries()); err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.CasesSince(ctx, time.Time{})
+	if err != nil || len(all) < 20 {
+		t.Fatalf("%d cases: %v", len(all), err)
+	}
+	n := 0
+	for _, c := range all {
+		if k, err := db.Case(ctx, c.Seq); err != nil || k.Subject.UserID == sgpWho.UserID {
+			continue
+		}
+		if _, _, err := db.RecordStep(ctx, c.Seq, governance.Step{Kind: governance.KindStart}, sgpWho); err != nil {
+			t.Fatal(err)
+		}
+		if n%2 == 0 {
+			if _, _, err := db.RecordStep(ctx, c.Seq, governance.Step{Kind: governance.KindClose, Note: "checked"}, sgpWho); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n++; n == 8 {
+			break
+		}
+	}
+	var tl governance.Timeline
+	tl.Set(0, time.Time{}, governance.DefaultConfig())
+	lower := governance.DefaultConfig()
+	lower.ReviewRate = map[governance.RuleID]float64{}
+	lower.DefaultRate = 0.3
+	lower.ReviewPeriod = 3 * 24 * time.Hour
+	tl.Set(all[len(all)/2].Seq, all[len(all)/2].Time, lower)
+	now := all[len(all)-1].Time.Add(40 * 24 * time.Hour)
+	for _, seed := range []uint64{1, 987654321} {
+		for _, from := range []time.Time{{}, all[len(all)/3].Time, all[len(all)-1].Time, now} {
+			cases, err := db.CasesSince(ctx, from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tl.Measure(seed, cases, now)
+			got, err := db.Coverage(ctx, from, tl, seed, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("seed %d from %v: Coverage %+v, Measure %+v", seed, from, got, want)
+			}
+			if from.IsZero() && (want.Sampled == 0 || want.Reviewed == 0 || want.Sampled == want.Cases) {
+				t.Errorf("seed %d: coverage %+v: the test needs sampled, reviewed and unsampled cases", seed, want)
+			}
+		}
 	}
 }

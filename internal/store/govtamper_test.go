@@ -75,6 +75,9 @@ func TestGovernanceCacheTamperIsFound(t *testing.T) {
 			{"user changed", func(seq, own int64) []string {
 				return []string{`UPDATE gov_case SET user_id = '555000000099', user_name = 'Someone Else' WHERE seq = ` + itoa(own)}
 			}, false},
+			{"open count changed", func(seq, own int64) []string {
+				return []string{`UPDATE gov_case_count SET n = 0 WHERE state = 'new'`}
+			}, false},
 			{"checked mark pushed ahead", func(seq, own int64) []string {
 				return []string{`UPDATE meta SET value = '999999999' WHERE key = 'rules_checked_seq'`}
 			}, false},

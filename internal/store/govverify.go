@@ -127,6 +127,11 @@ func (db *DB) govFindings(ctx context.Context, last int64) ([]audit.Finding, boo
 			add(s, fmt.Sprintf("the review steps listed for the case about entry %s differ from its review entries in the log", audit.Group(s)))
 		}
 	}
+	if differ, err := caseCountsDiffer(ctx, tx); err != nil {
+		return nil, false, err
+	} else if differ {
+		add(0, "the number of cases in each state, as Home shows it, differs from the cases themselves")
+	}
 	if eng != nil {
 		// With the rules on, every entry the rules raise again must have its case (a case
 		// deleted, or rows skipped by a checked mark pushed ahead, shows here).
@@ -309,7 +314,25 @@ func (db *DB) repairGovernance(ctx context.Context, last int64) error {
 				}
 			}
 		}
+		// The counts Home reads, from the cases as they now are.
+		if _, err := tx.ExecContext(wctx, `DELETE FROM gov_case_count;
+			INSERT INTO gov_case_count (state, n) SELECT state, count(*) FROM gov_case GROUP BY state`); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(wctx, `UPDATE meta SET value = ? WHERE key = ? AND CAST(value AS INTEGER) > ?`, strconv.FormatInt(last, 10), metaRulesChecked, last)
 		return err
 	})
+}
+
+// caseCountsDiffer reports whether the counts of cases in each state that Home reads
+// (gov_case_count, kept by triggers) differ from the cases themselves.
+func caseCountsDiffer(ctx context.Context, q querier) (bool, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM (
+		SELECT state, n FROM gov_case_count WHERE n != 0
+		EXCEPT SELECT state, count(*) FROM gov_case GROUP BY state
+		UNION ALL
+		SELECT state, count(*) FROM gov_case GROUP BY state
+		EXCEPT SELECT state, n FROM gov_case_count WHERE n != 0)`).Scan(&n)
+	return n > 0, err
 }

@@ -42,12 +42,14 @@ func (db *DB) loadIdentity(ctx context.Context, existed bool, adopt string) (ret
 	// window and an `scrdesk audit` command) agree on one instance id and one key: the second
 	// waits for the first's commit, then reads what it wrote. Without it each made a key, the
 	// keyring kept the last one written and the file the first one's id, and every later open
-	// found the key replaced. The keyring's name for the log is read inside it too. The
-	// in-memory stand-in for a removed log has one connection and makes nothing, so it reads
-	// without one.
+	// found the key replaced. The keyring's name for the log is read inside it too. A log that
+	// has both its instance id and its key id is read without it (they are never changed once
+	// written, and the write lock is not held over keyring calls that another process's row
+	// would wait for). The in-memory stand-in for a removed log has one connection and makes
+	// nothing, so it reads without one.
 	var q querier = db.sql
 	commit := func() error { return nil }
-	if !db.memory {
+	if !db.memory && !db.hasIdentity(ctx) {
 		tx, err := db.sql.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("read the audit log's identity: %w", translate(err))
@@ -140,6 +142,14 @@ func (db *DB) loadIdentity(ctx context.Context, existed bool, adopt string) (ret
 		return err
 	}
 	return db.checkCheckpoint(ctx, last)
+}
+
+// hasIdentity reports whether the file already holds its instance id and key id (a read error
+// counts as not: the caller then reads again under the write lock).
+func (db *DB) hasIdentity(ctx context.Context) bool {
+	var n int
+	err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM meta WHERE key IN ('instance_id', 'key_id')`).Scan(&n)
+	return err == nil && n == 2
 }
 
 // loadKey reads the chain key, creating it on first run when create is set.

@@ -63,10 +63,10 @@ func (c *Controller) demoRemove(key string) {
 }
 
 // submitPasscode keeps the digits until the machine asks for them (VerifyPasscode).
-func (c *Controller) submitPasscode(p []byte) {
+func (c *Controller) submitPasscode(p []byte, forRead uint64) {
 	wipe(c.passcode)
 	c.passcode = p
-	c.handle(session.PasscodeSubmitted{})
+	c.handle(session.PasscodeSubmitted{For: forRead})
 	if c.m.State() != session.Verifying {
 		wipe(c.passcode)
 		c.passcode = nil

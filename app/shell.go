@@ -185,9 +185,9 @@ func (s *shell) bind(c *Controller) {
 		SignOut: post(func() { c.handle(session.SignOut{}) }),
 	})
 	s.pass = screens.NewPasscode(screens.PasscodeCallbacks{
-		Submit: func(p string) {
+		Submit: func(p string, forRead uint64) {
 			b := []byte(p)
-			c.Post(func() { c.submitPasscode(b) })
+			c.Post(func() { c.submitPasscode(b, forRead) })
 		},
 		Cancel: post(func() { c.handle(session.Cancel{}) }),
 	})

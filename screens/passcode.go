@@ -14,9 +14,10 @@ import (
 
 // PasscodeCallbacks are what the passcode screen can ask for. Nil callbacks are ignored.
 type PasscodeCallbacks struct {
-	// Submit receives a well-formed passcode (6 to 8 digits). The screen clears its entry right
-	// after the call: the digits live on only where the controller takes them (to the card).
-	Submit func(passcode string)
+	// Submit receives a well-formed passcode (6 to 8 digits) and the card read the screen was
+	// drawn for (PasscodeView.For). The screen clears its entry right after the call: the digits
+	// live on only where the controller takes them (to the card).
+	Submit func(passcode string, forRead uint64)
 	Cancel func() // Escape, or the Cancel button
 }
 
@@ -80,7 +81,7 @@ func (p *Passcode) Render(v present.PasscodeView) {
 	}
 	old := p.view
 	p.view, p.rendered = v, true
-	if v.Title != old.Title || v.User != old.User || v.Busy != old.Busy || v.Blocked != old.Blocked {
+	if v.Title != old.Title || v.User != old.User || v.Busy != old.Busy || v.Blocked != old.Blocked || v.For != old.For {
 		p.entry.SetText("")
 		setText(p.hint, "")
 	}
@@ -150,7 +151,7 @@ func (p *Passcode) doSubmit() {
 	}
 	setText(p.hint, "")
 	if p.cb.Submit != nil {
-		p.cb.Submit(code)
+		p.cb.Submit(code, p.view.For)
 	}
 }
 

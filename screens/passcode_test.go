@@ -75,7 +75,7 @@ func TestPasscodeKeyboard(t *testing.T) {
 			test.NewTempApp(t)
 			var got []string
 			cancels := 0
-			p := NewPasscode(PasscodeCallbacks{Submit: func(s string) { got = append(got, s) }, Cancel: func() { cancels++ }})
+			p := NewPasscode(PasscodeCallbacks{Submit: func(s string, _ uint64) { got = append(got, s) }, Cancel: func() { cancels++ }})
 			p.Render(present.PasscodeViewOf(c.view, false))
 			w := test.NewTempWindow(t, p.Object())
 			w.Canvas().Focus(p.Focusable())
@@ -114,7 +114,7 @@ func TestPasscodeEntryRefusesPaste(t *testing.T) {
 func TestPasscodeSubmitButton(t *testing.T) {
 	test.NewTempApp(t)
 	var got string
-	p := NewPasscode(PasscodeCallbacks{Submit: func(s string) { got = s }})
+	p := NewPasscode(PasscodeCallbacks{Submit: func(s string, _ uint64) { got = s }})
 	p.Render(present.PasscodeViewOf(passcodeStates[0].v, false))
 	test.NewTempWindow(t, p.Object())
 	test.Type(p.entry, "234567")

@@ -75,6 +75,7 @@ type PasscodeView struct {
 	Busy    bool   // the card is checking the passcode
 	Blocked bool   // the card is blocked: Message says so, no entry
 	Demo    bool
+	For     uint64 // the card read it is for (session.View.PasscodeFor): given back on Submit
 }
 
 // RoleItem is one role on the role screen.
@@ -279,6 +280,7 @@ func PasscodeViewOf(v session.View, demo bool) PasscodeView {
 		Busy:    v.State == session.Verifying,
 		Blocked: v.State == session.CardBlocked,
 		Demo:    demo,
+		For:     v.PasscodeFor,
 	}
 	if v.Resuming {
 		pv.Title = "Unlock: enter your smartcard passcode"

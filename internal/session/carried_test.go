@@ -138,3 +138,35 @@ func TestNoRecordRoleIsAuditedWithTheRolesOffered(t *testing.T) {
 		t.Errorf("login row for an SCR role: %+v", a)
 	}
 }
+
+// TestPasscodeForAnotherReadIsNotSent: a passcode submitted from a screen drawn for one card
+// read (View.PasscodeFor) does nothing once the card was swapped and another read reached the
+// passcode screen: nothing goes to the new card; the new read's own submit does. A wrong
+// passcode keeps the read's id, so the retry on the same screen is sent.
+func TestPasscodeForAnotherReadIsNotSent(t *testing.T) {
+	r := newRig(t, testConfig())
+	r.step("readerUp", WaitingForCard)
+	r.step("cardIn", ReadingCard)
+	r.step("read", Passcode)
+	first := r.m.Snapshot().PasscodeFor
+	if first == 0 {
+		t.Fatal("no PasscodeFor on the passcode screen")
+	}
+	r.step("cardOut", WaitingForCard)
+	r.step("cardIn", ReadingCard)
+	r.step("readOther", Passcode)
+	second := r.m.Snapshot().PasscodeFor
+	if second == first {
+		t.Fatalf("the second read has the first's id %d", first)
+	}
+	if fx := r.m.Handle(PasscodeSubmitted{For: first}); len(fx) != 0 || r.m.State() != Passcode {
+		t.Fatalf("a passcode for the first read: effects %q, state %v", fxString(fx), r.m.State())
+	}
+	fx := r.m.Handle(PasscodeSubmitted{For: second})
+	if got := fxString(fx); got != "Verify" || r.m.State() != Verifying {
+		t.Fatalf("the second read's own passcode: effects %q, state %v", got, r.m.State())
+	}
+	if v := r.m.Snapshot(); v.PasscodeFor != second {
+		t.Errorf("while verifying PasscodeFor = %d, want %d", v.PasscodeFor, second)
+	}
+}

@@ -48,8 +48,11 @@ type CardUnreadable struct {
 }
 
 // PasscodeSubmitted: the user pressed Enter on a well-formed passcode. The digits stay with the
-// controller; the machine answers with VerifyPasscode when it wants them sent to the card.
-type PasscodeSubmitted struct{}
+// controller; the machine answers with VerifyPasscode when it wants them sent to the card. For
+// is the card read the passcode screen was drawn for (View.PasscodeFor): a passcode typed on a
+// screen drawn for another read (a card swapped and read within one frame) is not sent to this
+// card. 0 means unsaid (tests, tools).
+type PasscodeSubmitted struct{ For uint64 }
 
 // PasscodeRight answers VerifyPasscode: the card accepted the passcode and signed a fresh
 // challenge that verified against its certificate's public key (docs/card-profile.md: all three

@@ -37,6 +37,7 @@ type Machine struct {
 	msg      string
 	unusable bool   // the card in the reader failed for good (Problem.Retry is false)
 	pending  uint64 // Seq of the request whose answer the machine waits for
+	readSeq  uint64 // Seq of the card read the passcode screen is for (PasscodeSubmitted.For)
 	seq      uint64
 }
 
@@ -140,6 +141,7 @@ func (m *Machine) Handle(e Event) []Effect {
 		if m.state != ReadingCard || e.Seq != m.pending {
 			return discard("card read", e.Seq, e.Card)
 		}
+		m.readSeq = e.Seq
 		fx = m.cardRead(e)
 		if e.Card != nil {
 			fx = append(fx, UseCard{Card: e.Card})
@@ -160,7 +162,7 @@ func (m *Machine) Handle(e Event) []Effect {
 		fx = append(fx, m.abort(e.Kind.Message())...)
 		m.unusable = !e.Kind.Retry()
 	case PasscodeSubmitted:
-		if m.state == Passcode {
+		if m.state == Passcode && (e.For == 0 || e.For == m.readSeq) {
 			m.state = Verifying
 			m.msg = ""
 			fx = append(fx, VerifyPasscode{Seq: m.next()})
@@ -530,6 +532,9 @@ func (m *Machine) Snapshot() View {
 		Message:     m.msg,
 
 		CardUnusable: m.unusable && m.card,
+	}
+	if m.state == Passcode || m.state == Verifying {
+		v.PasscodeFor = m.readSeq
 	}
 	if m.state == ChoosingRole && m.confirm != nil {
 		v.Confirming = true

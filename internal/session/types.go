@@ -216,6 +216,9 @@ type View struct {
 	Confirm    staff.Role
 	Confirming bool
 	TriesLeft  int // Passcode, Verifying: passcode tries left, -1 if unknown
+	// PasscodeFor, in Passcode and Verifying: the card read the passcode is asked for (the
+	// PasscodeSubmitted that answers it carries it back).
+	PasscodeFor uint64
 
 	Locked     bool       // a locked session is held (also while its owner re-enters the passcode)
 	LockedUser User       // whose session is locked

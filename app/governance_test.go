@@ -12,8 +12,6 @@ import (
 	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/audit"
 	"scrdesk/internal/governance"
-	"scrdesk/internal/present"
-	"scrdesk/internal/sandbox"
 	"scrdesk/internal/session"
 	"scrdesk/internal/staff"
 	"scrdesk/internal/store"
@@ -306,14 +304,7 @@ func TestSwitchRoleGoesBackAndClaimsAfresh(t *testing.T) {
 			t.Fatalf("%s: switched to %s (%s), want this pharmacy's %s", what, got.URID, got.OrgCode, u.Roles[1].URID)
 		}
 	}
-	open := func() {
-		t.Helper()
-		h.inspect(func(c *Controller) { c.closePatient() })
-		h.searchNHS(sandbox.NHSAsk)
-		h.until("the question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
-		h.inspect(func(c *Controller) { c.permission() })
-		h.until("the record", func(c *Controller) bool { return recordShown(c) })
-	}
+	open := h.openWithPermission
 	seeded := count(h.actions(), audit.ActionSelfClaimLR) // the demo log's own
 	claims := func() int { return count(h.actions(), audit.ActionSelfClaimLR) - seeded }
 	counter("the counter")

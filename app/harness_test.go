@@ -232,6 +232,17 @@ func (h *harness) searchNHS(nhs string) {
 	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 }
 
+// openWithPermission closes any patient, opens the sandbox's ask-first patient by NHS number
+// and answers the question with the patient's permission, up to the record.
+func (h *harness) openWithPermission() {
+	h.t.Helper()
+	h.inspect(func(c *Controller) { c.closePatient() })
+	h.searchNHS(sandbox.NHSAsk)
+	h.until("the question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
+	h.inspect(func(c *Controller) { c.permission() })
+	h.until("the record", func(c *Controller) bool { return recordShown(c) })
+}
+
 // actions lists the audit log's actions in order.
 func (h *harness) actions() []audit.Action {
 	h.t.Helper()

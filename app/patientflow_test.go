@@ -177,14 +177,7 @@ func TestAnotherRoleClaimsAfresh(t *testing.T) {
 	h.waitState(session.ChoosingRole)
 	h.inspect(func(c *Controller) { c.chosen(u.Roles[0].URID) })
 	h.waitState(session.Ready)
-	open := func() {
-		t.Helper()
-		h.inspect(func(c *Controller) { c.closePatient() })
-		h.searchNHS(sandbox.NHSAsk)
-		h.until("the question", func(c *Controller) bool { return atStage(c, present.ConsentAsk) })
-		h.inspect(func(c *Controller) { c.permission() })
-		h.until("the record", func(c *Controller) bool { return recordShown(c) })
-	}
+	open := h.openWithPermission
 	open()
 	h.inspect(func(c *Controller) { c.handle(session.SwitchRole{Role: u.Roles[1]}) })
 	h.until("the other role", func(c *Controller) bool { return c.m.Snapshot().Role.URID == u.Roles[1].URID })

@@ -17,6 +17,20 @@ import (
 	"scrdesk/internal/governance"
 )
 
+// demoCasesDB is a new log with the rules on and the demo entries appended (its cases raised).
+func demoCasesDB(t *testing.T) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
+	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AppendBatch(ctx, demoEntries()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func demoEntries() []audit.Entry {
 	staff := []governance.DemoStaff{
 		{UserID: "555000000011", Name: "Priya Shah", URID: "555000001101", RoleCode: "S8000:G8000:R8003", Workstation: "COUNTER-1"},
@@ -125,13 +139,7 @@ func TestRulesLiveBackfillAndRebuildAgree(t *testing.T) {
 // outcome; the own-access rule refuses and records nothing; a rebuild replays the steps.
 func TestCaseStepsAreAuditRows(t *testing.T) {
 	ctx := context.Background()
-	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
-	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.AppendBatch(ctx, demoEntries()); err != nil {
-		t.Fatal(err)
-	}
+	db := demoCasesDB(t)
 	cs, _, err := db.Cases(ctx, CaseFilter{Rule: governance.RuleEmergency, UserID: "555000000022"}, CaseCursor{}, 10)
 	if err != nil || len(cs) == 0 {
 		t.Fatalf("no emergency case for Tom: %v", err)
@@ -566,13 +574,7 @@ func TestDamagedBodyIsNamedAndRulesStart(t *testing.T) {
 // it is exact; a state-only filter is answered from the kept counts, exact up to the limit.
 func TestCaseCountUpTo(t *testing.T) {
 	ctx := context.Background()
-	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
-	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.AppendBatch(ctx, demoEntries()); err != nil {
-		t.Fatal(err)
-	}
+	db := demoCasesDB(t)
 	for _, f := range []CaseFilter{{Rule: governance.RuleEmergency}, {OpenOnly: true}, {UserID: "555000000022"}} {
 		all, err := db.CaseCount(ctx, f)
 		if err != nil || all < 2 {
@@ -594,13 +596,7 @@ func TestCaseCountUpTo(t *testing.T) {
 // start and with cases in review and closed, under two seeds and a timeline with a changed SOP.
 func TestCoverageMatchesMeasure(t *testing.T) {
 	ctx := context.Background()
-	db := openTest(t, filepath.Join(t.TempDir(), "a.db"), newMemKeys(), Options{})
-	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.AppendBatch(ctx, demoEntries()); err != nil {
-		t.Fatal(err)
-	}
+	db := demoCasesDB(t)
 	all, err := db.CasesSince(ctx, time.Time{})
 	if err != nil || len(all) < 20 {
 		t.Fatalf("%d cases: %v", len(all), err)

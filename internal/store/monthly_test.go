@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,13 +15,7 @@ import (
 // sort, no scan of the table).
 func TestEachCaseBetweenPagesByTime(t *testing.T) {
 	ctx := context.Background()
-	db := openTest(t, filepath.Join(t.TempDir(), "cases.db"), newMemKeys(), Options{})
-	if err := db.EnableRules(ctx, governance.DefaultConfig(), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.AppendBatch(ctx, demoEntries()); err != nil {
-		t.Fatal(err)
-	}
+	db := demoCasesDB(t)
 	all, err := db.CasesSince(ctx, time.Time{})
 	if err != nil || len(all) < 20 {
 		t.Fatalf("%d cases: %v", len(all), err)

@@ -121,14 +121,17 @@ func (p *Passcode) Render(v present.PasscodeView) {
 }
 
 // TypeAhead puts a passcode typed before the screen showed (while the card was read) into the
-// entry, and submits it when Enter followed it. Ignored while the card checks or is blocked.
+// entry, and submits it when Enter followed it, unless the screen has something to say first
+// (a locked session ended by another card, a previous try wrong): then the digits wait for
+// Enter, so a passcode is not spent on a card whose screen nobody read. Ignored while the
+// card checks or is blocked.
 func (p *Passcode) TypeAhead(passcode string, enter bool) {
 	if passcode == "" || p.view.Busy || p.view.Blocked {
 		return
 	}
 	p.entry.SetText(passcode)
 	p.entry.CursorColumn = len(passcode)
-	if enter {
+	if enter && p.view.Message == "" {
 		p.doSubmit()
 	}
 }

@@ -162,3 +162,33 @@ func TestPasscodeRefocusAfterWrong(t *testing.T) {
 		t.Errorf("typed %q", p.entry.Text)
 	}
 }
+
+// TestPasscodeTypeAhead: a passcode typed ahead with Enter is submitted at once on a plain
+// passcode screen; on one with a message (a locked session ended by another card) it waits in
+// the entry for Enter; on a blocked card it is dropped.
+func TestPasscodeTypeAhead(t *testing.T) {
+	test.NewTempApp(t)
+	var got []string
+	p := NewPasscode(PasscodeCallbacks{Submit: func(s string, _ uint64) { got = append(got, s) }})
+	test.NewTempWindow(t, p.Object())
+	p.Render(present.PasscodeView{Title: "Enter your smartcard passcode", Submit: "Sign in", User: "Priya Shah", For: 1})
+	p.TypeAhead("123456", true)
+	if len(got) != 1 || got[0] != "123456" || p.entry.Text != "" {
+		t.Fatalf("plain screen: submitted %v, entry %d digits", got, len(p.entry.Text))
+	}
+	p.Render(present.PasscodeView{Title: "Enter your smartcard passcode", Submit: "Sign in", User: "Sam Lee", For: 2,
+		Message: "A locked session was ended by another card."})
+	p.TypeAhead("654321", true)
+	if len(got) != 1 || p.entry.Text != "654321" {
+		t.Fatalf("screen with a message: submitted %v, entry %q", got, p.entry.Text)
+	}
+	p.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if len(got) != 2 || got[1] != "654321" {
+		t.Fatalf("Enter on the screen with a message: submitted %v", got)
+	}
+	p.Render(present.PasscodeView{Title: "Smartcard locked", User: "Sam Lee", Blocked: true, For: 3})
+	p.TypeAhead("111111", true)
+	if len(got) != 2 || p.entry.Text != "" {
+		t.Fatalf("blocked card: submitted %v, entry %q", got, p.entry.Text)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+
 	"scrdesk/cardreader"
 	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/audit"
@@ -391,4 +393,23 @@ func TestGovernanceMonthlyReport(t *testing.T) {
 			t.Errorf("%q: message %q, %d rows", bad, h.frame.gov.Message, len(h.entries())-before)
 		}
 	}
+}
+
+// TestGovPageChangeLetsTheFocusGo: a field focused on one governance page does not keep the
+// focus when another page shows (it stayed in the hidden Subject Access Request form, and M on
+// Home was typed into it: no report); the Subject Access Request page puts the cursor in its
+// NHS number field.
+func TestGovPageChangeLetsTheFocusGo(t *testing.T) {
+	h, _ := sgpHarness(t)
+	h.inspect(func(c *Controller) { c.svc.ReportDir = t.TempDir() })
+	act(h, func(c *Controller) { c.govGo(gscreens.PageSAR) })
+	if f := h.w.Canvas().Focused(); f != h.sh.gov.SARFields()[0] {
+		t.Fatalf("the SAR page's focus is %T, want its NHS number field", f)
+	}
+	act(h, func(c *Controller) { c.govGo(gscreens.PageHome) })
+	if f := h.w.Canvas().Focused(); f != nil {
+		t.Fatalf("%T keeps the focus on Home", f)
+	}
+	h.w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyM})
+	h.until("the monthly report", func(c *Controller) bool { return c.gv != nil && c.lastReport != "" })
 }

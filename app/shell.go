@@ -411,6 +411,9 @@ func (s *shell) render(f frame) {
 			// Coming in from the role choice (or the counter), the focus would stay on a widget
 			// no longer shown, and it would take Home's keys (S, M, N): it is let go.
 			entering := s.current != f.screen || s.signed.Objects[0] != s.gov.Object()
+			// Another page: the focus would stay in a field of the page left, hidden, and take
+			// the new page's keys (M on Home typed into the Subject Access Request's NHS number).
+			pageChanged := govPageNames[f.gov.Page] != s.govShown
 			s.gov.Render(*f.gov)
 			if f.clearNote {
 				s.gov.ClearNote()
@@ -420,8 +423,11 @@ func (s *shell) render(f frame) {
 				s.signed.Refresh()
 			}
 			s.show(f.screen, s.workspace)
-			if entering {
+			if entering || pageChanged {
 				s.w.Canvas().Unfocus()
+			}
+			if pageChanged && f.gov.Page == gscreens.PageSAR {
+				s.focus("SAR NHS number", s.gov.SARFields()[0]) // the form is typed at once
 			}
 			s.ptShown, s.ptStage = "", ""
 			s.shownGovPage(f.gov.Page)

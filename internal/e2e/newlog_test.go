@@ -54,6 +54,11 @@ func TestSGPStartsANewLogInTheWindow(t *testing.T) {
 	xdo(t, "type", "--delay", "30", "E2E: log file deleted")
 	typed := waitSettled(t, home, whole, 30*time.Second, "the reason typed")
 	xdo(t, "key", "Return")
+	// The window closes its services, starts the new log and opens again; the new log's
+	// application-start row says its services (the demo reader among them) are open. On a
+	// loaded machine "Starting a new audit log…" stayed long enough to pass for settled, and
+	// the demo card's key below went to the window still closing.
+	waitAudit(t, bin, dir, "application-start", 1, 90*time.Second)
 	after := save(t, "new-log-2-restarted", waitSettled(t, typed, whole, 60*time.Second, "the window over the new log"))
 
 	// The new log verifies and names the break; its first row is the SGP's, with the reason.

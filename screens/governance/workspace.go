@@ -53,13 +53,14 @@ type Workspace struct {
 	newLogReason                                                               *widget.Entry
 	newLogBtn                                                                  *kit.Button
 	newLogBox                                                                  *fyne.Container
-	homeLog                                                                    *fyne.Container // Home below the integrity line
-	shownMonth                                                                 string          // the ReportMonth last rendered
+	homeLog                                                                    *fyne.Container          // Home below the integrity line
+	shownMonth                                                                 string                   // the ReportMonth last rendered
+	shownText                                                                  map[*widget.Entry]string // the value each form entry was last given by a view (setEntry)
 
 	// Cases
 	cState, cRule                *widget.Select
 	cUser, cNHS, cFrom, cTo, cWS *widget.Entry
-	cList                        *widget.List
+	cList                        *kit.ReadList
 	cCount                       *widget.Label
 	cMore                        *widget.Button
 	cases                        *fyne.Container
@@ -197,15 +198,27 @@ func New(cb Callbacks) *Workspace {
 	for _, e := range []*widget.Entry{w.cUser, w.cNHS, w.cFrom, w.cTo, w.cWS} {
 		e.OnSubmitted = func(string) { w.filterChanged(PageCases) }
 	}
-	w.cList = widget.NewList(func() int { return len(w.view.Cases.Rows) },
+	// The queue's keys are the workspace's (TypedKey: arrows move the selected row, Enter opens
+	// it): the list passes every key on (a plain list took Enter and opened its own focused
+	// row, not the one the footer named). A tap opens the tapped row. The selected row is
+	// marked, not told by the footer alone.
+	w.cList = kit.NewReadList(func() int { return len(w.view.Cases.Rows) },
 		func() fyne.CanvasObject { return widget.NewLabel("risk • when • who • what • state") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(w.view.Cases.Rows) {
 				r := w.view.Cases.Rows[i]
-				o.(*widget.Label).SetText(strings.Join([]string{r.Risk, r.When, r.Who, r.What, r.State}, "   "))
+				l := o.(*widget.Label)
+				text := strings.Join([]string{r.Risk, r.When, r.Who, r.What, r.State}, "   ")
+				sel := i == w.view.Cases.Selected
+				if sel {
+					text = "▶ " + text
+				}
+				l.TextStyle.Bold = sel
+				l.SetText(text)
 			}
 		})
 	w.cList.OnSelected = func(i widget.ListItemID) {
+		w.cList.Unselect(i)
 		if w.rendering || i >= len(w.view.Cases.Rows) {
 			return
 		}
@@ -369,10 +382,15 @@ func (w *Workspace) filterChanged(p Page) {
 	}
 }
 
-// Render shows v. Call on the UI goroutine.
+// Render shows v. Call on the UI goroutine. The queue's selected row is the workspace's own
+// (the arrows move it between renders): a render of the same rows keeps it, so a re-render
+// (a status update) never moves Enter to another case than the one marked.
 func (w *Workspace) Render(v View) {
 	w.rendering = true
 	defer func() { w.rendering = false }()
+	if sameRows(v.Cases.Rows, w.view.Cases.Rows) {
+		v.Cases.Selected = w.view.Cases.Selected
+	}
 	w.view = v
 	w.message.SetText(v.Message)
 	w.message.Importance = widget.MediumImportance
@@ -443,7 +461,7 @@ func (w *Workspace) renderHome(h HomeView) {
 	// The month field keeps what the person typed until the controller offers another month.
 	if h.ReportMonth != w.shownMonth {
 		w.shownMonth = h.ReportMonth
-		setEntry(w.month, h.ReportMonth)
+		w.month.SetText(h.ReportMonth)
 	}
 	showText(w.reportSaved, h.ReportSaved)
 	if h.NewLog == "" {
@@ -462,7 +480,17 @@ func setSelect(s *widget.Select, cs []Choice, value string) {
 	s.SetSelected(labelOf(cs, value))
 }
 
-func setEntry(e *widget.Entry, s string) {
+// setEntry shows the view's value s in e when it differs from the value the view last gave e:
+// a re-render that brings the same value (a status update) keeps what the person is typing
+// (it wiped the first digits of a Subject Access Request's NHS number).
+func (w *Workspace) setEntry(e *widget.Entry, s string) {
+	if last, ok := w.shownText[e]; ok && last == s {
+		return
+	}
+	if w.shownText == nil {
+		w.shownText = map[*widget.Entry]string{}
+	}
+	w.shownText[e] = s
 	if e.Text != s {
 		e.SetText(s)
 	}
@@ -471,14 +499,14 @@ func setEntry(e *widget.Entry, s string) {
 func (w *Workspace) renderCases(c CasesView) {
 	setSelect(w.cState, c.States, c.Filter.State)
 	setSelect(w.cRule, c.Rules, c.Filter.Rule)
-	setEntry(w.cUser, c.Filter.User)
-	setEntry(w.cNHS, c.Filter.NHS)
-	setEntry(w.cFrom, c.Filter.From)
-	setEntry(w.cTo, c.Filter.To)
-	setEntry(w.cWS, c.Filter.Workstation)
+	w.setEntry(w.cUser, c.Filter.User)
+	w.setEntry(w.cNHS, c.Filter.NHS)
+	w.setEntry(w.cFrom, c.Filter.From)
+	w.setEntry(w.cTo, c.Filter.To)
+	w.setEntry(w.cWS, c.Filter.Workstation)
 	w.cList.UnselectAll()
 	w.cList.Refresh()
-	w.cCount.SetText(c.Count)
+	w.cCount.SetText(countLine(c))
 	if c.More {
 		w.cMore.Show()
 	} else {
@@ -547,10 +575,10 @@ func (w *Workspace) renderAudit(a AuditView) {
 	}
 	setSelect(w.aAction, a.Actions, a.Filter.Action)
 	setSelect(w.aOutcome, a.Outcomes, a.Filter.Outcome)
-	setEntry(w.aUser, a.Filter.User)
-	setEntry(w.aNHS, a.Filter.NHS)
-	setEntry(w.aFrom, a.Filter.From)
-	setEntry(w.aTo, a.Filter.To)
+	w.setEntry(w.aUser, a.Filter.User)
+	w.setEntry(w.aNHS, a.Filter.NHS)
+	w.setEntry(w.aFrom, a.Filter.From)
+	w.setEntry(w.aTo, a.Filter.To)
 	w.aList.Refresh()
 	w.aCount.SetText(a.Count)
 	if a.More {
@@ -561,12 +589,12 @@ func (w *Workspace) renderAudit(a AuditView) {
 }
 
 func (w *Workspace) renderSAR(s SARView) {
-	setEntry(w.sNHS, s.NHS)
-	setEntry(w.sFrom, s.From)
-	setEntry(w.sTo, s.To)
-	setEntry(w.sRef, s.Reference)
-	setEntry(w.sReceived, s.Received)
-	setEntry(w.sIdentity, s.Identity)
+	w.setEntry(w.sNHS, s.NHS)
+	w.setEntry(w.sFrom, s.From)
+	w.setEntry(w.sTo, s.To)
+	w.setEntry(w.sRef, s.Reference)
+	w.setEntry(w.sReceived, s.Received)
+	w.setEntry(w.sIdentity, s.Identity)
 	w.sNames.SetChecked(s.Names)
 	showText(w.sSummary, s.Summary)
 	showText(w.sSaved, s.Saved)
@@ -575,6 +603,10 @@ func (w *Workspace) renderSAR(s SARView) {
 
 // Clear forgets everything shown (the lock drops it all).
 func (w *Workspace) Clear() {
+	for e := range w.shownText {
+		e.SetText("") // typed or shown: gone
+	}
+	w.shownText = nil
 	w.Render(View{})
 	w.view.Cases, w.view.Audit = CasesView{}, AuditView{}
 	w.cList.Refresh()
@@ -672,10 +704,32 @@ func (w *Workspace) TypedRune(r rune) bool {
 	return true
 }
 
-// highlight scrolls the queue to the keyboard's row without opening it.
+// highlight marks the keyboard's row and scrolls the queue to it, without opening it.
 func (w *Workspace) highlight() {
+	w.cList.Refresh()
 	w.cList.ScrollTo(w.view.Cases.Selected)
-	w.cCount.SetText(w.view.Cases.Count + "  (row " + itoa(w.view.Cases.Selected+1) + " selected: Enter opens it)")
+	w.cCount.SetText(countLine(w.view.Cases))
+}
+
+// countLine is the queue's footer: the count, and which row Enter opens.
+func countLine(c CasesView) string {
+	if c.Selected < 0 || c.Selected >= len(c.Rows) {
+		return c.Count
+	}
+	return c.Count + "  (row " + itoa(c.Selected+1) + " selected: Enter opens it)"
+}
+
+// sameRows reports whether a and b list the same cases in the same order (and any at all).
+func sameRows(a, b []CaseRow) bool {
+	if len(a) == 0 || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Seq != b[i].Seq {
+			return false
+		}
+	}
+	return true
 }
 
 func itoa(n int) string {

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"scrdesk/screens/screentest"
 )
@@ -244,4 +245,86 @@ func TestHomeNewLog(t *testing.T) {
 		t.Error("the offer stayed after the log was whole")
 	}
 	New(Callbacks{}).TypedRune('n') // a nil callback is ignored
+}
+
+// TestQueueSelectionSurvivesRenders: the row the arrows selected is the row Enter opens, even
+// after the window re-renders the same queue (a status update) and when the list itself has
+// the keyboard focus (a click in it): a plain list took Enter and opened its own first row
+// while the footer said "row 2 selected". The selected row is marked; a new queue starts at
+// its first row.
+func TestQueueSelectionSurvivesRenders(t *testing.T) {
+	test.NewTempApp(t)
+	var opened []int64
+	w := New(Callbacks{Open: func(s int64) { opened = append(opened, s) }})
+	win := test.NewTempWindow(t, w.Object())
+	win.Resize(fyne.NewSize(1000, 640))
+	cv := win.Canvas()
+	cv.SetOnTypedKey(func(ev *fyne.KeyEvent) { w.TypedKey(ev) }) // as the shell does
+	v := sampleViews()["cases.xml"]
+	w.Render(v)
+	w.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	w.Render(v) // a re-render of the same queue
+	if got := w.cCount.Text; !strings.Contains(got, "row 2 selected") {
+		t.Fatalf("footer after a re-render %q, want row 2 selected", got)
+	}
+	cv.Focus(w.cList)
+	w.cList.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if len(opened) != 1 || opened[0] != 39 {
+		t.Fatalf("Enter with the list focused opened %v, want [39] (row 2)", opened)
+	}
+	marked := 0
+	for _, o := range test.LaidOutObjects(w.cList) {
+		if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "▶ ") {
+			marked++
+			if !strings.Contains(l.Text, "Tom Evans") {
+				t.Errorf("marked row %q, want Tom Evans's", l.Text)
+			}
+		}
+	}
+	if marked != 1 {
+		t.Errorf("%d rows marked, want 1", marked)
+	}
+	other := v
+	other.Cases.Rows = []CaseRow{{Seq: 7, Risk: "3", Who: "Sam Lee"}, {Seq: 6, Risk: "3", Who: "Sam Lee"}}
+	w.Render(other)
+	w.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if len(opened) != 2 || opened[1] != 7 {
+		t.Errorf("a new queue opened %v, want its first row (7)", opened)
+	}
+}
+
+// TestFormTypingSurvivesRenders: what is typed in the Subject Access Request form and the
+// queue's filters stays through a re-render that brings the same view (a status update wiped
+// the first digits of the NHS number in the real window); a view with another value shows it;
+// Clear (the lock) wipes the typing too.
+func TestFormTypingSurvivesRenders(t *testing.T) {
+	test.NewTempApp(t)
+	w := New(Callbacks{})
+	test.NewTempWindow(t, w.Object())
+	sar := View{Page: PageSAR}
+	w.Render(sar)
+	nhs := w.SARFields()[0]
+	test.Type(nhs, "99")
+	w.Render(sar)
+	test.Type(nhs, "90050635")
+	if nhs.Text != "9990050635" {
+		t.Fatalf("the NHS number after a re-render while typing: %q", nhs.Text)
+	}
+	filled := sar
+	filled.SAR.NHS = "999 005 0635"
+	w.Render(filled)
+	if nhs.Text != "999 005 0635" {
+		t.Errorf("a view with a value shows %q", nhs.Text)
+	}
+	cases := sampleViews()["cases.xml"]
+	w.Render(cases)
+	test.Type(w.cUser, "5550000")
+	w.Render(cases)
+	if w.cUser.Text != "5550000" {
+		t.Errorf("the user filter after a re-render while typing: %q", w.cUser.Text)
+	}
+	w.Clear()
+	if nhs.Text != "" || w.cUser.Text != "" {
+		t.Errorf("Clear left %q and %q", nhs.Text, w.cUser.Text)
+	}
 }

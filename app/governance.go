@@ -98,11 +98,21 @@ func (c *Controller) startRules(ctx context.Context, workers *gosync.WaitGroup) 
 		p.mu.Unlock()
 		if err != nil && ctx.Err() == nil {
 			c.svc.Log.Error("governance rules backfill stopped", "err", err)
+		} else if err == nil {
+			c.svc.Log.Info("governance rules caught up with the log") // for tools driving the window
 		}
 		c.Post(func() {
-			if c.gv != nil && c.gv.view.Page == gscreens.PageHome {
+			if c.gv == nil {
+				return
+			}
+			switch c.gv.view.Page {
+			case gscreens.PageHome:
 				c.govHome()
 				c.render()
+			case gscreens.PageCases:
+				// The queue read while the rules were still going through the log: read it
+				// again, so the cases they found since are listed.
+				c.govFilter(gscreens.PageCases, c.gv.view.Cases.Filter)
 			}
 		})
 	})
@@ -452,10 +462,16 @@ func (c *Controller) govFilter(p gscreens.Page, f gscreens.Filter) {
 		if more {
 			count = "More than " + plural(n, "case") + " match"
 		}
+		if c.rules != nil {
+			if done, total, finished, _ := c.rules.get(); !finished {
+				count += fmt.Sprintf(" so far: the rules are still checking the log (%s of %s entries), and the list is read again when they finish",
+					audit.Group(done), audit.Group(total))
+			}
+		}
 		g.caseFilter, g.caseCur, g.cases = cf, cur, rows
 		g.view.Cases = gscreens.CasesView{Filter: f, States: caseStates, Rules: ruleChoices(), More: !cur.Done,
 			Count: count}
-		if n == 0 {
+		if n == 0 && !strings.Contains(count, "still checking") {
 			g.view.Cases.Count = "No case matches these filters."
 		}
 		c.govCaseRows()

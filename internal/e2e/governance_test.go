@@ -80,6 +80,9 @@ func TestDemoGovernance(t *testing.T) {
 	// Home says the log is verified once the check in the background has run.
 	waitLogRecord(t, dir, `msg="audit log checked for the workspace" ok=true`, 60*time.Second)
 	home = save(t, "governance-home", waitSettled(t, nil, whole, 30*time.Second, "the integrity line"))
+	// The rules go through the seeded log once at start (the race build on a loaded machine
+	// took long enough for the queue to be read empty): the queue is opened once they are done.
+	waitLogRecord(t, dir, `msg="governance rules caught up with the log"`, 120*time.Second)
 	queue := step("governance-cases", home, "audit-queried", 2, "the case queue", func() {
 		untilLog(t, dir, `msg="governance page shown" page=cases`, func() { xdo(t, "key", "ctrl+2") })
 	})

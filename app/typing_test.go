@@ -203,11 +203,7 @@ func TestHalfTypedPasscodeGoesWithTheScreen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := staff.DemoUsers()[0]
-	card, err := virtualcard.New(virtualcard.Options{UserID: u.UserID, Name: u.Name, PIN: u.PIN, CA: ca})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, card := demoCard(t, ca, "pharmacist")
 	dr := cardreader.NewDemoReader()
 	dr.Attach(demoReader)
 	h := newHarness(t, dr, ca.Pool(), harnessOpts{})

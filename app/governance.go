@@ -101,21 +101,25 @@ func (c *Controller) startRules(ctx context.Context, workers *gosync.WaitGroup) 
 		} else if err == nil {
 			c.svc.Log.Info("governance rules caught up with the log") // for tools driving the window
 		}
-		c.Post(func() {
-			if c.gv == nil {
-				return
-			}
-			switch c.gv.view.Page {
-			case gscreens.PageHome:
-				c.govHome()
-				c.render()
-			case gscreens.PageCases:
-				// The queue read while the rules were still going through the log: read it
-				// again, so the cases they found since are listed.
-				c.govFilter(gscreens.PageCases, c.gv.view.Cases.Filter)
-			}
-		})
+		c.Post(c.rulesCaughtUp)
 	})
+}
+
+// rulesCaughtUp is the rules' finish reaching the window, whenever it comes: Home or the case
+// queue, if shown, is read again; anything else changes nothing.
+func (c *Controller) rulesCaughtUp() {
+	if c.gv == nil {
+		return
+	}
+	switch c.gv.view.Page {
+	case gscreens.PageHome:
+		c.govHome()
+		c.render()
+	case gscreens.PageCases:
+		// The queue read while the rules were still going through the log: read it again, so
+		// the cases they found since are listed.
+		c.govFilter(gscreens.PageCases, c.gv.view.Cases.Filter)
+	}
 }
 
 // govConfig is the rules' configuration: SGP.md's defaults with the pharmacy's opening hours
@@ -235,6 +239,13 @@ func (c *Controller) enterGov() {
 
 // govHome fills Home: integrity, open and overdue cases, coverage, last review, backfill.
 func (c *Controller) govHome() {
+	if c.gv.unaudited {
+		// Opening the workspace was never recorded: govAuditFailed's view (what happened, what
+		// to do, and the new log it may offer) stays, and nothing of the log is shown. A worker
+		// answering since (the rules catching up) once filled Home here with the log's counts
+		// and dropped the new log's offer.
+		return
+	}
 	ctx := context.Background()
 	db, g, cfg := c.svc.Store, c.gv, c.govConfig()
 	now := c.svc.Now()

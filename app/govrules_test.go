@@ -6,9 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"scrdesk/cardreader"
+	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/audit"
 	"scrdesk/internal/governance"
 	"scrdesk/internal/present"
+	"scrdesk/internal/session"
 	"scrdesk/internal/staff"
 	"scrdesk/internal/store"
 	gscreens "scrdesk/screens/governance"
@@ -127,4 +130,68 @@ func TestRuleSettingsReachTheRunningRules(t *testing.T) {
 func withFlag(e audit.Entry, f audit.Flag) audit.Entry {
 	e.Detail = audit.WithFlags(e.Detail, f)
 	return e
+}
+
+// TestCancelledSignInsRaiseNoFailedSignInCase: the rows the session machine really writes for a
+// sign-in cancelled at the passcode and one stopped by the card coming out are not counted by
+// the failed sign-ins rule (SGP.md: wrong passcodes or refused cards; four such sign-ins on one
+// workstation raised a case though no passcode was wrong); three wrong passcodes still do.
+func TestCancelledSignInsRaiseNoFailedSignInCase(t *testing.T) {
+	ca, err := virtualcard.NewCA("Test RA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := staff.DemoUsers()[0]
+	card, err := virtualcard.New(virtualcard.Options{UserID: u.UserID, Name: u.Name, PIN: u.PIN, CA: ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr := cardreader.NewDemoReader()
+	dr.Attach(demoReader)
+	h := newHarness(t, dr, ca.Pool(), harnessOpts{})
+	h.until("the rules", func(c *Controller) bool {
+		if c.rules == nil {
+			return false
+		}
+		_, _, done, _ := c.rules.get()
+		return done
+	})
+	failedCases := func() int {
+		cs, _, err := h.db.Cases(context.Background(), store.CaseFilter{Rule: governance.RuleFailedSignIns}, store.CaseCursor{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(cs)
+	}
+	for range 3 {
+		dr.Insert(demoReader, card)
+		h.waitState(session.Passcode)
+		h.inspect(func(c *Controller) { c.handle(session.Cancel{}) })
+		dr.Remove(demoReader)
+		h.waitState(session.WaitingForCard)
+	}
+	dr.Insert(demoReader, card)
+	h.waitState(session.Passcode)
+	dr.Remove(demoReader)
+	h.waitState(session.WaitingForCard)
+	var reasons []string
+	for _, e := range h.entries() {
+		if e.Action == audit.ActionLogin && e.Outcome != audit.OutcomeSuccess {
+			reasons = append(reasons, e.Reason)
+		}
+	}
+	if len(reasons) != 4 {
+		t.Fatalf("sign-in rows %q, want 4 (3 cancelled, 1 stopped)", reasons)
+	}
+	if n := failedCases(); n != 0 {
+		t.Fatalf("%d failed sign-ins cases after sign-ins cancelled or stopped (%q)", n, reasons)
+	}
+	dr.Insert(demoReader, card)
+	for range 3 {
+		h.typePasscode("000000")
+		h.until("the passcode checked", func(c *Controller) bool { return c.m.State() != session.Verifying })
+	}
+	if n := failedCases(); n != 1 {
+		t.Errorf("%d failed sign-ins cases after three wrong passcodes, want 1", n)
+	}
 }

@@ -264,8 +264,9 @@ func NewEngine(cfg Config) *Engine {
 // EngineVersion changes whenever a rule judges the same rows differently: the store rebuilds
 // the review cases from the log when the ones it holds were raised by another version, so the
 // cases and Verify's fresh engine always agree. 2: the weak-reason rule's 28-day window, the
-// volume spike's exact baseline, users known before a restart.
-const EngineVersion = 2
+// volume spike's exact baseline, users known before a restart. 3: failed sign-ins no longer
+// count a sign-in cancelled or stopped by the card coming out.
+const EngineVersion = 3
 
 // KnowUsers tells an engine that starts part-way through the log (a restart's warm-up) which
 // users accessed records before its first row: each starts with a baseline of days without
@@ -328,7 +329,7 @@ func (g *Engine) Check(e audit.Entry) []Hit {
 	case audit.ActionLogin, audit.ActionUnlock:
 		if e.Outcome == audit.OutcomeSuccess {
 			g.checkConcurrent(e, hit)
-		} else if e.Action == audit.ActionLogin {
+		} else if e.Action == audit.ActionLogin && !notAFailure(e.Reason) {
 			g.checkFailed(e, hit)
 		}
 	case audit.ActionWrongPasscode, audit.ActionCardBlocked:
@@ -613,6 +614,18 @@ func orSomeone(s string) string {
 		return "an unknown account"
 	}
 	return s
+}
+
+// Reasons of sign-in rows that ended without anything failing: the person cancelled, or took
+// the card out before the end (the session machine's words). SGP.md's rule is "repeated wrong
+// passcodes or refused cards"; counting these raised cases where no passcode had been wrong.
+const (
+	reasonSignInCancelled = "sign-in cancelled"
+	reasonSignInStopped   = "sign-in stopped: "
+)
+
+func notAFailure(reason string) bool {
+	return reason == reasonSignInCancelled || strings.HasPrefix(reason, reasonSignInStopped)
 }
 
 func (g *Engine) checkFailed(e audit.Entry, hit func(RuleID, string, ...int64)) {

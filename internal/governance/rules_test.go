@@ -172,6 +172,21 @@ func TestEachRuleFiresAndDoesNot(t *testing.T) {
 				l.add(l.at(0, 9, 0), audit.ActionWrongPasscode, audit.OutcomeMinorFailure, "u1", "C1", "")
 				l.add(l.at(0, 9, 1), audit.ActionWrongPasscode, audit.OutcomeMinorFailure, "u1", "C1", "")
 				l.add(l.at(0, 9, 30), audit.ActionWrongPasscode, audit.OutcomeMinorFailure, "u1", "C1", "")
+				// Sign-ins cancelled, or stopped by the card coming out, are not failures.
+				l.add(l.at(0, 10, 0), audit.ActionLogin, audit.OutcomeMinorFailure, "u1", "C1", "", reason("sign-in cancelled"))
+				l.add(l.at(0, 10, 1), audit.ActionLogin, audit.OutcomeMinorFailure, "u1", "C1", "", reason("sign-in stopped: the smartcard was removed"))
+				l.add(l.at(0, 10, 2), audit.ActionLogin, audit.OutcomeMinorFailure, "u1", "C1", "", reason("sign-in cancelled"))
+			}},
+		{RuleFailedSignIns, // a refused card is a failure
+			func(l *logb) {
+				l.add(l.at(0, 9, 0), audit.ActionLogin, audit.OutcomeSeriousFailure, "u1", "C1", "", reason("certificate expired"))
+				l.add(l.at(0, 9, 1), audit.ActionWrongPasscode, audit.OutcomeMinorFailure, "u1", "C1", "")
+				l.add(l.at(0, 9, 2), audit.ActionLogin, audit.OutcomeSeriousFailure, "u1", "C1", "", reason("certificate expired"))
+			}, 3,
+			func(l *logb) {
+				l.add(l.at(0, 9, 0), audit.ActionLogin, audit.OutcomeSeriousFailure, "u1", "C1", "", reason("certificate expired"))
+				l.add(l.at(0, 9, 1), audit.ActionLogin, audit.OutcomeMinorFailure, "u1", "C1", "", reason("sign-in cancelled"))
+				l.add(l.at(0, 9, 2), audit.ActionWrongPasscode, audit.OutcomeMinorFailure, "u1", "C1", "")
 			}},
 		{RuleRefusedRetry,
 			func(l *logb) {

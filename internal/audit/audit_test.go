@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -273,8 +274,27 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"v":1,"rq":[1]}`))
 	f.Add([]byte(`{"v":2}`))
 	f.Add([]byte(`[`))
+	f.Add([]byte(`{"V":1,"ID":"x","A":"scr-read"}`))
+	f.Add([]byte(`{"v":1,"a":"scr-read","a":"patient-read","d":{"k":"1","k":"2"}}`))
+	f.Add([]byte("{\"v\":1,\"un\":\"\xff\"}"))
+	f.Add([]byte(`{"v":1,"un":"\ud800","rq":null,"d":null}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := Decode(1, data, nil)
+		// Decode reads with a faster library first: whatever encoding/json reads, it must read
+		// the same, and what encoding/json refuses, it must refuse.
+		var std body
+		stdErr := json.Unmarshal(data, &std)
+		if stdErr == nil && std.V == BodyVersion {
+			if err != nil {
+				t.Fatalf("Decode refused %q, which encoding/json reads: %v", data, err)
+			}
+			want, _ := decodeStd(data)
+			if !bytes.Equal(Encode(e), Encode(want)) || e.ID != want.ID {
+				t.Fatalf("Decode of %q differs from encoding/json's:\n%s\n%s", data, Encode(e), Encode(want))
+			}
+		} else if err == nil {
+			t.Fatalf("Decode read %q, which encoding/json refuses (%v)", data, stdErr)
+		}
 		if err != nil {
 			return
 		}
@@ -287,4 +307,15 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("round trip of %q changed", data)
 		}
 	})
+}
+
+// decodeStd is Decode with encoding/json alone, for FuzzDecode to compare with.
+func decodeStd(data []byte) (Entry, error) {
+	var b body
+	if err := json.Unmarshal(data, &b); err != nil {
+		return Entry{}, err
+	}
+	return Entry{ID: b.ID, Time: time.UnixMilli(b.Time).UTC(), Event: Event{Action: Action(b.Action), Outcome: Outcome(b.Outcome),
+		Workstation: b.Workstation, ODSCode: b.ODSCode, UserID: b.UserID, UserName: b.UserName,
+		URID: b.URID, RoleCode: b.RoleCode, NHSNumber: b.NHSNumber, Reason: b.Reason, RequestIDs: b.RequestIDs, Detail: b.Detail}}, nil
 }

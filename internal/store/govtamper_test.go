@@ -21,6 +21,9 @@ import (
 // outside SCR Desk (not Verified), rebuilds them from the log, and verifies clean after; the
 // own-access refusal and the case's state come from the log all along.
 func TestGovernanceCacheTamperIsFound(t *testing.T) {
+	// Verify reads the cases a page at a time: pages of 3 make every finding cross pages.
+	defer func(n int) { govPageRows = n }(govPageRows)
+	govPageRows = 3
 	// Every case starts from a copy of one log holding the demo entries with the rules on
 	// (appending them is most of a case's time): the file, and keys of its own.
 	tmpl := filepath.Join(t.TempDir(), "template.db")

@@ -49,27 +49,10 @@ func (db *DB) govFindings(ctx context.Context, last int64) ([]audit.Finding, boo
 		add(0, fmt.Sprintf("the rules are marked as having checked up to entry %s, but the log ends at entry %s, so new entries would be skipped",
 			audit.Group(checked), audit.Group(last)))
 	}
-	cache := map[int64]govCached{}
 	bound := last
 	if eng == nil {
 		bound = min(checked, last)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT seq, time_ms, user_id, user_name, nhs_number, workstation, rules, state FROM gov_case WHERE seq <= ?`, last)
-	if err != nil {
-		return nil, false, err
-	}
-	var seqs []int64
-	for rows.Next() {
-		var s int64
-		var c govCached
-		if err := rows.Scan(&s, &c.tms, &c.uid, &c.uname, &c.nhs, &c.ws, &c.rules, &c.state); err != nil {
-			rows.Close()
-			return nil, false, err
-		}
-		cache[s] = c
-		seqs = append(seqs, s)
-	}
-	rows.Close()
 	cachedSteps := map[int64]map[int64]bool{}
 	srows, err := tx.QueryContext(ctx, `SELECT case_seq, audit_seq FROM gov_step WHERE audit_seq <= ?`, bound)
 	if err != nil {
@@ -91,40 +74,55 @@ func (db *DB) govFindings(ctx context.Context, last int64) ([]audit.Finding, boo
 	if err != nil {
 		return nil, false, err
 	}
-	ents := map[int64]audit.Entry{}
-	for i := 0; i < len(seqs); i += 500 {
-		es, err := entries(ctx, tx, seqs[i:min(i+500, len(seqs))])
+	// The cases a page at a time, in sequence order, each page with its entries: a log of 10
+	// million rows holds over a million cases, and holding them all with their entries (as this
+	// once did) took gigabytes and half a minute.
+	for after := int64(0); ; {
+		page, err := govCasePage(ctx, tx, after, last, govPageRows)
 		if err != nil {
 			return nil, false, err
 		}
+		if len(page) == 0 {
+			break
+		}
+		after = page[len(page)-1].seq
+		seqs := make([]int64, len(page))
+		for i, c := range page {
+			seqs[i] = c.seq
+		}
+		es, err := entries(ctx, tx, seqs)
+		if err != nil {
+			return nil, false, err
+		}
+		ents := make(map[int64]audit.Entry, len(es))
 		for _, e := range es {
 			ents[e.Seq] = e
 		}
-	}
-	for _, s := range seqs {
-		c := cache[s]
-		e, ok := ents[s]
-		if !ok {
-			add(s, fmt.Sprintf("there is a case about entry %s, which is not in the log", audit.Group(s)))
-			continue
-		}
-		if c.uid != e.UserID || c.uname != e.UserName || c.nhs != e.NHSNumber || c.ws != e.Workstation || c.tms != e.Time.UnixMilli() {
-			add(s, fmt.Sprintf("the case about entry %s names a different person, patient, workstation or time from the entry itself", audit.Group(s)))
-		}
-		if len(steps[s]) > 0 && steps[s][len(steps[s])-1].Seq > bound {
-			continue // steps the rules have not replayed yet (they are catching up)
-		}
-		k, _ := governance.Replay(governance.Case{Seq: s, Subject: governance.Person{UserID: e.UserID, Name: e.UserName}, State: governance.StateNew}, steps[s])
-		if string(k.State) != c.state {
-			add(s, fmt.Sprintf("the case about entry %s is shown as %q, but its review entries say %q", audit.Group(s),
-				governance.State(c.state).Label(), k.State.Label()))
-		}
-		want := map[int64]bool{}
-		for _, st := range k.Steps {
-			want[st.Seq] = true
-		}
-		if !sameSet(want, cachedSteps[s]) {
-			add(s, fmt.Sprintf("the review steps listed for the case about entry %s differ from its review entries in the log", audit.Group(s)))
+		for _, c := range page {
+			s := c.seq
+			e, ok := ents[s]
+			if !ok {
+				add(s, fmt.Sprintf("there is a case about entry %s, which is not in the log", audit.Group(s)))
+				continue
+			}
+			if c.uid != e.UserID || c.uname != e.UserName || c.nhs != e.NHSNumber || c.ws != e.Workstation || c.tms != e.Time.UnixMilli() {
+				add(s, fmt.Sprintf("the case about entry %s names a different person, patient, workstation or time from the entry itself", audit.Group(s)))
+			}
+			if len(steps[s]) > 0 && steps[s][len(steps[s])-1].Seq > bound {
+				continue // steps the rules have not replayed yet (they are catching up)
+			}
+			k, _ := governance.Replay(governance.Case{Seq: s, Subject: governance.Person{UserID: e.UserID, Name: e.UserName}, State: governance.StateNew}, steps[s])
+			if string(k.State) != c.state {
+				add(s, fmt.Sprintf("the case about entry %s is shown as %q, but its review entries say %q", audit.Group(s),
+					governance.State(c.state).Label(), k.State.Label()))
+			}
+			want := map[int64]bool{}
+			for _, st := range k.Steps {
+				want[st.Seq] = true
+			}
+			if !sameSet(want, cachedSteps[s]) {
+				add(s, fmt.Sprintf("the review steps listed for the case about entry %s differ from its review entries in the log", audit.Group(s)))
+			}
 		}
 	}
 	if differ, err := caseCountsDiffer(ctx, tx); err != nil {
@@ -135,7 +133,7 @@ func (db *DB) govFindings(ctx context.Context, last int64) ([]audit.Finding, boo
 	if eng != nil {
 		// With the rules on, every entry the rules raise again must have its case (a case
 		// deleted, or rows skipped by a checked mark pushed ahead, shows here).
-		missing, err := missingHits(ctx, tx, last, cache)
+		missing, err := missingHits(ctx, tx, last)
 		if err != nil {
 			return nil, false, err
 		}
@@ -149,16 +147,78 @@ func (db *DB) govFindings(ctx context.Context, last int64) ([]audit.Finding, boo
 
 // govCached is one gov_case row as stored.
 type govCached struct {
+	seq                               int64
 	uid, uname, nhs, ws, rules, state string
 	tms                               int64
+}
+
+// govPageRows is how many cases Verify holds at once (a variable for tests).
+var govPageRows = 2000
+
+// govCasePage reads up to n gov_case rows after seq after, up to seq last, in sequence order.
+func govCasePage(ctx context.Context, q querier, after, last int64, n int) ([]govCached, error) {
+	rows, err := q.QueryContext(ctx, `SELECT seq, time_ms, user_id, user_name, nhs_number, workstation, rules, state FROM gov_case
+		WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, after, last, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []govCached
+	for rows.Next() {
+		var c govCached
+		if err := rows.Scan(&c.seq, &c.tms, &c.uid, &c.uname, &c.nhs, &c.ws, &c.rules, &c.state); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// caseCursor walks the gov_case rows in sequence order, a page at a time, for a reader that
+// asks for ever larger sequence numbers (missingHits, merging them with the log).
+type caseCursor struct {
+	ctx       context.Context
+	q         querier
+	last      int64
+	page      []govCached
+	i         int
+	after     int64
+	exhausted bool
+}
+
+// at returns the case about entry seq, if there is one. Calls must ask for increasing seq.
+func (c *caseCursor) at(seq int64) (govCached, bool, error) {
+	for {
+		for c.i < len(c.page) && c.page[c.i].seq < seq {
+			c.i++
+		}
+		if c.i < len(c.page) {
+			return c.page[c.i], c.page[c.i].seq == seq, nil
+		}
+		if c.exhausted {
+			return govCached{}, false, nil
+		}
+		page, err := govCasePage(c.ctx, c.q, c.after, c.last, govPageRows)
+		if err != nil {
+			return govCached{}, false, err
+		}
+		c.page, c.i = page, 0
+		if len(page) < govPageRows {
+			c.exhausted = true
+		}
+		if len(page) > 0 {
+			c.after = page[len(page)-1].seq
+		}
+	}
 }
 
 // missingHits runs a fresh engine over the log up to last, as the live rules ran (from
 // governance.DefaultConfig, taking each governance-rules-set row's configuration as it passes
 // it), and returns the entries it flags that have no case, or whose case lacks one of the
 // rules now raised.
-func missingHits(ctx context.Context, q querier, last int64, cache map[int64]govCached) ([]int64, error) {
+func missingHits(ctx context.Context, q querier, last int64) ([]int64, error) {
 	eng := governance.NewEngine(governance.DefaultConfig())
+	cases := &caseCursor{ctx: ctx, q: q, last: last}
 	recorded := false // a governance-rules-set row, or a start that records them, has been passed
 	// other: a start of another version of the rules (audit.DetailRulesEngine) has been passed
 	// since the last start of this one. Those rows were judged by rules that may differ (a
@@ -196,7 +256,11 @@ func missingHits(ctx context.Context, q querier, last int64, cache map[int64]gov
 			if len(hits) == 0 {
 				continue
 			}
-			c, ok := cache[e.Seq]
+			c, ok, err := cases.at(e.Seq)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
 			if !ok {
 				out = append(out, e.Seq)
 				continue

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+
 	"scrdesk/cardreader"
 	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/audit"
@@ -21,6 +23,7 @@ import (
 	"scrdesk/internal/session"
 	"scrdesk/internal/settings"
 	"scrdesk/internal/staff"
+	"scrdesk/screens"
 	gosync "scrdesk/sync"
 )
 
@@ -145,7 +148,7 @@ func TestSettingsScreenSavesChecksAndCloses(t *testing.T) {
 	h.inspect(func(c *Controller) { c.testConnection(reach) })
 	h.until("connection passed", func(c *Controller) bool { return c.set.view.Connection.Done })
 	h.inspect(func(c *Controller) {
-		if v := c.set.view.Connection; !v.OK || !strings.Contains(strings.Join(v.Lines, " "), "answered (HTTP") {
+		if v := c.set.view.Connection; !v.OK || !strings.Contains(strings.Join(v.Lines, " "), "The built-in sandbox answered in") {
 			t.Errorf("connection to the sandbox: %+v", v)
 		}
 	})
@@ -440,4 +443,52 @@ func TestSettingsFileSentToTheWindowIsNotTheSignedInUsers(t *testing.T) {
 	if !idle {
 		t.Error("no settings-changed row for the idle lock")
 	}
+}
+
+// TestReachWords: a connection test's answer in words: success plainly; another status as what
+// it is, never as a record answering; an address is not capitalised.
+func TestReachWords(t *testing.T) {
+	if got := reachWords("the built-in sandbox", 404, 3*time.Millisecond); !strings.HasPrefix(got, "The built-in sandbox answered in 3 ms, so the network") || !strings.Contains(got, "HTTP 404") {
+		t.Errorf("404: %q", got)
+	}
+	if got := reachWords("https://sandbox.api.service.nhs.uk", 200, time.Second); got != "https://sandbox.api.service.nhs.uk answered in 1000 ms (HTTP 200)." {
+		t.Errorf("200: %q", got)
+	}
+}
+
+// TestSettingsWindowLocksFromItsMenu: the settings window has the Session menu, so Ctrl+L (its
+// Lock item's shortcut: Fyne gives a focused entry every shortcut but the menu's) locks from it
+// as from the main window, and the lock closes it (a keyboard walk pressed Ctrl+L in the
+// settings window and nothing happened).
+func TestSettingsWindowLocksFromItsMenu(t *testing.T) {
+	h, dr, card := demoHarness(t)
+	signIn(t, h, dr, card)
+	h.inspect(func(c *Controller) {
+		c.svc.Demo = true // the demo may open settings (a pharmacist in the demo)
+		c.openSettings()
+	})
+	settingsShown(t, h)
+	var st *settingsUI
+	h.inspect(func(c *Controller) { st = c.set })
+	h.pump()
+	menu := st.win.MainMenu()
+	if menu == nil || len(menu.Items) == 0 {
+		t.Fatal("the settings window has no menu")
+	}
+	var lock *fyne.MenuItem
+	for _, it := range menu.Items[0].Items {
+		if it.Shortcut == screens.LockShortcut {
+			lock = it
+		}
+	}
+	if lock == nil {
+		t.Fatalf("no Lock (%s) in the settings window's %q menu", screens.ShortcutText(screens.LockShortcut), menu.Items[0].Label)
+	}
+	lock.Action()
+	h.waitState(session.Locked)
+	h.inspect(func(c *Controller) {
+		if c.set != nil {
+			t.Error("locking from the settings window left it open")
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -71,6 +72,10 @@ func (c *Controller) openSettings() {
 			return
 		}
 		w := a.NewWindow("SCR Desk settings")
+		// Ctrl+L, Ctrl+Shift+L, Ctrl+G and the demo cards from this window too.
+		if c.sh != nil {
+			w.SetMainMenu(fyne.NewMainMenu(c.sh.menus(c, false)...))
+		}
 		scr := screens.NewSettings(w, cb)
 		scr.Render(v)
 		w.SetContent(scr.Object())
@@ -212,7 +217,7 @@ func (c *Controller) testConnection(f present.SettingsForm) {
 				res.Lines = []string{err.Error() + "."}
 			} else {
 				res.OK = true
-				res.Lines = []string{fmt.Sprintf("%s answered (HTTP %d) in %d ms.", base, code, took.Milliseconds())}
+				res.Lines = []string{reachWords(base, code, took)}
 			}
 		}
 		c.Post(func() {
@@ -393,4 +398,20 @@ func anchorLines(path string, demo bool, now time.Time) []string {
 		return []string{"This file holds no certificates (PEM)."}
 	}
 	return lines
+}
+
+// reachWords says what a connection test's answer means: any HTTP answer shows the network,
+// the proxy and TLS work; a status other than success is said as what it is (the test asks for
+// the service's root address, not a record), never as if it were a record answering ("passed.
+// the built-in sandbox answered (HTTP 404)", a keyboard walk).
+func reachWords(base string, code int, took time.Duration) string {
+	who := base
+	if who != "" && !strings.Contains(who, "://") { // "the built-in sandbox", not an address
+		who = strings.ToUpper(who[:1]) + who[1:]
+	}
+	ms := took.Milliseconds()
+	if code >= 200 && code < 400 {
+		return fmt.Sprintf("%s answered in %d ms (HTTP %d).", who, ms, code)
+	}
+	return fmt.Sprintf("%s answered in %d ms, so the network, the proxy and the secure connection work. Its root address answered HTTP %d, which is usual: records are asked for at their own addresses.", who, ms, code)
 }

@@ -250,49 +250,7 @@ func (s *shell) bind(c *Controller) {
 	}
 	s.w.SetContent(content)
 
-	// Ctrl+L must lock whatever has the focus: Fyne gives a focused entry every shortcut, except
-	// the main menu's, so the lock lives in the menu.
-	lockItem := fyne.NewMenuItem("Lock", func() { c.Post(func() { c.handle(session.LockByHand{}) }) })
-	lockItem.Shortcut = screens.LockShortcut
-	signOutItem := fyne.NewMenuItem("Sign out", func() { c.Post(func() { c.handle(session.SignOut{}) }) })
-	signOutItem.Shortcut = screens.SignOutShortcut
-	// A user with a counter and an SGP role switches between them (the status bar's button).
-	switchItem := fyne.NewMenuItem("Switch between counter and governance", func() { c.Post(func() { c.activity(); c.switchRole() }) })
-	switchItem.Shortcut = screens.SwitchShortcut
-	settingsItem := fyne.NewMenuItem("Settings…", c.OpenSettings) // the SGP (and the demo); refused otherwise
-	menus := []*fyne.Menu{fyne.NewMenu("Session", lockItem, signOutItem, settingsItem, switchItem)}
-	// The governance workspace's pages (Ctrl+1 to Ctrl+4), whatever has the focus; outside the
-	// workspace they do nothing (govGo).
-	var govItems []*fyne.MenuItem
-	for _, n := range gscreens.Nav {
-		it := fyne.NewMenuItem(n.Label, func() { c.Post(func() { c.activity(); c.govGo(n.Page) }) })
-		it.Shortcut = n.Shortcut
-		govItems = append(govItems, it)
-	}
-	menus = append(menus, fyne.NewMenu("Governance", govItems...))
-	if s.demoPanel != nil {
-		// Demo cards from the keyboard (Alt+1 ...), and the panel folded away (Alt+0): menu
-		// shortcuts reach the window whatever has the focus.
-		toggle := fyne.NewMenuItem("Show or hide the demo cards", s.demoPanel.Toggle)
-		toggle.Shortcut = screens.DemoToggleShortcut
-		items := []*fyne.MenuItem{toggle}
-		for i, u := range demoUsers() {
-			sc := screens.DemoCardShortcut(i)
-			if sc == nil {
-				break
-			}
-			i := i
-			label := u.Label
-			if label == "" {
-				label = u.Name
-			}
-			it := fyne.NewMenuItem("Insert or remove: "+label, func() { s.demoPanel.PressCard(i) })
-			it.Shortcut = sc
-			items = append(items, it)
-		}
-		menus = append(menus, fyne.NewMenu("Demo", items...))
-	}
-	s.w.SetMainMenu(fyne.NewMainMenu(menus...))
+	s.w.SetMainMenu(fyne.NewMainMenu(s.menus(c, true)...))
 	cv := s.w.Canvas()
 	// The window's keys: what nothing focused took. Focused buttons (kit.Button) pass on every
 	// key but Space and Enter, so these work wherever the focus is.
@@ -604,3 +562,57 @@ func (a *activityCatcher) MouseIn(*desktop.MouseEvent)    { a.seen() }
 func (a *activityCatcher) MouseMoved(*desktop.MouseEvent) { a.seen() }
 func (a *activityCatcher) MouseOut()                      {}
 func (a *activityCatcher) Tapped(*fyne.PointEvent)        { a.seen() }
+
+// menus are a window's menus. Ctrl+L must lock whatever has the focus: Fyne gives a focused
+// entry every shortcut, except the main menu's, so the lock lives in the menu, in the settings
+// window's too (main false: Session and Demo, without Settings… and the workspace's pages; a
+// keyboard walk pressed Ctrl+L there and nothing happened).
+func (s *shell) menus(c *Controller, main bool) []*fyne.Menu {
+	lockItem := fyne.NewMenuItem("Lock", func() { c.Post(func() { c.handle(session.LockByHand{}) }) })
+	lockItem.Shortcut = screens.LockShortcut
+	signOutItem := fyne.NewMenuItem("Sign out", func() { c.Post(func() { c.handle(session.SignOut{}) }) })
+	signOutItem.Shortcut = screens.SignOutShortcut
+	// A user with a counter and an SGP role switches between them (the status bar's button).
+	switchItem := fyne.NewMenuItem("Switch between counter and governance", func() { c.Post(func() { c.activity(); c.switchRole() }) })
+	switchItem.Shortcut = screens.SwitchShortcut
+	settingsItem := fyne.NewMenuItem("Settings…", c.OpenSettings) // the SGP (and the demo); refused otherwise
+	session := []*fyne.MenuItem{lockItem, signOutItem, settingsItem, switchItem}
+	if !main {
+		session = []*fyne.MenuItem{lockItem, signOutItem, switchItem}
+	}
+	menus := []*fyne.Menu{fyne.NewMenu("Session", session...)}
+	// The governance workspace's pages (Ctrl+1 to Ctrl+4), whatever has the focus; outside the
+	// workspace they do nothing (govGo).
+	if main {
+		var govItems []*fyne.MenuItem
+		for _, n := range gscreens.Nav {
+			it := fyne.NewMenuItem(n.Label, func() { c.Post(func() { c.activity(); c.govGo(n.Page) }) })
+			it.Shortcut = n.Shortcut
+			govItems = append(govItems, it)
+		}
+		menus = append(menus, fyne.NewMenu("Governance", govItems...))
+	}
+	if s.demoPanel != nil {
+		// Demo cards from the keyboard (Alt+1 ...), and the panel folded away (Alt+0): menu
+		// shortcuts reach the window whatever has the focus.
+		toggle := fyne.NewMenuItem("Show or hide the demo cards", s.demoPanel.Toggle)
+		toggle.Shortcut = screens.DemoToggleShortcut
+		items := []*fyne.MenuItem{toggle}
+		for i, u := range demoUsers() {
+			sc := screens.DemoCardShortcut(i)
+			if sc == nil {
+				break
+			}
+			i := i
+			label := u.Label
+			if label == "" {
+				label = u.Name
+			}
+			it := fyne.NewMenuItem("Insert or remove: "+label, func() { s.demoPanel.PressCard(i) })
+			it.Shortcut = sc
+			items = append(items, it)
+		}
+		menus = append(menus, fyne.NewMenu("Demo", items...))
+	}
+	return menus
+}

@@ -102,9 +102,10 @@ func NewStatusBar(cb StatusBarCallbacks) *StatusBar {
 	s.signOut = kit.NewButton("Sign out ("+ShortcutText(SignOutShortcut)+")", theme.LogoutIcon(), func() { call(s.cb.SignOut) })
 	s.switchTo = kit.NewButton("", theme.ViewRestoreIcon(), func() { call(s.cb.Switch) })
 	s.switchTo.Hide()
-	right := container.NewHBox(s.switchTo, s.signOut, s.lock)
-	middle := container.New(&shares{}, s.user, s.role, s.org, s.reader, s.connection)
-	s.root = container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(s.demo, s.env), right, middle), s.noticeRow, s.central, widget.NewSeparator())
+	badges := container.NewHBox(s.demo, s.env)
+	buttons := container.NewHBox(s.switchTo, s.signOut, s.lock)
+	top := container.New(&barLayout{}, badges, s.user, s.role, s.org, s.reader, s.connection, buttons)
+	s.root = container.NewVBox(top, s.noticeRow, s.central, widget.NewSeparator())
 	s.Render(present.StatusView{})
 	return s
 }
@@ -155,33 +156,94 @@ func (s *StatusBar) Object() fyne.CanvasObject { return s.root }
 // Buttons are the bar's Lock and Sign out buttons, for tests.
 func (s *StatusBar) Buttons() (lock, signOut *kit.Button) { return s.lock, s.signOut }
 
-// shares lays objects out side by side, each given a share of the width by weight (and never
-// more than it needs while others need more): the status bar's texts ellipsize within theirs.
-type shares struct{}
+// barLayout is the bar's top: the badges, the five texts (user, role, organisation, reader,
+// connection) and the buttons. When everything fits, or the user's name and role still fit whole
+// with a short share for each other text, it is one line: badges, texts, the buttons at the right.
+// Otherwise two: the badges, the name and the role on the first (the whole width: a keyboard walk
+// at 1280 px read "SCR …" and "Phar…" and could not tell which role was in use), the other texts
+// and the buttons on the second. Texts that do not fit their share ellipsize (full text on hover).
+type barLayout struct {
+	rows int // the lines the last layout used (MinSize's height follows it)
+}
 
-// Layout gives each visible label its whole text's width when all fit. When they do not, the
-// first (the user's name) keeps its whole width up to half the bar, then the others that fit
-// in an equal share of the rest get their width and the others share what is left equally
-// (and ellipsize): the name was cut to "Grace …" while every text had a fixed share.
-func (l *shares) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+// minShare is the least width a text after the role keeps on a shared line.
+const minShare = 90
+
+func (l *barLayout) parts(objs []fyne.CanvasObject) (badges fyne.CanvasObject, texts []fyne.CanvasObject, buttons fyne.CanvasObject) {
+	return objs[0], objs[1:6], objs[6]
+}
+
+func (l *barLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	badges, texts, buttons := l.parts(objs)
 	pad := theme.Padding()
-	var shown []int
-	for i, o := range objs {
+	bw, btn := visibleWidth(badges), buttons.MinSize()
+	h := max(rowHeight(texts), btn.Height, badges.MinSize().Height)
+	var shown, first, rest []int
+	for i, o := range texts {
 		if o.Visible() {
 			shown = append(shown, i)
+			if i <= 1 {
+				first = append(first, i)
+			} else {
+				rest = append(rest, i)
+			}
 		}
 	}
-	if len(shown) == 0 {
+	middle := size.Width - bw - btn.Width - 2*pad
+	var need, whole float32
+	for _, i := range shown {
+		need += naturalWidth(texts[i]) + pad
+		if i <= 1 {
+			whole += naturalWidth(texts[i]) + pad
+		}
+	}
+	place := func(o fyne.CanvasObject, x, y, w float32) {
+		m := o.MinSize()
+		o.Move(fyne.NewPos(x, y+(h-m.Height)/2))
+		o.Resize(fyne.NewSize(w, m.Height))
+	}
+	if need <= middle+pad || len(first) == 0 || len(rest) == 0 || whole+float32(len(rest))*(minShare+pad) <= middle+pad {
+		l.rows = 1
+		place(badges, 0, 0, bw)
+		row(texts, shown, bw+pad, middle, 0, h)
+		place(buttons, size.Width-btn.Width, 0, btn.Width)
 		return
 	}
-	budget := size.Width - pad*float32(len(shown)-1)
+	l.rows = 2
+	place(badges, 0, 0, bw)
+	row(texts, first, bw+pad, size.Width-bw-pad, 0, h)
+	row(texts, rest, 0, size.Width-btn.Width-pad, h, h)
+	place(buttons, size.Width-btn.Width, h, btn.Width)
+}
+
+func (l *barLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	badges, texts, buttons := l.parts(objs)
+	h := max(rowHeight(texts), buttons.MinSize().Height, badges.MinSize().Height)
+	return fyne.NewSize(visibleWidth(badges)+buttons.MinSize().Width+2*theme.Padding(), h*float32(max(l.rows, 1)))
+}
+
+// visibleWidth is o's minimum width, 0 when it shows nothing.
+func visibleWidth(o fyne.CanvasObject) float32 {
+	if !o.Visible() {
+		return 0
+	}
+	return o.MinSize().Width
+}
+
+// row lays the texts shown side by side from x, in width w, at y: each gets its whole text's
+// width when all fit. When they do not, the user's name (index 0) keeps its whole width up to
+// half the line, then the others that fit in an equal share of the rest get their width and the
+// others share what is left equally (and ellipsize): the name was cut to "Grace …" while every
+// text had a fixed share.
+func row(objs []fyne.CanvasObject, shown []int, x, w, y, h float32) {
+	pad := theme.Padding()
+	budget := w - pad*float32(len(shown)-1)
 	width := make([]float32, len(objs))
 	open := shown
-	if shown[0] == 0 && len(shown) > 1 {
-		// The first (the user's name: whose session this is) is shown whole first, up to half.
+	if len(open) > 1 && open[0] == 0 {
 		width[0] = min(naturalWidth(objs[0]), budget/2)
 		budget -= width[0]
-		open = shown[1:]
+		open = open[1:]
 	}
 	for len(open) > 0 {
 		share := budget / float32(len(open))
@@ -202,12 +264,19 @@ func (l *shares) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		}
 		open = rest
 	}
-	x := float32(0)
 	for _, i := range shown {
-		objs[i].Move(fyne.NewPos(x, 0))
-		objs[i].Resize(fyne.NewSize(width[i], size.Height))
+		objs[i].Move(fyne.NewPos(x, y))
+		objs[i].Resize(fyne.NewSize(width[i], h))
 		x += width[i] + pad
 	}
+}
+
+func rowHeight(objs []fyne.CanvasObject) float32 {
+	var h float32
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return h
 }
 
 // naturalWidth is the width o needs to show all its text: a kit.Label's text, else its MinSize.
@@ -221,12 +290,4 @@ func naturalWidth(o fyne.CanvasObject) float32 {
 		return 0
 	}
 	return o.MinSize().Width
-}
-
-func (l *shares) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var h float32
-	for _, o := range objs {
-		h = max(h, o.MinSize().Height)
-	}
-	return fyne.NewSize(0, h)
 }

@@ -155,8 +155,16 @@ func TestStatusBarNarrowKeepsShortTexts(t *testing.T) {
 	if b.user.Truncated() {
 		t.Errorf("the user's name %q is cut short at 940 px", b.user.Text)
 	}
-	if !b.org.Truncated() {
-		t.Errorf("the organisation %q fits at 940 px: the test no longer tests sharing", b.org.Text)
+	if b.role.Truncated() {
+		t.Errorf("the role %q is cut short at 940 px: which role is in use cannot be told", b.role.Text)
+	}
+	abs := fyne.CurrentApp().Driver().AbsolutePositionForObject
+	if abs(b.org).Y <= abs(b.role).Y || abs(b.lock).Y < abs(b.org).Y {
+		t.Errorf("at 940 px the texts should take two lines (name and role, then the rest with the buttons): role at %v, organisation at %v, Lock at %v",
+			abs(b.role), abs(b.org), abs(b.lock))
+	}
+	if h := b.Object().MinSize().Height; h < 2*b.role.MinSize().Height {
+		t.Errorf("the bar's height %v does not hold its two lines", h)
 	}
 	if !b.switchTo.Visible() || b.switchTo.Text != "Counter (Ctrl+G)" {
 		t.Errorf("switch button %q, visible %v", b.switchTo.Text, b.switchTo.Visible())

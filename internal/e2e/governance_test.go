@@ -15,17 +15,17 @@ import (
 )
 
 // Where the governance workspace's controls are in the 1280x800 window (the demo panel on the
-// right, the status bar and the page buttons on top).
+// right, the status bar's two lines and the page buttons on top).
 const (
 	sgpInsertX, sgpInsertY = "1230", "289" // the demo panel's SCR Governance Person card
-	firstCaseX, firstCaseY = "200", "253"  // the queue's first row
+	firstCaseX, firstCaseY = "200", "289"  // the queue's first row
 	noteX, noteY           = "450", "690"  // the case's note field
 	addNoteX, addNoteY     = "43", "777"
 	startX, startY         = "137", "777"
 	closeX, closeY         = "263", "777"
-	sarNHSX, sarNHSY       = "450", "173"
-	sarRefX, sarRefY       = "450", "291"
-	sarSaveX, sarSaveY     = "185", "447"
+	sarNHSX, sarNHSY       = "450", "209"
+	sarRefX, sarRefY       = "450", "326"
+	sarSaveX, sarSaveY     = "185", "483"
 )
 
 // TestDemoGovernance: the demo SGP card signs in (choosing the SGP role with the keyboard), the

@@ -43,7 +43,7 @@ func TestDemoEmergencyRecordBanner(t *testing.T) {
 	reason := save(t, "demo-emergency-2-reason", waitSettled(t, asked, whole, 30*time.Second, "the emergency reason field"))
 	// In the real window the reason field does not get the focus after "2" (it does under the
 	// Fyne test driver: app.TestEmergencyReasonByKeyboard); click it as a person would.
-	xdo(t, "mousemove", "450", "395", "click", "1")
+	xdo(t, "mousemove", "450", "431", "click", "1") // below the status bar's two lines beside the demo panel
 	xdo(t, "type", "--delay", "20", "Patient collapsed at the counter; checking allergies for the paramedics")
 	reason = save(t, "demo-emergency-3-typed", waitSettled(t, reason, whole, 30*time.Second, "the reason typed"))
 	untilLog(t, dir, stageRecord("record"), func() { xdo(t, "key", "shift+Return") })

@@ -454,8 +454,16 @@ func (m *Machine) cardGone(r LockReason, why, signInMsg string) []Effect {
 
 // cancel stops a sign-in at the user's request.
 func (m *Machine) cancel() []Effect {
+	if m.state == CardBlocked {
+		// Reading a blocked card again cannot help: the lock screen keeps saying why and asks
+		// for the card out, with no Sign in button (a keyboard walk was told "Sign-in
+		// cancelled." and offered a Sign in that only showed the card blocked again).
+		fx := m.abort(MsgBlocked)
+		m.unusable = m.card
+		return fx
+	}
 	var fx []Effect
-	if m.state != CardBlocked && m.state != NoRole {
+	if m.state != NoRole {
 		fx = append(fx, Audit{Action: ActLogin, Outcome: MinorFailure, Reason: "sign-in cancelled", User: m.user})
 	}
 	return append(fx, m.abort(MsgSignInCancel)...)

@@ -921,3 +921,26 @@ func TestSwitchRoleWhileReady(t *testing.T) {
 		t.Error("role code R0001 is not an SGP role")
 	}
 }
+
+// TestCancelOnABlockedCard: Escape on a blocked card leaves the lock screen saying why, with the
+// card marked unusable (no Sign in button that would only read it blocked again); Enter reads
+// nothing; the card out and in again reads it afresh.
+func TestCancelOnABlockedCard(t *testing.T) {
+	r := newRig(t, Config{})
+	r.step("readerUp", WaitingForCard)
+	r.step("cardIn", ReadingCard)
+	r.step("readBlocked", CardBlocked)
+	r.step("cancel", WaitingForCard)
+	v := r.m.Snapshot()
+	if v.Message != MsgBlocked || !v.CardUnusable {
+		t.Errorf("after Escape on a blocked card: message %q, unusable %v", v.Message, v.CardUnusable)
+	}
+	if fx := r.do(events["start"]); len(fx) != 0 || r.m.State() != WaitingForCard {
+		t.Errorf("Enter read the blocked card again: %s", fxString(fx))
+	}
+	r.step("cardOut", WaitingForCard)
+	if r.m.Snapshot().CardUnusable {
+		t.Error("still unusable with no card")
+	}
+	r.step("cardIn", ReadingCard)
+}

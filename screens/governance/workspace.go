@@ -62,13 +62,14 @@ type Workspace struct {
 	cUser, cNHS, cFrom, cTo, cWS *widget.Entry
 	cList                        *kit.ReadList
 	cCount                       *widget.Label
-	cMore                        *widget.Button
+	cMore                        *kit.Button
 	cases                        *fyne.Container
 
 	// Case
 	kTitle, kState, kFacts, kEvidence, kUser, kPatient, kSteps *widget.Label
-	kNote, kExtra                                              *widget.Entry
-	kStart, kClose, kBreach, kEscalate, kAddNote, kBack        *widget.Button
+	kNote                                                      *kit.TextArea
+	kExtra                                                     *widget.Entry
+	kStart, kClose, kBreach, kEscalate, kAddNote, kBack        *kit.Button
 	kase                                                       *fyne.Container
 
 	// Audit
@@ -77,7 +78,7 @@ type Workspace struct {
 	aUser, aNHS, aFrom, aTo *widget.Entry
 	aList                   *widget.List
 	aCount                  *widget.Label
-	aMore                   *widget.Button
+	aMore                   *kit.Button
 	audit                   *fyne.Container
 
 	// SAR
@@ -228,19 +229,19 @@ func New(cb Callbacks) *Workspace {
 		}
 	}
 	w.cCount = widget.NewLabel("")
-	w.cMore = widget.NewButton("More", func() {
+	w.cMore = kit.NewButton("More", nil, func() {
 		if w.cb.More != nil {
 			w.cb.More(PageCases)
 		}
 	})
 	filters := container.NewGridWithColumns(4, w.cState, w.cRule, w.cUser, w.cNHS, w.cFrom, w.cTo, w.cWS,
-		widget.NewButtonWithIcon("Apply", theme.SearchIcon(), func() { w.filterChanged(PageCases) }))
+		kit.NewButton("Apply", theme.SearchIcon(), func() { w.filterChanged(PageCases) }))
 	w.cases = container.NewBorder(filters, container.NewHBox(w.cCount, w.cMore), nil, nil, w.cList)
 
 	// Case
 	w.kTitle = wrapLabel(true)
 	w.kState, w.kFacts, w.kEvidence, w.kUser, w.kPatient, w.kSteps = wrapLabel(true), wrapLabel(false), wrapLabel(false), wrapLabel(false), wrapLabel(false), wrapLabel(false)
-	w.kNote = widget.NewMultiLineEntry()
+	w.kNote = kit.NewTextArea() // Tab moves on to the buttons
 	w.kNote.SetPlaceHolder("Note: what you checked and what you found")
 	w.kNote.SetMinRowsVisible(2)
 	w.kExtra = entry("Action taken (inappropriate) or escalated to whom")
@@ -251,12 +252,12 @@ func New(cb Callbacks) *Workspace {
 			}
 		}
 	}
-	w.kAddNote = widget.NewButton("Add note", step("note"))
-	w.kStart = widget.NewButton("Start review", step("start"))
-	w.kClose = widget.NewButton("Close: appropriate", step("close"))
-	w.kBreach = widget.NewButton("Close: inappropriate", step("breach"))
-	w.kEscalate = widget.NewButton("Escalate", step("escalate"))
-	w.kBack = widget.NewButtonWithIcon("Back to cases", theme.NavigateBackIcon(), gotoPage(PageCases))
+	w.kAddNote = kit.NewButton("Add note", nil, step("note"))
+	w.kStart = kit.NewButton("Start review", nil, step("start"))
+	w.kClose = kit.NewButton("Close: appropriate", nil, step("close"))
+	w.kBreach = kit.NewButton("Close: inappropriate", nil, step("breach"))
+	w.kEscalate = kit.NewButton("Escalate", nil, step("escalate"))
+	w.kBack = kit.NewButton("Back to cases (Esc)", theme.NavigateBackIcon(), gotoPage(PageCases))
 	section := func(s string) *widget.Label {
 		return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
@@ -283,7 +284,7 @@ func New(cb Callbacks) *Workspace {
 			}
 		})
 	w.aCount = widget.NewLabel("")
-	w.aMore = widget.NewButton("More", func() {
+	w.aMore = kit.NewButton("More", nil, func() {
 		if w.cb.More != nil {
 			w.cb.More(PageAudit)
 		}
@@ -300,12 +301,12 @@ func New(cb Callbacks) *Workspace {
 		widget.NewFormItem("To", w.sTo), widget.NewFormItem("Reference", w.sRef),
 		widget.NewFormItem("Received", w.sReceived), widget.NewFormItem("Identity checked", w.sIdentity))
 	w.sar = container.NewBorder(container.NewVBox(form, w.sNames, container.NewHBox(
-		widget.NewButtonWithIcon("Preview", theme.VisibilityIcon(), func() {
+		kit.NewButton("Preview", theme.VisibilityIcon(), func() {
 			if w.cb.SARPreview != nil {
 				w.cb.SARPreview(w.sarForm())
 			}
 		}),
-		widget.NewButtonWithIcon("Save PDF and CSV", theme.DocumentSaveIcon(), func() {
+		kit.NewButton("Save PDF and CSV", theme.DocumentSaveIcon(), func() {
 			if w.cb.SARSave != nil {
 				w.cb.SARSave(w.sarForm())
 			}
@@ -537,11 +538,11 @@ func (w *Workspace) renderCase(c CaseView) {
 	w.kUser.SetText(bullets(c.UserNear, "None in the day around it."))
 	w.kPatient.SetText(bullets(c.Patient, "None."))
 	w.kSteps.SetText(bullets(c.Steps, "Not reviewed yet."))
-	for _, b := range []*widget.Button{w.kAddNote, w.kStart, w.kClose, w.kBreach, w.kEscalate} {
+	for _, b := range []*kit.Button{w.kAddNote, w.kStart, w.kClose, w.kBreach, w.kEscalate} {
 		b.Enable()
 	}
 	if c.Own {
-		for _, b := range []*widget.Button{w.kAddNote, w.kStart, w.kClose, w.kBreach, w.kEscalate} {
+		for _, b := range []*kit.Button{w.kAddNote, w.kStart, w.kClose, w.kBreach, w.kEscalate} {
 			b.Disable()
 		}
 		w.kNote.Disable()
@@ -748,14 +749,14 @@ func itoa(n int) string {
 func (w *Workspace) Object() fyne.CanvasObject { return w.root }
 
 // CaseNote is the note field of the case page (for the keyboard and tests).
-func (w *Workspace) CaseNote() *widget.Entry { return w.kNote }
+func (w *Workspace) CaseNote() *kit.TextArea { return w.kNote }
 
 // CaseExtra is the "action taken / escalated to" field.
 func (w *Workspace) CaseExtra() *widget.Entry { return w.kExtra }
 
 // Button returns a case-page button by its label, for tests: "Add note", "Start review", ...
-func (w *Workspace) Button(label string) *widget.Button {
-	for _, b := range []*widget.Button{w.kAddNote, w.kStart, w.kClose, w.kBreach, w.kEscalate} {
+func (w *Workspace) Button(label string) *kit.Button {
+	for _, b := range []*kit.Button{w.kAddNote, w.kStart, w.kClose, w.kBreach, w.kEscalate} {
 		if b.Text == label {
 			return b
 		}

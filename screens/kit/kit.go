@@ -185,6 +185,9 @@ func NewLabel(text string) *Label {
 
 // Truncated reports whether the label is too narrow for its text (so the ellipsis shows).
 func (l *Label) Truncated() bool {
+	if l.Wrapping != fyne.TextWrapOff && l.Truncation == fyne.TextTruncateOff {
+		return false // a wrapping label shows its whole text
+	}
 	return l.TextWidth() > l.Size().Width+0.5
 }
 
@@ -350,4 +353,34 @@ func (lines) MinSize(objs []fyne.CanvasObject) fyne.Size {
 		s.Height += m.Height
 	}
 	return s
+}
+
+// TextArea is a multi-line, wrapping entry that leaves Tab and Shift+Tab to move the focus: a
+// plain multi-line entry takes Tab as a character, so the keyboard could not leave it (a
+// keyboard walk was held in a case's note field, and its Close buttons could only be clicked).
+type TextArea struct {
+	widget.Entry
+	// OnEscape, when set, is called for Escape (a plain entry keeps Escape to itself).
+	OnEscape func()
+}
+
+// NewTextArea returns an empty TextArea.
+func NewTextArea() *TextArea {
+	e := &TextArea{}
+	e.MultiLine = true
+	e.Wrapping = fyne.TextWrapWord
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// AcceptsTab is false: Tab moves the focus on (fyne.Tabbable).
+func (e *TextArea) AcceptsTab() bool { return false }
+
+// TypedKey sends Escape to OnEscape (when set) and everything else to the entry.
+func (e *TextArea) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.OnEscape != nil {
+		e.OnEscape()
+		return
+	}
+	e.Entry.TypedKey(k)
 }

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 // TestButtonFocusRingAndKeys: the ring shows only while focused; Space and Enter press the
@@ -86,5 +87,27 @@ func TestColumnWrapsInsteadOfWidening(t *testing.T) {
 	}
 	if l.Size().Width != 400 || l.Position().X < 290 || l.Size().Height < 2*l.MinSize().Height/3 {
 		t.Errorf("label at %v size %v", l.Position(), l.Size())
+	}
+}
+
+// TestTextAreaLetsTabMoveOn: a multi-line entry takes Tab as a character (the keyboard could not
+// leave a case's note); a TextArea leaves it to the window, which moves the focus, and gives
+// Escape to OnEscape.
+func TestTextAreaLetsTabMoveOn(t *testing.T) {
+	test.NewTempApp(t)
+	if !widget.NewMultiLineEntry().AcceptsTab() {
+		t.Fatal("Fyne's multi-line entry no longer takes Tab: the test no longer tests anything")
+	}
+	a := NewTextArea()
+	var tab fyne.Tabbable = a
+	if tab.AcceptsTab() {
+		t.Error("a TextArea takes Tab")
+	}
+	escaped := 0
+	a.OnEscape = func() { escaped++ }
+	test.Type(a, "checked")
+	a.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if escaped != 1 || a.Text != "checked" {
+		t.Errorf("Escape: %d calls, text %q", escaped, a.Text)
 	}
 }

@@ -45,9 +45,13 @@ type Banner struct {
 // NewBanner builds an empty banner. Call on the UI goroutine.
 func NewBanner(cb BannerCallbacks) *Banner {
 	b := &Banner{cb: cb}
-	// A long name ellipsizes (the full name on hover and as the accessible name) rather than
-	// widening the window past the screen.
+	// A long name wraps onto more lines rather than widening the window past the screen. It
+	// never ellipsizes: the name is "FAMILY, Given (Title)", so a long family name cut short
+	// hid the given name and title the pharmacist checks the patient's identity by (a keyboard
+	// walk: "Ó SÚILLEABHÁIN-LLEWELYN-AP-GRUFFYDD-VAUGHAN-FEATHERSTONE…").
 	b.name = kit.NewLabel("")
+	b.name.Truncation = fyne.TextTruncateOff
+	b.name.Wrapping = fyne.TextWrapWord
 	b.name.TextStyle.Bold = true
 	b.name.SizeName = theme.SizeNameSubHeadingText
 	b.ids = widget.NewLabel("")

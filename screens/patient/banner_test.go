@@ -2,11 +2,13 @@ package patient
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"scrdesk/internal/fhir"
 	"scrdesk/internal/present"
@@ -57,6 +59,10 @@ func TestBannerGoldens(t *testing.T) {
 			p.Deceased, p.DeceasedDate = true, "2024-01-12T10:00:00+00:00"
 		}},
 		{name: "banner_merged.xml", edit: func(p *fhir.Patient) { p.NHSNumber = "9000000017" }},
+		// A family name longer than the banner: the name wraps, the given name and title shown.
+		{name: "banner_long_name.xml", edit: func(p *fhir.Patient) {
+			p.FamilyName = "Ó Súilleabháin-Llewelyn-ap-Gruffydd-Vaughan-Featherstonehaugh-Montgomery-Cholmondeley"
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -70,6 +76,14 @@ func TestBannerGoldens(t *testing.T) {
 				c.more(&v)
 			}
 			b.Render(v)
+			if c.name == "banner_long_name.xml" {
+				if b.name.Truncated() || !strings.Contains(b.name.Text, "Jane (Mrs)") {
+					t.Errorf("the long name is cut: %q (truncated %v)", b.name.Text, b.name.Truncated())
+				}
+				if h := b.name.Size().Height; h < 2*theme.Size(theme.SizeNameSubHeadingText) {
+					t.Errorf("the long name has one line's height (%v): it is not wrapped", h)
+				}
+			}
 			golden(t, win, c.name)
 		})
 	}

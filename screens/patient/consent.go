@@ -103,7 +103,7 @@ func NewConsent(cb ConsentCallbacks) *Consent {
 	when.Wrapping = fyne.TextWrapWord
 	c.lr = widget.NewLabel(RelationshipText)
 	c.lr.Wrapping = fyne.TextWrapWord
-	keys := widget.NewLabel("Keys: 1 or Y, 2 or E, 3 or N.")
+	keys := widget.NewLabel("Keys: 1, 2 or 3.")
 	keys.Importance = widget.LowImportance
 	c.answers = container.NewVBox(c.yes, c.emerg, c.no, c.lr, when, keys)
 
@@ -281,18 +281,21 @@ func (c *Consent) Quiet() {
 // Animating reports whether the progress bar is running (for tests: only while a check shows).
 func (c *Consent) Animating() bool { return c.progress.Running() }
 
-// TypedRune handles the answer keys while the question is shown (1 or Y, 2 or E, 3 or N) and
-// reports whether it used the rune. Forward the window canvas's rune events to it.
+// TypedRune handles the answer keys while the question is shown (1, 2 and 3) and reports
+// whether it used the rune. Forward the window canvas's rune events to it. Letters answer
+// nothing: a reason typed before its field showed ("Patient collapsed…") once opened emergency
+// access at its "e", and a word with a "y" or an "n" in it would have recorded the patient's
+// permission given or refused.
 func (c *Consent) TypedRune(r rune) bool {
 	if c.stage != present.ConsentAsk {
 		return false
 	}
 	switch r {
-	case '1', 'y', 'Y':
+	case '1':
 		c.answerYes()
-	case '2', 'e', 'E':
+	case '2':
 		c.answerEmergency()
-	case '3', 'n', 'N':
+	case '3':
 		c.answerNo()
 	default:
 		return false
@@ -349,28 +352,14 @@ func canvasOf(o fyne.CanvasObject) fyne.Canvas {
 	return a.Driver().CanvasForObject(o)
 }
 
-// reasonEntry is the emergency reason field: a multi-line entry where Escape goes back to the
-// question (a plain entry keeps Escape to itself).
-type reasonEntry struct {
-	widget.Entry
-	onEscape func()
-}
+// reasonEntry is the emergency reason field: a kit.TextArea (Tab moves on) where Escape goes
+// back to the question.
+type reasonEntry = kit.TextArea
 
 func newReasonEntry(onEscape func()) *reasonEntry {
-	e := &reasonEntry{onEscape: onEscape}
-	e.MultiLine = true
-	e.Wrapping = fyne.TextWrapWord
-	e.ExtendBaseWidget(e)
+	e := kit.NewTextArea()
+	e.OnEscape = onEscape
 	return e
-}
-
-// TypedKey sends Escape back to the question and everything else to the entry.
-func (e *reasonEntry) TypedKey(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeyEscape && e.onEscape != nil {
-		e.onEscape()
-		return
-	}
-	e.Entry.TypedKey(k)
 }
 
 func (c *Consent) answerNo() {

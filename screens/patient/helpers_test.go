@@ -18,6 +18,11 @@ func show(t *testing.T, obj fyne.CanvasObject, w, h float32) fyne.Window {
 	t.Helper()
 	win := test.NewTempWindow(t, obj)
 	win.Resize(fyne.NewSize(w, h))
+	// A second layout, as the GL driver gives parents when a child's minimum size changes (a
+	// wrapped label measured at the width it now has): the test canvas lays out only once, at
+	// the window's first, narrow, size.
+	win.Resize(fyne.NewSize(w-1, h))
+	win.Resize(fyne.NewSize(w, h))
 	return win
 }
 

@@ -119,3 +119,21 @@ func rulesCaughtUp(h *harness) {
 	})
 	h.until("the integrity line", func(c *Controller) bool { return c.gv != nil && c.gv.integrity != "Checking the audit log…" })
 }
+
+// TestAuditBrowserSaysWhenNothingMatches: a filter that matches no entry says so under the
+// list (it showed a blank list and nothing else).
+func TestAuditBrowserSaysWhenNothingMatches(t *testing.T) {
+	h, _ := sgpHarness(t)
+	h.inspect(func(c *Controller) { c.govFilter(gscreens.PageAudit, gscreens.Filter{User: "no-such-user"}) })
+	h.inspect(func(c *Controller) {
+		if a := c.gv.view.Audit; len(a.Rows) != 0 || a.Count != "No entry matches these filters." {
+			t.Errorf("a filter matching nothing: %d rows, %q", len(a.Rows), a.Count)
+		}
+	})
+	h.inspect(func(c *Controller) { c.govFilter(gscreens.PageAudit, gscreens.Filter{}) })
+	h.inspect(func(c *Controller) {
+		if a := c.gv.view.Audit; len(a.Rows) == 0 || a.Count != "Newest first" {
+			t.Errorf("no filter: %d rows, %q", len(a.Rows), a.Count)
+		}
+	})
+}

@@ -507,8 +507,12 @@ func (c *Controller) govFilter(p gscreens.Page, f gscreens.Filter) {
 			break
 		}
 		g.auditFilter, g.auditCur, g.auditRows = af, cur, rows
+		count := "Newest first"
+		if len(rows) == 0 {
+			count = "No entry matches these filters." // a blank list said nothing (a keyboard walk)
+		}
 		g.view.Audit = gscreens.AuditView{Filter: f, Actions: actionChoices(), Outcomes: outcomeChoices(), Scopes: c.scopeChoices(),
-			More: !cur.Done, Count: "Newest first"}
+			More: !cur.Done, Count: count}
 		c.govAuditRows()
 	}
 	g.view.Page = p
@@ -536,6 +540,11 @@ func (c *Controller) govAudited(what string, f gscreens.Filter, extra ...string)
 // log, only what happened and what to do (as the counter's auditFailed does).
 func (c *Controller) govAuditFailed(err error) {
 	g := c.gv
+	// Until a view is recorded again (any page change tries, through enterGov), a late answer
+	// (the opening's verify, the rules catching up) must not redraw Home from the log: an
+	// attacker's review found the counts and the last reviewer's name back on screen after a
+	// failed search, and the new log's offer gone.
+	g.unaudited = true
 	g.cases, g.auditRows, g.centralRows, g.sar = nil, nil, nil, nil
 	g.caseCur, g.auditCur, g.centralCur = store.CaseCursor{}, audit.Cursor{}, replica.CentralCursor{}
 	g.centralGen++ // a page of the whole pharmacy's log on its way is dropped
@@ -626,6 +635,9 @@ func (c *Controller) govCentralPage() {
 				g.centralRows, g.centralCur = append(g.centralRows, rows...), next
 				g.view.Audit.More = !next.Done
 				g.view.Audit.Count = "Newest first, every workstation"
+				if len(g.centralRows) == 0 {
+					g.view.Audit.Count = "No entry in the whole pharmacy's log matches these filters."
+				}
 			}
 			c.govAuditRows()
 			c.render()
@@ -877,7 +889,13 @@ func (c *Controller) govSAR(f gscreens.SARView, save bool) {
 			if l.Person != "" {
 				by = l.Person + ", " + l.Role
 			}
-			g.view.SAR.Preview = append(g.view.SAR.Preview, strings.Join([]string{when(l.Time), l.What, by, l.Basis, l.Review}, "  •  "))
+			var parts []string // empty parts left a dangling "•" (a keyboard walk)
+			for _, p := range []string{when(l.Time), l.What, by, l.Basis, l.Review} {
+				if strings.TrimSpace(p) != "" {
+					parts = append(parts, p)
+				}
+			}
+			g.view.SAR.Preview = append(g.view.SAR.Preview, strings.Join(parts, "  •  "))
 		}
 		c.render()
 		return

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,4 +178,26 @@ func TestNewLogNoticeWhenItFails(t *testing.T) {
 	if !strings.HasPrefix(n, "No new audit log was started") || !strings.Contains(n, "scrdesk audit new-log") {
 		t.Errorf("notice: %q", n)
 	}
+}
+
+// TestLateAnswersAfterAFailedViewShowNothing: once a view of the log could not be recorded
+// (a search, with the disk full), the workspace shows only what happened; the rules' finish or
+// the opening's check arriving afterwards must not redraw Home with the log's counts and the last
+// reviewer's name (an attacker's review). A page change tries the opening again.
+func TestLateAnswersAfterAFailedViewShowNothing(t *testing.T) {
+	h, _ := sgpHarness(t)
+	h.inspect(func(c *Controller) {
+		if c.gv.view.Home.Open == "" {
+			t.Fatal("Home shows no counts to begin with: the test tests nothing")
+		}
+		c.govAuditFailed(errors.New("database or disk is full"))
+		c.rulesCaughtUp()
+		if v := c.gv.view; !v.Problem || v.Home.Open != "" || v.Home.LastReview != "" {
+			t.Errorf("after a failed view and a late answer: problem %v, open %q, last review %q", v.Problem, v.Home.Open, v.Home.LastReview)
+		}
+		c.govGo(gscreens.PageHome)
+		if v := c.gv.view; v.Problem || v.Home.Open == "" {
+			t.Errorf("a page change did not try again: problem %v (%q), open %q", v.Problem, v.Message, v.Home.Open)
+		}
+	})
 }

@@ -202,17 +202,18 @@ func (l *barLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		o.Move(fyne.NewPos(x, y+(h-m.Height)/2))
 		o.Resize(fyne.NewSize(w, m.Height))
 	}
-	if need <= middle+pad || len(first) == 0 || len(rest) == 0 || whole+float32(len(rest))*(minShare+pad) <= middle+pad {
+	fits := whole+float32(len(rest))*(minShare+pad) <= middle+pad
+	if need <= middle+pad || len(first) == 0 || len(rest) == 0 || fits {
 		l.rows = 1
 		place(badges, 0, 0, bw)
-		row(texts, shown, bw+pad, middle, 0, h)
+		row(texts, shown, bw+pad, middle, 0, h, fits && need > middle+pad)
 		place(buttons, size.Width-btn.Width, 0, btn.Width)
 		return
 	}
 	l.rows = 2
 	place(badges, 0, 0, bw)
-	row(texts, first, bw+pad, size.Width-bw-pad, 0, h)
-	row(texts, rest, 0, size.Width-btn.Width-pad, h, h)
+	row(texts, first, bw+pad, size.Width-bw-pad, 0, h, false)
+	row(texts, rest, 0, size.Width-btn.Width-pad, h, h, false)
 	place(buttons, size.Width-btn.Width, h, btn.Width)
 }
 
@@ -231,15 +232,24 @@ func visibleWidth(o fyne.CanvasObject) float32 {
 }
 
 // row lays the texts shown side by side from x, in width w, at y: each gets its whole text's
-// width when all fit. When they do not, the user's name (index 0) keeps its whole width up to
+// width when all fit; with nameAndRoleWhole the name and the role (indices 0 and 1) first. When they do not, the user's name (index 0) keeps its whole width up to
 // half the line, then the others that fit in an equal share of the rest get their width and the
 // others share what is left equally (and ellipsize): the name was cut to "Grace …" while every
 // text had a fixed share.
-func row(objs []fyne.CanvasObject, shown []int, x, w, y, h float32) {
+func row(objs []fyne.CanvasObject, shown []int, x, w, y, h float32, nameAndRoleWhole bool) {
 	pad := theme.Padding()
 	budget := w - pad*float32(len(shown)-1)
 	width := make([]float32, len(objs))
 	open := shown
+	if nameAndRoleWhole {
+		// The caller found room for both whole with a short share for each other text: they
+		// take their whole widths first (the role was cut when the others were served first).
+		for len(open) > 0 && open[0] <= 1 {
+			width[open[0]] = naturalWidth(objs[open[0]])
+			budget -= width[open[0]]
+			open = open[1:]
+		}
+	}
 	if len(open) > 1 && open[0] == 0 {
 		width[0] = min(naturalWidth(objs[0]), budget/2)
 		budget -= width[0]

@@ -58,6 +58,11 @@ func TestStatusBarEnvironmentGoldens(t *testing.T) {
 				t.Fatalf("the mark is not shown: visible %v, %q", s.env.Visible(), s.envText.Text)
 			}
 			assertGolden(t, "statusbar/"+c.name+".xml", s.Object(), statusSize)
+			// On one line the name and the role are whole; the others share what is left (the
+			// role was cut when the shorter texts were given their widths first).
+			if s.user.Truncated() || s.role.Truncated() {
+				t.Errorf("with the %s mark: name %q cut %v, role %q cut %v", c.want, s.user.Text, s.user.Truncated(), s.role.Text, s.role.Truncated())
+			}
 			// At the narrowest window the bar still fits (the mark takes its own width).
 			if min := s.Object().MinSize().Width; min > 1024 {
 				t.Errorf("the bar needs %.0f px with the %s mark", min, c.want)

@@ -61,6 +61,7 @@ var kinds = map[string]string{
 var packageExternal = map[string][]string{
 	"scrdesk/internal/report": {"github.com/go-pdf/fpdf", "gonum.org/v1/plot"}, // PDF and the monthly chart: libraries, not hand-written
 	"scrdesk/internal/cli":    {"golang.org/x/term"},                           // ReadSecret: a passcode or password typed with echo off
+	"scrdesk/internal/audit":  {"github.com/goccy/go-json"},                    // Decode: every row the rules and Verify read (ARCHITECTURE.md)
 }
 
 // allowedExternal lists the non-standard modules each layer may use.

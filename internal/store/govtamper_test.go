@@ -87,6 +87,20 @@ func TestGovernanceCacheTamperIsFound(t *testing.T) {
 			{"step row dropped from the cache", func(seq, own int64) []string {
 				return []string{`DELETE FROM gov_step WHERE case_seq = ` + itoa(seq)}
 			}, false},
+			// Cases added about entries the log cannot hold (the paging once began after entry 0,
+			// and read neither; an attacker's review found them missed).
+			{"case added about entry -5", func(seq, own int64) []string {
+				return []string{`INSERT INTO gov_case (seq, time_ms, user_id, user_name, nhs_number, workstation, risk, rules)
+					VALUES (-5, 1, '555000000099', 'Someone Else', '9990000107', 'C1', 9, 'emergency')`}
+			}, false},
+			{"case added about entry 0", func(seq, own int64) []string {
+				return []string{`INSERT INTO gov_case (seq, time_ms, user_id, user_name, nhs_number, workstation, risk, rules)
+					VALUES (0, 1, '555000000099', 'Someone Else', '9990000107', 'C1', 9, 'emergency')`}
+			}, false},
+			{"case added beyond the log's end", func(seq, own int64) []string {
+				return []string{`INSERT INTO gov_case (seq, time_ms, user_id, user_name, nhs_number, workstation, risk, rules)
+					VALUES (999999, 1, '555000000099', 'Someone Else', '9990000107', 'C1', 9, 'emergency')`}
+			}, false},
 		} {
 			if tc.needRule && !rulesOn {
 				continue

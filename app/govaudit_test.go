@@ -110,13 +110,7 @@ func TestGovernanceAuditRefusedShowsNothing(t *testing.T) {
 
 // rulesCaughtUp waits for the rules' backfill over the demo log (slow under -race).
 func rulesCaughtUp(h *harness) {
-	h.until("the rules caught up", func(c *Controller) bool {
-		if c.rules == nil {
-			return false
-		}
-		_, _, fin, _ := c.rules.get()
-		return fin
-	})
+	h.rulesBackfilled()
 	h.until("the integrity line", func(c *Controller) bool { return c.gv != nil && c.gv.integrity != "Checking the audit log…" })
 }
 

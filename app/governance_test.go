@@ -48,13 +48,7 @@ func sgpHarness(t *testing.T) (*harness, *cardreader.DemoReader) {
 	h.until("the governance workspace", func(c *Controller) bool { return c.gv != nil })
 	// The rules run over the seeded log in the background (startRules): until they have, the
 	// case queue is legitimately empty. Tests about cases start once the backfill is done.
-	h.until("the rules backfill", func(c *Controller) bool {
-		if c.rules == nil {
-			return false
-		}
-		_, _, done, _ := c.rules.get()
-		return done
-	})
+	h.rulesBackfilled()
 	return h, dr
 }
 

@@ -107,13 +107,7 @@ func TestOpeningHoursSettingDrivesOutOfHours(t *testing.T) {
 // hours to "Mon-Fri 10:00-12:00", the next Monday 13:00 access is out of hours, and 11:00 not.
 func TestOpeningHoursChangeReachesTheRunningRules(t *testing.T) {
 	h, _ := sgpHarness(t)
-	h.until("the rules backfill", func(c *Controller) bool {
-		if c.rules == nil {
-			return false
-		}
-		_, _, done, _ := c.rules.get()
-		return done
-	})
+	h.rulesBackfilled()
 	ctx := context.Background()
 	before, after, morning := "9990005049", "9990005122", "9990000107"
 	if err := h.db.AppendBatch(ctx, []audit.Entry{readAt(mondayAt(13, 0), before)}); err != nil {

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"scrdesk/cardreader"
-	"scrdesk/cardreader/virtualcard"
 	"scrdesk/internal/audit"
 	"scrdesk/internal/governance"
 	"scrdesk/internal/present"
@@ -137,25 +135,8 @@ func withFlag(e audit.Entry, f audit.Flag) audit.Entry {
 // the failed sign-ins rule (SGP.md: wrong passcodes or refused cards; four such sign-ins on one
 // workstation raised a case though no passcode was wrong); three wrong passcodes still do.
 func TestCancelledSignInsRaiseNoFailedSignInCase(t *testing.T) {
-	ca, err := virtualcard.NewCA("Test RA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := staff.DemoUsers()[0]
-	card, err := virtualcard.New(virtualcard.Options{UserID: u.UserID, Name: u.Name, PIN: u.PIN, CA: ca})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dr := cardreader.NewDemoReader()
-	dr.Attach(demoReader)
-	h := newHarness(t, dr, ca.Pool(), harnessOpts{})
-	h.until("the rules", func(c *Controller) bool {
-		if c.rules == nil {
-			return false
-		}
-		_, _, done, _ := c.rules.get()
-		return done
-	})
+	h, dr, card := demoHarness(t)
+	h.rulesBackfilled()
 	failedCases := func() int {
 		cs, _, err := h.db.Cases(context.Background(), store.CaseFilter{Rule: governance.RuleFailedSignIns}, store.CaseCursor{}, 10)
 		if err != nil {

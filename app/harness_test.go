@@ -162,6 +162,17 @@ func (h *harness) pump() {
 	}
 }
 
+// rulesBackfilled waits for the rules' backfill over the log (startRules) to end.
+func (h *harness) rulesBackfilled() {
+	h.until("the rules backfill", func(c *Controller) bool {
+		if c.rules == nil {
+			return false
+		}
+		_, _, done, _ := c.rules.get()
+		return done
+	})
+}
+
 // inspect runs f on the controller goroutine and waits, pumping the UI queue meanwhile.
 func (h *harness) inspect(f func(c *Controller)) {
 	done := make(chan struct{})

@@ -177,7 +177,7 @@ func (l *barLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	badges, texts, buttons := l.parts(objs)
 	pad := theme.Padding()
 	bw, btn := visibleWidth(badges), buttons.MinSize()
-	h := max(rowHeight(texts), btn.Height, badges.MinSize().Height)
+	h := l.lineHeight(objs)
 	var shown, first, rest []int
 	for i, o := range texts {
 		if o.Visible() {
@@ -218,9 +218,15 @@ func (l *barLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (l *barLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	badges, texts, buttons := l.parts(objs)
-	h := max(rowHeight(texts), buttons.MinSize().Height, badges.MinSize().Height)
+	badges, _, buttons := l.parts(objs)
+	h := l.lineHeight(objs)
 	return fyne.NewSize(visibleWidth(badges)+buttons.MinSize().Width+2*theme.Padding(), h*float32(max(l.rows, 1)))
+}
+
+// lineHeight is one line's height: the tallest of the texts, the buttons and the badges.
+func (l *barLayout) lineHeight(objs []fyne.CanvasObject) float32 {
+	badges, texts, buttons := l.parts(objs)
+	return max(rowHeight(texts), buttons.MinSize().Height, badges.MinSize().Height)
 }
 
 // visibleWidth is o's minimum width, 0 when it shows nothing.
